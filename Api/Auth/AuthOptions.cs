@@ -1,0 +1,35 @@
+namespace Api.Auth;
+
+/// <summary>Bound from <c>Auth</c>.</summary>
+public sealed class AuthOptions
+{
+    public const string SectionName = "Auth";
+
+    /// <summary>Entra ID (or any OpenID Connect issuer) that signs the bearer tokens.</summary>
+    public JwtOptions Jwt { get; set; } = new();
+
+    /// <summary>The named user for local development, used when a request carries no token.</summary>
+    public DevUserOptions DevUser { get; set; } = new();
+}
+
+public sealed class JwtOptions
+{
+    /// <summary>For Entra ID: <c>https://login.microsoftonline.com/{tenant-id}/v2.0</c>.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The API's application ID URI or client id, for example <c>api://llm-chat-api</c>.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>Scope a token must carry (the <c>scp</c> claim); none when empty.</summary>
+    public string? RequiredScope { get; set; }
+}
+
+public sealed class DevUserOptions
+{
+    /// <summary>Only honoured in Development; the API refuses to start in Production when it is on.</summary>
+    public bool Enabled { get; set; }
+
+    public string Id { get; set; } = "dev-user";
+
+    public string Name { get; set; } = "Developer";
+}

@@ -1,0 +1,51 @@
+using Api.Auth;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Api.Chat;
+
+public static class ChatEndpoints
+{
+    public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/conversations/{id}").WithTags("Chat");
+
+        api.MapPost("/messages", SendAsync)
+            .WithName("SendMessage")
+            .WithSummary("Sends a message; the reply streams as Server-Sent Events (delta, done, error) or, with stream=false, returns as JSON.")
+            .Produces<DoneEvent>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapPost("/regenerate", RegenerateAsync)
+            .WithName("RegenerateReply")
+            .WithSummary("Redoes the last reply, streamed like SendMessage.")
+            .Produces<DoneEvent>(StatusCodes.Status200OK, "application/json", "text/event-stream")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        return endpoints;
+    }
+
+    private static async Task<IResult> SendAsync(string id, [FromBody] SendMessageRequest? request, CurrentUser user, ChatTurnService turns, CancellationToken cancellationToken)
+    {
+        if (request is null)
+        {
+            return Infrastructure.ApiProblems.BadRequest("The request body is missing.", "missing_body");
+        }
+
+        var (turn, error) = await turns.PrepareSendAsync(user, id, request, cancellationToken);
+        return error ?? new ChatReplyResult(turns, turn!, request.Stream ?? true);
+    }
+
+    private static async Task<IResult> RegenerateAsync(string id, [FromBody] RegenerateRequest? request, CurrentUser user, ChatTurnService turns, CancellationToken cancellationToken)
+    {
+        request ??= new RegenerateRequest();
+        var (turn, error) = await turns.PrepareRegenerateAsync(user, id, request, cancellationToken);
+        return error ?? new ChatReplyResult(turns, turn!, request.Stream ?? true);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Api.Infrastructure;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Api.Chat;
+
+/// <summary>
+/// Runs a prepared turn and writes it as Server-Sent Events, or collects it into one JSON reply. An error before
+/// the stream has started is a plain ProblemDetails response with its status; after, it is an <c>error</c> event.
+/// </summary>
+public sealed class ChatReplyResult(ChatTurnService turns, PreparedTurn turn, bool stream) : IResult
+{
+    public static readonly TimeSpan StreamStartDelay = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var json = httpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var aborted = httpContext.RequestAborted;
+
+        if (!stream)
+        {
+            await WriteJsonReplyAsync(httpContext, json, aborted);
+            return;
+        }
+
+        await using var sse = new SseWriter(httpContext.Response, StreamStartDelay, HeartbeatInterval, aborted);
+        try
+        {
+            await foreach (var item in turns.StreamAsync(turn, aborted))
+            {
+                switch (item)
+                {
+                    case ChatEvent.Delta delta:
+                        await sse.WriteEventAsync("delta", JsonSerializer.Serialize(new DeltaEvent(delta.Text), json), aborted);
+                        break;
+                    case ChatEvent.Done done:
+                        await sse.WriteEventAsync("done", JsonSerializer.Serialize(done.Payload, json), aborted);
+                        break;
+                    case ChatEvent.Error error when !sse.Started && await sse.TryCompleteWithoutStartAsync():
+                        await ApiProblems.WithRetryAfter(error.Problem, error.RetryAfter).ExecuteAsync(httpContext);
+                        return;
+                    case ChatEvent.Error error:
+                        if (error.RetryAfter is { } retry)
+                        {
+                            error.Problem.Extensions["retryAfterSeconds"] = ApiProblems.RetryAfterSeconds(retry);
+                        }
+
+                        await sse.WriteEventAsync("error", JsonSerializer.Serialize(error.Problem, json), aborted);
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client left; the turn service already saved what there was.
+        }
+        catch (IOException) when (aborted.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WriteJsonReplyAsync(HttpContext httpContext, JsonSerializerOptions json, CancellationToken aborted)
+    {
+        var text = new System.Text.StringBuilder();
+        await foreach (var item in turns.StreamAsync(turn, aborted))
+        {
+            switch (item)
+            {
+                case ChatEvent.Delta delta:
+                    text.Append(delta.Text);
+                    break;
+                case ChatEvent.Done done:
+                    await TypedResults.Json(done.Payload with { Content = text.ToString() }, json).ExecuteAsync(httpContext);
+                    return;
+                case ChatEvent.Error error:
+                    await ApiProblems.WithRetryAfter(error.Problem, error.RetryAfter).ExecuteAsync(httpContext);
+                    return;
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using Api.Auth;
+using Api.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Api.Conversations;
+
+public static class ConversationEndpoints
+{
+    public static IEndpointRouteBuilder MapConversationEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/conversations").WithTags("Conversations");
+
+        api.MapPost("/", CreateAsync).WithName("CreateConversation").WithSummary("Starts a conversation.");
+        api.MapGet("/", ListAsync).WithName("ListConversations").WithSummary("The caller's conversations, newest activity first, paged.");
+        api.MapGet("/{id}", GetAsync).WithName("GetConversation").WithSummary("A conversation with its messages.");
+        api.MapPatch("/{id}", RenameAsync).WithName("RenameConversation").WithSummary("Renames a conversation.");
+        api.MapDelete("/{id}", DeleteAsync).WithName("DeleteConversation").WithSummary("Deletes a conversation and all its messages.");
+
+        return endpoints;
+    }
+
+    private static async Task<Results<Created<ConversationSummaryDto>, ProblemHttpResult>> CreateAsync(
+        CreateConversationRequest? request, CurrentUser user, ConversationStore store, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
+    {
+        var title = request?.Title?.Trim();
+        if (title is { Length: > 0 } && title.Length > options.Value.MaxTitleChars)
+        {
+            return ApiProblems.BadRequest($"The title is longer than {options.Value.MaxTitleChars} characters.", "title_too_long");
+        }
+
+        var conversation = await store.CreateAsync(user.PartitionKey, string.IsNullOrWhiteSpace(title) ? "New conversation" : title, cancellationToken);
+        return TypedResults.Created($"/api/conversations/{conversation.Id}", ConversationSummaryDto.From(conversation));
+    }
+
+    private static async Task<Results<Ok<ConversationPageDto>, ProblemHttpResult>> ListAsync(
+        CurrentUser user, ConversationStore store, IOptions<ConversationOptions> options, int? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var size = pageSize ?? 20;
+        if (size < 1 || size > options.Value.MaxPageSize)
+        {
+            return ApiProblems.BadRequest($"pageSize must be between 1 and {options.Value.MaxPageSize}.", "invalid_page_size");
+        }
+
+        try
+        {
+            var page = await store.ListAsync(user.PartitionKey, size, string.IsNullOrEmpty(continuationToken) ? null : continuationToken, cancellationToken);
+            return TypedResults.Ok(new ConversationPageDto([.. page.Items.Select(ConversationSummaryDto.From)], page.ContinuationToken));
+        }
+        catch (InvalidContinuationTokenException)
+        {
+            return ApiProblems.BadRequest("The continuation token is not valid.", "invalid_continuation_token");
+        }
+    }
+
+    private static async Task<Results<Ok<ConversationDetailDto>, ProblemHttpResult>> GetAsync(
+        string id, CurrentUser user, ConversationStore store, CancellationToken cancellationToken)
+    {
+        var conversation = await store.GetAsync(user.PartitionKey, id, cancellationToken);
+        if (conversation is null)
+        {
+            return ApiProblems.NotFound("The conversation");
+        }
+
+        var messages = await store.GetMessagesAsync(user.PartitionKey, id, cancellationToken);
+        return TypedResults.Ok(new ConversationDetailDto(
+            conversation.Id, conversation.Title, conversation.CreatedAt, conversation.UpdatedAt, conversation.MessageCount,
+            [.. messages.Select(MessageDto.From)]));
+    }
+
+    private static async Task<Results<Ok<ConversationSummaryDto>, ProblemHttpResult>> RenameAsync(
+        string id, RenameConversationRequest? request, CurrentUser user, ConversationStore store, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
+    {
+        var title = request?.Title?.Trim();
+        if (string.IsNullOrEmpty(title))
+        {
+            return ApiProblems.BadRequest("The title is empty.", "empty_title");
+        }
+
+        if (title.Length > options.Value.MaxTitleChars)
+        {
+            return ApiProblems.BadRequest($"The title is longer than {options.Value.MaxTitleChars} characters.", "title_too_long");
+        }
+
+        var renamed = await store.RenameAsync(user.PartitionKey, id, title, cancellationToken);
+        return renamed is null ? ApiProblems.NotFound("The conversation") : TypedResults.Ok(ConversationSummaryDto.From(renamed));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        string id, CurrentUser user, ConversationStore store, CancellationToken cancellationToken) =>
+        await store.DeleteAsync(user.PartitionKey, id, cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound("The conversation");
+}

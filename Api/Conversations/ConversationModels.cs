@@ -1,0 +1,61 @@
+using System.Text.Json.Serialization;
+
+namespace Api.Conversations;
+
+/// <summary>How a stored reply ended.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MessageStatus>))]
+public enum MessageStatus
+{
+    /// <summary>The model finished.</summary>
+    [JsonStringEnumMemberName("complete")] Complete,
+
+    /// <summary>Cut short: the client left, the stream broke, or a guard stopped it. The partial text is kept.</summary>
+    [JsonStringEnumMemberName("incomplete")] Incomplete,
+
+    /// <summary>No usable reply.</summary>
+    [JsonStringEnumMemberName("failed")] Failed,
+}
+
+/// <summary>Message roles as stored and returned.</summary>
+public static class MessageRoles
+{
+    public const string User = "user";
+    public const string Assistant = "assistant";
+}
+
+/// <summary>A conversation as the store knows it; <see cref="ETag"/> guards concurrent turns.</summary>
+public sealed record Conversation(
+    string Id,
+    string Title,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    int MessageCount,
+    int NextSequence,
+    bool TitleGenerated,
+    string IndexRowKey,
+    string ETag);
+
+/// <summary>A stored message with its reply metrics (assistant messages only).</summary>
+public sealed record StoredMessage(
+    string Id,
+    int Sequence,
+    string Role,
+    string Content,
+    MessageStatus Status,
+    DateTimeOffset CreatedAt,
+    string? Model = null,
+    int? PromptTokens = null,
+    int? CompletionTokens = null,
+    double? TimeToFirstTokenMs = null,
+    double? TokensPerSecond = null,
+    bool Fallback = false,
+    string? Error = null);
+
+/// <summary>One page of a user's conversations, newest activity first.</summary>
+public sealed record ConversationPageResult(IReadOnlyList<Conversation> Items, string? ContinuationToken);
+
+/// <summary>
+/// What one turn writes, in one batch: the user message (none when regenerating), the assistant message,
+/// and the title when one was generated.
+/// </summary>
+public sealed record TurnWrite(StoredMessage? UserMessage, StoredMessage AssistantMessage, bool ReplacesLastAssistant, string? GeneratedTitle);

@@ -1,0 +1,21 @@
+namespace Api.Llm;
+
+public static class LlmEndpoints
+{
+    public static IEndpointRouteBuilder MapLlmEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api").WithTags("LLM");
+
+        api.MapGet("/status", async (LlmStatusService status, CancellationToken cancellationToken) =>
+                TypedResults.Ok(await status.GetStatusAsync(cancellationToken)))
+            .WithName("GetStatus")
+            .WithSummary("Whether the LLM is available, degraded or unavailable, and why.");
+
+        api.MapGet("/models", async (LlmStatusService status, CancellationToken cancellationToken) =>
+                TypedResults.Ok(await status.GetModelsAsync(cancellationToken)))
+            .WithName("GetModels")
+            .WithSummary("The configured models, and for each whether it is loaded and on GPU or CPU.");
+
+        return endpoints;
+    }
+}

@@ -1,0 +1,39 @@
+using AppHost;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// LLM: the Ollama container on the GPU (or ollama serve, or an existing server) with a pinned model.
+var llm = LlmBackend.Add(builder);
+
+// Conversations live in Table Storage: Azurite in run mode, a real account (managed identity) when deployed.
+var storage = builder.AddAzureStorage(ResourceNames.Storage)
+    .RunAsEmulator(azurite => azurite.DataDirectory = NullIfEmpty(builder.Configuration["Storage:DataDirectory"]));
+var tables = storage.AddTables(ResourceNames.Tables);
+
+// Secrets: Key Vault when deployed; AppHost parameters (user secrets) in run mode. The API reads both as configuration.
+var canary = builder.AddParameter(ResourceNames.SafetyCanary, new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+var secrets = builder.AddAzureKeyVault(ResourceNames.Secrets);
+secrets.AddSecret("safety-canary-secret", "Safety--Canary", canary);
+
+var api = builder.AddProject<Projects.Api>(ResourceNames.Api)
+    .WithReference(tables).WaitFor(tables)
+    .WithReference(secrets).WaitFor(secrets)
+    .WithHttpHealthCheck("/health");
+
+if (llm.Model is { } model)
+{
+    api.WithReference(model).WaitFor(model);
+}
+else
+{
+    api.WithEnvironment("Llm__UnavailableReason", llm.Description);
+}
+
+builder.AddProject<Projects.Web>(ResourceNames.Web)
+    .WithReference(api).WaitFor(api)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health");
+
+builder.Build().Run();
+
+static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;

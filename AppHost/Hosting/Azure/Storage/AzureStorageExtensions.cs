@@ -1,0 +1,177 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// Azure Storage hosting with the shape of Aspire.Hosting.Azure.Storage (not served on this project's
+/// registry): <c>AddAzureStorage(name).RunAsEmulator()</c> and <c>AddTables(name)</c>.
+/// </summary>
+public static class AzureStorageExtensions
+{
+    /// <summary>
+    /// Adds a storage account. In publish mode its name comes from the parameter <c>{name}-account-name</c>,
+    /// which the deployment fills from its outputs.
+    /// </summary>
+    /// <param name="builder">The distributed application builder.</param>
+    /// <param name="name">The resource name.</param>
+    /// <returns>The storage resource builder.</returns>
+    public static IResourceBuilder<AzureStorageResource> AddAzureStorage(this IDistributedApplicationBuilder builder, string name)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        var accountName = builder.ExecutionContext.IsPublishMode
+            ? builder.AddParameter($"{name}-account-name").Resource
+            : new ParameterResource($"{name}-account-name", _ => StorageEmulatorContainerImageTags.DevelopmentAccountName);
+
+        return builder.AddResource(new AzureStorageResource(name, accountName))
+            .WithIconName("DatabaseStack")
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "Azure Storage",
+                State = KnownResourceStates.NotStarted,
+                Properties = [],
+            })
+            .OnInitializeResource(async (storage, e, _) =>
+                await e.Notifications.PublishUpdateAsync(storage, state => state with
+                {
+                    ResourceType = storage.IsEmulator ? "Azure Storage (Azurite)" : "Azure Storage",
+                    State = KnownResourceStates.Running,
+                    StartTimeStamp = DateTime.UtcNow,
+                }).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// In run mode, backs the account with Azurite's table service: the pinned container when a container
+    /// runtime answers, else the npm package under Node.js (installed by the AppHost build). No effect in publish mode.
+    /// </summary>
+    /// <param name="builder">The storage resource builder.</param>
+    /// <param name="configure">Runtime and data directory.</param>
+    /// <returns>The storage resource builder.</returns>
+    public static IResourceBuilder<AzureStorageResource> RunAsEmulator(this IResourceBuilder<AzureStorageResource> builder, Action<AzuriteOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var appBuilder = builder.ApplicationBuilder;
+        if (!appBuilder.ExecutionContext.IsRunMode)
+        {
+            return builder;
+        }
+
+        var options = new AzuriteOptions();
+        configure?.Invoke(options);
+
+        var useContainer = options.Runtime switch
+        {
+            AzuriteRuntime.Container => true,
+            AzuriteRuntime.Executable => false,
+            _ => ContainerRuntimeProbe.IsAvailable(appBuilder),
+        };
+
+        var emulatorName = $"{builder.Resource.Name}-azurite";
+        var dataDirectory = options.DataDirectory is null ? null : Path.GetFullPath(options.DataDirectory, appBuilder.AppHostDirectory);
+
+        if (useContainer)
+        {
+            var container = appBuilder.AddResource(new AzuriteContainerResource(emulatorName))
+                .WithImage(StorageEmulatorContainerImageTags.Image, StorageEmulatorContainerImageTags.Tag)
+                .WithImageRegistry(StorageEmulatorContainerImageTags.Registry)
+                .WithEntrypoint("azurite-table")
+                .WithArgs("--tableHost", "0.0.0.0", "--skipApiVersionCheck", "--loose", "--disableTelemetry")
+                .WithHttpEndpoint(targetPort: StorageEmulatorContainerImageTags.TablePort, name: AzuriteContainerResource.TableEndpointName)
+                .WithParentRelationship(builder);
+            if (dataDirectory is not null)
+            {
+                Directory.CreateDirectory(dataDirectory);
+                container.WithBindMount(dataDirectory, "/data").WithArgs("--location", "/data");
+            }
+            else
+            {
+                container.WithArgs("--inMemoryPersistence");
+            }
+
+            builder.Resource.Emulator = container.Resource;
+        }
+        else
+        {
+            var script = Path.Combine(appBuilder.AppHostDirectory, "node_modules", "azurite", "dist", "src", "table", "main.js");
+            if (!File.Exists(script))
+            {
+                throw new InvalidOperationException(
+                    $"Azurite is not installed at '{script}'. Building the AppHost runs 'npm ci' in '{appBuilder.AppHostDirectory}'; run that build (or 'npm ci' there) first.");
+            }
+
+            var resource = new AzuriteExecutableResource(emulatorName, dataDirectory ?? appBuilder.AppHostDirectory);
+            var executable = appBuilder.AddResource(resource)
+                .WithHttpEndpoint(name: AzuriteContainerResource.TableEndpointName, isProxied: false)
+                .WithArgs(context =>
+                {
+                    context.Args.Add(script);
+                    context.Args.Add("--tableHost");
+                    context.Args.Add("127.0.0.1");
+                    context.Args.Add("--tablePort");
+                    context.Args.Add(resource.TableEndpoint.Property(EndpointProperty.TargetPort));
+                    context.Args.Add("--skipApiVersionCheck");
+                    context.Args.Add("--loose");
+                    context.Args.Add("--disableTelemetry");
+                    if (dataDirectory is null)
+                    {
+                        context.Args.Add("--inMemoryPersistence");
+                    }
+                    else
+                    {
+                        context.Args.Add("--location");
+                        context.Args.Add(dataDirectory);
+                    }
+                })
+                .WithParentRelationship(builder);
+            if (dataDirectory is not null)
+            {
+                Directory.CreateDirectory(dataDirectory);
+            }
+
+            builder.Resource.Emulator = executable.Resource;
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the account's table service. Its connection string is Azurite's in run mode and
+    /// <c>https://{account}.table.core.windows.net/</c> in publish mode; it is healthy once the service answers.
+    /// </summary>
+    /// <param name="builder">The storage resource builder.</param>
+    /// <param name="name">The resource name: the connection string name consumers use.</param>
+    /// <returns>The tables resource builder.</returns>
+    public static IResourceBuilder<AzureTableStorageResource> AddTables(this IResourceBuilder<AzureStorageResource> builder, string name)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        var tables = new AzureTableStorageResource(name, builder.Resource);
+        var healthCheckKey = $"{name}_check";
+        builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            healthCheckKey,
+            _ => new AzureTableStorageHealthCheck(tables),
+            failureStatus: HealthStatus.Unhealthy,
+            tags: null));
+
+        return builder.ApplicationBuilder.AddResource(tables)
+            .WithParentRelationship(builder)
+            .WithIconName("Table")
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "Azure Tables",
+                State = KnownResourceStates.NotStarted,
+                Properties = [],
+            })
+            .WithHealthCheck(healthCheckKey)
+            .OnInitializeResource(async (resource, e, _) =>
+                await e.Notifications.PublishUpdateAsync(resource, state => state with
+                {
+                    State = KnownResourceStates.Running,
+                    StartTimeStamp = DateTime.UtcNow,
+                }).ConfigureAwait(false));
+    }
+}

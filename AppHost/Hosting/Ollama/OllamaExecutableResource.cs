@@ -1,0 +1,44 @@
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>A local <c>ollama serve</c> process: for machines with Ollama installed and no container runtime.</summary>
+/// <param name="name">The resource name.</param>
+public class OllamaExecutableResource(string name) : ExecutableResource(name, "ollama", AppContext.BaseDirectory), IOllamaResource
+{
+    private readonly List<string> _models = [];
+    private EndpointReference? _primaryEndpoint;
+
+    /// <summary>The <c>http</c> endpoint.</summary>
+    public EndpointReference PrimaryEndpoint => _primaryEndpoint ??= new(this, OllamaResource.OllamaEndpointName);
+
+    /// <summary>The host of the endpoint.</summary>
+    public EndpointReferenceExpression Host => PrimaryEndpoint.Property(EndpointProperty.Host);
+
+    /// <summary>The port of the endpoint.</summary>
+    public EndpointReferenceExpression Port => PrimaryEndpoint.Property(EndpointProperty.Port);
+
+    /// <inheritdoc />
+    public ReferenceExpression UriExpression => ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.Url)}");
+
+    /// <inheritdoc />
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create($"Endpoint={UriExpression}");
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Models => _models;
+
+    /// <inheritdoc />
+    public void AddModel(string modelName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
+        if (!_models.Contains(modelName, StringComparer.Ordinal))
+        {
+            _models.Add(modelName);
+        }
+    }
+
+    IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties()
+    {
+        yield return new("Host", ReferenceExpression.Create($"{Host}"));
+        yield return new("Port", ReferenceExpression.Create($"{Port}"));
+        yield return new("Uri", UriExpression);
+    }
+}

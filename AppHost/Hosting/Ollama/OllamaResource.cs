@@ -1,0 +1,46 @@
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>Ollama in a container (<c>docker.io/ollama/ollama</c>), endpoint <c>http</c> on 11434.</summary>
+/// <param name="name">The resource name.</param>
+public class OllamaResource(string name) : ContainerResource(name), IOllamaResource
+{
+    internal const string OllamaEndpointName = "http";
+
+    private readonly List<string> _models = [];
+    private EndpointReference? _primaryEndpoint;
+
+    /// <summary>The <c>http</c> endpoint.</summary>
+    public EndpointReference PrimaryEndpoint => _primaryEndpoint ??= new(this, OllamaEndpointName);
+
+    /// <summary>The host of the endpoint.</summary>
+    public EndpointReferenceExpression Host => PrimaryEndpoint.Property(EndpointProperty.Host);
+
+    /// <summary>The port of the endpoint.</summary>
+    public EndpointReferenceExpression Port => PrimaryEndpoint.Property(EndpointProperty.Port);
+
+    /// <inheritdoc />
+    public ReferenceExpression UriExpression => ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.Url)}");
+
+    /// <inheritdoc />
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create($"Endpoint={UriExpression}");
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Models => _models;
+
+    /// <inheritdoc />
+    public void AddModel(string modelName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
+        if (!_models.Contains(modelName, StringComparer.Ordinal))
+        {
+            _models.Add(modelName);
+        }
+    }
+
+    IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties()
+    {
+        yield return new("Host", ReferenceExpression.Create($"{Host}"));
+        yield return new("Port", ReferenceExpression.Create($"{Port}"));
+        yield return new("Uri", UriExpression);
+    }
+}

@@ -1,0 +1,9 @@
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.Extensions.Configuration;
+
+namespace Aspire.Azure.Security.KeyVault;
+
+internal sealed class KeyVaultSecretsConfigurationSource(SecretClient client, KeyVaultSecretsConfigurationOptions options) : IConfigurationSource
+{
+    public IConfigurationProvider Build(IConfigurationBuilder builder) => new KeyVaultSecretsConfigurationProvider(client, options);
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Writes a health report as a small JSON document: overall status, and each check's status and
+/// description. Exception text is left out on purpose: probes are anonymous.
+/// </summary>
+public static class HealthReportWriter
+{
+    /// <summary>Writes <paramref name="report"/> to the response.</summary>
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(report);
+
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+
+        var payload = new HealthReportPayload(
+            report.Status.ToString(),
+            report.TotalDuration.TotalMilliseconds,
+            report.Entries.ToDictionary(
+                entry => entry.Key,
+                entry => new HealthEntryPayload(entry.Value.Status.ToString(), entry.Value.Description, entry.Value.Duration.TotalMilliseconds)));
+
+        return JsonSerializer.SerializeAsync(context.Response.Body, payload, HealthJsonContext.Default.HealthReportPayload, context.RequestAborted);
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.Json;
+
+namespace Tests.TestDoubles.Ollama;
+
+/// <summary>A request the double received, and how it ended.</summary>
+public sealed class OllamaDoubleRequest(string method, string path, JsonElement? body, DateTimeOffset receivedAt)
+{
+    public string Method { get; } = method;
+
+    public string Path { get; } = path;
+
+    public JsonElement? Body { get; } = body;
+
+    public DateTimeOffset ReceivedAt { get; } = receivedAt;
+
+    /// <summary>Set when the client closed the connection before the double finished answering.</summary>
+    public DateTimeOffset? AbortedAt { get; internal set; }
+
+    public DateTimeOffset? CompletedAt { get; internal set; }
+
+    public int TokensSent { get; internal set; }
+
+    public int StatusCode { get; internal set; }
+
+    public string? Model => Body is { } b && b.TryGetProperty("model", out var m) ? m.GetString() : null;
+
+    public bool Streaming => Body is not { } b || !b.TryGetProperty("stream", out var s) || s.ValueKind != JsonValueKind.False;
+
+    public IReadOnlyList<(string Role, string Content)> Messages =>
+        Body is { } b && b.TryGetProperty("messages", out var messages)
+            ? [.. messages.EnumerateArray().Select(m => (m.GetProperty("role").GetString() ?? string.Empty, m.TryGetProperty("content", out var c) ? c.GetString() ?? string.Empty : string.Empty))]
+            : [];
+
+    public JsonElement? Options => Body is { } b && b.TryGetProperty("options", out var o) ? o : null;
+}
