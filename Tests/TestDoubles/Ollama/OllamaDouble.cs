@@ -325,30 +325,27 @@ public sealed class OllamaDouble : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Serves one of the script's faults. Retries of the same call must meet the rest of them, then the tokens:
+    /// so the script goes back to the head of the queue, without its fault once the faults are used up.
+    /// </summary>
     private bool TakeFault(OllamaDoubleScript script)
     {
         lock (_faultGate)
         {
+            _faultsServed++;
+            var next = _faultsServed < script.FaultCount ? script : script with { Fault = OllamaFault.None };
             if (_faultsServed >= script.FaultCount)
             {
-                return false;
+                _faultsServed = 0;
             }
 
-            _faultsServed++;
-            if (_faultsServed < script.FaultCount)
+            var pending = _scripts.ToArray();
+            _scripts.Clear();
+            _scripts.Enqueue(next);
+            foreach (var queued in pending)
             {
-                // The same script answers the retries until its faults are used up.
-                var pending = _scripts.ToArray();
-                _scripts.Clear();
-                _scripts.Enqueue(script);
-                foreach (var next in pending)
-                {
-                    _scripts.Enqueue(next);
-                }
-            }
-            else
-            {
-                _faultsServed = 0;
+                _scripts.Enqueue(queued);
             }
 
             return true;
