@@ -1,7 +1,10 @@
 using Api.Auth;
 using Api.Chat;
 using Api.Conversations;
+using Api.Infrastructure;
+using Api.Limits;
 using Api.Llm;
+using Api.Safety;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,14 +19,21 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("secret
 builder.AddApiAuthentication();
 builder.AddAzureTableServiceClient("tables");
 builder.AddLlm();
+builder.AddMetricsEndpoint();
 
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddProblemDetails();
-builder.Services.AddOptions<ConversationOptions>()
-    .Bind(builder.Configuration.GetSection(ConversationOptions.SectionName))
-    .ValidateDataAnnotations()
-    .ValidateOnStart();
+builder.Services.AddOpenApi();
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+
+builder.Services.AddOptions<ConversationOptions>().Bind(builder.Configuration.GetSection(ConversationOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<UserLimitsOptions>().Bind(builder.Configuration.GetSection(UserLimitsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<ChatStreamOptions>().Bind(builder.Configuration.GetSection(ChatStreamOptions.SectionName));
+builder.Services.AddOptions<SafetyOptions>().Bind(builder.Configuration.GetSection(SafetyOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+
 builder.Services.AddSingleton<ConversationStore>();
+builder.Services.AddSingleton<UserRequestLimiter>();
+builder.Services.AddSingleton<SystemPromptProvider>();
 builder.Services.AddSingleton<TitleGenerator>();
 builder.Services.AddSingleton<ChatTurnService>();
 
@@ -35,6 +45,8 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
+app.MapMetricsEndpoint();
+app.MapOpenApi().AllowAnonymous();
 
 var api = app.MapGroup(string.Empty).RequireAuthorization(AuthenticationExtensions.ChatUserPolicy);
 api.MapConversationEndpoints();

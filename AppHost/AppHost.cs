@@ -18,7 +18,9 @@ secrets.AddSecret("safety-canary-secret", "Safety--Canary", canary);
 var api = builder.AddProject<Projects.Api>(ResourceNames.Api)
     .WithReference(tables).WaitFor(tables)
     .WithReference(secrets).WaitFor(secrets)
-    .WithHttpHealthCheck("/health");
+    // The Prometheus scrape endpoint for autoscaling lives on its own port, never behind the public routes.
+    .WithHttpEndpoint(name: "metrics", env: "Metrics__Port")
+    .WithHttpHealthCheck("/health", endpointName: "http");
 
 if (llm.Model is { } model)
 {
@@ -32,7 +34,7 @@ else
 builder.AddProject<Projects.Web>(ResourceNames.Web)
     .WithReference(api).WaitFor(api)
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health", endpointName: "http");
 
 builder.Build().Run();
 

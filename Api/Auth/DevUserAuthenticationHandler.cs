@@ -15,17 +15,34 @@ public sealed class DevUserAuthenticationHandler(
 {
     public const string SchemeName = "DevUser";
 
+    /// <summary>
+    /// Development only: names another dev user for the request, so one developer (or a test) can act as several
+    /// users. Anyone may already act as the dev user in Development, so this widens nothing.
+    /// </summary>
+    public const string UserHeader = "X-Dev-User";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var user = authOptions.Value.DevUser;
+        var id = user.Id;
+        var name = user.Name;
+        if (Request.Headers[UserHeader] is [{ } requested] && IsValidUserId(requested))
+        {
+            id = requested;
+            name = requested;
+        }
+
         var identity = new ClaimsIdentity(
         [
-            new Claim("sub", user.Id),
-            new Claim("oid", user.Id),
-            new Claim(ClaimTypes.Name, user.Name),
-            new Claim("name", user.Name),
+            new Claim("sub", id),
+            new Claim("oid", id),
+            new Claim(ClaimTypes.Name, name),
+            new Claim("name", name),
         ], SchemeName);
 
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
+
+    private static bool IsValidUserId(string value) =>
+        value.Length is > 0 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@');
 }

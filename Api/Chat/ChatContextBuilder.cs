@@ -11,7 +11,7 @@ namespace Api.Chat;
 /// </summary>
 public static class ChatContextBuilder
 {
-    public static IReadOnlyList<ChatMessage> Build(string systemPrompt, IReadOnlyList<StoredMessage> history, string? newUserMessage, int tokenBudget, int reservedForOutput)
+    public static IReadOnlyList<ChatMessage> Build(string systemPrompt, IReadOnlyList<StoredMessage> history, string? newUserMessage, int tokenBudget, int reservedForOutput, string? reminder = null)
     {
         ArgumentNullException.ThrowIfNull(systemPrompt);
         ArgumentNullException.ThrowIfNull(history);
@@ -20,6 +20,11 @@ public static class ChatContextBuilder
         if (newUserMessage is not null)
         {
             remaining -= TokenEstimator.EstimateMessage(newUserMessage);
+        }
+
+        if (reminder is not null)
+        {
+            remaining -= TokenEstimator.EstimateMessage(reminder);
         }
 
         var kept = new List<ChatMessage>();
@@ -50,6 +55,11 @@ public static class ChatContextBuilder
 
         var messages = new List<ChatMessage>(kept.Count + 2) { new(ChatRole.System, systemPrompt) };
         messages.AddRange(kept);
+        if (reminder is not null)
+        {
+            messages.Add(new ChatMessage(ChatRole.System, reminder));
+        }
+
         if (newUserMessage is not null)
         {
             messages.Add(new ChatMessage(ChatRole.User, newUserMessage));

@@ -32,6 +32,7 @@ public sealed record DoneEvent(
     UsageDto Usage,
     TimingsDto Timings,
     string? Title,
+    bool Flagged = false,
     string? Content = null);
 
 /// <summary>What the turn service produces while a reply streams.</summary>

@@ -11,12 +11,12 @@ namespace Api.Chat;
 /// </summary>
 public sealed class ChatReplyResult(ChatTurnService turns, PreparedTurn turn, bool stream) : IResult
 {
-    public static readonly TimeSpan StreamStartDelay = TimeSpan.FromSeconds(10);
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
-
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var json = httpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var streaming = httpContext.RequestServices.GetRequiredService<IOptions<ChatStreamOptions>>().Value;
+        // Frees the slots even if the stream is never enumerated (the response failed to start).
+        httpContext.Response.RegisterForDispose(turn);
         var aborted = httpContext.RequestAborted;
 
         if (!stream)
@@ -25,7 +25,7 @@ public sealed class ChatReplyResult(ChatTurnService turns, PreparedTurn turn, bo
             return;
         }
 
-        await using var sse = new SseWriter(httpContext.Response, StreamStartDelay, HeartbeatInterval, aborted);
+        await using var sse = new SseWriter(httpContext.Response, streaming.StartDelay, streaming.HeartbeatInterval, aborted);
         try
         {
             await foreach (var item in turns.StreamAsync(turn, aborted))

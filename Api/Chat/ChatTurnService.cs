@@ -4,101 +4,215 @@ using System.Text;
 using Api.Auth;
 using Api.Conversations;
 using Api.Infrastructure;
+using Api.Limits;
 using Api.Llm;
+using Api.Safety;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Api.Chat;
 
 /// <summary>
-/// One chat turn from request to stored reply: checks the input, builds the context, streams the model's reply,
-/// and writes the turn once at the end (a single batch), whatever way it ended.
+/// One chat turn from request to stored reply. Checks run cheapest first and nothing reaches the model until all pass:
+/// input size and content, prompt injection, an open circuit breaker (refused before any I/O), the user's limits, the
+/// conversation, the daily token quota, the context budget, and a slot on a backend. The reply then streams through the
+/// leak guard, and the turn is written once at the end (a single batch), whatever way it ended.
 /// </summary>
 public sealed class ChatTurnService(
     ConversationStore store,
     LlmGateway gateway,
+    LlmBackends backends,
     TitleGenerator titles,
+    SystemPromptProvider prompts,
+    UserRequestLimiter userLimiter,
+    LlmMetrics metrics,
     IOptions<LlmOptions> llmOptions,
     IOptions<ConversationOptions> conversationOptions,
-    LlmModelCatalog models,
+    IOptions<UserLimitsOptions> userLimits,
+    IOptions<SafetyOptions> safetyOptions,
     TimeProvider time,
-    ILogger<ChatTurnService> logger)
+    ILoggerFactory loggerFactory)
 {
     private static readonly TimeSpan PersistTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<ChatTurnService>();
+    private readonly ILogger _security = loggerFactory.CreateLogger(SecurityEvents.Category);
 
     /// <summary>Checks a new message; on success the turn is ready to stream, otherwise the error to return.</summary>
     public async Task<(PreparedTurn? Turn, IResult? Error)> PrepareSendAsync(CurrentUser user, string conversationId, SendMessageRequest request, CancellationToken cancellationToken)
     {
         var limits = conversationOptions.Value;
-        var content = request.Content;
+        if (string.IsNullOrWhiteSpace(request.Content))
+        {
+            return Reject("invalid", ApiProblems.BadRequest("The message content is empty.", "empty_message"));
+        }
+
+        if (request.Content.Length > limits.MaxMessageChars)
+        {
+            return Reject("too_large", ApiProblems.TooLarge($"The message has {request.Content.Length} characters; the limit is {limits.MaxMessageChars}.", "message_too_long"));
+        }
+
+        var sanitized = InputSanitizer.Sanitize(request.Content);
+        if (sanitized.Removed > 0)
+        {
+            SecurityEvents.InvisibleCharactersRemoved(_security, sanitized.Removed, user.Id, conversationId);
+            metrics.SafetyFlag("invisible_characters");
+        }
+
+        var content = sanitized.Text;
         if (string.IsNullOrWhiteSpace(content))
         {
-            return (null, ApiProblems.BadRequest("The message content is empty.", "empty_message"));
+            return Reject("invalid", ApiProblems.BadRequest("The message has no visible content.", "empty_message"));
         }
 
-        if (content.Length > limits.MaxMessageChars)
+        var verdict = PromptInjectionDetector.Inspect(content);
+        if (verdict.Detected)
         {
-            return (null, ApiProblems.TooLarge($"The message has {content.Length} characters; the limit is {limits.MaxMessageChars}.", "message_too_long"));
+            var block = safetyOptions.Value.PromptInjection == InjectionPolicy.Block;
+            SecurityEvents.PromptInjectionDetected(_security, block ? "blocked" : "flagged", user.Id, conversationId, string.Join(", ", verdict.Matches));
+            if (safetyOptions.Value.LogPromptText)
+            {
+                SecurityEvents.FlaggedPromptText(_security, user.Id, content);
+            }
+
+            metrics.SafetyFlag("prompt_injection");
+            if (block)
+            {
+                return Reject("prompt_injection", ApiProblems.BadRequest("The message was refused by the prompt-injection policy.", "prompt_injection"));
+            }
         }
 
-        var conversation = await store.GetAsync(user.PartitionKey, conversationId, cancellationToken);
-        if (conversation is null)
-        {
-            return (null, ApiProblems.NotFound("The conversation"));
-        }
-
-        if (conversation.MessageCount + 2 > limits.MaxMessagesPerConversation)
-        {
-            return (null, ApiProblems.BadRequest(
-                $"The conversation has reached its limit of {limits.MaxMessagesPerConversation} messages; start a new one.", "conversation_too_long"));
-        }
-
-        var (llmRequest, error) = BuildRequest(request.Model, request.Temperature, request.MaxOutputTokens, await store.GetMessagesAsync(user.PartitionKey, conversationId, cancellationToken), content);
-        if (error is not null)
-        {
-            return (null, error);
-        }
-
-        return (new PreparedTurn(user, conversation, content, llmRequest!, null, conversation.MessageCount == 0 && !conversation.TitleGenerated, time.GetUtcNow()), null);
+        return await PrepareAsync(user, conversationId, request.Model, request.Temperature, request.MaxOutputTokens, content, verdict.Detected, cancellationToken);
     }
 
     /// <summary>Checks a regenerate request: the conversation must end with a reply to redo.</summary>
-    public async Task<(PreparedTurn? Turn, IResult? Error)> PrepareRegenerateAsync(CurrentUser user, string conversationId, RegenerateRequest request, CancellationToken cancellationToken)
+    public Task<(PreparedTurn? Turn, IResult? Error)> PrepareRegenerateAsync(CurrentUser user, string conversationId, RegenerateRequest request, CancellationToken cancellationToken) =>
+        PrepareAsync(user, conversationId, request.Model, request.Temperature, request.MaxOutputTokens, newUserMessage: null, injectionFlagged: false, cancellationToken);
+
+    private async Task<(PreparedTurn? Turn, IResult? Error)> PrepareAsync(
+        CurrentUser user, string conversationId, string? model, double? temperature, int? maxOutputTokens, string? newUserMessage, bool injectionFlagged, CancellationToken cancellationToken)
     {
-        var conversation = await store.GetAsync(user.PartitionKey, conversationId, cancellationToken);
-        if (conversation is null)
+        var options = llmOptions.Value;
+        if (model is not null && backends.ForModel(model) is null)
         {
-            return (null, ApiProblems.NotFound("The conversation"));
+            return Reject("invalid", ApiProblems.BadRequest($"The model '{model}' is not one of the configured models (see GET /api/models).", "unknown_model"));
         }
 
-        var history = await store.GetMessagesAsync(user.PartitionKey, conversationId, cancellationToken);
-        if (history.Count < 2 || history[^1].Role != MessageRoles.Assistant)
+        if (temperature is { } t && (double.IsNaN(t) || t < 0))
         {
-            return (null, ApiProblems.BadRequest("The conversation has no reply to regenerate.", "nothing_to_regenerate"));
+            return Reject("invalid", ApiProblems.BadRequest("The temperature must be a number of 0 or more.", "invalid_temperature"));
         }
 
-        var (llmRequest, error) = BuildRequest(request.Model, request.Temperature, request.MaxOutputTokens, history.Take(history.Count - 1).ToList(), newUserMessage: null);
-        if (error is not null)
+        if (maxOutputTokens is < 1)
         {
-            return (null, error);
+            return Reject("invalid", ApiProblems.BadRequest("maxOutputTokens must be at least 1.", "invalid_max_output_tokens"));
         }
 
-        return (new PreparedTurn(user, conversation, null, llmRequest!, history[^1], IsFirstExchange: false, time.GetUtcNow()), null);
+        // An open breaker refuses before any I/O: fast, and nothing reaches Ollama.
+        if (RefusedByBreaker(model) is { } open)
+        {
+            metrics.Rejected("circuit_open");
+            return (null, ApiProblems.WithRetryAfter(ApiProblems.Create(open.Status, open.Title, open.Detail, open.Code), open.RetryAfter));
+        }
+
+        if (!userLimiter.TryCountRequest(user.PartitionKey, out var rpmWait))
+        {
+            return Limited("requests_per_minute", $"You can send {userLimits.Value.RequestsPerMinute} messages a minute.", rpmWait);
+        }
+
+        var streamSlot = userLimiter.TryStartStream(user.PartitionKey);
+        if (streamSlot is null)
+        {
+            return Limited("concurrent_streams", $"You can have {userLimits.Value.ConcurrentStreams} replies streaming at once; wait for one to finish.", TimeSpan.FromSeconds(5));
+        }
+
+        var handedOver = false;
+        try
+        {
+            var conversation = await store.GetAsync(user.PartitionKey, conversationId, cancellationToken);
+            if (conversation is null)
+            {
+                return Reject("not_found", ApiProblems.NotFound("The conversation"));
+            }
+
+            if (newUserMessage is not null && conversation.MessageCount + 2 > conversationOptions.Value.MaxMessagesPerConversation)
+            {
+                return Reject("too_large", ApiProblems.BadRequest(
+                    $"The conversation has reached its limit of {conversationOptions.Value.MaxMessagesPerConversation} messages; start a new one.", "conversation_too_long"));
+            }
+
+            var now = time.GetUtcNow();
+            var usage = await store.GetDailyUsageAsync(user.PartitionKey, DateOnly.FromDateTime(now.UtcDateTime), cancellationToken);
+            if (usage.OutputTokens >= userLimits.Value.OutputTokensPerDay)
+            {
+                var midnight = new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
+                return Limited("daily_tokens", $"You have used your {userLimits.Value.OutputTokensPerDay} output tokens for today (UTC).", midnight - now);
+            }
+
+            var history = await store.GetMessagesAsync(user.PartitionKey, conversationId, cancellationToken);
+            StoredMessage? replaced = null;
+            if (newUserMessage is null)
+            {
+                if (history.Count < 2 || history[^1].Role != MessageRoles.Assistant)
+                {
+                    return Reject("invalid", ApiProblems.BadRequest("The conversation has no reply to regenerate.", "nothing_to_regenerate"));
+                }
+
+                replaced = history[^1];
+                history = [.. history.Take(history.Count - 1)];
+            }
+
+            var outputTokens = Math.Min(maxOutputTokens ?? options.DefaultMaxOutputTokens, options.MaxOutputTokensCap);
+            var boundedTemperature = (float)Math.Min(temperature ?? options.DefaultTemperature, options.MaxTemperature);
+            var systemPrompt = prompts.SystemPrompt;
+            var reminder = injectionFlagged ? SystemPromptProvider.InjectionReminder : null;
+            var fixedCost = TokenEstimator.EstimateMessage(systemPrompt) + outputTokens
+                + (newUserMessage is null ? 0 : TokenEstimator.EstimateMessage(newUserMessage))
+                + (reminder is null ? 0 : TokenEstimator.EstimateMessage(reminder));
+            if (fixedCost > options.ContextTokenBudget)
+            {
+                return Reject("too_large", ApiProblems.TooLarge("The message does not fit the model's context budget.", "context_too_long"));
+            }
+
+            var messages = ChatContextBuilder.Build(systemPrompt, history, newUserMessage, options.ContextTokenBudget, outputTokens, reminder);
+            var chosenModel = model ?? backends.DefaultModel!;
+
+            var (lease, rejection) = await gateway.AdmitAsync(model, cancellationToken);
+            if (rejection is not null)
+            {
+                return (null, ApiProblems.WithRetryAfter(ApiProblems.Create(rejection.Status, rejection.Title, rejection.Detail, rejection.Code), rejection.RetryAfter));
+            }
+
+            handedOver = true;
+            var request = new LlmRequest(messages, chosenModel, boundedTemperature, outputTokens);
+            var isFirst = newUserMessage is not null && conversation.MessageCount == 0 && !conversation.TitleGenerated;
+            return (new PreparedTurn(user, conversation, newUserMessage, request, replaced, isFirst, injectionFlagged, now, lease!, streamSlot), null);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                streamSlot.Dispose();
+            }
+        }
     }
 
     /// <summary>
-    /// Streams the reply. When the client goes away the upstream call is cancelled and the partial reply is kept
-    /// as <c>incomplete</c>; a broken stream keeps it too and ends with an <c>error</c> event.
+    /// Streams the reply. When the client goes away the upstream call is cancelled and the partial reply is kept as
+    /// <c>incomplete</c>; a broken stream keeps it too and ends with an <c>error</c> event; a leak ends it at once.
     /// </summary>
     public async IAsyncEnumerable<ChatEvent> StreamAsync(PreparedTurn turn, [EnumeratorCancellation] CancellationToken requestAborted)
     {
+        using var _ = turn;
         var stopwatch = Stopwatch.StartNew();
         var reply = new StringBuilder();
+        var guard = new OutputLeakGuard(prompts.Canary, prompts.SystemPrompt, safetyOptions.Value.LeakSpanChars);
         TimeSpan? firstToken = null;
         int? promptTokens = null, completionTokens = null;
         Exception? failure = null;
         var cancelled = false;
 
-        await using (var upstream = gateway.StreamAsync(turn.Request, requestAborted).GetAsyncEnumerator(requestAborted))
+        await using (var upstream = gateway.StreamAsync(turn.Lease, turn.Request, requestAborted).GetAsyncEnumerator(requestAborted))
         {
             while (true)
             {
@@ -125,34 +239,57 @@ public sealed class ChatTurnService(
 
                 promptTokens = chunk.PromptTokens ?? promptTokens;
                 completionTokens = chunk.CompletionTokens ?? completionTokens;
-                if (chunk.Text is { Length: > 0 } text)
+                if (chunk.Text is not { Length: > 0 } text)
                 {
-                    firstToken ??= stopwatch.Elapsed;
-                    reply.Append(text);
-                    yield return new ChatEvent.Delta(text);
+                    continue;
+                }
+
+                firstToken ??= stopwatch.Elapsed;
+                var safe = guard.Append(text);
+                if (safe.Length > 0)
+                {
+                    reply.Append(safe);
+                    yield return new ChatEvent.Delta(safe);
+                }
+
+                if (guard.Leak != LeakKind.None)
+                {
+                    // Leaving the loop disposes the upstream stream: Ollama stops generating.
+                    SecurityEvents.OutputLeakBlocked(_security, turn.User.Id, turn.Conversation.Id, guard.Leak);
+                    metrics.SafetyFlag(guard.Leak == LeakKind.Canary ? "canary_leak" : "system_prompt_leak");
+                    failure = new OutputBlockedException(guard.Leak);
+                    break;
                 }
             }
         }
 
+        if (failure is null && !cancelled && guard.Flush() is { Length: > 0 } tail)
+        {
+            reply.Append(tail);
+            yield return new ChatEvent.Delta(tail);
+        }
+
+        var backend = turn.Lease.Backend;
+        var model = backend.IsFallback ? backend.Model : turn.Request.Model;
         var total = stopwatch.Elapsed;
         var status = failure is null && !cancelled ? MessageStatus.Complete
             : reply.Length > 0 ? MessageStatus.Incomplete
             : MessageStatus.Failed;
+        completionTokens ??= reply.Length > 0 ? TokenEstimator.Estimate(reply.ToString()) : null;
         var tokensPerSecond = TokensPerSecond(completionTokens, firstToken, total);
+        metrics.ReplyFinished(backend.Name, status.ToString().ToLowerInvariant(), firstToken, tokensPerSecond, completionTokens);
 
-        if (failure is not null)
+        if (failure is not null and not OutputBlockedException)
         {
-            logger.LogWarning(failure, "The reply in conversation {ConversationId} failed after {Chars} characters.", turn.Conversation.Id, reply.Length);
+            _logger.LogWarning(failure, "The reply in conversation {ConversationId} failed after {Chars} characters.", turn.Conversation.Id, reply.Length);
         }
 
         string? title = null;
-        if (turn.IsFirstExchange && status == MessageStatus.Complete && turn.UserMessage is not null)
+        if (turn.IsFirstExchange && turn.UserMessage is not null)
         {
-            title = await titles.GenerateAsync(turn.UserMessage, reply.ToString(), turn.Request.Model, requestAborted.IsCancellationRequested ? CancellationToken.None : requestAborted);
-        }
-        else if (turn.IsFirstExchange && turn.UserMessage is not null)
-        {
-            title = TitleGenerator.Fallback(turn.UserMessage);
+            title = status == MessageStatus.Complete && !cancelled
+                ? await titles.GenerateAsync(backend.Chat, turn.UserMessage, reply.ToString(), model, requestAborted)
+                : TitleGenerator.Fallback(turn.UserMessage);
         }
 
         var now = time.GetUtcNow();
@@ -163,30 +300,28 @@ public sealed class ChatTurnService(
             Content: reply.ToString(),
             Status: status,
             CreatedAt: now,
-            Model: turn.Request.Model,
+            Model: model,
             PromptTokens: promptTokens,
             CompletionTokens: completionTokens,
             TimeToFirstTokenMs: firstToken?.TotalMilliseconds,
             TokensPerSecond: tokensPerSecond,
+            Fallback: backend.IsFallback,
             Error: failure is null ? null : DescribeFailure(failure).Problem.Title);
         var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt);
+        var usage = new TurnUsage(DateOnly.FromDateTime(now.UtcDateTime), promptTokens ?? 0, completionTokens ?? 0);
 
         // The client may be gone: the write must still happen, bounded on its own.
         using var persistTimeout = new CancellationTokenSource(PersistTimeout);
-        Conversation saved;
-        string messageId;
-        Exception? persistFailure = null;
+        Conversation? saved = null;
+        var messageId = string.Empty;
         try
         {
-            saved = await store.AppendTurnAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title), persistTimeout.Token);
+            saved = await store.AppendTurnAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, usage), persistTimeout.Token);
             messageId = (turn.ReplacedAssistant?.Sequence ?? saved.NextSequence - 1).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException or ConversationNotFoundException)
         {
-            logger.LogError(ex, "The turn in conversation {ConversationId} could not be saved.", turn.Conversation.Id);
-            persistFailure = ex;
-            saved = turn.Conversation;
-            messageId = string.Empty;
+            _logger.LogError(ex, "The turn in conversation {ConversationId} could not be saved.", turn.Conversation.Id);
         }
 
         if (cancelled)
@@ -194,7 +329,7 @@ public sealed class ChatTurnService(
             yield break;
         }
 
-        if (persistFailure is not null)
+        if (saved is null)
         {
             yield return new ChatEvent.Error(
                 ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The reply could not be saved", "The conversation store did not accept the reply. Try again.", "persist_failed"),
@@ -207,6 +342,7 @@ public sealed class ChatTurnService(
             var (problem, retryAfter) = DescribeFailure(failure);
             problem.Extensions["messageId"] = messageId;
             problem.Extensions["partial"] = reply.Length > 0;
+            problem.Extensions["fallback"] = backend.IsFallback;
             yield return new ChatEvent.Error(problem, retryAfter);
             yield break;
         }
@@ -215,50 +351,37 @@ public sealed class ChatTurnService(
             saved.Id,
             messageId,
             "complete",
-            turn.Request.Model,
-            Fallback: false,
+            model,
+            backend.IsFallback,
             new UsageDto(promptTokens, completionTokens),
             new TimingsDto(firstToken?.TotalMilliseconds, tokensPerSecond, total.TotalMilliseconds),
-            title));
+            title,
+            turn.InjectionFlagged));
     }
 
-    private (LlmRequest? Request, IResult? Error) BuildRequest(string? model, double? temperature, int? maxOutputTokens, IReadOnlyList<StoredMessage> history, string? newUserMessage)
+    private LlmRejection? RefusedByBreaker(string? model)
     {
-        var options = llmOptions.Value;
-        var chosenModel = model ?? models.DefaultModel;
-        if (chosenModel is null)
+        var candidates = model is null ? backends.All.ToList() : [.. new[] { backends.ForModel(model), backends.ForModel(model)?.IsFallback == false ? backends.Fallback : null }.OfType<LlmBackend>()];
+        if (candidates.Count == 0 || candidates.Any(b => b.Breaker.State != BreakerState.Open))
         {
-            chosenModel = "none";
-        }
-        else if (!models.IsConfigured(chosenModel))
-        {
-            return (null, ApiProblems.BadRequest($"The model '{model}' is not one of the configured models (see GET /api/models).", "unknown_model"));
+            return null;
         }
 
-        if (temperature is { } t && (double.IsNaN(t) || t < 0))
-        {
-            return (null, ApiProblems.BadRequest("The temperature must be a number of 0 or more.", "invalid_temperature"));
-        }
+        var wait = candidates.Min(b => b.Breaker.RetryAfter);
+        return new LlmRejection(StatusCodes.Status503ServiceUnavailable, "llm_unavailable", "The language model is unavailable",
+            "The model server has been failing; requests are paused while it recovers.", wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+    }
 
-        if (maxOutputTokens is < 1)
-        {
-            return (null, ApiProblems.BadRequest("maxOutputTokens must be at least 1.", "invalid_max_output_tokens"));
-        }
+    private (PreparedTurn?, IResult?) Reject(string reason, IResult error)
+    {
+        metrics.Rejected(reason);
+        return (null, error);
+    }
 
-        var outputTokens = Math.Min(maxOutputTokens ?? options.DefaultMaxOutputTokens, options.MaxOutputTokensCap);
-        var boundedTemperature = (float)Math.Min(temperature ?? options.DefaultTemperature, options.MaxTemperature);
-        var messages = ChatContextBuilder.Build(options.SystemPrompt, history, newUserMessage, options.ContextTokenBudget, outputTokens);
-        if (newUserMessage is not null && messages[^1].Text != newUserMessage)
-        {
-            return (null, ApiProblems.TooLarge("The message does not fit the model's context budget.", "context_too_long"));
-        }
-
-        if (newUserMessage is not null && TokenEstimator.EstimateMessage(newUserMessage) + TokenEstimator.EstimateMessage(options.SystemPrompt) + outputTokens > options.ContextTokenBudget)
-        {
-            return (null, ApiProblems.TooLarge("The message does not fit the model's context budget.", "context_too_long"));
-        }
-
-        return (new LlmRequest(messages, chosenModel, boundedTemperature, outputTokens), null);
+    private (PreparedTurn?, IResult?) Limited(string reason, string detail, TimeSpan retryAfter)
+    {
+        metrics.Rejected(reason);
+        return (null, ApiProblems.WithRetryAfter(ApiProblems.Create(StatusCodes.Status429TooManyRequests, "Too many requests", detail, reason), retryAfter));
     }
 
     private static double? TokensPerSecond(int? completionTokens, TimeSpan? firstToken, TimeSpan total)
@@ -272,11 +395,13 @@ public sealed class ChatTurnService(
         return generating > TimeSpan.FromMilliseconds(1) ? Math.Round((completionTokens.Value - 1) / generating.TotalSeconds, 2) : null;
     }
 
-    internal static (Microsoft.AspNetCore.Mvc.ProblemDetails Problem, TimeSpan? RetryAfter) DescribeFailure(Exception failure) => failure switch
+    internal static (ProblemDetails Problem, TimeSpan? RetryAfter) DescribeFailure(Exception failure) => failure switch
     {
+        OutputBlockedException => (ApiProblems.Create(StatusCodes.Status502BadGateway, "The reply was stopped", "The reply was stopped because it began to disclose confidential instructions.", "output_blocked"), null),
         LlmUnavailableException unavailable => (ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The language model is unavailable", unavailable.Message, "llm_unavailable"), unavailable.RetryAfter ?? TimeSpan.FromSeconds(10)),
         LlmStreamBrokenException broken => (ApiProblems.Create(StatusCodes.Status502BadGateway, "The reply was cut off", broken.Message, "llm_stream_broken"), TimeSpan.FromSeconds(2)),
         TimeoutException timeout => (ApiProblems.Create(StatusCodes.Status504GatewayTimeout, "The language model timed out", timeout.Message, "llm_timeout"), TimeSpan.FromSeconds(5)),
+        HttpRequestException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable } => (ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The language model is busy", "The model server's queue is full.", "llm_busy"), TimeSpan.FromSeconds(5)),
         HttpRequestException http => (ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The language model is unavailable", $"The model server could not be reached ({http.StatusCode?.ToString() ?? http.HttpRequestError.ToString()}).", "llm_unavailable"), TimeSpan.FromSeconds(10)),
         _ => (ApiProblems.Create(StatusCodes.Status502BadGateway, "The language model failed", "The model server returned an error.", "llm_error"), TimeSpan.FromSeconds(5)),
     };

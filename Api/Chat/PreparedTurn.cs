@@ -1,15 +1,52 @@
+using System.Threading.RateLimiting;
 using Api.Auth;
 using Api.Conversations;
 using Api.Llm;
 
 namespace Api.Chat;
 
-/// <summary>A turn that passed every check and is ready to stream.</summary>
-public sealed record PreparedTurn(
-    CurrentUser User,
-    Conversation Conversation,
-    string? UserMessage,
-    LlmRequest Request,
-    StoredMessage? ReplacedAssistant,
-    bool IsFirstExchange,
-    DateTimeOffset StartedAt);
+/// <summary>
+/// A turn that passed every check and holds its slots: a stream slot of the user's and a slot on a model backend.
+/// Disposing it frees both; the turn service does that when the reply has been saved.
+/// </summary>
+public sealed class PreparedTurn(
+    CurrentUser user,
+    Conversation conversation,
+    string? userMessage,
+    LlmRequest request,
+    StoredMessage? replacedAssistant,
+    bool isFirstExchange,
+    bool injectionFlagged,
+    DateTimeOffset startedAt,
+    LlmLease lease,
+    RateLimitLease streamSlot) : IDisposable
+{
+    private int _disposed;
+
+    public CurrentUser User { get; } = user;
+
+    public Conversation Conversation { get; } = conversation;
+
+    public string? UserMessage { get; } = userMessage;
+
+    public LlmRequest Request { get; } = request;
+
+    public StoredMessage? ReplacedAssistant { get; } = replacedAssistant;
+
+    public bool IsFirstExchange { get; } = isFirstExchange;
+
+    public bool InjectionFlagged { get; } = injectionFlagged;
+
+    public DateTimeOffset StartedAt { get; } = startedAt;
+
+    public LlmLease Lease { get; } = lease;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Lease.Dispose();
+            streamSlot.Dispose();
+        }
+    }
+}

@@ -8,12 +8,13 @@ namespace Api.Chat;
 /// A short title after the first exchange, asked of the LLM with a tight time and token budget; when that
 /// fails or is slow, the first words of the user's message.
 /// </summary>
-public sealed class TitleGenerator(IChatClient chat, IOptions<LlmOptions> options, ILogger<TitleGenerator> logger)
+public sealed class TitleGenerator(IOptions<LlmOptions> options, ILogger<TitleGenerator> logger)
 {
     public const int MaxTitleChars = 60;
 
-    public async Task<string> GenerateAsync(string userMessage, string reply, string? model, CancellationToken cancellationToken)
+    public async Task<string> GenerateAsync(IChatClient chat, string userMessage, string reply, string? model, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(chat);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(options.Value.TitleTimeout);
         try
@@ -29,7 +30,7 @@ public sealed class TitleGenerator(IChatClient chat, IOptions<LlmOptions> option
             var title = Clean(response.Text);
             return string.IsNullOrWhiteSpace(title) ? Fallback(userMessage) : title;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
             logger.LogInformation("Title generation failed ({Reason}); using the plain title.", ex.GetType().Name);
             return Fallback(userMessage);

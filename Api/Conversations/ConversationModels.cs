@@ -58,4 +58,10 @@ public sealed record ConversationPageResult(IReadOnlyList<Conversation> Items, s
 /// What one turn writes, in one batch: the user message (none when regenerating), the assistant message,
 /// and the title when one was generated.
 /// </summary>
-public sealed record TurnWrite(StoredMessage? UserMessage, StoredMessage AssistantMessage, bool ReplacesLastAssistant, string? GeneratedTitle);
+public sealed record TurnWrite(StoredMessage? UserMessage, StoredMessage AssistantMessage, bool ReplacesLastAssistant, string? GeneratedTitle, TurnUsage? Usage = null);
+
+/// <summary>Tokens a turn used, added to the user's daily usage in the same batch.</summary>
+public sealed record TurnUsage(DateOnly Day, int PromptTokens, int OutputTokens);
+
+/// <summary>A user's usage on one UTC day.</summary>
+public sealed record DailyUsage(DateOnly Day, long PromptTokens, long OutputTokens, long Replies);

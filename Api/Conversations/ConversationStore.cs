@@ -81,6 +81,14 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
         return messages;
     }
 
+    /// <summary>The user's token usage on <paramref name="day"/> (UTC), kept in their partition as <c>usage_{yyyyMMdd}</c>.</summary>
+    public async Task<DailyUsage> GetDailyUsageAsync(string userKey, DateOnly day, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken);
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(userKey, UsageRowKey(day), cancellationToken: cancellationToken);
+        return response.HasValue && response.Value is { } entity ? FromUsageEntity(day, entity) : new DailyUsage(day, 0, 0, 0);
+    }
+
     public async Task<Conversation?> RenameAsync(string userKey, string id, string title, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
@@ -201,6 +209,11 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
 
             actions.Add(new(TableTransactionActionType.UpsertReplace, ToIndexEntity(userKey, updated)));
 
+            if (turn.Usage is { } usage)
+            {
+                actions.Add(await UsageActionAsync(userKey, usage, cancellationToken));
+            }
+
             try
             {
                 await _table.SubmitTransactionAsync(actions, cancellationToken);
@@ -213,6 +226,31 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
             }
         }
     }
+
+    /// <summary>Adds the turn's tokens to the day's usage, guarded by its ETag like the conversation.</summary>
+    private async Task<TableTransactionAction> UsageActionAsync(string userKey, TurnUsage usage, CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(userKey, UsageRowKey(usage.Day), cancellationToken: cancellationToken);
+        var current = response.HasValue && response.Value is { } existing ? FromUsageEntity(usage.Day, existing) : new DailyUsage(usage.Day, 0, 0, 0);
+        var entity = new TableEntity(userKey, UsageRowKey(usage.Day))
+        {
+            ["PromptTokens"] = current.PromptTokens + usage.PromptTokens,
+            ["OutputTokens"] = current.OutputTokens + usage.OutputTokens,
+            ["Replies"] = current.Replies + 1,
+        };
+
+        return response.HasValue && response.Value is { } found
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, found.ETag)
+            : new TableTransactionAction(TableTransactionActionType.Add, entity);
+    }
+
+    private static DailyUsage FromUsageEntity(DateOnly day, TableEntity entity) => new(
+        day,
+        entity.GetInt64("PromptTokens") ?? 0,
+        entity.GetInt64("OutputTokens") ?? 0,
+        entity.GetInt64("Replies") ?? 0);
+
+    private static string UsageRowKey(DateOnly day) => $"usage_{day:yyyyMMdd}";
 
     public static bool IsValidId(string? id) => id is { Length: 32 } && id.All(char.IsAsciiHexDigitLower);
 

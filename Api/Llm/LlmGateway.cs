@@ -1,46 +1,181 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using Polly.Timeout;
 
 namespace Api.Llm;
 
 /// <summary>
-/// The one way the API talks to the model: turns <see cref="IChatClient"/> updates into <see cref="LlmChunk"/>s and
-/// makes a stream that ends without Ollama's final message an error rather than a silently short reply.
+/// The one way the API talks to a model. Admission: the circuit breaker refuses at once while a backend is failing,
+/// the in-flight limit queues a little and then refuses, and the fallback serves while the primary is unavailable.
+/// Streaming: the first-token, idle and total timeouts; a primary that fails before its first token hands over to the
+/// fallback; a stream that ends without Ollama's final message is an error, never a silently short reply.
 /// </summary>
-public sealed class LlmGateway(IChatClient chat, ILogger<LlmGateway> logger)
+public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> options, LlmMetrics metrics, TimeProvider time, ILogger<LlmGateway> logger)
 {
-    public async IAsyncEnumerable<LlmChunk> StreamAsync(LlmRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static readonly TimeSpan CapacityRetryAfter = TimeSpan.FromSeconds(2);
+
+    public async Task<(LlmLease? Lease, LlmRejection? Rejection)> AdmitAsync(string? model, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var options = new ChatOptions
+        if (backends.Primary is null && backends.Fallback is null)
         {
-            ModelId = request.Model,
-            Temperature = request.Temperature,
-            MaxOutputTokens = request.MaxOutputTokens,
-        };
+            metrics.Rejected("unavailable");
+            return (null, new LlmRejection(StatusCodes.Status503ServiceUnavailable, "llm_unavailable", "The language model is unavailable",
+                backends.UnavailableReason ?? "No language model is configured.", TimeSpan.FromSeconds(30)));
+        }
 
-        var finished = false;
-        await foreach (var update in chat.GetStreamingResponseAsync(request.Messages, options, cancellationToken).WithCancellation(cancellationToken))
+        var requested = model is null ? backends.Primary ?? backends.Fallback! : backends.ForModel(model) ?? backends.Primary!;
+        var candidates = requested == backends.Primary && backends.Fallback is { } fallback ? new[] { requested, fallback } : [requested];
+        TimeSpan? openFor = null;
+        var full = false;
+
+        foreach (var backend in candidates)
         {
-            var usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details;
-            var finishReason = update.FinishReason?.Value;
-            finished |= finishReason is not null;
-            var text = update.Text;
-            if (!string.IsNullOrEmpty(text) || usage is not null || finishReason is not null)
+            if (!backend.Breaker.TryAllow(out var retryAfter))
             {
-                yield return new LlmChunk(
-                    string.IsNullOrEmpty(text) ? null : text,
-                    ToInt(usage?.InputTokenCount),
-                    ToInt(usage?.OutputTokenCount),
-                    finishReason);
+                openFor = openFor is null || retryAfter < openFor ? retryAfter : openFor;
+                continue;
             }
+
+            var permit = await backend.Admission.TryAcquireAsync(cancellationToken);
+            if (permit is null)
+            {
+                backend.Breaker.RecordAbandoned();
+                // Overload is not an outage: a busy primary does not spill onto a (slow, small) fallback.
+                full = true;
+                break;
+            }
+
+            return (new LlmLease(backend, permit), null);
         }
 
-        if (!finished)
+        if (full)
         {
-            logger.LogWarning("The stream from model {Model} ended without a finish reason.", request.Model);
-            throw new LlmStreamBrokenException("The model's reply stream ended before it was complete.");
+            metrics.Rejected("capacity");
+            return (null, new LlmRejection(StatusCodes.Status429TooManyRequests, "llm_capacity", "The language model is at capacity",
+                "Every model slot is busy and the queue is full. Try again shortly.", CapacityRetryAfter));
         }
+
+        metrics.Rejected("circuit_open");
+        return (null, new LlmRejection(StatusCodes.Status503ServiceUnavailable, "llm_unavailable", "The language model is unavailable",
+            "The model server has been failing; requests are paused while it recovers.", openFor is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1)));
+    }
+
+    public async IAsyncEnumerable<LlmChunk> StreamAsync(LlmLease lease, LlmRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(request);
+
+        while (true)
+        {
+            var backend = lease.Backend;
+            var resilience = options.Value.Resilience;
+            using var watchdog = new StreamWatchdog(resilience, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
+            var chatOptions = new ChatOptions
+            {
+                ModelId = backend.IsFallback ? backend.Model : request.Model,
+                Temperature = request.Temperature,
+                MaxOutputTokens = request.MaxOutputTokens,
+            };
+
+            var sawChunk = false;
+            var finished = false;
+            Exception? failure = null;
+
+            await using (var updates = backend.Chat.GetStreamingResponseAsync(request.Messages, chatOptions, linked.Token).GetAsyncEnumerator(linked.Token))
+            {
+                while (true)
+                {
+                    ChatResponseUpdate update;
+                    try
+                    {
+                        if (!await updates.MoveNextAsync())
+                        {
+                            break;
+                        }
+
+                        update = updates.Current;
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        // The client left: no verdict on the backend.
+                        backend.Breaker.RecordAbandoned();
+                        throw;
+                    }
+                    catch (OperationCanceledException ex) when (watchdog.Fired)
+                    {
+                        failure = new TimeoutException(watchdog.Reason, ex);
+                        break;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        failure = ex is TimeoutRejectedException ? new TimeoutException($"The model server sent no response within the first-response allowance.", ex) : ex;
+                        break;
+                    }
+
+                    var usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details;
+                    var finishReason = update.FinishReason?.Value;
+                    finished |= finishReason is not null;
+                    var text = update.Text;
+                    if (!string.IsNullOrEmpty(text))
+                    {
+                        watchdog.OnToken();
+                        sawChunk = true;
+                    }
+
+                    if (!string.IsNullOrEmpty(text) || usage is not null || finishReason is not null)
+                    {
+                        yield return new LlmChunk(string.IsNullOrEmpty(text) ? null : text, ToInt(usage?.InputTokenCount), ToInt(usage?.OutputTokenCount), finishReason);
+                    }
+                }
+            }
+
+            if (failure is null && !finished)
+            {
+                logger.LogWarning("The stream from {Backend} ({Model}) ended without a finish reason.", backend.Name, chatOptions.ModelId);
+                failure = new LlmStreamBrokenException("The model's reply stream ended before it was complete.");
+            }
+
+            if (failure is null)
+            {
+                backend.Breaker.RecordSuccess();
+                yield break;
+            }
+
+            backend.Breaker.RecordFailure();
+            logger.LogWarning("The call to {Backend} failed {When}: {Error}", backend.Name, sawChunk ? "mid-stream" : "before the first token", failure.Message);
+
+            if (!sawChunk && !backend.IsFallback && IsAvailabilityFailure(failure) && await TryFailOverAsync(lease, cancellationToken))
+            {
+                continue;
+            }
+
+            throw failure;
+        }
+    }
+
+    /// <summary>Errors that say "the server is not serving", as opposed to "this request is wrong".</summary>
+    public static bool IsAvailabilityFailure(Exception failure) =>
+        failure is HttpRequestException or TimeoutException or TimeoutRejectedException or IOException or LlmUnavailableException;
+
+    private async Task<bool> TryFailOverAsync(LlmLease lease, CancellationToken cancellationToken)
+    {
+        if (backends.Fallback is not { } fallback || !fallback.Breaker.TryAllow(out _))
+        {
+            return false;
+        }
+
+        var permit = await fallback.Admission.TryAcquireAsync(cancellationToken);
+        if (permit is null)
+        {
+            fallback.Breaker.RecordAbandoned();
+            return false;
+        }
+
+        logger.LogWarning("The primary model failed before its first token; the fallback {Model} takes over.", fallback.Model);
+        lease.SwitchTo(fallback, permit);
+        return true;
     }
 
     private static int? ToInt(long? value) => value is null ? null : (int)Math.Min(value.Value, int.MaxValue);

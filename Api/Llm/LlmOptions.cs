@@ -10,6 +10,9 @@ public sealed class LlmOptions
     /// <summary>The connection string name of the primary model (<c>Endpoint=...;Model=...</c>).</summary>
     public const string PrimaryConnectionName = "chat";
 
+    /// <summary>The connection string name of the optional fallback (for example a small model on CPU).</summary>
+    public const string FallbackConnectionName = "chat-fallback";
+
     [Required(AllowEmptyStrings = false)]
     public string SystemPrompt { get; set; } = "You are a helpful assistant.";
 
@@ -38,4 +41,48 @@ public sealed class LlmOptions
     /// endpoint configured): the API then runs without an LLM and reports this reason.
     /// </summary>
     public string? UnavailableReason { get; set; }
+
+    public LlmResilienceOptions Resilience { get; set; } = new();
+
+    public LlmAdmissionOptions Admission { get; set; } = new();
+}
+
+/// <summary>Bound from <c>Llm:Resilience</c>: how long a stream may take, and when to stop calling a failing backend.</summary>
+public sealed class LlmResilienceOptions
+{
+    /// <summary>The allowance for the first token: a cold model loads for tens of seconds, a large one for minutes.</summary>
+    public TimeSpan FirstTokenTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>The longest silence between two tokens before the stream is given up.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest a whole reply may stream.</summary>
+    public TimeSpan MaxStreamDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Consecutive failures that open the circuit breaker.</summary>
+    [Range(1, 1_000)]
+    public int BreakerFailureThreshold { get; set; } = 5;
+
+    /// <summary>How long the breaker stays open before a probe may close it.</summary>
+    public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an open breaker's backend is probed.</summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// Bound from <c>Llm:Admission</c>: per backend and per API replica. Set <see cref="MaxInFlight"/> to Ollama's
+/// parallel slots (<c>OLLAMA_NUM_PARALLEL</c>) times its replicas, divided by the API replicas: requests beyond it
+/// wait in a small queue here, where they are counted and bounded, instead of in Ollama's own.
+/// </summary>
+public sealed class LlmAdmissionOptions
+{
+    [Range(1, 10_000)]
+    public int MaxInFlight { get; set; } = 8;
+
+    [Range(0, 10_000)]
+    public int MaxQueue { get; set; } = 4;
+
+    /// <summary>How long a queued request waits for a slot before it is turned away (429).</summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(20);
 }

@@ -1,14 +1,17 @@
+using System.Data.Common;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using OllamaSharp;
 
 namespace Api.Llm;
 
 public static class LlmServiceCollectionExtensions
 {
     /// <summary>
-    /// The chat client over OllamaSharp when the <c>chat</c> connection string is present; otherwise a client that
-    /// fails fast with the reason, so the API still serves history and reports the LLM unavailable.
+    /// The LLM backends: the primary from the <c>chat</c> connection string and an optional fallback from
+    /// <c>chat-fallback</c>, each an OllamaSharp client with its own breaker and admission limit. With neither, the
+    /// API still serves history and reports the LLM unavailable (with the AppHost's reason when it gave one).
     /// </summary>
     public static IHostApplicationBuilder AddLlm(this IHostApplicationBuilder builder)
     {
@@ -17,26 +20,68 @@ public static class LlmServiceCollectionExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.DefaultMaxOutputTokens <= o.MaxOutputTokensCap, "Llm:DefaultMaxOutputTokens must not exceed Llm:MaxOutputTokensCap.")
             .Validate(o => o.DefaultTemperature <= o.MaxTemperature, "Llm:DefaultTemperature must not exceed Llm:MaxTemperature.")
+            .Validate(o => o.Resilience.IdleTimeout > TimeSpan.Zero && o.Resilience.FirstTokenTimeout > TimeSpan.Zero && o.Resilience.MaxStreamDuration > TimeSpan.Zero,
+                "Llm:Resilience timeouts must be positive.")
             .ValidateOnStart();
 
-        var catalog = LlmModelCatalog.FromConfiguration(builder.Configuration);
-        builder.Services.AddSingleton(catalog);
+        var primary = AddBackend(builder, LlmOptions.PrimaryConnectionName);
+        var fallback = AddBackend(builder, LlmOptions.FallbackConnectionName);
 
-        if (catalog.Endpoint is not null)
+        builder.Services.AddSingleton(services =>
         {
-            // An LLM outage must not take the API out of rotation: history still works.
-            builder.AddOllamaApiClient(LlmOptions.PrimaryConnectionName, settings => settings.HealthCheckFailureStatus = HealthStatus.Degraded)
-                .AddChatClient();
-        }
-        else
-        {
-            var reason = builder.Configuration[$"{LlmOptions.SectionName}:{nameof(LlmOptions.UnavailableReason)}"];
-            builder.Services.AddSingleton<IChatClient>(new UnavailableChatClient(
-                string.IsNullOrWhiteSpace(reason) ? $"No LLM is configured (the connection string '{LlmOptions.PrimaryConnectionName}' is missing)." : reason));
-        }
+            var options = services.GetRequiredService<IOptions<LlmOptions>>().Value;
+            var time = services.GetRequiredService<TimeProvider>();
+            var loggerFactory = services.GetRequiredService<ILoggerFactory>();
 
+            LlmBackend? Create((string Model, Uri Endpoint)? configured, string connectionName, string name, bool isFallback) =>
+                configured is not { } c ? null : new LlmBackend(
+                    name,
+                    c.Model,
+                    c.Endpoint,
+                    services.GetRequiredKeyedService<IChatClient>(connectionName),
+                    services.GetRequiredKeyedService<IOllamaApiClient>(connectionName),
+                    new LlmCircuitBreaker(name, options.Resilience.BreakerFailureThreshold, options.Resilience.BreakerBreakDuration, time, loggerFactory.CreateLogger<LlmCircuitBreaker>()),
+                    new LlmAdmission(options.Admission),
+                    isFallback);
+
+            var reason = string.IsNullOrWhiteSpace(options.UnavailableReason)
+                ? $"No language model is configured (the connection string '{LlmOptions.PrimaryConnectionName}' is missing)."
+                : options.UnavailableReason;
+            return new LlmBackends(
+                Create(primary, LlmOptions.PrimaryConnectionName, "primary", isFallback: false),
+                Create(fallback, LlmOptions.FallbackConnectionName, "fallback", isFallback: true),
+                reason);
+        });
+
+        builder.Services.AddSingleton<LlmMetrics>();
         builder.Services.AddSingleton<LlmGateway>();
         builder.Services.AddSingleton<LlmStatusService>();
+        builder.Services.AddHostedService<LlmBreakerProbeService>();
         return builder;
+    }
+
+    private static (string Model, Uri Endpoint)? AddBackend(IHostApplicationBuilder builder, string connectionName)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(connectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return null;
+        }
+
+        var parts = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!parts.TryGetValue("Endpoint", out var endpointValue) || endpointValue is not string endpointText || !Uri.TryCreate(endpointText, UriKind.Absolute, out var endpoint))
+        {
+            throw new InvalidOperationException($"The connection string '{connectionName}' has no valid Endpoint.");
+        }
+
+        if (!parts.TryGetValue("Model", out var modelValue) || modelValue is not string model || string.IsNullOrWhiteSpace(model))
+        {
+            throw new InvalidOperationException($"The connection string '{connectionName}' names no Model.");
+        }
+
+        // An LLM outage must not take the API out of rotation: history still works. Readiness reports it as Degraded.
+        builder.AddKeyedOllamaApiClient(connectionName, settings => settings.HealthCheckFailureStatus = HealthStatus.Degraded)
+            .AddKeyedChatClient();
+        return (model, endpoint);
     }
 }

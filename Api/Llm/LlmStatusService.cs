@@ -1,76 +1,114 @@
-using Microsoft.Extensions.AI;
-using OllamaSharp;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Api.Llm;
 
-/// <summary>What the LLM can do right now, in plain words, for <c>GET /api/status</c> and <c>GET /api/models</c>.</summary>
-public sealed class LlmStatusService(IChatClient chat, LlmModelCatalog catalog, TimeProvider time, IServiceProvider services)
+/// <summary>
+/// What the LLM can do right now, in plain words: <c>available</c>, <c>degraded</c> (on CPU, breaker half-open,
+/// fallback serving) or <c>unavailable</c>. The probe is cached for a few seconds so the endpoint stays cheap
+/// when every browser polls it.
+/// </summary>
+public sealed class LlmStatusService(LlmBackends backends, TimeProvider time, ILogger<LlmStatusService> logger)
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(3);
+
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions());
 
     public async Task<StatusDto> GetStatusAsync(CancellationToken cancellationToken)
     {
-        if (chat.GetService<UnavailableChatClient>() is { } unavailable)
+        var now = time.GetUtcNow();
+        if (backends.Primary is null && backends.Fallback is null)
         {
-            return new StatusDto("unavailable", unavailable.Reason, null, time.GetUtcNow());
+            return new StatusDto("unavailable", backends.UnavailableReason ?? "No language model is configured.", null, now);
         }
 
-        var ollama = services.GetService<IOllamaApiClient>();
-        if (ollama is null)
+        var primary = backends.Primary;
+        var fallback = backends.Fallback;
+        var primaryProbe = primary is null ? null : await ProbeAsync(primary, cancellationToken);
+
+        if (primary is not null && primary.Breaker.State != BreakerState.Open && primaryProbe!.Reachable)
         {
-            return new StatusDto("unavailable", "No Ollama client is registered.", catalog.DefaultModel, time.GetUtcNow());
+            if (primary.Breaker.State == BreakerState.HalfOpen)
+            {
+                return new StatusDto("degraded", "The model server is recovering from failures; replies may fail.", primary.Model, now);
+            }
+
+            if (primaryProbe.Processor == "cpu")
+            {
+                return new StatusDto("degraded", "The model is running on CPU, not on a GPU: replies will be slow.", primary.Model, now);
+            }
+
+            return new StatusDto("available", null, primary.Model, now);
         }
 
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(ProbeTimeout);
-        try
+        var why = primary is null ? "No primary model is configured."
+            : primary.Breaker.State == BreakerState.Open ? "The model server has been failing; requests are paused while it recovers."
+            : "The model server does not answer.";
+
+        if (fallback is not null && fallback.Breaker.State != BreakerState.Open && (await ProbeAsync(fallback, cancellationToken)).Reachable)
         {
-            await ollama.GetVersionAsync(cts.Token);
-            return new StatusDto("available", null, catalog.DefaultModel, time.GetUtcNow());
+            return new StatusDto("degraded", $"{why} A smaller fallback model ({fallback.Model}) is answering instead.", fallback.Model, now);
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
-        {
-            return new StatusDto("unavailable", "The model server does not answer.", catalog.DefaultModel, time.GetUtcNow());
-        }
+
+        return new StatusDto("unavailable", why, primary?.Model ?? fallback?.Model, now);
     }
 
     public async Task<ModelsDto> GetModelsAsync(CancellationToken cancellationToken)
     {
-        var ollama = services.GetService<IOllamaApiClient>();
-        if (ollama is null || catalog.Models.Count == 0)
+        var models = new List<ModelDto>();
+        string? error = backends.Primary is null && backends.Fallback is null ? backends.UnavailableReason ?? "No language model is configured." : null;
+        foreach (var backend in backends.All)
         {
-            return new ModelsDto([.. catalog.Models.Select(m => new ModelDto(m, m == catalog.DefaultModel, false, null, null, null))], catalog.Models.Count == 0 ? "No LLM is configured." : null);
+            var probe = await ProbeAsync(backend, cancellationToken);
+            if (!probe.Reachable)
+            {
+                error ??= $"The {backend.Name} model server does not answer.";
+            }
+
+            models.Add(new ModelDto(backend.Model, backend.Model == backends.DefaultModel, probe.Loaded, probe.Processor, probe.SizeVram, probe.ExpiresAt, backend.IsFallback));
         }
 
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(ProbeTimeout);
-        try
-        {
-            var running = (await ollama.ListRunningModelsAsync(cts.Token)).ToList();
-            var models = catalog.Models.Select(name =>
-            {
-                var loaded = running.FirstOrDefault(r => SameModel(r.Name, name));
-                return new ModelDto(
-                    name,
-                    name == catalog.DefaultModel,
-                    loaded is not null,
-                    loaded is null ? null : Processor(loaded.Size, loaded.SizeVram),
-                    loaded?.SizeVram,
-                    loaded?.ExpiresAt);
-            }).ToList();
-            return new ModelsDto(models, null);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
-        {
-            return new ModelsDto([.. catalog.Models.Select(m => new ModelDto(m, m == catalog.DefaultModel, false, null, null, null))], "The model server does not answer.");
-        }
+        return new ModelsDto(models, error);
     }
 
     /// <summary>Ollama's own rule (<c>ollama ps</c>): all in VRAM is GPU, none is CPU, anything between is split.</summary>
     public static string Processor(long size, long sizeVram) => sizeVram <= 0 ? "cpu" : sizeVram >= size ? "gpu" : "mixed";
 
+    private async Task<BackendProbe> ProbeAsync(LlmBackend backend, CancellationToken cancellationToken)
+    {
+        if (_cache.TryGetValue(backend.Name, out BackendProbe? cached) && cached is not null)
+        {
+            return cached;
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(ProbeTimeout);
+        BackendProbe probe;
+        try
+        {
+            var running = (await backend.Ollama.ListRunningModelsAsync(cts.Token)).ToList();
+            var loaded = running.FirstOrDefault(r => SameModel(r.Name, backend.Model));
+            probe = new BackendProbe(true, loaded is not null, loaded is null ? null : Processor(loaded.Size, loaded.SizeVram), loaded?.SizeVram, loaded?.ExpiresAt);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or System.Text.Json.JsonException)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            logger.LogDebug("Status probe of {Backend} failed: {Error}", backend.Name, ex.Message);
+            probe = new BackendProbe(false, false, null, null, null);
+        }
+
+        _cache.Set(backend.Name, probe, CacheFor);
+        return probe;
+    }
+
     private static bool SameModel(string? running, string configured) =>
         running is not null && string.Equals(Normalize(running), Normalize(configured), StringComparison.OrdinalIgnoreCase);
 
     private static string Normalize(string name) => name.Contains(':', StringComparison.Ordinal) ? name : name + ":latest";
+
+    private sealed record BackendProbe(bool Reachable, bool Loaded, string? Processor, long? SizeVram, DateTimeOffset? ExpiresAt);
 }

@@ -37,7 +37,7 @@ public sealed class FoundationTests(AppFixture app)
         var apiHealth = await app.Api.GetFromJsonAsync<JsonElement>("/health", Cancellation).WaitAsync(TestTimeouts.Request, TestContext.Current.CancellationToken);
         var checks = apiHealth.GetProperty("checks");
         Assert.Equal("Healthy", checks.GetProperty("Azure_TableServiceClient").GetProperty("status").GetString());
-        Assert.Equal("Healthy", checks.GetProperty("Ollama").GetProperty("status").GetString());
+        Assert.Equal("Healthy", checks.GetProperty("Ollama_chat").GetProperty("status").GetString());
     }
 
     [Fact]

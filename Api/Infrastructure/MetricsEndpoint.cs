@@ -1,0 +1,57 @@
+using OpenTelemetry.Metrics;
+
+namespace Api.Infrastructure;
+
+/// <summary>
+/// The Prometheus scrape endpoint (<c>/metrics</c>) for autoscaling, on its own port (<c>Metrics:Port</c>) so that it
+/// is never reachable through the service or ingress that serve the API. Without a port it is mapped only in
+/// Development.
+/// </summary>
+public static class MetricsEndpoint
+{
+    public const string Path = "/metrics";
+
+    public static IHostApplicationBuilder AddMetricsEndpoint(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
+
+        if (builder.Configuration.GetValue<int?>("Metrics:Port") is not { } port)
+        {
+            return builder;
+        }
+
+        // Listening on a second port means naming every endpoint: the app's own (from ASPNETCORE_URLS or
+        // ASPNETCORE_HTTP_PORTS) and the metrics one.
+        var endpoints = new Dictionary<string, string?>();
+        var urls = builder.Configuration["urls"];
+        var httpPorts = builder.Configuration["http_ports"];
+        var appUrls = !string.IsNullOrWhiteSpace(urls)
+            ? urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : !string.IsNullOrWhiteSpace(httpPorts)
+                ? httpPorts.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"http://*:{p}").ToArray()
+                : ["http://localhost:5000"];
+
+        for (var i = 0; i < appUrls.Length; i++)
+        {
+            endpoints[$"Kestrel:Endpoints:App{i}:Url"] = appUrls[i];
+        }
+
+        endpoints["Kestrel:Endpoints:Metrics:Url"] = $"http://*:{port}";
+        builder.Configuration.AddInMemoryCollection(endpoints);
+        return builder;
+    }
+
+    public static WebApplication MapMetricsEndpoint(this WebApplication app)
+    {
+        if (app.Configuration.GetValue<int?>("Metrics:Port") is { } port)
+        {
+            app.MapPrometheusScrapingEndpoint(Path).RequireHost($"*:{port}").AllowAnonymous();
+        }
+        else if (app.Environment.IsDevelopment())
+        {
+            app.MapPrometheusScrapingEndpoint(Path).AllowAnonymous();
+        }
+
+        return app;
+    }
+}

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Api.Limits;
+
+/// <summary>
+/// Bound from <c>Limits</c>: what one user may use. Requests per minute and concurrent streams are counted per API
+/// replica (in memory); output tokens per day are counted in Table Storage, so they hold across replicas and restarts.
+/// </summary>
+public sealed class UserLimitsOptions
+{
+    public const string SectionName = "Limits";
+
+    [Range(1, 100_000)]
+    public int RequestsPerMinute { get; set; } = 20;
+
+    [Range(1, 1_000)]
+    public int ConcurrentStreams { get; set; } = 2;
+
+    [Range(1, 1_000_000_000)]
+    public int OutputTokensPerDay { get; set; } = 200_000;
+}

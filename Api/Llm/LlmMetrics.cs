@@ -1,0 +1,64 @@
+using System.Diagnostics.Metrics;
+
+namespace Api.Llm;
+
+/// <summary>
+/// The API's LLM metrics, on the meter <c>LlmChat.Api</c>. <c>llm.requests.in_flight</c> and
+/// <c>llm.requests.queued</c> are the autoscaling signal (KEDA reads them through Prometheus).
+/// </summary>
+public sealed class LlmMetrics
+{
+    public const string MeterName = "LlmChat.Api";
+
+    private readonly Histogram<double> _timeToFirstToken;
+    private readonly Histogram<double> _tokensPerSecond;
+    private readonly Counter<long> _rejections;
+    private readonly Counter<long> _outputTokens;
+    private readonly Counter<long> _replies;
+    private readonly Counter<long> _safetyFlags;
+
+    public LlmMetrics(IMeterFactory meterFactory, LlmBackends backends)
+    {
+        var meter = meterFactory.Create(MeterName);
+
+        meter.CreateObservableGauge("llm.requests.in_flight", () => backends.All.Select(b => new Measurement<int>(b.Admission.InFlight, Tag(b))),
+            unit: "{request}", description: "LLM streams running now, per backend.");
+        meter.CreateObservableGauge("llm.requests.queued", () => backends.All.Select(b => new Measurement<int>(b.Admission.Queued, Tag(b))),
+            unit: "{request}", description: "LLM requests waiting for a slot, per backend.");
+        meter.CreateObservableGauge("llm.circuit_breaker.state", () => backends.All.Select(b => new Measurement<int>((int)b.Breaker.State, Tag(b))),
+            description: "0 closed, 1 half-open, 2 open.");
+
+        _timeToFirstToken = meter.CreateHistogram<double>("llm.time_to_first_token", unit: "s", description: "Time from the call to the first token.");
+        _tokensPerSecond = meter.CreateHistogram<double>("llm.tokens_per_second", unit: "{token}/s", description: "Output tokens per second after the first.");
+        _rejections = meter.CreateCounter<long>("llm.rejections", unit: "{request}", description: "Chat requests refused, by reason.");
+        _outputTokens = meter.CreateCounter<long>("llm.output_tokens", unit: "{token}", description: "Output tokens generated.");
+        _replies = meter.CreateCounter<long>("llm.replies", unit: "{reply}", description: "Replies by final status.");
+        _safetyFlags = meter.CreateCounter<long>("llm.safety.flags", unit: "{event}", description: "Safety events by kind.");
+    }
+
+    public void Rejected(string reason) => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void SafetyFlag(string kind) => _safetyFlags.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void ReplyFinished(string backend, string status, TimeSpan? firstToken, double? tokensPerSecond, int? outputTokens)
+    {
+        var backendTag = new KeyValuePair<string, object?>("backend", backend);
+        _replies.Add(1, backendTag, new KeyValuePair<string, object?>("status", status));
+        if (firstToken is { } ttft)
+        {
+            _timeToFirstToken.Record(ttft.TotalSeconds, backendTag);
+        }
+
+        if (tokensPerSecond is { } rate)
+        {
+            _tokensPerSecond.Record(rate, backendTag);
+        }
+
+        if (outputTokens is > 0)
+        {
+            _outputTokens.Add(outputTokens.Value, backendTag);
+        }
+    }
+
+    private static KeyValuePair<string, object?> Tag(LlmBackend backend) => new("backend", backend.Name);
+}

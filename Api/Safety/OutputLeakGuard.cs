@@ -1,0 +1,142 @@
+using System.Text;
+
+namespace Api.Safety;
+
+/// <summary>What the guard found in the reply.</summary>
+public enum LeakKind
+{
+    None,
+    Canary,
+    SystemPromptSpan,
+}
+
+/// <summary>
+/// Watches one reply as it streams. The canary must never be shown: the guard holds back the last
+/// <c>canary.Length - 1</c> characters, so a canary split across chunks is caught before any of it is sent.
+/// A long verbatim span of the system prompt (case and whitespace aside) cuts the stream when it reaches
+/// <c>spanChars</c>; the part of the span sent before that point is short by construction.
+/// </summary>
+public sealed class OutputLeakGuard
+{
+    private readonly string _canary;
+    private readonly int _spanChars;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _promptWindows;
+    private readonly StringBuilder _held = new();
+    private readonly StringBuilder _recent = new();
+
+    public OutputLeakGuard(string canary, string systemPrompt, int spanChars)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(canary);
+        ArgumentNullException.ThrowIfNull(systemPrompt);
+        _canary = canary;
+        _spanChars = spanChars;
+
+        var normalized = Normalize(systemPrompt);
+        var windows = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i + spanChars <= normalized.Length; i++)
+        {
+            windows.Add(normalized.Substring(i, spanChars));
+        }
+
+        _promptWindows = windows.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public LeakKind Leak { get; private set; }
+
+    /// <summary>Takes the next chunk; returns what may be sent now. After a leak, returns nothing more.</summary>
+    public string Append(string chunk)
+    {
+        if (Leak != LeakKind.None || string.IsNullOrEmpty(chunk))
+        {
+            return string.Empty;
+        }
+
+        _held.Append(chunk);
+        var held = _held.ToString();
+        var canaryAt = held.IndexOf(_canary, StringComparison.OrdinalIgnoreCase);
+        if (canaryAt >= 0)
+        {
+            Leak = LeakKind.Canary;
+            _held.Clear();
+            return ReleaseChecked(held[..canaryAt]);
+        }
+
+        var releasable = Math.Max(0, held.Length - (_canary.Length - 1));
+        // Never split a surrogate pair between what is sent and what is held.
+        if (releasable > 0 && char.IsHighSurrogate(held[releasable - 1]))
+        {
+            releasable--;
+        }
+
+        _held.Remove(0, releasable);
+        return ReleaseChecked(held[..releasable]);
+    }
+
+    /// <summary>The reply ended: sends what was held back (it cannot hold a whole canary).</summary>
+    public string Flush()
+    {
+        if (Leak != LeakKind.None)
+        {
+            return string.Empty;
+        }
+
+        var rest = _held.ToString();
+        _held.Clear();
+        return ReleaseChecked(rest);
+    }
+
+    private string ReleaseChecked(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsWhiteSpace(c))
+            {
+                if (_recent.Length == 0 || _recent[^1] == ' ')
+                {
+                    continue;
+                }
+
+                _recent.Append(' ');
+            }
+            else
+            {
+                _recent.Append(char.ToLowerInvariant(c));
+            }
+
+            if (_recent.Length > _spanChars)
+            {
+                _recent.Remove(0, _recent.Length - _spanChars);
+            }
+
+            if (_recent.Length == _spanChars && _promptWindows.Contains(_recent.ToString().AsSpan()))
+            {
+                Leak = LeakKind.SystemPromptSpan;
+                return text[..i];
+            }
+        }
+
+        return text;
+    }
+
+    private static string Normalize(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                if (builder.Length > 0 && builder[^1] != ' ')
+                {
+                    builder.Append(' ');
+                }
+            }
+            else
+            {
+                builder.Append(char.ToLowerInvariant(c));
+            }
+        }
+
+        return builder.ToString().Trim();
+    }
+}

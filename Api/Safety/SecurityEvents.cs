@@ -1,0 +1,26 @@
+namespace Api.Safety;
+
+/// <summary>
+/// Security events, on the logger category <c>LlmChat.Security</c>, with the user id and no prompt text unless
+/// <c>Safety:LogPromptText</c> is on. Alerting can key on the event ids.
+/// </summary>
+public static partial class SecurityEvents
+{
+    public const string Category = "LlmChat.Security";
+
+    [LoggerMessage(EventId = 4001, EventName = "PromptInjectionDetected", Level = LogLevel.Warning,
+        Message = "Prompt injection {Action} for user {UserId} in conversation {ConversationId}: {Matches}")]
+    public static partial void PromptInjectionDetected(ILogger logger, string action, string userId, string conversationId, string matches);
+
+    [LoggerMessage(EventId = 4002, EventName = "InvisibleCharactersRemoved", Level = LogLevel.Information,
+        Message = "Removed {Count} invisible or control characters from input of user {UserId} in conversation {ConversationId}")]
+    public static partial void InvisibleCharactersRemoved(ILogger logger, int count, string userId, string conversationId);
+
+    [LoggerMessage(EventId = 4003, EventName = "OutputLeakBlocked", Level = LogLevel.Warning,
+        Message = "Reply cut for user {UserId} in conversation {ConversationId}: {Kind}")]
+    public static partial void OutputLeakBlocked(ILogger logger, string userId, string conversationId, LeakKind kind);
+
+    [LoggerMessage(EventId = 4004, EventName = "FlaggedPromptText", Level = LogLevel.Warning,
+        Message = "Flagged prompt text of user {UserId}: {PromptText}")]
+    public static partial void FlaggedPromptText(ILogger logger, string userId, string promptText);
+}
