@@ -200,84 +200,107 @@ public sealed class ChatTurnService(
     /// <summary>
     /// Streams the reply. When the client goes away the upstream call is cancelled and the partial reply is kept as
     /// <c>incomplete</c>; a broken stream keeps it too and ends with an <c>error</c> event; a leak ends it at once.
+    /// The turn is saved whichever way it ends, including when the caller stops reading (the client hung up).
     /// </summary>
     public async IAsyncEnumerable<ChatEvent> StreamAsync(PreparedTurn turn, [EnumeratorCancellation] CancellationToken requestAborted)
     {
-        using var _ = turn;
-        var stopwatch = Stopwatch.StartNew();
-        var reply = new StringBuilder();
+        var outcome = new TurnOutcome();
         var guard = new OutputLeakGuard(prompts.Canary, prompts.SystemPrompt, safetyOptions.Value.LeakSpanChars);
-        TimeSpan? firstToken = null;
-        int? promptTokens = null, completionTokens = null;
-        Exception? failure = null;
-        var cancelled = false;
-
-        await using (var upstream = gateway.StreamAsync(turn.Lease, turn.Request, requestAborted).GetAsyncEnumerator(requestAborted))
+        var finished = false;
+        try
         {
-            while (true)
+            await using (var upstream = gateway.StreamAsync(turn.Lease, turn.Request, requestAborted).GetAsyncEnumerator(requestAborted))
             {
-                LlmChunk chunk;
-                try
+                while (true)
                 {
-                    if (!await upstream.MoveNextAsync())
+                    LlmChunk chunk;
+                    try
                     {
+                        if (!await upstream.MoveNextAsync())
+                        {
+                            break;
+                        }
+
+                        chunk = upstream.Current;
+                    }
+                    catch (OperationCanceledException) when (requestAborted.IsCancellationRequested)
+                    {
+                        outcome.Cancelled = true;
+                        break;
+                    }
+                    catch (Exception ex)
+                    {
+                        outcome.Failure = ex;
                         break;
                     }
 
-                    chunk = upstream.Current;
-                }
-                catch (OperationCanceledException) when (requestAborted.IsCancellationRequested)
-                {
-                    cancelled = true;
-                    break;
-                }
-                catch (Exception ex)
-                {
-                    failure = ex;
-                    break;
-                }
+                    outcome.PromptTokens = chunk.PromptTokens ?? outcome.PromptTokens;
+                    outcome.CompletionTokens = chunk.CompletionTokens ?? outcome.CompletionTokens;
+                    if (chunk.Text is not { Length: > 0 } text)
+                    {
+                        continue;
+                    }
 
-                promptTokens = chunk.PromptTokens ?? promptTokens;
-                completionTokens = chunk.CompletionTokens ?? completionTokens;
-                if (chunk.Text is not { Length: > 0 } text)
-                {
-                    continue;
-                }
+                    outcome.FirstToken ??= outcome.Stopwatch.Elapsed;
+                    var safe = guard.Append(text);
+                    if (safe.Length > 0)
+                    {
+                        outcome.Reply.Append(safe);
+                        yield return new ChatEvent.Delta(safe);
+                    }
 
-                firstToken ??= stopwatch.Elapsed;
-                var safe = guard.Append(text);
-                if (safe.Length > 0)
-                {
-                    reply.Append(safe);
-                    yield return new ChatEvent.Delta(safe);
-                }
-
-                if (guard.Leak != LeakKind.None)
-                {
-                    // Leaving the loop disposes the upstream stream: Ollama stops generating.
-                    SecurityEvents.OutputLeakBlocked(_security, turn.User.Id, turn.Conversation.Id, guard.Leak);
-                    metrics.SafetyFlag(guard.Leak == LeakKind.Canary ? "canary_leak" : "system_prompt_leak");
-                    failure = new OutputBlockedException(guard.Leak);
-                    break;
+                    if (guard.Leak != LeakKind.None)
+                    {
+                        // Leaving the loop disposes the upstream stream: Ollama stops generating.
+                        SecurityEvents.OutputLeakBlocked(_security, turn.User.Id, turn.Conversation.Id, guard.Leak);
+                        metrics.SafetyFlag(guard.Leak == LeakKind.Canary ? "canary_leak" : "system_prompt_leak");
+                        outcome.Failure = new OutputBlockedException(guard.Leak);
+                        break;
+                    }
                 }
             }
-        }
 
-        if (failure is null && !cancelled && guard.Flush() is { Length: > 0 } tail)
+            if (outcome.Failure is null && !outcome.Cancelled && guard.Flush() is { Length: > 0 } tail)
+            {
+                outcome.Reply.Append(tail);
+                yield return new ChatEvent.Delta(tail);
+            }
+
+            finished = true;
+            if (await FinishAsync(turn, outcome, requestAborted) is { } last)
+            {
+                yield return last;
+            }
+        }
+        finally
         {
-            reply.Append(tail);
-            yield return new ChatEvent.Delta(tail);
-        }
+            if (!finished)
+            {
+                // The caller stopped reading: the client is gone. Save what was sent.
+                outcome.Cancelled = true;
+                await FinishAsync(turn, outcome, CancellationToken.None);
+            }
 
+            turn.Dispose();
+        }
+    }
+
+    /// <summary>Records the metrics, names the conversation, saves the turn in one batch, and says how the stream ends.</summary>
+    private async Task<ChatEvent?> FinishAsync(PreparedTurn turn, TurnOutcome outcome, CancellationToken requestAborted)
+    {
+        var failure = outcome.Failure;
+        var cancelled = outcome.Cancelled;
+        var reply = outcome.Reply.ToString();
         var backend = turn.Lease.Backend;
         var model = backend.IsFallback ? backend.Model : turn.Request.Model;
-        var total = stopwatch.Elapsed;
+        var total = outcome.Stopwatch.Elapsed;
         var status = failure is null && !cancelled ? MessageStatus.Complete
             : reply.Length > 0 ? MessageStatus.Incomplete
             : MessageStatus.Failed;
-        completionTokens ??= reply.Length > 0 ? TokenEstimator.Estimate(reply.ToString()) : null;
-        var tokensPerSecond = TokensPerSecond(completionTokens, firstToken, total);
-        metrics.ReplyFinished(backend.Name, status.ToString().ToLowerInvariant(), firstToken, tokensPerSecond, completionTokens);
+        var completionTokens = outcome.CompletionTokens ?? (reply.Length > 0 ? TokenEstimator.Estimate(reply) : null);
+        var promptTokens = outcome.PromptTokens;
+        var tokensPerSecond = TokensPerSecond(completionTokens, outcome.FirstToken, total);
+        metrics.ReplyFinished(backend.Name, status.ToString().ToLowerInvariant(), outcome.FirstToken, tokensPerSecond, completionTokens);
 
         if (failure is not null and not OutputBlockedException)
         {
@@ -287,8 +310,8 @@ public sealed class ChatTurnService(
         string? title = null;
         if (turn.IsFirstExchange && turn.UserMessage is not null)
         {
-            title = status == MessageStatus.Complete && !cancelled
-                ? await titles.GenerateAsync(backend.Chat, turn.UserMessage, reply.ToString(), model, requestAborted)
+            title = status == MessageStatus.Complete
+                ? await titles.GenerateAsync(backend.Chat, turn.UserMessage, reply, model, requestAborted)
                 : TitleGenerator.Fallback(turn.UserMessage);
         }
 
@@ -297,23 +320,23 @@ public sealed class ChatTurnService(
             Id: string.Empty,
             Sequence: turn.ReplacedAssistant?.Sequence ?? -1,
             Role: MessageRoles.Assistant,
-            Content: reply.ToString(),
+            Content: reply,
             Status: status,
             CreatedAt: now,
             Model: model,
             PromptTokens: promptTokens,
             CompletionTokens: completionTokens,
-            TimeToFirstTokenMs: firstToken?.TotalMilliseconds,
+            TimeToFirstTokenMs: outcome.FirstToken?.TotalMilliseconds,
             TokensPerSecond: tokensPerSecond,
             Fallback: backend.IsFallback,
-            Error: failure is null ? null : DescribeFailure(failure).Problem.Title);
+            Error: failure is null ? (cancelled ? "The client disconnected." : null) : DescribeFailure(failure).Problem.Title);
         var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt);
         var usage = new TurnUsage(DateOnly.FromDateTime(now.UtcDateTime), promptTokens ?? 0, completionTokens ?? 0);
 
         // The client may be gone: the write must still happen, bounded on its own.
         using var persistTimeout = new CancellationTokenSource(PersistTimeout);
-        Conversation? saved = null;
-        var messageId = string.Empty;
+        Conversation saved;
+        string messageId;
         try
         {
             saved = await store.AppendTurnAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, usage), persistTimeout.Token);
@@ -322,19 +345,14 @@ public sealed class ChatTurnService(
         catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException or ConversationNotFoundException)
         {
             _logger.LogError(ex, "The turn in conversation {ConversationId} could not be saved.", turn.Conversation.Id);
+            return cancelled ? null : new ChatEvent.Error(
+                ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The reply could not be saved", "The conversation store did not accept the reply. Try again.", "persist_failed"),
+                TimeSpan.FromSeconds(5));
         }
 
         if (cancelled)
         {
-            yield break;
-        }
-
-        if (saved is null)
-        {
-            yield return new ChatEvent.Error(
-                ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The reply could not be saved", "The conversation store did not accept the reply. Try again.", "persist_failed"),
-                TimeSpan.FromSeconds(5));
-            yield break;
+            return null;
         }
 
         if (failure is not null)
@@ -343,18 +361,17 @@ public sealed class ChatTurnService(
             problem.Extensions["messageId"] = messageId;
             problem.Extensions["partial"] = reply.Length > 0;
             problem.Extensions["fallback"] = backend.IsFallback;
-            yield return new ChatEvent.Error(problem, retryAfter);
-            yield break;
+            return new ChatEvent.Error(problem, retryAfter);
         }
 
-        yield return new ChatEvent.Done(new DoneEvent(
+        return new ChatEvent.Done(new DoneEvent(
             saved.Id,
             messageId,
             "complete",
             model,
             backend.IsFallback,
             new UsageDto(promptTokens, completionTokens),
-            new TimingsDto(firstToken?.TotalMilliseconds, tokensPerSecond, total.TotalMilliseconds),
+            new TimingsDto(outcome.FirstToken?.TotalMilliseconds, tokensPerSecond, total.TotalMilliseconds),
             title,
             turn.InjectionFlagged));
     }

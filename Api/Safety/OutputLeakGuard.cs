@@ -11,8 +11,9 @@ public enum LeakKind
 }
 
 /// <summary>
-/// Watches one reply as it streams. The canary must never be shown: the guard holds back the last
-/// <c>canary.Length - 1</c> characters, so a canary split across chunks is caught before any of it is sent.
+/// Watches one reply as it streams. The canary must never be shown: the guard holds back only a tail that could be
+/// the start of the canary (usually nothing, so streaming is not delayed), so a canary split across chunks is caught
+/// before any of it is sent.
 /// A long verbatim span of the system prompt (case and whitespace aside) cuts the stream when it reaches
 /// <c>spanChars</c>; the part of the span sent before that point is short by construction.
 /// </summary>
@@ -61,7 +62,7 @@ public sealed class OutputLeakGuard
             return ReleaseChecked(held[..canaryAt]);
         }
 
-        var releasable = Math.Max(0, held.Length - (_canary.Length - 1));
+        var releasable = held.Length - LongestCanaryPrefixAtEnd(held);
         // Never split a surrogate pair between what is sent and what is held.
         if (releasable > 0 && char.IsHighSurrogate(held[releasable - 1]))
         {
@@ -83,6 +84,20 @@ public sealed class OutputLeakGuard
         var rest = _held.ToString();
         _held.Clear();
         return ReleaseChecked(rest);
+    }
+
+    /// <summary>The length of the longest tail of <paramref name="text"/> that the canary starts with.</summary>
+    private int LongestCanaryPrefixAtEnd(string text)
+    {
+        for (var length = Math.Min(_canary.Length - 1, text.Length); length > 0; length--)
+        {
+            if (text.AsSpan(text.Length - length).Equals(_canary.AsSpan(0, length), StringComparison.OrdinalIgnoreCase))
+            {
+                return length;
+            }
+        }
+
+        return 0;
     }
 
     private string ReleaseChecked(string text)

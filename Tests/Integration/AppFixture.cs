@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -14,9 +15,40 @@ namespace Tests.Integration;
 /// Ollama test double in place of the container (the AppHost's External mode points at it). Starting costs
 /// tens of seconds on two cores, so tests share it and keep their data apart by conversation.
 /// </summary>
-public sealed class AppFixture : IAsyncLifetime
+public class AppFixture : IAsyncLifetime
 {
     public const string Model = "qwen2.5:0.5b-instruct-q4_K_M";
+
+    /// <summary>A known canary, so leak tests can make the double echo it.</summary>
+    public const string Canary = "cnry-test-4f1d9a7be2c3";
+
+    /// <summary>
+    /// The API settings the tests run with: short timeouts, a breaker that trips and recovers within seconds, small
+    /// limits that a test can reach with a fresh user. Everything else is the API's own appsettings.json.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> ApiSettings = new Dictionary<string, string>
+    {
+        ["Llm__Resilience__FirstTokenTimeout"] = "00:00:20",
+        ["Llm__Resilience__IdleTimeout"] = "00:00:02",
+        ["Llm__Resilience__BreakerFailureThreshold"] = "3",
+        ["Llm__Resilience__BreakerBreakDuration"] = "00:00:03",
+        ["Llm__Resilience__ProbeInterval"] = "00:00:01",
+        ["Llm__Admission__MaxInFlight"] = "3",
+        ["Llm__Admission__MaxQueue"] = "1",
+        ["Llm__Admission__QueueTimeout"] = "00:00:02",
+        ["Llm__TitleTimeout"] = "00:00:03",
+        ["Llm__ContextTokenBudget"] = "3000",
+        ["Limits__RequestsPerMinute"] = "12",
+        ["Limits__ConcurrentStreams"] = "2",
+        ["Limits__OutputTokensPerDay"] = "3000",
+        ["Chat__Stream__StartDelay"] = "00:00:01",
+        ["Chat__Stream__HeartbeatInterval"] = "00:00:01",
+        ["Conversations__MaxMessagesPerConversation"] = "8",
+        ["Conversations__MaxMessageChars"] = "4000",
+        ["Safety__Canary"] = Canary,
+        ["Aspire__OllamaSharp__chat__Resilience__RetryBaseDelay"] = "00:00:00.100",
+        ["Aspire__OllamaSharp__chat-fallback__Resilience__RetryBaseDelay"] = "00:00:00.100",
+    };
 
     public OllamaDouble Ollama { get; private set; } = null!;
 
@@ -40,6 +72,13 @@ public sealed class AppFixture : IAsyncLifetime
             ]).WaitAsync(TestTimeouts.AppStart);
 
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var api = builder.CreateResourceBuilder<ProjectResource>(ResourceNames.Api);
+        foreach (var (name, value) in ApiSettings)
+        {
+            api.WithEnvironment(name, value);
+        }
+
+        await ConfigureAsync(builder, api);
         builder.Services.ConfigureHttpClientDefaults(http => http.ConfigureHttpClient(client => client.Timeout = TestTimeouts.Request));
 
         App = await builder.BuildAsync().WaitAsync(TestTimeouts.AppStart);
@@ -50,15 +89,57 @@ public sealed class AppFixture : IAsyncLifetime
             await App.ResourceNotifications.WaitForResourceHealthyAsync(name).WaitAsync(TestTimeouts.ResourceHealthy);
         }
 
-        Api = App.CreateHttpClient(ResourceNames.Api);
+        // No response draining: hanging up must close the connection at once, as a browser tab closing does.
+        Api = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0, ResponseDrainTimeout = TimeSpan.Zero })
+        {
+            BaseAddress = App.GetEndpoint(ResourceNames.Api, "http"),
+            Timeout = TestTimeouts.Request,
+        };
         Web = App.CreateHttpClient(ResourceNames.Web);
     }
+
+    /// <summary>
+    /// Puts the LLM back to normal between tests: the double running with no scripts left, and every breaker
+    /// closed again (the API reports the LLM available).
+    /// </summary>
+    public async Task ResetLlmAsync()
+    {
+        Ollama.ClearScripts();
+        Ollama.NonStreamingReply = "Test conversation title";
+        Ollama.RunningSizeVram = Ollama.RunningSize;
+        await Ollama.RestartAsync();
+        var deadline = DateTime.UtcNow + TestTimeouts.ResourceHealthy;
+        while (true)
+        {
+            var status = await Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/status", TestContext.Current.CancellationToken);
+            if (status.GetProperty("llm").GetString() == "available")
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The LLM did not become available again: {status}");
+            }
+
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>A place for a derived fixture to add to the app before it starts.</summary>
+    protected virtual Task ConfigureAsync(IDistributedApplicationTestingBuilder builder, IResourceBuilder<ProjectResource> api) => Task.CompletedTask;
+
+    /// <summary>An API client that acts as <paramref name="user"/> (a development user, through <c>X-Dev-User</c>).</summary>
+    public ApiSession As(string user) => new(Api, user);
+
+    /// <summary>A user no other test uses, so per-user limits and data start empty.</summary>
+    public ApiSession NewUser(string prefix = "user") => As($"{prefix}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 33)]);
 
     public async Task<string> TablesConnectionStringAsync() =>
         await App.GetConnectionStringAsync(ResourceNames.Tables).AsTask().WaitAsync(TestTimeouts.Short)
         ?? throw new InvalidOperationException("The tables resource has no connection string.");
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         Api?.Dispose();
         Web?.Dispose();

@@ -97,6 +97,10 @@ public static class AspireOllamaSharpExtensions
             {
                 PooledConnectionLifetime = resilience.PooledConnectionLifetime,
                 ConnectTimeout = TimeSpan.FromSeconds(10),
+                // Disposing an unfinished stream must close the connection at once, which is what tells Ollama to
+                // stop generating. By default the handler drains up to 1 MB for 2 s to reuse the connection.
+                MaxResponseDrainSize = 0,
+                ResponseDrainTimeout = TimeSpan.Zero,
             });
 
         // The service defaults add a 10 s / 30 s policy to every client: wrong for a cold model.

@@ -426,7 +426,7 @@ public sealed class OllamaDouble : IAsyncDisposable
             body = document.RootElement.Clone();
         }
 
-        var request = new OllamaDoubleRequest(context.Request.Method, context.Request.Path, body, DateTimeOffset.UtcNow);
+        var request = new OllamaDoubleRequest(context.Request.Method, context.Request.Path, body, DateTimeOffset.UtcNow, context.Request.Headers["traceparent"].FirstOrDefault());
         _requests.Add(request);
         return request;
     }

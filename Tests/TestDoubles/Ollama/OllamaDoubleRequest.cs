@@ -3,8 +3,11 @@ using System.Text.Json;
 namespace Tests.TestDoubles.Ollama;
 
 /// <summary>A request the double received, and how it ended.</summary>
-public sealed class OllamaDoubleRequest(string method, string path, JsonElement? body, DateTimeOffset receivedAt)
+public sealed class OllamaDoubleRequest(string method, string path, JsonElement? body, DateTimeOffset receivedAt, string? traceParent = null)
 {
+    /// <summary>The W3C <c>traceparent</c> header: proof that the caller's trace reached Ollama.</summary>
+    public string? TraceParent { get; } = traceParent;
+
     public string Method { get; } = method;
 
     public string Path { get; } = path;

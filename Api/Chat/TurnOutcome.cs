@@ -1,0 +1,22 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Api.Chat;
+
+/// <summary>What a streaming turn produced so far: filled while it streams, saved when it ends.</summary>
+internal sealed class TurnOutcome
+{
+    public Stopwatch Stopwatch { get; } = Stopwatch.StartNew();
+
+    public StringBuilder Reply { get; } = new();
+
+    public TimeSpan? FirstToken { get; set; }
+
+    public int? PromptTokens { get; set; }
+
+    public int? CompletionTokens { get; set; }
+
+    public Exception? Failure { get; set; }
+
+    public bool Cancelled { get; set; }
+}

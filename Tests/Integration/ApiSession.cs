@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Tests.Infrastructure;
+
+namespace Tests.Integration;
+
+/// <summary>One server-sent event, with when it arrived.</summary>
+public sealed record SseEvent(string Name, string Data, TimeSpan ReceivedAfter)
+{
+    public JsonElement Json => JsonDocument.Parse(Data).RootElement;
+}
+
+/// <summary>A chat response: its status and headers, and the events when it streamed.</summary>
+public sealed record ChatResult(HttpStatusCode Status, HttpResponseMessage Response, IReadOnlyList<SseEvent> Events, string Body, List<string> Comments)
+{
+    public string Text => string.Concat(Events.Where(e => e.Name == "delta").Select(e => e.Json.GetProperty("text").GetString()));
+
+    public SseEvent? Done => Events.SingleOrDefault(e => e.Name == "done");
+
+    public SseEvent? Error => Events.SingleOrDefault(e => e.Name == "error");
+
+    public JsonElement Problem => JsonDocument.Parse(Body).RootElement;
+
+    public int? RetryAfterSeconds => Response.Headers.RetryAfter?.Delta is { } delta ? (int)delta.TotalSeconds : null;
+}
+
+/// <summary>Calls the chat API as one development user.</summary>
+public sealed class ApiSession(HttpClient http, string user)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    public string User { get; } = user;
+
+    public async Task<string> CreateConversationAsync(string? title = null)
+    {
+        using var response = await SendAsync(HttpMethod.Post, "/api/conversations", new { title });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("id").GetString()!;
+    }
+
+    public async Task<JsonElement> GetConversationAsync(string id)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"/api/conversations/{id}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("X-Dev-User", User);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await http.SendAsync(request, Cancellation).WaitAsync(TestTimeouts.Request, Cancellation);
+    }
+
+    /// <summary>Sends a message and reads the reply to its end (or until <paramref name="stopAfterDeltas"/> deltas, then hangs up).</summary>
+    public Task<ChatResult> ChatAsync(string conversationId, object body, int? stopAfterDeltas = null) =>
+        StreamAsync($"/api/conversations/{conversationId}/messages", body, stopAfterDeltas);
+
+    public Task<ChatResult> RegenerateAsync(string conversationId, object? body = null) =>
+        StreamAsync($"/api/conversations/{conversationId}/regenerate", body ?? new { });
+
+    public async Task<ChatResult> StreamAsync(string path, object body, int? stopAfterDeltas = null)
+    {
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Dev-User", User);
+        var stopwatch = Stopwatch.StartNew();
+        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, hangUp.Token).WaitAsync(TestTimeouts.Request, Cancellation);
+        var events = new List<SseEvent>();
+        var comments = new List<string>();
+        var raw = new StringBuilder();
+
+        if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+        {
+            raw.Append(await response.Content.ReadAsStringAsync(Cancellation));
+            return new ChatResult(response.StatusCode, response, events, raw.ToString(), comments);
+        }
+
+        await using var stream = await response.Content.ReadAsStreamAsync(Cancellation);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        string? name = null;
+        var data = new StringBuilder();
+        try
+        {
+            while (await reader.ReadLineAsync(hangUp.Token).AsTask().WaitAsync(TestTimeouts.Request, Cancellation) is { } line)
+            {
+                raw.AppendLine(line);
+                if (line.Length == 0)
+                {
+                    if (name is not null)
+                    {
+                        events.Add(new SseEvent(name, data.ToString(), stopwatch.Elapsed));
+                        if (stopAfterDeltas is { } stop && events.Count(e => e.Name == "delta") >= stop)
+                        {
+                            await hangUp.CancelAsync();
+                            response.Dispose();
+                            break;
+                        }
+                    }
+
+                    name = null;
+                    data.Clear();
+                }
+                else if (line.StartsWith(':'))
+                {
+                    comments.Add(line);
+                }
+                else if (line.StartsWith("event: ", StringComparison.Ordinal))
+                {
+                    name = line[7..];
+                }
+                else if (line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    data.Append(line[6..]);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (hangUp.IsCancellationRequested && !Cancellation.IsCancellationRequested)
+        {
+        }
+
+        return new ChatResult(response.StatusCode, response, events, raw.ToString(), comments);
+    }
+}
