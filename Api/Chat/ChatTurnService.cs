@@ -185,8 +185,8 @@ public sealed class ChatTurnService(
 
             handedOver = true;
             var request = new LlmRequest(messages, chosenModel, boundedTemperature, outputTokens);
-            var isFirst = newUserMessage is not null && conversation.MessageCount == 0 && !conversation.TitleGenerated;
-            return (new PreparedTurn(user, conversation, newUserMessage, request, replaced, isFirst, injectionFlagged, now, lease!, streamSlot), null);
+            var needsTitle = newUserMessage is not null && !conversation.TitleGenerated;
+            return (new PreparedTurn(user, conversation, newUserMessage, request, replaced, needsTitle, injectionFlagged, now, lease!, streamSlot), null);
         }
         finally
         {
@@ -308,11 +308,19 @@ public sealed class ChatTurnService(
         }
 
         string? title = null;
-        if (turn.IsFirstExchange && turn.UserMessage is not null)
+        var titleIsFinal = false;
+        if (turn.NeedsTitle && turn.UserMessage is not null)
         {
-            title = status == MessageStatus.Complete
-                ? await titles.GenerateAsync(backend.Chat, turn.UserMessage, reply, model, requestAborted)
-                : TitleGenerator.Fallback(turn.UserMessage);
+            if (status == MessageStatus.Complete)
+            {
+                title = await titles.GenerateAsync(backend.Chat, turn.UserMessage, reply, model, requestAborted);
+                titleIsFinal = true;
+            }
+            else if (turn.Conversation.MessageCount == 0)
+            {
+                // Provisional: the next complete reply replaces it with the model's title.
+                title = TitleGenerator.Fallback(turn.UserMessage);
+            }
         }
 
         var now = time.GetUtcNow();
@@ -339,7 +347,7 @@ public sealed class ChatTurnService(
         string messageId;
         try
         {
-            saved = await store.AppendTurnAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, usage), persistTimeout.Token);
+            saved = await store.AppendTurnAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, titleIsFinal, usage), persistTimeout.Token);
             messageId = (turn.ReplacedAssistant?.Sequence ?? saved.NextSequence - 1).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException or ConversationNotFoundException)
@@ -417,6 +425,7 @@ public sealed class ChatTurnService(
         OutputBlockedException => (ApiProblems.Create(StatusCodes.Status502BadGateway, "The reply was stopped", "The reply was stopped because it began to disclose confidential instructions.", "output_blocked"), null),
         LlmUnavailableException unavailable => (ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The language model is unavailable", unavailable.Message, "llm_unavailable"), unavailable.RetryAfter ?? TimeSpan.FromSeconds(10)),
         LlmStreamBrokenException broken => (ApiProblems.Create(StatusCodes.Status502BadGateway, "The reply was cut off", broken.Message, "llm_stream_broken"), TimeSpan.FromSeconds(2)),
+        IOException => (ApiProblems.Create(StatusCodes.Status502BadGateway, "The reply was cut off", "The connection to the model server broke.", "llm_stream_broken"), TimeSpan.FromSeconds(2)),
         TimeoutException timeout => (ApiProblems.Create(StatusCodes.Status504GatewayTimeout, "The language model timed out", timeout.Message, "llm_timeout"), TimeSpan.FromSeconds(5)),
         HttpRequestException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable } => (ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The language model is busy", "The model server's queue is full.", "llm_busy"), TimeSpan.FromSeconds(5)),
         HttpRequestException http => (ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The language model is unavailable", $"The model server could not be reached ({http.StatusCode?.ToString() ?? http.HttpRequestError.ToString()}).", "llm_unavailable"), TimeSpan.FromSeconds(10)),

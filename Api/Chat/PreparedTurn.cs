@@ -15,7 +15,7 @@ public sealed class PreparedTurn(
     string? userMessage,
     LlmRequest request,
     StoredMessage? replacedAssistant,
-    bool isFirstExchange,
+    bool needsTitle,
     bool injectionFlagged,
     DateTimeOffset startedAt,
     LlmLease lease,
@@ -33,7 +33,8 @@ public sealed class PreparedTurn(
 
     public StoredMessage? ReplacedAssistant { get; } = replacedAssistant;
 
-    public bool IsFirstExchange { get; } = isFirstExchange;
+    /// <summary>The conversation has no final title yet, and this turn sends a user message to name it by.</summary>
+    public bool NeedsTitle { get; } = needsTitle;
 
     public bool InjectionFlagged { get; } = injectionFlagged;
 

@@ -29,7 +29,8 @@ public static class ConversationEndpoints
             return ApiProblems.BadRequest($"The title is longer than {options.Value.MaxTitleChars} characters.", "title_too_long");
         }
 
-        var conversation = await store.CreateAsync(user.PartitionKey, string.IsNullOrWhiteSpace(title) ? "New conversation" : title, cancellationToken);
+        var chosen = !string.IsNullOrWhiteSpace(title);
+        var conversation = await store.CreateAsync(user.PartitionKey, chosen ? title! : "New conversation", titleIsFinal: chosen, cancellationToken);
         return TypedResults.Created($"/api/conversations/{conversation.Id}", ConversationSummaryDto.From(conversation));
     }
 

@@ -55,10 +55,11 @@ public sealed record StoredMessage(
 public sealed record ConversationPageResult(IReadOnlyList<Conversation> Items, string? ContinuationToken);
 
 /// <summary>
-/// What one turn writes, in one batch: the user message (none when regenerating), the assistant message,
-/// and the title when one was generated.
+/// What one turn writes, in one batch: the user message (none when regenerating), the assistant message, the title
+/// when the turn made one, and the tokens used. A title marked final (made by the model) is never replaced; a provisional one (the first words, after a failed
+/// first reply) gives way to the model's title after the next complete reply.
 /// </summary>
-public sealed record TurnWrite(StoredMessage? UserMessage, StoredMessage AssistantMessage, bool ReplacesLastAssistant, string? GeneratedTitle, TurnUsage? Usage = null);
+public sealed record TurnWrite(StoredMessage? UserMessage, StoredMessage AssistantMessage, bool ReplacesLastAssistant, string? Title, bool TitleIsFinal, TurnUsage? Usage = null);
 
 /// <summary>Tokens a turn used, added to the user's daily usage in the same batch.</summary>
 public sealed record TurnUsage(DateOnly Day, int PromptTokens, int OutputTokens);

@@ -24,12 +24,13 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
     private readonly SemaphoreSlim _ensureGate = new(1, 1);
     private volatile bool _tableReady;
 
-    public async Task<Conversation> CreateAsync(string userKey, string title, CancellationToken cancellationToken)
+    /// <summary>Creates a conversation; a title the user chose is final, a placeholder gives way to a generated one.</summary>
+    public async Task<Conversation> CreateAsync(string userKey, string title, bool titleIsFinal, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now).ToString("N");
-        var conversation = new Conversation(id, title, now, now, 0, 0, TitleGenerated: false, IndexRowKey(now, id), ETag: string.Empty);
+        var conversation = new Conversation(id, title, now, now, 0, 0, TitleGenerated: titleIsFinal, IndexRowKey(now, id), ETag: string.Empty);
 
         var batch = new List<TableTransactionAction>
         {
@@ -196,8 +197,8 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
                 UpdatedAt = now,
                 MessageCount = current.MessageCount + added,
                 NextSequence = sequence,
-                Title = turn.GeneratedTitle ?? current.Title,
-                TitleGenerated = current.TitleGenerated || turn.GeneratedTitle is not null,
+                Title = current.TitleGenerated ? current.Title : turn.Title ?? current.Title,
+                TitleGenerated = current.TitleGenerated || (turn.Title is not null && turn.TitleIsFinal),
                 IndexRowKey = IndexRowKey(now, current.Id),
             };
 
@@ -354,9 +355,11 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
             var base64 = token.Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
             var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
-            // The SDK's token is "{next partition key} {next row key}"; anything else did not come from us.
+            // The SDK's token is "{next partition key} {next row key}", both opaque to us (the service may encode them).
+            // Anything else did not come from us. A token from another user's listing is harmless: the query's
+            // filter keeps the partition the caller's own.
             var parts = decoded.Split(' ');
-            if (parts.Length != 2 || !parts[1].StartsWith("i_", StringComparison.Ordinal))
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0 || decoded.Any(char.IsControl))
             {
                 throw new InvalidContinuationTokenException();
             }

@@ -83,6 +83,8 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
             var finished = false;
             Exception? failure = null;
 
+            // A stalled model never sends another byte: the bound token lets the watchdog end the read itself.
+            using var bound = CommunityToolkit.Aspire.OllamaSharp.OllamaStreamCancellation.Bind(linked.Token);
             await using (var updates = backend.Chat.GetStreamingResponseAsync(request.Messages, chatOptions, linked.Token).GetAsyncEnumerator(linked.Token))
             {
                 while (true)
@@ -97,20 +99,25 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
 
                         update = updates.Current;
                     }
-                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    catch (Exception ex) when (cancellationToken.IsCancellationRequested)
                     {
                         // The client left: no verdict on the backend.
                         backend.Breaker.RecordAbandoned();
-                        throw;
+                        throw new OperationCanceledException("The caller cancelled the reply.", ex, cancellationToken);
                     }
-                    catch (OperationCanceledException ex) when (watchdog.Fired)
+                    catch (Exception ex) when (watchdog.Fired)
                     {
                         failure = new TimeoutException(watchdog.Reason, ex);
                         break;
                     }
-                    catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    catch (Exception ex)
                     {
-                        failure = ex is TimeoutRejectedException ? new TimeoutException($"The model server sent no response within the first-response allowance.", ex) : ex;
+                        failure = ex switch
+                        {
+                            TimeoutRejectedException => new TimeoutException("The model server sent no response within the first-response allowance.", ex),
+                            IOException when sawChunk => new LlmStreamBrokenException("The connection to the model server broke mid-reply.", ex),
+                            _ => ex,
+                        };
                         break;
                     }
 

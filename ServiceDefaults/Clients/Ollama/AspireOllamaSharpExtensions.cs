@@ -109,6 +109,9 @@ public static class AspireOllamaSharpExtensions
         http.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 
+        // Outside the resilience handler, so it sees the caller's token rather than a per-attempt one.
+        http.AddHttpMessageHandler(() => new CancellationBoundResponseHandler());
+
         http.AddResilienceHandler("ollama", pipeline =>
             {
                 pipeline.AddRetry(new HttpRetryStrategyOptions

@@ -146,6 +146,31 @@ public sealed class OllamaClientIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stream_ServerStallsAfterHeaders_CancellationEndsTheReadAtOnce()
+    {
+        using var host = BuildHost();
+        var chat = host.Services.GetRequiredService<IChatClient>();
+        _ollama.Enqueue(new OllamaDoubleScript { Tokens = ["a", "b"], Fault = OllamaFault.Stall, FaultAfterTokens = 1 });
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var stopwatch = Stopwatch.StartNew();
+
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            using var bound = OllamaStreamCancellation.Bind(cts.Token);
+            await foreach (var update in chat.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: cts.Token))
+            {
+                cts.CancelAfter(TimeSpan.FromMilliseconds(500));
+            }
+        }).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.NotNull(error);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"The stalled read ended after {stopwatch.Elapsed}.");
+        var upstream = Assert.Single(_ollama.ChatRequests());
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.NotNull(upstream.AbortedAt);
+    }
+
+    [Fact]
     public async Task HealthCheck_ServerDown_ReportsTheConfiguredFailureStatus()
     {
         using var host = BuildHost(configureSettings: settings => settings.HealthCheckFailureStatus = HealthStatus.Degraded);
