@@ -39,13 +39,17 @@ builder.Services.AddSingleton<ChatTurnService>();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
+app.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    // A body that does not parse is the caller's error (400), not ours (500).
+    StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+});
 app.UseStatusCodePages();
+app.UseMetricsEndpoint();
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();
-app.MapMetricsEndpoint();
 app.MapOpenApi().AllowAnonymous();
 
 var api = app.MapGroup(string.Empty).RequireAuthorization(AuthenticationExtensions.ChatUserPolicy);

@@ -41,15 +41,20 @@ public static class MetricsEndpoint
         return builder;
     }
 
-    public static WebApplication MapMetricsEndpoint(this WebApplication app)
+    /// <summary>
+    /// Answers <c>/metrics</c> only on connections to the metrics port (the local port, not the Host header: a proxy
+    /// in front of the pod, like Aspire's in run mode, may present another one).
+    /// </summary>
+    public static WebApplication UseMetricsEndpoint(this WebApplication app)
     {
         if (app.Configuration.GetValue<int?>("Metrics:Port") is { } port)
         {
-            app.MapPrometheusScrapingEndpoint(Path).RequireHost($"*:{port}").AllowAnonymous();
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
+                context.Connection.LocalPort == port && context.Request.Path == Path);
         }
         else if (app.Environment.IsDevelopment())
         {
-            app.MapPrometheusScrapingEndpoint(Path).AllowAnonymous();
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(context => context.Request.Path == Path);
         }
 
         return app;

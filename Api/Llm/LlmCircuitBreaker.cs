@@ -22,6 +22,18 @@ public sealed class LlmCircuitBreaker(string backend, int threshold, TimeSpan br
 
     public string Backend { get; } = backend;
 
+    /// <summary>Failures since the last success: a backend that just failed is not reported available from a stale probe.</summary>
+    public int ConsecutiveFailures
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _consecutiveFailures;
+            }
+        }
+    }
+
     public BreakerState State
     {
         get

@@ -76,7 +76,7 @@ public sealed class LlmStatusService(LlmBackends backends, TimeProvider time, IL
 
     private async Task<BackendProbe> ProbeAsync(LlmBackend backend, CancellationToken cancellationToken)
     {
-        if (_cache.TryGetValue(backend.Name, out BackendProbe? cached) && cached is not null)
+        if (backend.Breaker.ConsecutiveFailures == 0 && _cache.TryGetValue(backend.Name, out BackendProbe? cached) && cached is not null)
         {
             return cached;
         }
