@@ -59,5 +59,3 @@ api.MapLlmEndpoints();
 
 app.Run();
 
-/// <summary>Entry point, visible to the tests' host factory.</summary>
-public partial class Program;

@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Tests.TestDoubles.Oidc;
+
+namespace Tests.Integration;
+
+/// <summary>JWT bearer auth (Entra ID shape) and the guard against the development user outside Development.</summary>
+[Collection(AppCollection.Name)]
+public sealed class AuthTests(AppFixture app)
+{
+    private const string Audience = "api://llm-chat-api";
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Production_AnonymousCall_Is401_WhileProbesStillAnswer()
+    {
+        await using var api = new InProcessApiFactory(app, "Production", new Dictionary<string, string?>
+        {
+            ["Auth:Jwt:Authority"] = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+            ["Auth:Jwt:Audience"] = Audience,
+        });
+        using var client = api.CreateClient();
+
+        using var list = await client.GetAsync("/api/conversations", Cancellation);
+        using var send = await client.PostAsJsonAsync("/api/conversations/0123/messages", new { content = "hi" }, Cancellation);
+        using var devHeader = await SendWithDevHeaderAsync(client);
+        using var alive = await client.GetAsync("/alive", Cancellation);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, list.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, send.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, devHeader.StatusCode);
+        Assert.Equal("Bearer", list.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+    }
+
+    [Fact]
+    public async Task Production_DevUserEnabled_RefusesToStart()
+    {
+        await using var api = new InProcessApiFactory(app, "Production", new Dictionary<string, string?> { ["Auth:DevUser:Enabled"] = "true" });
+
+        var error = Assert.ThrowsAny<Exception>(() => api.CreateClient());
+
+        Assert.Contains("Auth:DevUser:Enabled", error.ToString());
+    }
+
+    [Fact]
+    public async Task Production_NoJwtSettings_RefusesToStart()
+    {
+        await using var api = new InProcessApiFactory(app, "Production", new Dictionary<string, string?>());
+
+        var error = Assert.ThrowsAny<Exception>(() => api.CreateClient());
+
+        Assert.Contains("Auth:Jwt:Authority", error.ToString());
+    }
+
+    [Fact]
+    public async Task BearerToken_FromTheIssuer_IsAccepted_AndEachUserSeesOnlyTheirOwn()
+    {
+        await using var issuer = await OidcIssuerDouble.StartAsync();
+        await using var api = JwtApi(issuer);
+        using var client = api.CreateClient();
+        var alice = issuer.CreateToken(Audience, "11111111-aaaa-4000-8000-000000000001");
+        var bob = issuer.CreateToken(Audience, "22222222-bbbb-4000-8000-000000000002");
+
+        using var created = await SendAsync(client, HttpMethod.Post, "/api/conversations", alice, new { title = "alice's" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("id").GetString();
+        using var aliceReads = await SendAsync(client, HttpMethod.Get, $"/api/conversations/{id}", alice);
+        using var bobReads = await SendAsync(client, HttpMethod.Get, $"/api/conversations/{id}", bob);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, aliceReads.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, bobReads.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("wrong-audience")]
+    [InlineData("expired")]
+    [InlineData("missing-scope")]
+    [InlineData("tampered")]
+    public async Task BearerToken_Invalid_Is401Or403(string defect)
+    {
+        await using var issuer = await OidcIssuerDouble.StartAsync();
+        await using var api = JwtApi(issuer);
+        using var client = api.CreateClient();
+        var token = defect switch
+        {
+            "wrong-audience" => issuer.CreateToken("api://someone-else", "33333333-cccc-4000-8000-000000000003"),
+            "expired" => issuer.CreateToken(Audience, "33333333-cccc-4000-8000-000000000003", expires: DateTime.UtcNow.AddMinutes(-10)),
+            "missing-scope" => issuer.CreateToken(Audience, "33333333-cccc-4000-8000-000000000003", scope: null),
+            _ => issuer.CreateToken(Audience, "33333333-cccc-4000-8000-000000000003")[..^4] + "AAAA",
+        };
+
+        using var response = await SendAsync(client, HttpMethod.Get, "/api/conversations", token);
+
+        Assert.Equal(defect == "missing-scope" ? HttpStatusCode.Forbidden : HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    private InProcessApiFactory JwtApi(OidcIssuerDouble issuer) =>
+        // Development, because the issuer double speaks plain HTTP; the dev user stays off.
+        new(app, "Development", new Dictionary<string, string?>
+        {
+            ["Auth:DevUser:Enabled"] = "false",
+            ["Auth:Jwt:Authority"] = issuer.Issuer,
+            ["Auth:Jwt:Audience"] = Audience,
+            ["Auth:Jwt:RequiredScope"] = "chat",
+        });
+
+    private static async Task<HttpResponseMessage> SendWithDevHeaderAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/conversations");
+        request.Headers.Add("X-Dev-User", "someone");
+        return await client.SendAsync(request, Cancellation);
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string token, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await client.SendAsync(request, Cancellation);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Tests.TestDoubles.Oidc;
+
+/// <summary>
+/// TEST DOUBLE for Entra ID as a token issuer: Entra cannot be reached from CI. It serves the OpenID Connect
+/// discovery document and a JWKS over real HTTP, so the API's JWT bearer handler fetches keys and validates tokens
+/// exactly as it does against Entra; tests mint RS256 tokens with Entra's claims (<c>oid</c>, <c>scp</c>).
+/// </summary>
+public sealed class OidcIssuerDouble : IAsyncDisposable
+{
+    private readonly RSA _rsa = RSA.Create(2048);
+    private readonly RsaSecurityKey _key;
+    private WebApplication? _app;
+
+    private OidcIssuerDouble()
+    {
+        _key = new RsaSecurityKey(_rsa) { KeyId = "test-key-1" };
+    }
+
+    public string Issuer { get; private set; } = string.Empty;
+
+    public static async Task<OidcIssuerDouble> StartAsync()
+    {
+        var issuer = new OidcIssuerDouble();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapGet("/.well-known/openid-configuration", () => Results.Json(new JsonObject
+        {
+            ["issuer"] = issuer.Issuer,
+            ["jwks_uri"] = $"{issuer.Issuer}/discovery/v2.0/keys",
+            ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
+        }));
+        app.MapGet("/discovery/v2.0/keys", () =>
+        {
+            var parameters = issuer._rsa.ExportParameters(includePrivateParameters: false);
+            return Results.Json(new JsonObject
+            {
+                ["keys"] = new JsonArray(new JsonObject
+                {
+                    ["kty"] = "RSA",
+                    ["use"] = "sig",
+                    ["kid"] = issuer._key.KeyId,
+                    ["alg"] = "RS256",
+                    ["n"] = Base64UrlEncoder.Encode(parameters.Modulus),
+                    ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
+                }),
+            });
+        });
+        await app.StartAsync();
+        issuer._app = app;
+        issuer.Issuer = app.Urls.First().TrimEnd('/');
+        return issuer;
+    }
+
+    public string CreateToken(string audience, string objectId, string? scope = "chat", DateTime? expires = null)
+    {
+        var now = DateTime.UtcNow;
+        var claims = new List<Claim> { new("oid", objectId), new("sub", "pairwise-" + objectId), new("name", "Test User " + objectId) };
+        if (scope is not null)
+        {
+            claims.Add(new Claim("scp", scope));
+        }
+
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = audience,
+            Subject = new ClaimsIdentity(claims),
+            IssuedAt = (expires ?? now.AddHours(1)).AddHours(-2),
+            NotBefore = (expires ?? now.AddHours(1)).AddHours(-2),
+            Expires = expires ?? now.AddHours(1),
+            SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        _rsa.Dispose();
+    }
+}
