@@ -4,7 +4,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <param name="name">The resource name.</param>
 public class OllamaExecutableResource(string name) : ExecutableResource(name, "ollama", AppContext.BaseDirectory), IOllamaResource
 {
-    private readonly List<string> _models = [];
+    private readonly OllamaModelNames _models = new();
     private EndpointReference? _primaryEndpoint;
 
     /// <summary>The <c>http</c> endpoint.</summary>
@@ -17,28 +17,17 @@ public class OllamaExecutableResource(string name) : ExecutableResource(name, "o
     public EndpointReferenceExpression Port => PrimaryEndpoint.Property(EndpointProperty.Port);
 
     /// <inheritdoc />
-    public ReferenceExpression UriExpression => ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.Url)}");
+    public ReferenceExpression UriExpression => OllamaEndpointExpressions.Uri(PrimaryEndpoint);
 
     /// <inheritdoc />
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create($"Endpoint={UriExpression}");
+    public ReferenceExpression ConnectionStringExpression => OllamaEndpointExpressions.ConnectionString(UriExpression);
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Models => _models;
+    public IReadOnlyList<string> Models => _models.Names;
 
     /// <inheritdoc />
-    public void AddModel(string modelName)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
-        if (!_models.Contains(modelName, StringComparer.Ordinal))
-        {
-            _models.Add(modelName);
-        }
-    }
+    public void AddModel(string modelName) => _models.Add(modelName);
 
-    IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties()
-    {
-        yield return new("Host", ReferenceExpression.Create($"{Host}"));
-        yield return new("Port", ReferenceExpression.Create($"{Port}"));
-        yield return new("Uri", UriExpression);
-    }
+    IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties() =>
+        OllamaEndpointExpressions.Properties(PrimaryEndpoint);
 }

@@ -8,7 +8,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <param name="endpoint">The parameter holding the server's base URL.</param>
 public sealed class OllamaExternalResource(string name, ParameterResource endpoint) : Resource(name), IOllamaResource
 {
-    private readonly List<string> _models = [];
+    private readonly OllamaModelNames _models = new();
 
     /// <summary>The parameter holding the server's base URL.</summary>
     public ParameterResource Endpoint { get; } = endpoint;
@@ -20,17 +20,10 @@ public sealed class OllamaExternalResource(string name, ParameterResource endpoi
     public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create($"Endpoint={Endpoint}");
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Models => _models;
+    public IReadOnlyList<string> Models => _models.Names;
 
     /// <inheritdoc />
-    public void AddModel(string modelName)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
-        if (!_models.Contains(modelName, StringComparer.Ordinal))
-        {
-            _models.Add(modelName);
-        }
-    }
+    public void AddModel(string modelName) => _models.Add(modelName);
 
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties()
     {
