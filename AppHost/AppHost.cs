@@ -31,6 +31,12 @@ else
     api.WithEnvironment("Llm__UnavailableReason", llm.Description);
 }
 
+// Degraded mode: a small model on CPU answers while the GPU model cannot. Not waited for: it is optional.
+if (llm.Fallback is { } fallback)
+{
+    api.WithReference(fallback);
+}
+
 builder.AddProject<Projects.Web>(ResourceNames.Web)
     .WithReference(api).WaitFor(api)
     .WithExternalHttpEndpoints()

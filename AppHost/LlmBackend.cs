@@ -16,6 +16,9 @@ namespace AppHost;
 /// </summary>
 internal sealed record LlmBackend(IResourceBuilder<OllamaModelResource>? Model, LlmBackendMode Mode, string Description)
 {
+    /// <summary>The optional CPU fallback (<c>chat-fallback</c>): a small model that answers while the GPU model cannot.</summary>
+    public IResourceBuilder<OllamaModelResource>? Fallback { get; init; }
+
     public const string DefaultDevelopmentModel = "qwen2.5:0.5b-instruct-q4_K_M";
     public const string DefaultProductionModel = "llama3.1:8b-instruct-q4_K_M";
 
@@ -48,10 +51,36 @@ internal sealed record LlmBackend(IResourceBuilder<OllamaModelResource>? Model, 
                     Properties = [new("Reason", why)],
                 })
                 .ExcludeFromManifest();
-            return new LlmBackend(null, LlmBackendMode.None, why);
+            return new LlmBackend(null, LlmBackendMode.None, why) { Fallback = AddFallback(builder, settings) };
         }
 
-        return new LlmBackend(ollama.AddModel(ResourceNames.ChatModel, model), mode, why);
+        return new LlmBackend(ollama.AddModel(ResourceNames.ChatModel, model), mode, why) { Fallback = AddFallback(builder, settings) };
+    }
+
+    /// <summary>
+    /// <c>Ollama:Fallback</c>: deployments always get a CPU Ollama with a small model (degraded mode when the GPU pool
+    /// is empty or failing); in run mode it is opt-in (<c>Enabled</c>), at <c>Endpoint</c> or as a second container.
+    /// </summary>
+    private static IResourceBuilder<OllamaModelResource>? AddFallback(IDistributedApplicationBuilder builder, IConfigurationSection settings)
+    {
+        var fallback = settings.GetSection("Fallback");
+        var model = fallback["Model"] ?? DefaultDevelopmentModel;
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return builder.AddOllama(ResourceNames.OllamaFallback).WithDataVolume().WithOllamaTuning(settings).AddModel(ResourceNames.ChatFallbackModel, model);
+        }
+
+        if (!fallback.GetValue("Enabled", false))
+        {
+            return null;
+        }
+
+        IResourceBuilder<IOllamaResource>? server = fallback["Endpoint"] is { Length: > 0 } endpoint
+            ? builder.AddOllamaExternal(ResourceNames.OllamaFallback, builder.AddParameter("ollama-fallback-endpoint", endpoint))
+            : ContainerRuntimeProbe.IsAvailable(builder)
+                ? builder.AddOllama(ResourceNames.OllamaFallback).WithDataVolume().WithOllamaTuning(settings)
+                : null;
+        return server?.AddModel(ResourceNames.ChatFallbackModel, model);
     }
 
     private static (LlmBackendMode Mode, string Why) Resolve(IDistributedApplicationBuilder builder, LlmBackendMode requested, string? endpoint)

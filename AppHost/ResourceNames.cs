@@ -5,6 +5,8 @@ public static class ResourceNames
 {
     public const string Ollama = "ollama";
     public const string ChatModel = "chat";
+    public const string OllamaFallback = "ollama-fallback";
+    public const string ChatFallbackModel = "chat-fallback";
     public const string Storage = "storage";
     public const string Tables = "tables";
     public const string Secrets = "secrets";

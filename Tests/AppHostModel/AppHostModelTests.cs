@@ -180,4 +180,26 @@ public sealed class AppHostModelTests
         Assert.Contains("AccountName=devstoreaccount1", connectionString);
         Assert.Contains($"{ResourceNames.Storage}-azurite.bindings.table.url", connectionString);
     }
+
+    [Fact]
+    public async Task Build_FallbackEnabledWithEndpoint_ApiReferencesButDoesNotWaitForIt()
+    {
+        await using var builder = await AppHostModelBuilder.CreateAsync("--Ollama:Mode=None", "--Ollama:Fallback:Enabled=true", "--Ollama:Fallback:Endpoint=http://cpu-box:11434");
+
+        var fallback = builder.Single<OllamaModelResource>(ResourceNames.ChatFallbackModel);
+        var api = builder.Single<ProjectResource>(ResourceNames.Api);
+        var environment = await builder.EnvironmentAsync(api);
+
+        Assert.IsType<OllamaExternalResource>(fallback.Parent);
+        Assert.Equal(ResourceNames.ChatFallbackModel, Assert.IsType<ConnectionStringReference>(environment["ConnectionStrings__chat-fallback"]).Resource.Name);
+        Assert.DoesNotContain(ResourceNames.ChatFallbackModel, api.WaitsFor());
+    }
+
+    [Fact]
+    public async Task Build_FallbackDisabled_NoFallbackResource()
+    {
+        await using var builder = await AppHostModelBuilder.CreateAsync("--Ollama:Mode=None");
+
+        Assert.DoesNotContain(builder.Resources, r => r.Name == ResourceNames.ChatFallbackModel);
+    }
 }
