@@ -35,12 +35,20 @@ public sealed class OidcIssuerDouble : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        app.MapGet("/.well-known/openid-configuration", () => Results.Json(new JsonObject
+        // Served at the root (a plain issuer) and under /{tenant}/v2.0 (how Microsoft.Identity.Web builds the authority).
+        IResult Discovery() => Results.Json(new JsonObject
         {
             ["issuer"] = issuer.Issuer,
+            ["authorization_endpoint"] = $"{issuer.Issuer}/oauth2/v2.0/authorize",
+            ["token_endpoint"] = $"{issuer.Issuer}/oauth2/v2.0/token",
+            ["end_session_endpoint"] = $"{issuer.Issuer}/oauth2/v2.0/logout",
             ["jwks_uri"] = $"{issuer.Issuer}/discovery/v2.0/keys",
+            ["response_types_supported"] = new JsonArray("code", "id_token", "code id_token"),
+            ["subject_types_supported"] = new JsonArray("pairwise"),
             ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
-        }));
+        });
+        app.MapGet("/.well-known/openid-configuration", Discovery);
+        app.MapGet("/{tenant}/v2.0/.well-known/openid-configuration", (string tenant) => Discovery());
         app.MapGet("/discovery/v2.0/keys", () =>
         {
             var parameters = issuer._rsa.ExportParameters(includePrivateParameters: false);

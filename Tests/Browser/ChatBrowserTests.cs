@@ -1,0 +1,313 @@
+using System.Text.RegularExpressions;
+using AppHost;
+using Aspire.Hosting.Testing;
+using Microsoft.Playwright;
+using Tests.Integration;
+using Tests.TestDoubles.Ollama;
+
+namespace Tests.Browser;
+
+/// <summary>The Blazor front end in a real browser, against the app started by the Aspire harness.</summary>
+[Collection(AppCollection.Name)]
+public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
+{
+    private BrowserSession _browser = null!;
+
+    private Uri WebAddress => app.App.GetEndpoint(ResourceNames.Web, "http");
+
+    public async ValueTask InitializeAsync()
+    {
+        if (!BrowserSession.ChromiumInstalled)
+        {
+            return;
+        }
+
+        await app.ResetLlmAsync();
+        _browser = await BrowserSession.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        await app.ResetLlmAsync();
+    }
+
+    [Fact]
+    public async Task Send_RepliesArriveProgressively_NotAllAtOnce()
+    {
+        RequireChromium();
+        var page = await OpenAsync();
+        var tokens = Enumerable.Range(1, 30).Select(i => $"word{i} ").ToArray();
+        app.Ollama.Enqueue(new OllamaDoubleScript { Tokens = tokens, TokenInterval = TimeSpan.FromMilliseconds(100) });
+
+        await Composer(page).FillAsync("Tell me thirty words");
+        await Composer(page).PressAsync("Enter");
+
+        var streaming = page.Locator("article.streaming .markdown");
+        await streaming.WaitForAsync();
+        var seen = new List<int>();
+        var screenshotTaken = false;
+        while (await page.Locator("article.streaming").CountAsync() > 0)
+        {
+            var text = await streaming.TextContentAsync() ?? string.Empty;
+            if (seen.Count == 0 || text.Length != seen[^1])
+            {
+                seen.Add(text.Length);
+            }
+
+            if (!screenshotTaken && text.Length > 40)
+            {
+                await BrowserSession.ScreenshotAsync(page, "chat-streaming");
+                screenshotTaken = true;
+            }
+
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        var reply = page.Locator("article.message.assistant").Last;
+        await Assertions.Expect(reply).ToContainTextAsync("word30");
+        Assert.True(seen.Count(length => length > 0) >= 4, $"The reply arrived in {seen.Count} steps: {string.Join(", ", seen)}.");
+        Assert.Equal(seen.Order(), seen);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/c/[0-9a-f]{32}$"));
+        await Assertions.Expect(page.Locator("article.message.user")).ToHaveTextAsync("Tell me thirty words");
+        await BrowserSession.ScreenshotAsync(page, "chat-complete");
+    }
+
+    [Fact]
+    public async Task ShiftEnter_AddsALine_EnterSends()
+    {
+        RequireChromium();
+        var page = await OpenAsync();
+        var box = Composer(page);
+
+        await box.FillAsync("first line");
+        await box.PressAsync("Shift+Enter");
+        await box.PressSequentiallyAsync("second line");
+
+        Assert.Equal("first line\nsecond line", await box.InputValueAsync());
+        Assert.Equal(0, await page.Locator("article.message.user").CountAsync());
+        await box.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("article.message.user")).ToHaveTextAsync("first line\nsecond line");
+        await Assertions.Expect(page.Locator("article.message.assistant")).ToHaveCountAsync(1);
+        await Assertions.Expect(box).ToBeFocusedAsync();
+    }
+
+    [Fact]
+    public async Task Stop_MidStream_KeepsThePartialReplyMarkedStopped_AndCancelsTheModel()
+    {
+        RequireChromium();
+        var page = await OpenAsync();
+        app.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 300).Select(i => $"t{i} ")], TokenInterval = TimeSpan.FromMilliseconds(60) });
+
+        await Composer(page).FillAsync("a long answer please");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
+        await Assertions.Expect(page.Locator("article.streaming")).ToContainTextAsync("t5");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
+
+        var reply = page.Locator("article.message.assistant").Last;
+        await Assertions.Expect(reply.Locator(".badge-incomplete")).ToHaveTextAsync("Stopped");
+        await Assertions.Expect(reply.GetByRole(AriaRole.Button, new() { Name = "Retry" })).ToBeVisibleAsync();
+        var upstream = app.Ollama.ChatRequests().Last();
+        await WaitUntilAsync(() => upstream.AbortedAt is not null);
+        Assert.True(upstream.TokensSent < 300);
+
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("article.message.assistant").Last).ToHaveAttributeAsync("data-status", "incomplete");
+        await BrowserSession.ScreenshotAsync(page, "chat-stopped");
+    }
+
+    [Fact]
+    public async Task Reload_RestoresTheOpenConversation()
+    {
+        RequireChromium();
+        var page = await OpenAsync();
+        app.Ollama.Enqueue(OllamaDoubleScript.Reply("Remembered", " answer."));
+        await Composer(page).FillAsync("Remember this question");
+        await Composer(page).PressAsync("Enter");
+        await Assertions.Expect(page.Locator("article.message.assistant")).ToContainTextAsync("Remembered answer.");
+        var url = page.Url;
+
+        await page.ReloadAsync();
+
+        Assert.Equal(url, page.Url);
+        await Assertions.Expect(page.Locator("article.message.user")).ToHaveTextAsync("Remember this question");
+        await Assertions.Expect(page.Locator("article.message.assistant")).ToContainTextAsync("Remembered answer.");
+        await Assertions.Expect(page.Locator(".chat-title")).ToHaveTextAsync("Test conversation title");
+    }
+
+    [Fact]
+    public async Task RenameAndDelete_FromTheSidebar()
+    {
+        RequireChromium();
+        var page = await OpenAsync();
+        await Composer(page).FillAsync("Conversation to manage");
+        await Composer(page).PressAsync("Enter");
+        await Assertions.Expect(page.Locator("article.message.assistant")).ToHaveCountAsync(1);
+        var id = page.Url[^32..];
+        var item = page.Locator($"li[data-conversation-id='{id}']");
+
+        await item.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Rename") }).ClickAsync();
+        await item.GetByLabel("New title").FillAsync("Renamed in the browser");
+        await item.GetByLabel("New title").PressAsync("Enter");
+        await Assertions.Expect(item.GetByRole(AriaRole.Link)).ToHaveTextAsync("Renamed in the browser");
+
+        await item.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Delete") }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Alertdialog);
+        await Assertions.Expect(dialog).ToContainTextAsync("Renamed in the browser");
+        await Assertions.Expect(dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeFocusedAsync();
+        await BrowserSession.ScreenshotAsync(page, "delete-confirmation");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+
+        await Assertions.Expect(item).ToHaveCountAsync(0);
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex(id));
+        using var gone = await app.As("dev-user").SendAsync(HttpMethod.Get, $"/api/conversations/{id}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task Banner_WhenTheModelServerIsDown_SaysSoInPlainWords()
+    {
+        RequireChromium();
+        await app.Ollama.StopAsync();
+        var page = await OpenAsync();
+
+        var banner = page.GetByRole(AriaRole.Status).Filter(new() { HasText = "unavailable" });
+        await Assertions.Expect(banner).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(banner).ToContainTextAsync("The assistant is unavailable right now.");
+        await BrowserSession.ScreenshotAsync(page, "banner-unavailable");
+
+        await Composer(page).FillAsync("anyone there?");
+        await Composer(page).PressAsync("Enter");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Try again in", new() { Timeout = 30_000 });
+        Assert.Equal("anyone there?", await Composer(page).InputValueAsync());
+    }
+
+    [Fact]
+    public async Task HostileReply_RunsNothing_LoadsNothing()
+    {
+        RequireChromium();
+        var page = await OpenAsync();
+        var hostile = string.Join("\n\n",
+            "Here you go:",
+            "<script>alert('script')</script>",
+            "<img src=x onerror=\"alert('img')\">",
+            "[click me](javascript:alert('link'))",
+            "[entity](jav&#x09;ascript:alert('entity'))",
+            "![tracker](https://evil.example/pixel.png)",
+            "<iframe src=\"https://evil.example/frame\"></iframe>",
+            "```js\nconsole.log('code stays text')\n```",
+            "[safe link](https://learn.microsoft.com/dotnet/)");
+        app.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. hostile.Chunk(12).Select(c => new string(c))] });
+
+        await Composer(page).FillAsync("show me something");
+        await Composer(page).PressAsync("Enter");
+        var reply = page.Locator("article.message.assistant").Last;
+        await Assertions.Expect(reply).ToContainTextAsync("safe link");
+        await page.WaitForTimeoutAsync(1_000);
+
+        Assert.Empty(_browser.Dialogs);
+        Assert.DoesNotContain(_browser.Requests, url => url.Contains("evil.example", StringComparison.Ordinal));
+        Assert.Equal(0, await reply.Locator("script, iframe, img").CountAsync());
+        Assert.Equal(0, await reply.Locator("[onerror], [onclick], a[href^='javascript']").CountAsync());
+        await Assertions.Expect(reply).ToContainTextAsync("<script>alert('script')</script>");
+        await Assertions.Expect(reply).ToContainTextAsync("[image not shown: tracker from evil.example]");
+        var safe = reply.GetByRole(AriaRole.Link, new() { Name = "safe link" });
+        await Assertions.Expect(safe).ToHaveAttributeAsync("rel", "noopener noreferrer nofollow");
+        await Assertions.Expect(reply.Locator("pre code.language-js")).ToHaveTextAsync("console.log('code stays text')\n");
+        Assert.DoesNotContain(_browser.ConsoleErrors, error => error.Contains("Content Security Policy", StringComparison.Ordinal));
+        await BrowserSession.ScreenshotAsync(page, "hostile-reply");
+    }
+
+    [Fact]
+    public async Task Page_SendsSecurityHeaders()
+    {
+        RequireChromium();
+        var page = await _browser.NewPageAsync();
+
+        var response = await page.GotoAsync(WebAddress.ToString());
+        var headers = await response!.AllHeadersAsync();
+
+        Assert.Contains("frame-ancestors 'none'", headers["content-security-policy"]);
+        Assert.Contains("script-src 'self'", headers["content-security-policy"]);
+        Assert.DoesNotContain("unsafe-eval", headers["content-security-policy"]);
+        Assert.Equal("nosniff", headers["x-content-type-options"]);
+    }
+
+    [Fact]
+    public async Task Phone_And_DarkMode_Screenshots()
+    {
+        RequireChromium();
+        var phone = await _browser.NewPageAsync(390, 844, ColorScheme.Dark);
+        await phone.GotoAsync(WebAddress.ToString());
+        await WaitInteractiveAsync(phone);
+        await Composer(phone).FillAsync("Hello from a phone");
+        await Composer(phone).PressAsync("Enter");
+        await Assertions.Expect(phone.Locator("article.message.assistant")).ToHaveCountAsync(1);
+
+        var width = await phone.EvaluateAsync<int>("document.documentElement.scrollWidth");
+        Assert.True(width <= 390, $"The page scrolls sideways on a phone ({width}px).");
+        await BrowserSession.ScreenshotAsync(phone, "phone-dark");
+    }
+
+    [Fact]
+    public async Task Markdown_Reply_RendersCodeWithACopyButton()
+    {
+        RequireChromium();
+        var page = await OpenAsync();
+        var reply = "Use **KEDA** to scale Ollama on the API's queue depth:\n\n```yaml\ntriggers:\n  - type: prometheus\n    metadata:\n      query: sum(llm_requests_in_flight) + sum(llm_requests_queued)\n      threshold: \"4\"\n```\n\n| Signal | Why |\n|---|---|\n| In flight + queued | Ollama exports no metrics |\n| GPU utilisation | One request saturates it |\n\nSee [the KEDA docs](https://keda.sh/docs/).";
+        app.Ollama.NonStreamingReply = "Scaling Ollama with KEDA";
+        app.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. reply.Chunk(6).Select(c => new string(c))], TokenInterval = TimeSpan.FromMilliseconds(5) });
+
+        await Composer(page).FillAsync("How should I autoscale Ollama on AKS?");
+        await Composer(page).PressAsync("Enter");
+        var message = page.Locator("article.message.assistant").Last;
+        await Assertions.Expect(message.Locator("table")).ToBeVisibleAsync();
+
+        await Assertions.Expect(message.Locator("pre code.language-yaml")).ToContainTextAsync("type: prometheus");
+        await message.GetByRole(AriaRole.Button, new() { Name = "Copy code" }).ClickAsync();
+        await Assertions.Expect(message.Locator("button.copy-code")).ToHaveTextAsync("Copied");
+        Assert.Contains("llm_requests_queued", await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+        await Assertions.Expect(page.Locator(".chat-title")).ToHaveTextAsync("Scaling Ollama with KEDA");
+        await BrowserSession.ScreenshotAsync(page, "readme-chat");
+    }
+
+    private async Task<IPage> OpenAsync()
+    {
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(WebAddress.ToString());
+        await WaitInteractiveAsync(page);
+        return page;
+    }
+
+    /// <summary>The page marks itself interactive once its circuit runs: only then are clicks and keys handled.</summary>
+    private static async Task WaitInteractiveAsync(IPage page)
+    {
+        await Assertions.Expect(page.Locator(".chat[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Assertions.Expect(Composer(page)).ToBeEditableAsync();
+    }
+
+    private static ILocator Composer(IPage page) => page.GetByLabel("Message", new() { Exact = true });
+
+    private static void RequireChromium()
+    {
+        if (!BrowserSession.ChromiumInstalled)
+        {
+            Assert.Skip($"Chromium is not installed at {BrowserSession.ChromiumPath} (.ci/run installs Debian's chromium).");
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(condition(), "The condition did not become true within 10 s.");
+    }
+}

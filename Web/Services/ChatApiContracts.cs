@@ -1,0 +1,76 @@
+using System.Text.Json;
+
+namespace Web.Services;
+
+// The chat API's contract (docs/api.md), as the front end reads it.
+
+public sealed record StatusDto(string Llm, string? Reason, string? Model, DateTimeOffset CheckedAt);
+
+public sealed record ModelDto(string Name, bool IsDefault, bool Loaded, string? Processor, long? SizeVramBytes, DateTimeOffset? ExpiresAt, bool IsFallback);
+
+public sealed record ModelsDto(IReadOnlyList<ModelDto> Models, string? Error);
+
+public sealed record ConversationSummaryDto(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int MessageCount);
+
+public sealed record ConversationPageDto(IReadOnlyList<ConversationSummaryDto> Items, string? ContinuationToken);
+
+public sealed record MessageDto(
+    string Id,
+    string Role,
+    string Content,
+    string Status,
+    DateTimeOffset CreatedAt,
+    string? Model,
+    int? PromptTokens,
+    int? CompletionTokens,
+    double? TimeToFirstTokenMs,
+    double? TokensPerSecond,
+    bool Fallback);
+
+public sealed record ConversationDetailDto(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int MessageCount, IReadOnlyList<MessageDto> Messages);
+
+public sealed record UsageDto(int? PromptTokens, int? CompletionTokens);
+
+public sealed record TimingsDto(double? TimeToFirstTokenMs, double? TokensPerSecond, double TotalMs);
+
+public sealed record DoneDto(string ConversationId, string MessageId, string Status, string Model, bool Fallback, UsageDto Usage, TimingsDto Timings, string? Title, bool Flagged);
+
+/// <summary>A ProblemDetails body from the API.</summary>
+public sealed record ProblemDto(int? Status, string? Title, string? Detail, string? Code, int? RetryAfterSeconds, string? MessageId, bool? Partial)
+{
+    public static ProblemDto? Parse(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            return new ProblemDto(
+                Int(root, "status"), String(root, "title"), String(root, "detail"), String(root, "code"),
+                Int(root, "retryAfterSeconds"), String(root, "messageId"),
+                root.TryGetProperty("partial", out var partial) && partial.ValueKind is JsonValueKind.True or JsonValueKind.False ? partial.GetBoolean() : null);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? String(JsonElement root, string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static int? Int(JsonElement root, string name) => root.TryGetProperty(name, out var value) && value.TryGetInt32(out var number) ? number : null;
+}
+
+/// <summary>One event of a streamed reply.</summary>
+public abstract record ChatStreamEvent
+{
+    public sealed record Delta(string Text) : ChatStreamEvent;
+
+    public sealed record Done(DoneDto Payload) : ChatStreamEvent;
+
+    public sealed record Failed(ChatApiError Error) : ChatStreamEvent;
+}

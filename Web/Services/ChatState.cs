@@ -1,0 +1,101 @@
+namespace Web.Services;
+
+/// <summary>
+/// What the whole page shares for one user's circuit: the conversation list, the models, the chosen model and the
+/// LLM status (polled, so the banner appears and clears by itself). Components subscribe to <see cref="Changed"/>.
+/// </summary>
+public sealed class ChatState(ChatApiClient api, ILogger<ChatState> logger) : IDisposable
+{
+    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(10);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _statusLoop;
+
+    public event Action? Changed;
+
+    public IReadOnlyList<ConversationSummaryDto> Conversations { get; private set; } = [];
+
+    public IReadOnlyList<ModelDto> Models { get; private set; } = [];
+
+    public string? SelectedModel { get; set; }
+
+    public StatusDto? Status { get; private set; }
+
+    public string? ListError { get; private set; }
+
+    /// <summary>Loads what the page needs once, and starts polling the status.</summary>
+    public async Task InitializeAsync()
+    {
+        if (_statusLoop is not null)
+        {
+            return;
+        }
+
+        _statusLoop = PollStatusAsync(_stopping.Token);
+        await Task.WhenAll(RefreshConversationsAsync(), RefreshModelsAsync(), RefreshStatusAsync());
+    }
+
+    public async Task RefreshConversationsAsync()
+    {
+        try
+        {
+            Conversations = (await api.ListConversationsAsync(50, cancellationToken: _stopping.Token)).Items;
+            ListError = null;
+        }
+        catch (ChatApiException ex)
+        {
+            ListError = ex.Error.UserMessage;
+        }
+
+        Changed?.Invoke();
+    }
+
+    public async Task RefreshModelsAsync()
+    {
+        try
+        {
+            Models = (await api.GetModelsAsync(_stopping.Token)).Models;
+            SelectedModel ??= Models.FirstOrDefault(m => m.IsDefault)?.Name;
+        }
+        catch (ChatApiException ex)
+        {
+            logger.LogInformation("Models unavailable: {Message}", ex.Error.UserMessage);
+        }
+
+        Changed?.Invoke();
+    }
+
+    public async Task RefreshStatusAsync()
+    {
+        try
+        {
+            Status = await api.GetStatusAsync(_stopping.Token);
+        }
+        catch (ChatApiException ex)
+        {
+            Status = new StatusDto("unavailable", ex.Error.UserMessage, null, DateTimeOffset.UtcNow);
+        }
+
+        Changed?.Invoke();
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+
+    private async Task PollStatusAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(StatusInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                await RefreshStatusAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
