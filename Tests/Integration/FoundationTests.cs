@@ -71,8 +71,9 @@ public sealed class FoundationTests(AppFixture app)
         var html = await page.Content.ReadAsStringAsync(Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        // The status line is rendered on the server from GET /api/status, found as "https+http://api".
-        Assert.Contains("data-llm=\"available\"", html);
+        // The model picker is rendered on the server from GET /api/models, the API found as "https+http://api".
+        Assert.Contains($"<option value=\"{AppFixture.Model}\"", html);
+        Assert.Contains("<label for=\"composer\"", html);
     }
 
     [Fact]
