@@ -37,10 +37,52 @@ if (llm.Fallback is { } fallback)
     api.WithReference(fallback);
 }
 
-builder.AddProject<Projects.Web>(ResourceNames.Web)
+var web = builder.AddProject<Projects.Web>(ResourceNames.Web)
     .WithReference(api).WaitFor(api)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health", endpointName: "http");
+
+// Sign-in when deployed: Entra ID app registrations (run mode signs in the development user). The web proves its
+// identity to Entra with its managed identity (a federated credential), so it holds no client secret.
+if (builder.ExecutionContext.IsPublishMode)
+{
+    var tenant = builder.AddParameter("azure-tenant-id");
+    var apiApp = builder.AddParameter("entra-api-client-id");
+    var webApp = builder.AddParameter("entra-web-client-id");
+    var webIdentity = builder.AddParameter("azure-web-identity-client-id");
+    api.WithEnvironment("Auth__Jwt__Authority", ReferenceExpression.Create($"https://login.microsoftonline.com/{tenant}/v2.0"))
+        .WithEnvironment("Auth__Jwt__Audience", apiApp)
+        .WithEnvironment("Auth__Jwt__RequiredScope", "chat");
+    web.WithEnvironment("AzureAd__TenantId", tenant)
+        .WithEnvironment("AzureAd__ClientId", webApp)
+        .WithEnvironment("AzureAd__ClientCredentials__0__SourceType", "SignedAssertionFromManagedIdentity")
+        .WithEnvironment("AzureAd__ClientCredentials__0__ManagedIdentityClientId", webIdentity)
+        .WithEnvironment("Api__Scope", ReferenceExpression.Create($"api://{apiApp}/chat"));
+}
+
+// Deployment to AKS with `azd up` (run mode ignores this): the services on a CPU pool; the model on a tainted GPU
+// pool that the cluster autoscaler grows and shrinks, and KEDA scaling Ollama on the API's queue of LLM requests
+// (Ollama has no metrics of its own). Standard_NC4as_T4_v3 (T4 16 GB) by default; NC6s_v3 was retired in 2025.
+var aks = builder.AddAzureKubernetesEnvironment("aks");
+var cpuPool = aks.AddNodePool("cpu", "Standard_D4ds_v5", minCount: 2, maxCount: 6);
+var gpuPool = aks.AddNodePool("gpu", "Standard_NC4as_T4_v3", minCount: 1, maxCount: 3)
+    .WithGpus(1, "Standard_NC4as_T4_v3", "Standard_NC8as_T4_v3", "Standard_NC24ads_A100_v4", "Standard_NC40ads_H100_v5")
+    .WithTaint("sku", "gpu")
+    .WithNodeLabel("workload", "llm");
+
+api.WithNodePool(cpuPool)
+    .WithKubernetesResources("250m", "384Mi", "1", "1Gi")
+    .WithKubernetesScaling(minReplicas: 2, maxReplicas: 10, cpuUtilizationPercent: 70)
+    .WithPrometheusScaling("llm-requests-per-api-pod", "sum(llm_requests_in_flight) + sum(llm_requests_queued)", threshold: 6);
+web.WithNodePool(cpuPool)
+    .WithKubernetesResources("250m", "384Mi", "1", "1Gi")
+    .WithKubernetesScaling(minReplicas: 2, maxReplicas: 6, cpuUtilizationPercent: 70);
+llm.Server?.WithNodePool(gpuPool)
+    .WithKubernetesResources("3", "12Gi", "3800m", "14Gi")
+    .WithKubernetesScaling(minReplicas: 1, maxReplicas: 3)
+    .WithPrometheusScaling("llm-requests-per-gpu", "sum(llm_requests_in_flight{backend=\"primary\"}) + sum(llm_requests_queued{backend=\"primary\"})", threshold: 4, activationThreshold: 1);
+llm.FallbackServer?.WithNodePool(cpuPool)
+    .WithKubernetesResources("1", "2Gi", "2", "4Gi");
 
 builder.Build().Run();
 

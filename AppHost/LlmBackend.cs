@@ -16,6 +16,12 @@ namespace AppHost;
 /// </summary>
 internal sealed record LlmBackend(IResourceBuilder<OllamaModelResource>? Model, LlmBackendMode Mode, string Description)
 {
+    /// <summary>The server the model runs on, for deployment choices (node pool, scaling).</summary>
+    public IResourceBuilder<IOllamaResource>? Server { get; init; }
+
+    /// <summary>The fallback's server.</summary>
+    public IResourceBuilder<IOllamaResource>? FallbackServer { get; init; }
+
     /// <summary>The optional CPU fallback (<c>chat-fallback</c>): a small model that answers while the GPU model cannot.</summary>
     public IResourceBuilder<OllamaModelResource>? Fallback { get; init; }
 
@@ -54,7 +60,13 @@ internal sealed record LlmBackend(IResourceBuilder<OllamaModelResource>? Model, 
             return new LlmBackend(null, LlmBackendMode.None, why) { Fallback = AddFallback(builder, settings) };
         }
 
-        return new LlmBackend(ollama.AddModel(ResourceNames.ChatModel, model), mode, why) { Fallback = AddFallback(builder, settings) };
+        var fallbackModel = AddFallback(builder, settings);
+        return new LlmBackend(ollama.AddModel(ResourceNames.ChatModel, model), mode, why)
+        {
+            Server = ollama,
+            Fallback = fallbackModel,
+            FallbackServer = fallbackModel is null ? null : builder.CreateResourceBuilder(fallbackModel.Resource.Parent),
+        };
     }
 
     /// <summary>
@@ -128,6 +140,12 @@ internal sealed record LlmBackend(IResourceBuilder<OllamaModelResource>? Model, 
         var ollama = builder.AddOllama(ResourceNames.Ollama)
             .WithDataVolume()
             .WithOllamaTuning(settings);
+
+        // Deployments run the model on the GPU pool's NVIDIA GPUs.
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            gpu = OllamaGpuVendorSetting.Nvidia;
+        }
 
         return gpu switch
         {

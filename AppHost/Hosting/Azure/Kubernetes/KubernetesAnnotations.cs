@@ -1,0 +1,26 @@
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>Places a workload on a node pool (nodeSelector, and tolerations for the pool's taints).</summary>
+public sealed class AksNodePoolAnnotation(AksNodePoolResource pool) : IResourceAnnotation
+{
+    public AksNodePoolResource Pool { get; } = pool;
+}
+
+/// <summary>How a workload scales: replicas, a CPU target, and Prometheus triggers (through KEDA).</summary>
+public sealed class KubernetesScalingAnnotation(int minReplicas, int maxReplicas) : IResourceAnnotation
+{
+    public int MinReplicas { get; } = minReplicas;
+
+    public int MaxReplicas { get; } = maxReplicas;
+
+    /// <summary>Average CPU utilisation to aim for, in percent of the request; <c>null</c> for none.</summary>
+    public int? CpuUtilizationPercent { get; set; }
+
+    public List<PrometheusScaleTrigger> PrometheusTriggers { get; } = [];
+}
+
+/// <summary>Scale on a PromQL query against managed Prometheus: replicas = ceil(value / threshold).</summary>
+public sealed record PrometheusScaleTrigger(string Name, string Query, int Threshold, int ActivationThreshold = 0);
+
+/// <summary>CPU and memory requests and limits of a workload's main container.</summary>
+public sealed record KubernetesResourcesAnnotation(string CpuRequest, string MemoryRequest, string CpuLimit, string MemoryLimit) : IResourceAnnotation;

@@ -1,0 +1,235 @@
+@description('Location of the cluster.')
+param location string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('Name of the cluster.')
+param name string
+
+@description('AKS pricing tier: Standard has the uptime SLA (about 72 $/month); Free is for trials.')
+@allowed([
+  'Free'
+  'Standard'
+])
+param tier string = 'Standard'
+
+@description('VM size of the system pool (cluster add-ons only: it is tainted CriticalAddonsOnly).')
+param systemVmSize string = 'Standard_D4ds_v5'
+
+@description('User node pools: name, vmSize, minCount, maxCount, taints (["key=value:Effect"]), labels, spot.')
+param userPools array
+
+@description('Log Analytics workspace for Container Insights and the control plane audit logs.')
+param logAnalyticsId string
+
+@description('Turns on Microsoft Defender for Containers on the cluster (also needs the subscription plan).')
+param enableDefender bool = false
+
+@description('Resource id of the container registry the kubelet pulls from (AcrPull is granted).')
+param registryId string
+
+@description('Object id of the person or pipeline deploying, made cluster admin through Azure RBAC; empty for none.')
+param deployerPrincipalId string = ''
+
+@description('Principal type of the deployer.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+])
+param deployerPrincipalType string = 'User'
+
+resource cluster 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  sku: {
+    name: 'Base'
+    tier: tier
+  }
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    dnsPrefix: name
+    enableRBAC: true
+    // Entra ID for people, Azure RBAC for what they may do, and no local admin credentials to leak.
+    aadProfile: {
+      managed: true
+      enableAzureRBAC: true
+      tenantID: subscription().tenantId
+    }
+    disableLocalAccounts: true
+    oidcIssuerProfile: {
+      enabled: true
+    }
+    securityProfile: {
+      workloadIdentity: {
+        enabled: true
+      }
+      defender: enableDefender
+        ? {
+            logAnalyticsWorkspaceResourceId: logAnalyticsId
+            securityMonitoring: {
+              enabled: true
+            }
+          }
+        : null
+      imageCleaner: {
+        enabled: true
+        intervalHours: 48
+      }
+    }
+    autoUpgradeProfile: {
+      upgradeChannel: 'patch'
+      nodeOSUpgradeChannel: 'NodeImage'
+    }
+    networkProfile: {
+      // NetworkPolicies need an engine: Cilium enforces them.
+      networkPlugin: 'azure'
+      networkPluginMode: 'overlay'
+      networkDataplane: 'cilium'
+      networkPolicy: 'cilium'
+      loadBalancerSku: 'standard'
+    }
+    workloadAutoScalerProfile: {
+      keda: {
+        enabled: true
+      }
+    }
+    azureMonitorProfile: {
+      metrics: {
+        enabled: true
+        kubeStateMetrics: {
+          metricLabelsAllowlist: 'nodes=[kubernetes.azure.com/agentpool],pods=[app.kubernetes.io/name]'
+          metricAnnotationsAllowList: ''
+        }
+      }
+    }
+    addonProfiles: {
+      omsagent: {
+        enabled: true
+        config: {
+          logAnalyticsWorkspaceResourceID: logAnalyticsId
+          useAADAuth: 'true'
+        }
+      }
+      azureKeyvaultSecretsProvider: {
+        enabled: true
+        config: {
+          enableSecretRotation: 'true'
+          rotationPollInterval: '2m'
+        }
+      }
+    }
+    ingressProfile: {
+      webAppRouting: {
+        enabled: true
+      }
+    }
+    autoScalerProfile: {
+      // GPU nodes are expensive: give an idle one back after 10 minutes, and allow for their slow provisioning.
+      'scale-down-unneeded-time': '10m'
+      'scale-down-delay-after-add': '10m'
+      'max-node-provision-time': '15m'
+      expander: 'least-waste'
+      'skip-nodes-with-local-storage': 'false'
+    }
+    agentPoolProfiles: [
+      {
+        name: 'system'
+        mode: 'System'
+        vmSize: systemVmSize
+        osType: 'Linux'
+        osSKU: 'AzureLinux'
+        enableAutoScaling: true
+        count: 2
+        minCount: 2
+        maxCount: 3
+        availabilityZones: [
+          '1'
+          '2'
+          '3'
+        ]
+        nodeTaints: [
+          'CriticalAddonsOnly=true:NoSchedule'
+        ]
+        upgradeSettings: {
+          maxSurge: '33%'
+        }
+      }
+    ]
+  }
+}
+
+resource pools 'Microsoft.ContainerService/managedClusters/agentPools@2025-05-01' = [
+  for pool in userPools: {
+    parent: cluster
+    name: pool.name
+    properties: {
+      mode: 'User'
+      vmSize: pool.vmSize
+      osType: 'Linux'
+      // GPU drivers are best supported on Ubuntu node images.
+      osSKU: 'Ubuntu'
+      enableAutoScaling: true
+      count: max(pool.minCount, 1)
+      minCount: pool.minCount
+      maxCount: pool.maxCount
+      nodeTaints: pool.taints
+      nodeLabels: pool.labels
+      scaleSetPriority: pool.spot ? 'Spot' : 'Regular'
+      scaleSetEvictionPolicy: pool.spot ? 'Delete' : null
+      spotMaxPrice: pool.spot ? json('-1') : null
+      upgradeSettings: {
+        maxSurge: '1'
+      }
+    }
+  }
+]
+
+resource controlPlaneAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit'
+  scope: cluster
+  properties: {
+    workspaceId: logAnalyticsId
+    logs: [
+      {
+        category: 'kube-audit-admin'
+        enabled: true
+      }
+      {
+        category: 'guard'
+        enabled: true
+      }
+      {
+        category: 'cluster-autoscaler'
+        enabled: true
+      }
+    ]
+  }
+}
+
+module kubeletPull 'role-assignment.bicep' = {
+  name: 'role-kubelet-acrpull'
+  params: {
+    principalId: cluster.properties.identityProfile.kubeletidentity.objectId
+    roleDefinitionId: '7f951dda-4ed3-4680-a7ca-43fe172d538d' // AcrPull
+    registryId: registryId
+  }
+}
+
+module deployerAdmin 'role-assignment.bicep' = if (!empty(deployerPrincipalId)) {
+  name: 'role-deployer-aks-admin'
+  params: {
+    principalId: deployerPrincipalId
+    principalType: deployerPrincipalType
+    roleDefinitionId: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b' // Azure Kubernetes Service RBAC Cluster Admin
+    clusterId: cluster.id
+  }
+}
+
+output id string = cluster.id
+output name string = cluster.name
+output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL
+output appRoutingPrincipalId string = cluster.properties.ingressProfile.webAppRouting.identity.objectId

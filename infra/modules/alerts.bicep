@@ -1,0 +1,226 @@
+@description('Location of the Prometheus rule groups and query rules.')
+param location string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('Name of the action group.')
+param actionGroupName string
+
+@description('Email addresses alerted; empty to create the rules without receivers.')
+param alertEmails array = []
+
+@description('Resource id of the AKS cluster.')
+param clusterId string
+
+@description('Name of the AKS cluster.')
+param clusterName string
+
+@description('Resource id of the Azure Monitor workspace (Prometheus).')
+param monitorWorkspaceId string
+
+@description('Resource id of the Log Analytics workspace (Application Insights requests).')
+param logAnalyticsId string
+
+@description('Name of the GPU node pool.')
+param gpuPoolName string
+
+@description('Maximum node count of the GPU pool: an alert fires when the pool stays at it.')
+param gpuPoolMaxCount int
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: actionGroupName
+  location: 'global'
+  tags: tags
+  properties: {
+    groupShortName: take(replace(actionGroupName, '-', ''), 12)
+    enabled: true
+    emailReceivers: [
+      for (email, i) in alertEmails: {
+        name: 'email-${i}'
+        emailAddress: email
+        useCommonAlertSchema: true
+      }
+    ]
+  }
+}
+
+// Node CPU above 80 % for 15 minutes: a platform metric of the cluster.
+resource nodeCpu 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+  name: 'node-cpu-over-80'
+  location: 'global'
+  tags: tags
+  properties: {
+    description: 'A node has used more than 80 % CPU for 15 minutes.'
+    severity: 2
+    enabled: true
+    scopes: [
+      clusterId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          criterionType: 'StaticThresholdCriterion'
+          name: 'NodeCpu'
+          metricNamespace: 'Microsoft.ContainerService/managedClusters'
+          metricName: 'node_cpu_usage_percentage'
+          operator: 'GreaterThan'
+          threshold: 80
+          timeAggregation: 'Average'
+        }
+      ]
+    }
+    actions: [
+      {
+        actionGroupId: actionGroup.id
+      }
+    ]
+  }
+}
+
+// HTTP 5xx above 5 % of requests over 10 minutes, from Application Insights (workspace-based) request telemetry.
+resource http5xx 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'http-5xx-over-5-percent'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    description: 'More than 5 % of HTTP requests failed with 5xx in the last 10 minutes.'
+    severity: 1
+    enabled: true
+    scopes: [
+      logAnalyticsId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT10M'
+    criteria: {
+      allOf: [
+        {
+          query: 'AppRequests | summarize total = count(), failed = countif(toint(ResultCode) >= 500) | where total >= 20 | extend failedPercent = 100.0 * failed / total | project failedPercent'
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'failedPercent'
+          operator: 'GreaterThan'
+          threshold: 5
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+// Kubernetes and LLM conditions, from managed Prometheus (kube-state-metrics, cAdvisor and our /metrics).
+resource kubernetesRules 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+  name: 'llmchat-kubernetes-alerts'
+  location: location
+  tags: tags
+  properties: {
+    description: 'Pod CPU, restarts, CrashLoopBackOff, autoscalers at their maximum, the LLM circuit breaker.'
+    scopes: [
+      monitorWorkspaceId
+      clusterId
+    ]
+    clusterName: clusterName
+    enabled: true
+    interval: 'PT1M'
+    rules: [
+      {
+        alert: 'PodCpuOver80Percent'
+        expression: 'sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{namespace="llmchat", container!=""}[5m])) / sum by (namespace, pod) (kube_pod_container_resource_limits{namespace="llmchat", resource="cpu"}) > 0.8'
+        for: 'PT10M'
+        severity: 2
+        labels: {
+          team: 'llmchat'
+        }
+        annotations: {
+          description: 'Pod {{ $labels.pod }} has used more than 80 % of its CPU limit for 10 minutes.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
+      }
+      {
+        alert: 'PodRestarting'
+        expression: 'increase(kube_pod_container_status_restarts_total{namespace="llmchat"}[15m]) > 2'
+        for: 'PT5M'
+        severity: 2
+        annotations: {
+          description: 'Container {{ $labels.container }} of {{ $labels.pod }} restarted more than twice in 15 minutes.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
+      }
+      {
+        alert: 'PodCrashLoopBackOff'
+        expression: 'max by (namespace, pod, container) (kube_pod_container_status_waiting_reason{namespace="llmchat", reason="CrashLoopBackOff"}) == 1'
+        for: 'PT5M'
+        severity: 1
+        annotations: {
+          description: 'Container {{ $labels.container }} of {{ $labels.pod }} is in CrashLoopBackOff.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
+      }
+      {
+        alert: 'AutoscalerAtMaximum'
+        expression: 'kube_horizontalpodautoscaler_status_current_replicas{namespace="llmchat"} >= kube_horizontalpodautoscaler_spec_max_replicas{namespace="llmchat"}'
+        for: 'PT15M'
+        severity: 2
+        annotations: {
+          description: 'Autoscaler {{ $labels.horizontalpodautoscaler }} has been at its maximum for 15 minutes: raise the maximum or the capacity.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
+      }
+      {
+        alert: 'GpuPoolAtMaximum'
+        expression: 'count(kube_node_labels{label_kubernetes_azure_com_agentpool="${gpuPoolName}"}) >= ${gpuPoolMaxCount}'
+        for: 'PT15M'
+        severity: 2
+        annotations: {
+          description: 'The GPU pool has been at its maximum of ${gpuPoolMaxCount} nodes for 15 minutes: requests queue or are refused.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
+      }
+      {
+        alert: 'LlmCircuitOpen'
+        expression: 'max by (backend) (llm_circuit_breaker_state) == 2'
+        for: 'PT2M'
+        severity: 1
+        annotations: {
+          description: 'The API has stopped calling the {{ $labels.backend }} model server after repeated failures.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
+      }
+    ]
+  }
+}

@@ -1,0 +1,74 @@
+@description('Location of the vault.')
+param location string
+
+@description('Tags for every resource.')
+param tags object
+
+@description('Name of the vault.')
+param name string
+
+@description('Log Analytics workspace for the audit logs.')
+param logAnalyticsId string
+
+@description('Secrets to create: name (Key Vault name, -- separates configuration sections) and value.')
+@secure()
+param secrets object = {}
+
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    // Access by Azure RBAC only: identities get roles on the vault or on single secrets, never access policies.
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    // Irreversible once on: a deleted vault (and its secrets) can be recovered for 90 days, never purged early.
+    enablePurgeProtection: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource secretResources 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = [
+  for secret in items(secrets): {
+    parent: vault
+    name: secret.key
+    properties: {
+      value: secret.value
+      contentType: 'text/plain'
+    }
+  }
+]
+
+resource auditLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'audit'
+  scope: vault
+  properties: {
+    workspaceId: logAnalyticsId
+    logs: [
+      {
+        categoryGroup: 'audit'
+        enabled: true
+      }
+    ]
+    metrics: [
+      {
+        category: 'AllMetrics'
+        enabled: true
+      }
+    ]
+  }
+}
+
+output id string = vault.id
+output name string = vault.name
+output uri string = vault.properties.vaultUri
