@@ -313,6 +313,17 @@ module kedaPrometheusRole 'modules/role-assignment.bicep' = {
   }
 }
 
+// The deployer creates (or imports) the ingress certificate in Key Vault from the postprovision hook.
+module deployerCertificatesRole 'modules/role-assignment.bicep' = if (!empty(principalId)) {
+  scope: resourceGroup
+  params: {
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionId: 'a4417e6f-fecd-4de8-b567-7b0420556985' // Key Vault Certificates Officer
+    keyVaultId: keyVault.outputs.id
+  }
+}
+
 // The app routing add-on reads the ingress TLS certificate from Key Vault.
 module ingressCertificateRole 'modules/role-assignment.bicep' = {
   scope: resourceGroup

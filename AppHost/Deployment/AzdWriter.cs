@@ -112,6 +112,14 @@ internal static class AzdWriter
               az ad app federated-credential create --id "$ENTRA_WEB_CLIENT_ID" --parameters "{\"name\":\"aks-web-identity\",\"issuer\":\"https://login.microsoftonline.com/$AZURE_TENANT_ID/v2.0\",\"subject\":\"$web_identity_object_id\",\"audiences\":[\"api://AzureADTokenExchange\"]}"
             fi
 
+            if [ -z "${WEB_TLS_CERTIFICATE_URI:-}" ]; then
+              echo "No TLS certificate given: creating a self-signed one for $WEB_HOSTNAME in Key Vault (replace it with a CA-issued one)..."
+              az keyvault certificate create --vault-name "$AZURE_KEY_VAULT_NAME" --name web-tls \
+                --policy "$(az keyvault certificate get-default-policy | sed "s/CN=CLIGetDefaultPolicy/CN=$WEB_HOSTNAME/")" > /dev/null
+              WEB_TLS_CERTIFICATE_URI="${AZURE_KEY_VAULT_ENDPOINT%/}/certificates/web-tls"
+              azd env set WEB_TLS_CERTIFICATE_URI "$WEB_TLS_CERTIFICATE_URI"
+            fi
+
             echo "Model images (pulled once at build time, in the registry)..."
 
             """);
@@ -129,7 +137,7 @@ internal static class AzdWriter
 
             echo "Cluster manifests..."
             rendered=$(mktemp -d)
-            for file in infra/k8s/cluster/*.yaml; do
+            for file in $(ls infra/k8s/cluster/*.yaml | grep -v kustomization.yaml); do
               content=$(cat "$file")
               for name in $(grep -o '{{\.Env\.[A-Z0-9_]*}}' "$file" | sort -u | sed 's/{{\.Env\.\(.*\)}}/\1/'); do
                 value=$(eval "printf '%s' \"\${$name:?$name is not set in the azd environment}\"")
@@ -167,6 +175,17 @@ internal static class AzdWriter
               az ad app federated-credential create --id $envValues.ENTRA_WEB_CLIENT_ID --parameters $credential
             }
 
+            if (-not $envValues.WEB_TLS_CERTIFICATE_URI) {
+              Write-Host "No TLS certificate given: creating a self-signed one for $($envValues.WEB_HOSTNAME) in Key Vault (replace it with a CA-issued one)..."
+              $policy = (az keyvault certificate get-default-policy) -replace 'CN=CLIGetDefaultPolicy', "CN=$($envValues.WEB_HOSTNAME)"
+              $policyFile = New-TemporaryFile
+              Set-Content -Path $policyFile -Value $policy
+              az keyvault certificate create --vault-name $envValues.AZURE_KEY_VAULT_NAME --name web-tls --policy "@$policyFile" | Out-Null
+              Remove-Item $policyFile
+              $envValues.WEB_TLS_CERTIFICATE_URI = "$($envValues.AZURE_KEY_VAULT_ENDPOINT.TrimEnd('/'))/certificates/web-tls"
+              azd env set WEB_TLS_CERTIFICATE_URI $envValues.WEB_TLS_CERTIFICATE_URI
+            }
+
             Write-Host 'Model images (pulled once at build time, in the registry)...'
 
             """);
@@ -184,7 +203,7 @@ internal static class AzdWriter
 
             Write-Host 'Cluster manifests...'
             $rendered = New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) ([Guid]::NewGuid()))
-            foreach ($file in Get-ChildItem infra/k8s/cluster -Filter *.yaml) {
+            foreach ($file in Get-ChildItem infra/k8s/cluster -Filter *.yaml | Where-Object Name -ne 'kustomization.yaml') {
               $content = Get-Content $file.FullName -Raw
               foreach ($match in [regex]::Matches($content, '\{\{\.Env\.([A-Z0-9_]+)\}\}')) {
                 $name = $match.Groups[1].Value
@@ -209,7 +228,6 @@ internal static class AzdWriter
         eval "$(azd env get-values)"
 
         : "${WEB_HOSTNAME:?Set the public host name: azd env set WEB_HOSTNAME chat.example.com}"
-        : "${WEB_TLS_CERTIFICATE_URI:?Set the Key Vault certificate URI: azd env set WEB_TLS_CERTIFICATE_URI https://<vault>.vault.azure.net/certificates/<name>}"
 
         if [ -z "${ENTRA_API_CLIENT_ID:-}" ]; then
           echo "Creating the API app registration..."
@@ -240,7 +258,6 @@ internal static class AzdWriter
         azd env get-values | ForEach-Object { if ($_ -match '^([^=]+)="?(.*?)"?$') { $envValues[$Matches[1]] = $Matches[2] } }
 
         if (-not $envValues.WEB_HOSTNAME) { throw 'Set the public host name: azd env set WEB_HOSTNAME chat.example.com' }
-        if (-not $envValues.WEB_TLS_CERTIFICATE_URI) { throw 'Set the Key Vault certificate URI: azd env set WEB_TLS_CERTIFICATE_URI https://<vault>.vault.azure.net/certificates/<name>' }
 
         if (-not $envValues.ENTRA_API_CLIENT_ID) {
           Write-Host 'Creating the API app registration...'

@@ -45,6 +45,16 @@ internal static class KubernetesManifestWriter
             files[file] = Yaml([.. objects]);
         }
 
+        // Every folder is a kustomization too: `kubectl kustomize infra/k8s/<folder>` renders it, and azd can use it.
+        foreach (var folder in files.Keys.Select(k => k.Split('/')[0]).Distinct(StringComparer.Ordinal).ToList())
+        {
+            var resources = files.Keys.Where(k => k.StartsWith(folder + "/", StringComparison.Ordinal)).Select(k => k[(folder.Length + 1)..]).ToList();
+            files[$"{folder}/kustomization.yaml"] = Yaml(Map(
+                ("apiVersion", "kustomize.config.k8s.io/v1beta1"),
+                ("kind", "Kustomization"),
+                ("resources", resources)));
+        }
+
         return files;
     }
 

@@ -17,6 +17,17 @@ if (-not (az ad app federated-credential list --id $envValues.ENTRA_WEB_CLIENT_I
   az ad app federated-credential create --id $envValues.ENTRA_WEB_CLIENT_ID --parameters $credential
 }
 
+if (-not $envValues.WEB_TLS_CERTIFICATE_URI) {
+  Write-Host "No TLS certificate given: creating a self-signed one for $($envValues.WEB_HOSTNAME) in Key Vault (replace it with a CA-issued one)..."
+  $policy = (az keyvault certificate get-default-policy) -replace 'CN=CLIGetDefaultPolicy', "CN=$($envValues.WEB_HOSTNAME)"
+  $policyFile = New-TemporaryFile
+  Set-Content -Path $policyFile -Value $policy
+  az keyvault certificate create --vault-name $envValues.AZURE_KEY_VAULT_NAME --name web-tls --policy "@$policyFile" | Out-Null
+  Remove-Item $policyFile
+  $envValues.WEB_TLS_CERTIFICATE_URI = "$($envValues.AZURE_KEY_VAULT_ENDPOINT.TrimEnd('/'))/certificates/web-tls"
+  azd env set WEB_TLS_CERTIFICATE_URI $envValues.WEB_TLS_CERTIFICATE_URI
+}
+
 Write-Host 'Model images (pulled once at build time, in the registry)...'
 if (-not ((az acr repository show-tags --name $envValues.AZURE_CONTAINER_REGISTRY_NAME --repository 'ollama-models/llama3-1-8b-instruct-q4-k-m' -o tsv 2>$null) -contains '0.17.1')) {
   az acr build --registry $envValues.AZURE_CONTAINER_REGISTRY_NAME --image 'ollama-models/llama3-1-8b-instruct-q4-k-m:0.17.1' --build-arg 'MODEL=llama3.1:8b-instruct-q4_K_M' --build-arg 'OLLAMA_IMAGE=docker.io/ollama/ollama:0.17.1' infra/models
@@ -27,7 +38,7 @@ if (-not ((az acr repository show-tags --name $envValues.AZURE_CONTAINER_REGISTR
 
 Write-Host 'Cluster manifests...'
 $rendered = New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) ([Guid]::NewGuid()))
-foreach ($file in Get-ChildItem infra/k8s/cluster -Filter *.yaml) {
+foreach ($file in Get-ChildItem infra/k8s/cluster -Filter *.yaml | Where-Object Name -ne 'kustomization.yaml') {
   $content = Get-Content $file.FullName -Raw
   foreach ($match in [regex]::Matches($content, '\{\{\.Env\.([A-Z0-9_]+)\}\}')) {
     $name = $match.Groups[1].Value

@@ -15,6 +15,14 @@ if ! az ad app federated-credential list --id "$ENTRA_WEB_CLIENT_ID" --query "[?
   az ad app federated-credential create --id "$ENTRA_WEB_CLIENT_ID" --parameters "{\"name\":\"aks-web-identity\",\"issuer\":\"https://login.microsoftonline.com/$AZURE_TENANT_ID/v2.0\",\"subject\":\"$web_identity_object_id\",\"audiences\":[\"api://AzureADTokenExchange\"]}"
 fi
 
+if [ -z "${WEB_TLS_CERTIFICATE_URI:-}" ]; then
+  echo "No TLS certificate given: creating a self-signed one for $WEB_HOSTNAME in Key Vault (replace it with a CA-issued one)..."
+  az keyvault certificate create --vault-name "$AZURE_KEY_VAULT_NAME" --name web-tls \
+    --policy "$(az keyvault certificate get-default-policy | sed "s/CN=CLIGetDefaultPolicy/CN=$WEB_HOSTNAME/")" > /dev/null
+  WEB_TLS_CERTIFICATE_URI="${AZURE_KEY_VAULT_ENDPOINT%/}/certificates/web-tls"
+  azd env set WEB_TLS_CERTIFICATE_URI "$WEB_TLS_CERTIFICATE_URI"
+fi
+
 echo "Model images (pulled once at build time, in the registry)..."
 if ! az acr repository show-tags --name "$AZURE_CONTAINER_REGISTRY_NAME" --repository "ollama-models/llama3-1-8b-instruct-q4-k-m" -o tsv 2>/dev/null | grep -qx "0.17.1"; then
   az acr build --registry "$AZURE_CONTAINER_REGISTRY_NAME" --image "ollama-models/llama3-1-8b-instruct-q4-k-m:0.17.1" --build-arg "MODEL=llama3.1:8b-instruct-q4_K_M" --build-arg "OLLAMA_IMAGE=docker.io/ollama/ollama:0.17.1" infra/models
@@ -25,7 +33,7 @@ fi
 
 echo "Cluster manifests..."
 rendered=$(mktemp -d)
-for file in infra/k8s/cluster/*.yaml; do
+for file in $(ls infra/k8s/cluster/*.yaml | grep -v kustomization.yaml); do
   content=$(cat "$file")
   for name in $(grep -o '{{\.Env\.[A-Z0-9_]*}}' "$file" | sort -u | sed 's/{{\.Env\.\(.*\)}}/\1/'); do
     value=$(eval "printf '%s' \"\${$name:?$name is not set in the azd environment}\"")

@@ -5,7 +5,6 @@ $envValues = @{}
 azd env get-values | ForEach-Object { if ($_ -match '^([^=]+)="?(.*?)"?$') { $envValues[$Matches[1]] = $Matches[2] } }
 
 if (-not $envValues.WEB_HOSTNAME) { throw 'Set the public host name: azd env set WEB_HOSTNAME chat.example.com' }
-if (-not $envValues.WEB_TLS_CERTIFICATE_URI) { throw 'Set the Key Vault certificate URI: azd env set WEB_TLS_CERTIFICATE_URI https://<vault>.vault.azure.net/certificates/<name>' }
 
 if (-not $envValues.ENTRA_API_CLIENT_ID) {
   Write-Host 'Creating the API app registration...'

@@ -5,7 +5,6 @@ set -eu
 eval "$(azd env get-values)"
 
 : "${WEB_HOSTNAME:?Set the public host name: azd env set WEB_HOSTNAME chat.example.com}"
-: "${WEB_TLS_CERTIFICATE_URI:?Set the Key Vault certificate URI: azd env set WEB_TLS_CERTIFICATE_URI https://<vault>.vault.azure.net/certificates/<name>}"
 
 if [ -z "${ENTRA_API_CLIENT_ID:-}" ]; then
   echo "Creating the API app registration..."

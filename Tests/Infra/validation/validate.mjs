@@ -1,0 +1,80 @@
+// Offline validators for the deployment, run by Tests/Deployment/InfraValidationTests.cs.
+//   node validate.mjs k8s <file.yaml>...        Kubernetes (kubernetes-models) and KEDA (@kubernetes-models/keda) schemas
+//   node validate.mjs azd <schema.json> <azure.yaml>   azd's azure.yaml schema (JSON Schema 2019-09, ajv)
+// Prints one JSON object per document or file: { file, kind, name, ok, errors }.
+import { readFileSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+import Ajv2019 from "ajv/dist/2019.js";
+import addFormats from "ajv-formats";
+
+const [mode, ...args] = process.argv.slice(2);
+let failures = 0;
+
+function report(result) {
+  if (!result.ok) failures++;
+  console.log(JSON.stringify(result));
+}
+
+async function modelFor(apiVersion, kind) {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  const module = group === "keda.sh"
+    ? `@kubernetes-models/keda/keda.sh/${version}`
+    : group === "" ? `kubernetes-models/${version}` : `kubernetes-models/${group}/${version}`;
+  try {
+    return (await import(module))[kind];
+  } catch {
+    return undefined;
+  }
+}
+
+if (mode === "k8s") {
+  for (const file of args) {
+    for (const document of parseAllDocuments(readFileSync(file, "utf8"))) {
+      if (document.errors.length > 0) {
+        report({ file, ok: false, errors: document.errors.map(e => e.message) });
+        continue;
+      }
+      const object = document.toJS();
+      if (!object) continue;
+      const Model = await modelFor(object.apiVersion, object.kind);
+      const name = object.metadata?.name;
+      if (!Model) {
+        report({ file, kind: object.kind, name, ok: false, errors: [`no schema for ${object.apiVersion} ${object.kind}`] });
+        continue;
+      }
+      try {
+        new Model(object).validate();
+        report({ file, kind: object.kind, name, ok: true, errors: [] });
+      } catch (error) {
+        report({ file, kind: object.kind, name, ok: false, errors: [String(error.message ?? error)] });
+      }
+    }
+  }
+} else if (mode === "azd") {
+  const [schemaFile, yamlFile] = args;
+  const ajv = new Ajv2019({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const schema = JSON.parse(readFileSync(schemaFile, "utf8"));
+  // The schema refers to extension schemas online (azd's AI agents); offline they are stubbed to accept anything,
+  // which only affects services of those extension hosts, not ours.
+  const stubbed = [];
+  let validate;
+  for (;;) {
+    try {
+      validate = ajv.compile(schema);
+      break;
+    } catch (error) {
+      if (!error.missingSchema || stubbed.includes(error.missingSchema)) throw error;
+      stubbed.push(error.missingSchema);
+      ajv.addSchema({ $id: error.missingSchema }, error.missingSchema);
+    }
+  }
+  const documents = parseAllDocuments(readFileSync(yamlFile, "utf8"));
+  const ok = validate(documents[0].toJS());
+  report({ file: yamlFile, kind: "azure.yaml", ok, stubbed, errors: (validate.errors ?? []).map(e => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`) });
+} else {
+  console.error("usage: node validate.mjs k8s <files...> | azd <schema> <azure.yaml>");
+  process.exit(2);
+}
+
+process.exit(failures > 0 ? 1 : 0);
