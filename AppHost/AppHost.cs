@@ -1,4 +1,5 @@
 using AppHost;
+using Aspire.Hosting.Azure;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -53,6 +54,9 @@ if (builder.ExecutionContext.IsPublishMode)
     api.WithEnvironment("Auth__Jwt__Authority", ReferenceExpression.Create($"https://login.microsoftonline.com/{tenant}/v2.0"))
         .WithEnvironment("Auth__Jwt__Audience", apiApp)
         .WithEnvironment("Auth__Jwt__RequiredScope", "chat");
+    // Several web replicas must share the Data Protection keys (sign-in cookies, antiforgery): a blob in the account.
+    web.WithEnvironment("DataProtection__BlobUri", ReferenceExpression.Create($"https://{storage.Resource.AccountName}.blob.core.windows.net/dataprotection/keys.xml"))
+        .WithRoleAssignments(storage, StorageBuiltInRole.StorageBlobDataContributor);
     web.WithEnvironment("AzureAd__TenantId", tenant)
         .WithEnvironment("AzureAd__ClientId", webApp)
         .WithEnvironment("AzureAd__ClientCredentials__0__SourceType", "SignedAssertionFromManagedIdentity")

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Web.Auth;
@@ -14,6 +15,14 @@ builder.AddWebAuthentication();
 
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
+
+// Deployed, the replicas share one key ring in Blob Storage (managed identity); locally the default per-user store serves.
+if (builder.Configuration["DataProtection:BlobUri"] is { Length: > 0 } keyRing)
+{
+    builder.Services.AddDataProtection()
+        .SetApplicationName("llmchat-web")
+        .AddKeyManagementOptions(options => options.XmlRepository = new BlobXmlRepository(new Azure.Storage.Blobs.BlobClient(new Uri(keyRing), new Azure.Identity.DefaultAzureCredential())));
+}
 
 builder.Services.AddOptions<MarkdownOptions>().Bind(builder.Configuration.GetSection(MarkdownOptions.SectionName));
 builder.Services.AddSingleton<MarkdownRenderer>();

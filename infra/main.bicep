@@ -268,7 +268,7 @@ module cosmos 'modules/cosmos-table.bicep' = if (useCosmosTable) {
 }
 
 // Least privilege: each role on the one resource it is needed for, derived from the AppHost's references.
-module apiApplicationInsightsRole 'modules/role-assignment.bicep' = {
+module apiMonitoringMetricsPublisherRole 'modules/role-assignment.bicep' = {
   scope: resourceGroup
   params: {
     principalId: apiIdentity.outputs.principalId
@@ -277,7 +277,7 @@ module apiApplicationInsightsRole 'modules/role-assignment.bicep' = {
   }
 }
 
-module apiKeyVaultRole 'modules/role-assignment.bicep' = {
+module apiKeyVaultSecretsUserRole 'modules/role-assignment.bicep' = {
   scope: resourceGroup
   params: {
     principalId: apiIdentity.outputs.principalId
@@ -286,7 +286,7 @@ module apiKeyVaultRole 'modules/role-assignment.bicep' = {
   }
 }
 
-module apiStorageRole 'modules/role-assignment.bicep' = {
+module apiStorageTableDataContributorRole 'modules/role-assignment.bicep' = {
   scope: resourceGroup
   params: {
     principalId: apiIdentity.outputs.principalId
@@ -295,12 +295,21 @@ module apiStorageRole 'modules/role-assignment.bicep' = {
   }
 }
 
-module webApplicationInsightsRole 'modules/role-assignment.bicep' = {
+module webMonitoringMetricsPublisherRole 'modules/role-assignment.bicep' = {
   scope: resourceGroup
   params: {
     principalId: webIdentity.outputs.principalId
     roleDefinitionId: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
     applicationInsightsId: monitoring.outputs.applicationInsightsId
+  }
+}
+
+module webStorageBlobDataContributorRole 'modules/role-assignment.bicep' = {
+  scope: resourceGroup
+  params: {
+    principalId: webIdentity.outputs.principalId
+    roleDefinitionId: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
+    storageAccountId: storage.outputs.id
   }
 }
 

@@ -364,7 +364,7 @@ internal static class BicepWriter
                     "applicationInsights" => "applicationInsightsId: monitoring.outputs.applicationInsightsId",
                     _ => throw new NotSupportedException(role.Target),
                 };
-                var name = $"{Identifier(workload.Name)}{char.ToUpperInvariant(role.Target[0])}{role.Target[1..]}Role";
+                var name = $"{Identifier(workload.Name)}{string.Concat(role.RoleName.Split(' ').Select(w => char.ToUpperInvariant(w[0]) + w[1..]))}Role";
                 text.Append(CultureInfo.InvariantCulture, $$"""
                     module {{name}} 'modules/role-assignment.bicep' = {
                       scope: resourceGroup

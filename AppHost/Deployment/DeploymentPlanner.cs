@@ -73,6 +73,11 @@ internal static class DeploymentPlanner
                 environmentVariables.Add(new(key, await RenderAsync(value, cancellationToken)));
             }
 
+            foreach (var assignment in project.Annotations.OfType<StorageRoleAssignmentAnnotation>())
+            {
+                roles.AddRange(assignment.Roles.Select(r => new RolePlan("storage", r.Name, r.RoleDefinitionId)));
+            }
+
             environmentVariables.Add(new("APPLICATIONINSIGHTS_CONNECTION_STRING", "{{.Env.APPLICATIONINSIGHTS_CONNECTION_STRING}}"));
             environmentVariables.Add(new("ASPNETCORE_HTTP_PORTS", HttpPort.ToString(CultureInfo.InvariantCulture)));
 

@@ -179,12 +179,13 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
     {
         var bicep = generated.Files["infra/main.bicep"];
 
-        Assert.Contains("module apiStorageRole", bicep);
-        Assert.Contains("module apiKeyVaultRole", bicep);
-        Assert.Contains("module apiApplicationInsightsRole", bicep);
-        Assert.Contains("module webApplicationInsightsRole", bicep);
-        Assert.DoesNotContain("module webStorageRole", bicep);
-        Assert.DoesNotContain("module webKeyVaultRole", bicep);
+        Assert.Contains("module apiStorageTableDataContributorRole", bicep);
+        Assert.Contains("module apiKeyVaultSecretsUserRole", bicep);
+        Assert.Contains("module apiMonitoringMetricsPublisherRole", bicep);
+        Assert.Contains("module webMonitoringMetricsPublisherRole", bicep);
+        Assert.Contains("module webStorageBlobDataContributorRole", bicep);
+        Assert.DoesNotContain("module webStorageTableDataContributorRole", bicep);
+        Assert.DoesNotContain("module webKeyVaultSecretsUserRole", bicep);
         Assert.Contains("serviceAccountName: 'keda-operator'", bicep);
     }
 

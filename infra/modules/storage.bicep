@@ -78,6 +78,15 @@ resource backupContainer 'Microsoft.Storage/storageAccounts/blobServices/contain
   }
 }
 
+// The web's Data Protection key ring, shared by its replicas.
+resource dataProtectionContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
+  parent: blobService
+  name: 'dataprotection'
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
 resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'audit'
   scope: tableService

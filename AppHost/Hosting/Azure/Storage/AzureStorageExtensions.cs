@@ -138,6 +138,18 @@ public static class AzureStorageExtensions
     }
 
     /// <summary>
+    /// Grants <paramref name="builder"/>'s identity <paramref name="roles"/> on <paramref name="storage"/> when deployed
+    /// (the shape of Aspire's <c>WithRoleAssignments</c>); run mode uses the emulator and ignores it.
+    /// </summary>
+    public static IResourceBuilder<T> WithRoleAssignments<T>(this IResourceBuilder<T> builder, IResourceBuilder<AzureStorageResource> storage, params Azure.StorageBuiltInRole[] roles)
+        where T : IResource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(storage);
+        return builder.WithAnnotation(new StorageRoleAssignmentAnnotation(storage.Resource, roles));
+    }
+
+    /// <summary>
     /// Adds the account's table service. Its connection string is Azurite's in run mode and
     /// <c>https://{account}.table.core.windows.net/</c> in publish mode; it is healthy once the service answers.
     /// </summary>
