@@ -14,7 +14,9 @@ namespace Web.Security;
 /// </summary>
 public sealed class BlobXmlRepository(BlobClient blob) : IXmlRepository
 {
-    private const int MaxAttempts = 5;
+    // Each round of a race has one winner; keys are written rarely (a new key every 90 days, and at first start), so
+    // this many jittered attempts outlasts any realistic number of replicas starting at once.
+    private const int MaxAttempts = 20;
 
     public IReadOnlyCollection<XElement> GetAllElements() => Read().Document.Root?.Elements().ToList() ?? [];
 
@@ -36,7 +38,8 @@ public sealed class BlobXmlRepository(BlobClient blob) : IXmlRepository
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
             {
-                // Another replica wrote first: read its version and add ours to it.
+                // Another replica wrote first: read its version and add ours to it, after a short random pause.
+                Thread.Sleep(Random.Shared.Next(10, 100));
             }
         }
     }
