@@ -1,10 +1,17 @@
 using Api.Auth;
+using Api.Backups;
 using Api.Chat;
 using Api.Conversations;
 using Api.Infrastructure;
 using Api.Limits;
 using Api.Llm;
 using Api.Safety;
+
+// The same image runs the scheduled table backups (and restores): `Api backup`, `Api restore <blob> <table>`.
+if (BackupCommand.IsCommand(args))
+{
+    return await BackupCommand.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -57,5 +64,6 @@ api.MapConversationEndpoints();
 api.MapChatEndpoints();
 api.MapLlmEndpoints();
 
-app.Run();
+await app.RunAsync();
+return 0;
 

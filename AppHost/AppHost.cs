@@ -51,6 +51,9 @@ if (builder.ExecutionContext.IsPublishMode)
     var apiApp = builder.AddParameter("entra-api-client-id");
     var webApp = builder.AddParameter("entra-web-client-id");
     var webIdentity = builder.AddParameter("azure-web-identity-client-id");
+    // Nightly table exports go to the account's backups container (versioned), written with the API's identity.
+    api.WithEnvironment("Backups__BlobServiceUri", ReferenceExpression.Create($"https://{storage.Resource.AccountName}.blob.core.windows.net/"))
+        .WithRoleAssignments(storage, StorageBuiltInRole.StorageBlobDataContributor);
     api.WithEnvironment("Auth__Jwt__Authority", ReferenceExpression.Create($"https://login.microsoftonline.com/{tenant}/v2.0"))
         .WithEnvironment("Auth__Jwt__Audience", apiApp)
         .WithEnvironment("Auth__Jwt__RequiredScope", "chat");
@@ -77,7 +80,8 @@ var gpuPool = aks.AddNodePool("gpu", "Standard_NC4as_T4_v3", minCount: 1, maxCou
 api.WithNodePool(cpuPool)
     .WithKubernetesResources("250m", "384Mi", "1", "1Gi")
     .WithKubernetesScaling(minReplicas: 2, maxReplicas: 10, cpuUtilizationPercent: 70)
-    .WithPrometheusScaling("llm-requests-per-api-pod", "sum(llm_requests_in_flight) + sum(llm_requests_queued)", threshold: 6);
+    .WithPrometheusScaling("llm-requests-per-api-pod", "sum(llm_requests_in_flight) + sum(llm_requests_queued)", threshold: 6)
+    .WithKubernetesCronJob("backup", "17 2 * * *", "backup");
 web.WithNodePool(cpuPool)
     .WithKubernetesResources("250m", "384Mi", "1", "1Gi")
     .WithKubernetesScaling(minReplicas: 2, maxReplicas: 6, cpuUtilizationPercent: 70);

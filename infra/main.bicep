@@ -295,6 +295,15 @@ module apiStorageTableDataContributorRole 'modules/role-assignment.bicep' = {
   }
 }
 
+module apiStorageBlobDataContributorRole 'modules/role-assignment.bicep' = {
+  scope: resourceGroup
+  params: {
+    principalId: apiIdentity.outputs.principalId
+    roleDefinitionId: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
+    storageAccountId: storage.outputs.id
+  }
+}
+
 module webMonitoringMetricsPublisherRole 'modules/role-assignment.bicep' = {
   scope: resourceGroup
   params: {

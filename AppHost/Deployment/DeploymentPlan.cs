@@ -43,7 +43,8 @@ internal sealed record WorkloadPlan(
     IReadOnlyList<ModelPlan> Models,
     IReadOnlyList<RolePlan> Roles,
     bool External,
-    IReadOnlyList<string> Callers)
+    IReadOnlyList<string> Callers,
+    IReadOnlyList<KubernetesCronJobAnnotation>? CronJobs = null)
 {
     public bool UsesWorkloadIdentity => Kind == WorkloadKind.Project;
 

@@ -100,7 +100,8 @@ internal static class DeploymentPlanner
                 Models: [],
                 [.. roles.Distinct()],
                 External: project.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal),
-                Callers: []));
+                Callers: [],
+                CronJobs: [.. project.Annotations.OfType<KubernetesCronJobAnnotation>()]));
         }
 
         foreach (var ollama in model.Resources.OfType<OllamaResource>().OrderBy(r => r.Name, StringComparer.Ordinal))

@@ -35,6 +35,7 @@ internal static class KubernetesManifestWriter
         {
             var objects = new List<object> { ServiceAccount(plan, workload), Deployment(plan, workload), Service(plan, workload), DisruptionBudget(plan, workload) };
             objects.AddRange(Scaling(plan, workload));
+            objects.AddRange((workload.CronJobs ?? []).Select(job => CronJob(plan, workload, job)));
             if (workload.External)
             {
                 objects.Add(Ingress(plan, workload));
@@ -210,6 +211,66 @@ internal static class KubernetesManifestWriter
                         InitContainers = initContainers.Count > 0 ? initContainers : null,
                         Containers = [container],
                         Volumes = volumes,
+                    },
+                },
+            },
+        };
+    }
+
+    /// <summary>
+    /// A scheduled run of the workload's image: same service account (identity), configuration, pool and locks as its
+    /// pods, never two at once, bounded in time. Labelled as a service for the DNS and Azure egress policy only.
+    /// </summary>
+    private static V1CronJob CronJob(DeploymentPlan plan, WorkloadPlan workload, Aspire.Hosting.ApplicationModel.KubernetesCronJobAnnotation job)
+    {
+        var name = $"{workload.Name}-{job.Name}";
+        var labels = new Dictionary<string, string>
+        {
+            ["app.kubernetes.io/name"] = name,
+            ["app.kubernetes.io/part-of"] = "llmchat",
+            ["app.kubernetes.io/component"] = "service",
+        };
+        var podLabels = new Dictionary<string, string>(labels) { ["azure.workload.identity/use"] = "true" };
+        var deployment = Deployment(plan, workload).Spec.Template.Spec;
+        var container = deployment.Containers.Single();
+        container.Name = job.Name;
+        container.Args = [.. job.Args];
+        container.Ports = null;
+        container.StartupProbe = container.ReadinessProbe = container.LivenessProbe = null;
+        return new V1CronJob
+        {
+            ApiVersion = "batch/v1",
+            Kind = "CronJob",
+            Metadata = Meta(name, plan.Namespace, labels),
+            Spec = new V1CronJobSpec
+            {
+                Schedule = job.Schedule,
+                TimeZone = "Etc/UTC",
+                ConcurrencyPolicy = "Forbid",
+                SuccessfulJobsHistoryLimit = 3,
+                FailedJobsHistoryLimit = 3,
+                JobTemplate = new V1JobTemplateSpec
+                {
+                    Spec = new V1JobSpec
+                    {
+                        BackoffLimit = 2,
+                        ActiveDeadlineSeconds = 3600,
+                        Template = new V1PodTemplateSpec
+                        {
+                            Metadata = new V1ObjectMeta { Labels = podLabels },
+                            Spec = new V1PodSpec
+                            {
+                                ServiceAccountName = workload.Name,
+                                AutomountServiceAccountToken = false,
+                                EnableServiceLinks = false,
+                                RestartPolicy = "OnFailure",
+                                SecurityContext = deployment.SecurityContext,
+                                NodeSelector = deployment.NodeSelector,
+                                Tolerations = deployment.Tolerations,
+                                Containers = [container],
+                                Volumes = deployment.Volumes,
+                            },
+                        },
                     },
                 },
             },

@@ -119,6 +119,22 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
     }
 
     [Fact]
+    public void Api_BacksUpTheTablesNightly_WithItsOwnIdentityAndLocks()
+    {
+        var job = Object<V1CronJob>("infra/k8s/api/api.yaml", "CronJob", "api-backup");
+        var pod = job.Spec.JobTemplate.Spec.Template.Spec;
+        var container = pod.Containers.Single();
+
+        Assert.Equal("17 2 * * *", job.Spec.Schedule);
+        Assert.Equal("Forbid", job.Spec.ConcurrencyPolicy);
+        Assert.Equal(["backup"], container.Args);
+        Assert.Equal("api", pod.ServiceAccountName);
+        Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
+        Assert.Contains(container.Env, e => e.Name == "Backups__BlobServiceUri" && e.Value == "https://{{.Env.AZURE_STORAGE_ACCOUNT_NAME}}.blob.core.windows.net/");
+        Assert.Contains("module apiStorageBlobDataContributorRole", generated.Files["infra/main.bicep"]);
+    }
+
+    [Fact]
     public void Web_HasAnHpa_AndATlsIngressWithSessionAffinity()
     {
         var hpa = Object<V2HorizontalPodAutoscaler>("infra/k8s/web/web.yaml", "HorizontalPodAutoscaler", "web");

@@ -155,6 +155,7 @@ public sealed class InfraValidationTests(GeneratedDeployment generated) : IClass
         ["Ingress"] = typeof(V1Ingress),
         ["NetworkPolicy"] = typeof(V1NetworkPolicy),
         ["ConfigMap"] = typeof(V1ConfigMap),
+        ["CronJob"] = typeof(V1CronJob),
     };
 
     private static string KindOf(string document) =>

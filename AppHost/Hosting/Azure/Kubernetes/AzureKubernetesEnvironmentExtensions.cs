@@ -140,6 +140,15 @@ public static partial class AzureKubernetesEnvironmentExtensions
         return builder;
     }
 
+    /// <summary>Runs the workload's image on a schedule (cron syntax, UTC) with <paramref name="args"/>, as a Kubernetes CronJob.</summary>
+    public static IResourceBuilder<T> WithKubernetesCronJob<T>(this IResourceBuilder<T> builder, string name, string schedule, params string[] args) where T : IResource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(schedule);
+        return builder.WithAnnotation(new KubernetesCronJobAnnotation(name, schedule, args));
+    }
+
     /// <summary>Sets the main container's CPU and memory requests and limits.</summary>
     public static IResourceBuilder<T> WithKubernetesResources<T>(this IResourceBuilder<T> builder, string cpuRequest, string memoryRequest, string cpuLimit, string memoryLimit) where T : IResource
     {

@@ -22,5 +22,8 @@ public sealed class KubernetesScalingAnnotation(int minReplicas, int maxReplicas
 /// <summary>Scale on a PromQL query against managed Prometheus: replicas = ceil(value / threshold).</summary>
 public sealed record PrometheusScaleTrigger(string Name, string Query, int Threshold, int ActivationThreshold = 0);
 
+/// <summary>A scheduled job run with the workload's image, identity and configuration (a Kubernetes CronJob).</summary>
+public sealed record KubernetesCronJobAnnotation(string Name, string Schedule, IReadOnlyList<string> Args) : IResourceAnnotation;
+
 /// <summary>CPU and memory requests and limits of a workload's main container.</summary>
 public sealed record KubernetesResourcesAnnotation(string CpuRequest, string MemoryRequest, string CpuLimit, string MemoryLimit) : IResourceAnnotation;
