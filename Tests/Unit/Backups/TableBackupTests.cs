@@ -1,58 +1,36 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Api.Backups;
 using Api.Conversations;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging.Abstractions;
-using Tests.Deployment;
+using Tests.Infrastructure;
 
 namespace Tests.Unit.Backups;
 
 /// <summary>Backups and a tested restore, against Azurite's table and blob services (npm, a real emulator).</summary>
 public sealed class TableBackupTests : IAsyncLifetime
 {
-    private const string Key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    private Process? _azurite;
+    private readonly TableBackup _backup = new(NullLogger<TableBackup>.Instance);
+    private AzuriteEmulator? _azurite;
     private TableServiceClient _tables = null!;
     private BlobContainerClient _backups = null!;
-    private readonly TableBackup _backup = new(NullLogger<TableBackup>.Instance);
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        var (blobPort, tablePort) = (FreePort(), FreePort());
-        var script = Path.Combine(Repository.Root, "AppHost", "node_modules", "azurite", "dist", "src", "azurite.js");
-        _azurite = Process.Start(new ProcessStartInfo("node",
-        [
-            script, "--blobHost", "127.0.0.1", "--blobPort", $"{blobPort}", "--tableHost", "127.0.0.1", "--tablePort", $"{tablePort}",
-            "--queuePort", $"{FreePort()}", "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry",
-        ])
-        { RedirectStandardOutput = true, RedirectStandardError = true });
-        var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Key};BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
-        _tables = new TableServiceClient(connection);
-        _backups = new BlobServiceClient(connection).GetBlobContainerClient("backups");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        _azurite = AzuriteEmulator.Start();
+        _tables = new TableServiceClient(_azurite.ConnectionString);
+        _backups = new BlobServiceClient(_azurite.ConnectionString).GetBlobContainerClient("backups");
+        await AzuriteEmulator.WaitUntilReadyAsync(async () =>
         {
-            try
-            {
-                await _tables.GetTableClient("probe").CreateIfNotExistsAsync(Cancellation);
-                await _backups.CreateIfNotExistsAsync(cancellationToken: Cancellation);
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200, Cancellation);
-            }
-        }
+            await _tables.GetTableClient("probe").CreateIfNotExistsAsync(Cancellation);
+            await _backups.CreateIfNotExistsAsync(cancellationToken: Cancellation);
+        });
     }
 
     public ValueTask DisposeAsync()
     {
-        _azurite?.Kill(entireProcessTree: true);
         _azurite?.Dispose();
         return ValueTask.CompletedTask;
     }
@@ -157,12 +135,5 @@ public sealed class TableBackupTests : IAsyncLifetime
 
         buffer.Position = 0;
         await blob.UploadAsync(buffer, overwrite: true, Cancellation);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
