@@ -1,10 +1,12 @@
+using Api.Llm;
 using AppHost;
+using AppHost.Deployment;
 using Aspire.Hosting.Azure;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
 // LLM: the Ollama container on the GPU (or ollama serve, or an existing server) with a pinned model.
-var llm = LlmBackend.Add(builder);
+var llm = LlmHosting.Add(builder);
 
 // Conversations live in Table Storage: Azurite in run mode, a real account (managed identity) when deployed.
 var storage = builder.AddAzureStorage(ResourceNames.Storage)
@@ -21,6 +23,8 @@ var api = builder.AddProject<Projects.Api>(ResourceNames.Api)
     .WithReference(secrets).WaitFor(secrets)
     // The Prometheus scrape endpoint for autoscaling lives on its own port, never behind the public routes.
     .WithHttpEndpoint(name: "metrics", env: "Metrics__Port")
+    // The API admits per backend as many LLM requests as one Ollama replica runs at once (OLLAMA_NUM_PARALLEL).
+    .WithEnvironment("Llm__Admission__MaxInFlight", llm.Tuning.NumParallel.ToString(System.Globalization.CultureInfo.InvariantCulture))
     .WithHttpHealthCheck("/health", endpointName: "http");
 
 if (llm.Model is { } model)
@@ -44,13 +48,13 @@ var web = builder.AddProject<Projects.Web>(ResourceNames.Web)
     .WithHttpHealthCheck("/health", endpointName: "http");
 
 // Sign-in when deployed: Entra ID app registrations (run mode signs in the development user). The web proves its
-// identity to Entra with its managed identity (a federated credential), so it holds no client secret.
+// identity to Entra with its Kubernetes service account token (workload identity federation): the projected token
+// file is its client assertion, trusted by a federated credential on its app registration. No client secret exists.
 if (builder.ExecutionContext.IsPublishMode)
 {
     var tenant = builder.AddParameter("azure-tenant-id");
     var apiApp = builder.AddParameter("entra-api-client-id");
     var webApp = builder.AddParameter("entra-web-client-id");
-    var webIdentity = builder.AddParameter("azure-web-identity-client-id");
     // Nightly table exports go to the account's backups container (versioned), written with the API's identity.
     api.WithEnvironment("Backups__BlobServiceUri", ReferenceExpression.Create($"https://{storage.Resource.AccountName}.blob.core.windows.net/"))
         .WithRoleAssignments(storage, StorageBuiltInRole.StorageBlobDataContributor);
@@ -62,14 +66,17 @@ if (builder.ExecutionContext.IsPublishMode)
         .WithRoleAssignments(storage, StorageBuiltInRole.StorageBlobDataContributor);
     web.WithEnvironment("AzureAd__TenantId", tenant)
         .WithEnvironment("AzureAd__ClientId", webApp)
-        .WithEnvironment("AzureAd__ClientCredentials__0__SourceType", "SignedAssertionFromManagedIdentity")
-        .WithEnvironment("AzureAd__ClientCredentials__0__ManagedIdentityClientId", webIdentity)
+        // IMDS cannot serve a workload identity on AKS (and the network policy blocks it): read the projected token,
+        // whose path the workload identity webhook puts in AZURE_FEDERATED_TOKEN_FILE.
+        .WithEnvironment("AzureAd__ClientCredentials__0__SourceType", "SignedAssertionFilePath")
         .WithEnvironment("Api__Scope", ReferenceExpression.Create($"api://{apiApp}/chat"));
 }
 
 // Deployment to AKS with `azd up` (run mode ignores this): the services on a CPU pool; the model on a tainted GPU
 // pool that the cluster autoscaler grows and shrinks, and KEDA scaling Ollama on the API's queue of LLM requests
 // (Ollama has no metrics of its own). Standard_NC4as_T4_v3 (T4 16 GB) by default; NC6s_v3 was retired in 2025.
+// `--operation publish --step publish-aks` writes azure.yaml and infra/ from these lines (AppHost/Deployment).
+builder.AddAksPublishStep();
 var aks = builder.AddAzureKubernetesEnvironment("aks");
 var cpuPool = aks.AddNodePool("cpu", "Standard_D4ds_v5", minCount: 2, maxCount: 6);
 var gpuPool = aks.AddNodePool("gpu", "Standard_NC4as_T4_v3", minCount: 1, maxCount: 3)
@@ -80,15 +87,16 @@ var gpuPool = aks.AddNodePool("gpu", "Standard_NC4as_T4_v3", minCount: 1, maxCou
 api.WithNodePool(cpuPool)
     .WithKubernetesResources("250m", "384Mi", "1", "1Gi")
     .WithKubernetesScaling(minReplicas: 2, maxReplicas: 10, cpuUtilizationPercent: 70)
-    .WithPrometheusScaling("llm-requests-per-api-pod", "sum(llm_requests_in_flight) + sum(llm_requests_queued)", threshold: 6)
+    .WithPrometheusScaling("llm-requests-per-api-pod", LlmScaling.Demand(), threshold: 6)
     .WithKubernetesCronJob("backup", "17 2 * * *", "backup");
 web.WithNodePool(cpuPool)
     .WithKubernetesResources("250m", "384Mi", "1", "1Gi")
     .WithKubernetesScaling(minReplicas: 2, maxReplicas: 6, cpuUtilizationPercent: 70);
+// Ollama's requests fit a 4-vCPU T4 node after AKS's reservations and the node's DaemonSets (docs/deploy.md).
 llm.Server?.WithNodePool(gpuPool)
-    .WithKubernetesResources("3", "12Gi", "3800m", "14Gi")
+    .WithKubernetesResources("2", "12Gi", "3500m", "16Gi", gpus: 1)
     .WithKubernetesScaling(minReplicas: 1, maxReplicas: 3)
-    .WithPrometheusScaling("llm-requests-per-gpu", "sum(llm_requests_in_flight{backend=\"primary\"}) + sum(llm_requests_queued{backend=\"primary\"})", threshold: 4, activationThreshold: 1);
+    .WithPrometheusScaling("llm-requests-per-gpu", LlmScaling.Demand(LlmMetricNames.PrimaryBackend), threshold: llm.Tuning.NumParallel, activationThreshold: 1);
 llm.FallbackServer?.WithNodePool(cpuPool)
     .WithKubernetesResources("1", "2Gi", "2", "4Gi");
 

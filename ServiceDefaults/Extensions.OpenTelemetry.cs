@@ -64,7 +64,10 @@ public static partial class Extensions
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
         {
-            builder.Services.AddOpenTelemetry().UseAzureMonitor();
+            // Application Insights refuses telemetry without an Entra ID token (local auth is off): send it as the
+            // pod's workload identity (DefaultAzureCredential reads AZURE_FEDERATED_TOKEN_FILE), which holds
+            // Monitoring Metrics Publisher on the component.
+            builder.Services.AddOpenTelemetry().UseAzureMonitor(options => options.Credential ??= new global::Azure.Identity.DefaultAzureCredential());
         }
     }
 }

@@ -21,11 +21,11 @@ public sealed class LlmMetrics
     {
         var meter = meterFactory.Create(MeterName);
 
-        meter.CreateObservableGauge("llm.requests.in_flight", () => backends.All.Select(b => new Measurement<int>(b.Admission.InFlight, Tag(b))),
+        meter.CreateObservableGauge(LlmMetricNames.RequestsInFlight, () => backends.All.Select(b => new Measurement<int>(b.Admission.InFlight, Tag(b))),
             unit: "{request}", description: "LLM streams running now, per backend.");
-        meter.CreateObservableGauge("llm.requests.queued", () => backends.All.Select(b => new Measurement<int>(b.Admission.Queued, Tag(b))),
+        meter.CreateObservableGauge(LlmMetricNames.RequestsQueued, () => backends.All.Select(b => new Measurement<int>(b.Admission.Queued, Tag(b))),
             unit: "{request}", description: "LLM requests waiting for a slot, per backend.");
-        meter.CreateObservableGauge("llm.circuit_breaker.state", () => backends.All.Select(b => new Measurement<int>((int)b.Breaker.State, Tag(b))),
+        meter.CreateObservableGauge(LlmMetricNames.CircuitBreakerState, () => backends.All.Select(b => new Measurement<int>((int)b.Breaker.State, Tag(b))),
             description: "0 closed, 1 half-open, 2 open.");
 
         _timeToFirstToken = meter.CreateHistogram<double>("llm.time_to_first_token", unit: "s", description: "Time from the call to the first token.");
@@ -42,7 +42,7 @@ public sealed class LlmMetrics
 
     public void ReplyFinished(string backend, string status, TimeSpan? firstToken, double? tokensPerSecond, int? outputTokens)
     {
-        var backendTag = new KeyValuePair<string, object?>("backend", backend);
+        var backendTag = new KeyValuePair<string, object?>(LlmMetricNames.BackendTag, backend);
         _replies.Add(1, backendTag, new KeyValuePair<string, object?>("status", status));
         if (firstToken is { } ttft)
         {
@@ -60,5 +60,5 @@ public sealed class LlmMetrics
         }
     }
 
-    private static KeyValuePair<string, object?> Tag(LlmBackend backend) => new("backend", backend.Name);
+    private static KeyValuePair<string, object?> Tag(LlmBackend backend) => new(LlmMetricNames.BackendTag, backend.Name);
 }

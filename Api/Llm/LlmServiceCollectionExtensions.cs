@@ -48,8 +48,8 @@ public static class LlmServiceCollectionExtensions
                 ? $"No language model is configured (the connection string '{LlmOptions.PrimaryConnectionName}' is missing)."
                 : options.UnavailableReason;
             return new LlmBackends(
-                Create(primary, LlmOptions.PrimaryConnectionName, "primary", isFallback: false),
-                Create(fallback, LlmOptions.FallbackConnectionName, "fallback", isFallback: true),
+                Create(primary, LlmOptions.PrimaryConnectionName, LlmMetricNames.PrimaryBackend, isFallback: false),
+                Create(fallback, LlmOptions.FallbackConnectionName, LlmMetricNames.FallbackBackend, isFallback: true),
                 reason);
         });
 

@@ -1,36 +1,38 @@
 using System.Text;
+using AppHost.Deployment.Kubernetes;
 using Aspire.Hosting.ApplicationModel;
 
 namespace AppHost.Deployment;
 
 /// <summary>
-/// Writes the whole deployment from the AppHost model: <c>azure.yaml</c>, <c>infra/main.bicep</c> and its parameters,
-/// <c>infra/k8s/**</c>, the azd hooks and the model image Dockerfile. Files are written only when their text changes,
-/// with LF line ends, so regeneration is idempotent and a drift test can compare byte for byte.
+/// Writes what of the deployment depends on the AppHost model: <c>azure.yaml</c>, the plan Bicep reads
+/// (<c>infra/deployment-plan.json</c>, <c>infra/main.parameters.json</c>), what the hooks read
+/// (<c>infra/hooks/deployment.env</c>) and the Kubernetes manifests (<c>infra/k8s/**</c>). Constant text (main.bicep,
+/// the modules, the hooks, the model Dockerfile) is plain files beside them. Files are written only when their text
+/// changes, with LF line ends, so regeneration is idempotent and a drift test compares byte for byte.
 /// </summary>
 public static class AksDeployment
 {
-    /// <summary>The generated files, by path relative to the repository root.</summary>
-    public static async Task<IReadOnlyDictionary<string, string>> RenderAsync(DistributedApplicationModel model, DistributedApplicationExecutionContext context, CancellationToken cancellationToken)
+    /// <summary>The generated files, by path relative to the repository root <paramref name="root"/>.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> RenderAsync(DistributedApplicationModel model, DistributedApplicationExecutionContext context, string root, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(context);
         var plan = await DeploymentPlanner.CreateAsync(model, context, cancellationToken);
+        var projects = model.Resources.OfType<ProjectResource>().ToDictionary(
+            p => p.Name,
+            p => Path.GetRelativePath(root, Path.GetDirectoryName(p.GetProjectMetadata().ProjectPath)!).Replace('\\', '/'));
 
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            ["azure.yaml"] = AzdWriter.AzureYaml(plan),
-            ["infra/main.bicep"] = BicepWriter.MainBicep(plan),
-            ["infra/main.parameters.json"] = BicepWriter.MainParameters(plan),
-            ["infra/models/Dockerfile"] = AzdWriter.ModelDockerfile(),
-            ["infra/hooks/preprovision.sh"] = AzdWriter.PreprovisionSh(),
-            ["infra/hooks/preprovision.ps1"] = AzdWriter.PreprovisionPs1(),
-            ["infra/hooks/postprovision.sh"] = AzdWriter.PostprovisionSh(plan),
-            ["infra/hooks/postprovision.ps1"] = AzdWriter.PostprovisionPs1(plan),
+            ["azure.yaml"] = AzureYamlWriter.AzureYaml(plan, projects),
+            ["infra/deployment-plan.json"] = InfraPlanWriter.PlanJson(plan),
+            ["infra/main.parameters.json"] = InfraPlanWriter.Parameters(plan),
+            ["infra/hooks/deployment.env"] = HookPlanWriter.Environment(plan),
         };
         foreach (var (path, content) in KubernetesManifestWriter.Write(plan))
         {
-            files[$"infra/k8s/{path}"] = content;
+            files[$"{DeploymentConventions.ManifestRoot}/{path}"] = content;
         }
 
         return files.ToDictionary(f => f.Key, f => f.Value.Replace("\r\n", "\n", StringComparison.Ordinal));
@@ -40,7 +42,8 @@ public static class AksDeployment
     public static async Task<IReadOnlyList<string>> WriteAsync(DistributedApplicationModel model, DistributedApplicationExecutionContext context, string root, CancellationToken cancellationToken)
     {
         var changed = new List<string>();
-        foreach (var (path, content) in await RenderAsync(model, context, cancellationToken))
+        var rendered = await RenderAsync(model, context, root, cancellationToken);
+        foreach (var (path, content) in rendered)
         {
             var full = Path.Combine(root, path);
             if (File.Exists(full) && await File.ReadAllTextAsync(full, cancellationToken) == content)
@@ -50,12 +53,22 @@ public static class AksDeployment
 
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             await File.WriteAllTextAsync(full, content, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken);
-            if (path.EndsWith(".sh", StringComparison.Ordinal) && !OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-            }
-
             changed.Add(path);
+        }
+
+        // Manifests the model no longer produces would still be applied by azd: remove them.
+        var manifests = Path.Combine(root, DeploymentConventions.ManifestRoot);
+        if (Directory.Exists(manifests))
+        {
+            foreach (var file in Directory.EnumerateFiles(manifests, "*.y*ml", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
+                if (!rendered.ContainsKey(relative))
+                {
+                    File.Delete(file);
+                    changed.Add(relative + " (removed)");
+                }
+            }
         }
 
         return changed;

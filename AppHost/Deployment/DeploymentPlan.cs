@@ -3,31 +3,37 @@ using Aspire.Hosting.ApplicationModel;
 namespace AppHost.Deployment;
 
 /// <summary>
-/// What the AppHost model says about a deployment, in deployment terms: the pools, the workloads with their
-/// environment (as azd templates, <c>{{.Env.NAME}}</c>), placement, scaling and the Azure roles they need.
-/// Built by <see cref="DeploymentPlanner"/>; written out by the Bicep, Kubernetes and azd writers.
+/// What the AppHost model says about a deployment, in deployment terms: pools, workloads (environment as azd
+/// templates, placement, scaling), workload identities with their roles, secrets and third-party images. Built by
+/// <see cref="DeploymentPlanner"/>; written out as data for Bicep and the hooks, and as Kubernetes objects.
 /// </summary>
 internal sealed record DeploymentPlan(
     string Namespace,
     string SystemVmSize,
     IReadOnlyList<PoolPlan> Pools,
     IReadOnlyList<WorkloadPlan> Workloads,
+    IReadOnlyList<IdentityPlan> Identities,
+    IReadOnlyList<RoleAssignmentPlan> RoleAssignments,
     IReadOnlyList<SecretPlan> Secrets,
-    bool HasStorage,
-    bool HasKeyVault);
+    IReadOnlyList<ExternalImage> ExternalImages)
+{
+    public IEnumerable<WorkloadPlan> Services => Workloads.Where(w => w.Kind == WorkloadKind.Service);
 
-internal sealed record PoolPlan(string Name, string VmSize, int MinCount, int MaxCount, IReadOnlyList<AksTaint> Taints, IReadOnlyDictionary<string, string> Labels, bool Spot, int GpusPerNode, IReadOnlyList<string> AllowedVmSizes)
+    public IEnumerable<WorkloadPlan> ModelServers => Workloads.Where(w => w.Kind == WorkloadKind.ModelServer);
+}
+
+internal sealed record PoolPlan(string Name, string VmSize, int MinCount, int MaxCount, IReadOnlyList<AksTaint> Taints, IReadOnlyDictionary<string, string> Labels, int GpusPerNode, IReadOnlyList<string> AllowedVmSizes)
 {
     public bool IsGpu => GpusPerNode > 0;
 }
 
 internal enum WorkloadKind
 {
-    /// <summary>A .NET project: image built by azd, deployed as an azd service.</summary>
-    Project,
+    /// <summary>A .NET project: an azd service, its image built by azd, its manifests applied by azd.</summary>
+    Service,
 
-    /// <summary>An Ollama server: the pinned image, models preloaded from a model image, deployed by the hook.</summary>
-    Ollama,
+    /// <summary>An Ollama server: the pinned image, models preloaded from model images, applied by the postprovision hook.</summary>
+    ModelServer,
 }
 
 internal sealed record WorkloadPlan(
@@ -39,29 +45,50 @@ internal sealed record WorkloadPlan(
     PoolPlan? Pool,
     KubernetesScalingAnnotation? Scaling,
     KubernetesResourcesAnnotation Resources,
-    int Gpus,
     IReadOnlyList<ModelPlan> Models,
-    IReadOnlyList<RolePlan> Roles,
+    IdentityPlan? Identity,
     bool External,
     IReadOnlyList<string> Callers,
-    IReadOnlyList<KubernetesCronJobAnnotation>? CronJobs = null)
+    IReadOnlyList<KubernetesCronJobAnnotation> CronJobs)
 {
-    public bool UsesWorkloadIdentity => Kind == WorkloadKind.Project;
-
-    /// <summary>The azd environment value holding the client id of the workload's identity.</summary>
-    public string IdentityClientIdVariable => $"AZURE_{Name.ToUpperInvariant().Replace('-', '_')}_IDENTITY_CLIENT_ID";
+    /// <summary>The port callers reach through the workload's Service.</summary>
+    public PortPlan ServicePort => Ports.First(p => p.OnService);
 }
 
-internal sealed record PortPlan(string Name, int Port, bool Public);
+/// <summary>A container port; <paramref name="OnService"/> when callers reach it through the Service (scrape ports are reached on the pods).</summary>
+internal sealed record PortPlan(string Name, int Port, bool OnService);
 
-/// <summary>An Ollama model, preloaded from an image built by the hook (<c>ollama pull</c> at build time).</summary>
-internal sealed record ModelPlan(string Model)
+/// <summary>An Ollama model, preloaded from an image that the postprovision hook builds (<c>ollama pull</c> at build time).</summary>
+internal sealed record ModelPlan(string Model, string OllamaRelease)
 {
-    /// <summary>A repository name for the model image: <c>qwen2.5:0.5b-instruct-q4_K_M</c> becomes <c>ollama-models/qwen2-5-0-5b-instruct-q4-k-m</c>.</summary>
+    /// <summary>A repository name: <c>qwen2.5:0.5b-instruct-q4_K_M</c> becomes <c>ollama-models/qwen2-5-0-5b-instruct-q4-k-m</c>.</summary>
     public string Repository => "ollama-models/" + string.Concat(Model.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-')).Trim('-');
+
+    /// <summary>Model images are tagged with the Ollama release that pulled them: blob formats follow Ollama.</summary>
+    public string Tag => OllamaRelease;
 }
 
-/// <summary>A built-in role on one of the deployment's resources.</summary>
-internal sealed record RolePlan(string Target, string RoleName, string RoleDefinitionId);
+/// <summary>A user-assigned identity federated with one Kubernetes service account.</summary>
+internal sealed record IdentityPlan(string Name, string Namespace, string ServiceAccount)
+{
+    public string ClientIdVariable => AzdEnvironment.IdentityClientId(Name);
 
-internal sealed record SecretPlan(string SecretName, string ParameterName, bool Generated);
+    /// <summary>The subject of the service account's tokens, as a federated credential must name it.</summary>
+    public string Subject => $"system:serviceaccount:{Namespace}:{ServiceAccount}";
+}
+
+/// <summary>A built-in role for an identity on one resource (<c>storage</c>, <c>keyVault</c>, <c>applicationInsights</c>, <c>monitorWorkspace</c>).</summary>
+internal sealed record RoleAssignmentPlan(string Identity, string Scope, BuiltInRole Role);
+
+/// <summary>A Key Vault secret whose value comes from the azd environment; generated ones the preprovision hook creates once.</summary>
+internal sealed record SecretPlan(string SecretName, string EnvironmentVariable, bool Generated);
+
+/// <summary>A third-party image, imported into the deployment's registry and pulled from there.</summary>
+internal sealed record ExternalImage(string Source)
+{
+    /// <summary>The repository and tag in our registry: the source without its registry host.</summary>
+    public string RegistryPath => Source[(Source.IndexOf('/', StringComparison.Ordinal) + 1)..];
+
+    /// <summary>The image as a manifest names it.</summary>
+    public string InRegistry => $"{AzdEnvironment.Reference(AzdEnvironment.RegistryEndpoint)}/{RegistryPath}";
+}

@@ -6,15 +6,6 @@ namespace AppHost.Deployment;
 /// <summary>Reads the AppHost model (in publish mode) into a <see cref="DeploymentPlan"/>.</summary>
 internal static class DeploymentPlanner
 {
-    public const int HttpPort = 8080;
-    public const int MetricsPort = 9464;
-    public const int OllamaPort = 11434;
-
-    // Built-in role definition ids.
-    public static readonly RolePlan TableDataContributor = new("storage", "Storage Table Data Contributor", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3");
-    public static readonly RolePlan SecretsUser = new("keyVault", "Key Vault Secrets User", "4633458b-17de-408a-b874-0445c86b69e6");
-    public static readonly RolePlan MetricsPublisher = new("applicationInsights", "Monitoring Metrics Publisher", "3913510d-42f4-4e42-8a64-420c390055eb");
-
     /// <summary>Environment keys that only make sense in run mode, or that the deployment sets itself.</summary>
     private static readonly string[] DroppedPrefixes = ["OTEL_", "ASPNETCORE_URLS", "HTTP_PORTS", "HTTPS_PORTS", "DOTNET_"];
 
@@ -24,19 +15,29 @@ internal static class DeploymentPlanner
             ?? throw new InvalidOperationException("The AppHost has no AddAzureKubernetesEnvironment: there is nothing to deploy to.");
 
         var pools = environment.NodePools
-            .Select(p => new PoolPlan(p.Name, p.VmSize, p.MinCount, p.MaxCount, p.Taints, p.Labels, p.Spot, p.GpusPerNode, p.AllowedVmSizes))
+            .Select(p => new PoolPlan(p.Name, p.VmSize, p.MinCount, p.MaxCount, p.Taints, p.Labels, p.GpusPerNode, p.AllowedVmSizes))
             .ToList();
         PoolPlan? PoolOf(IResource resource) =>
             resource.Annotations.OfType<AksNodePoolAnnotation>().LastOrDefault() is { } annotation ? pools.Single(p => p.Name == annotation.Pool.Name) : null;
 
         var workloads = new List<WorkloadPlan>();
+        var identities = new List<IdentityPlan>();
+        var roles = new List<RoleAssignmentPlan>();
         var callers = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var vaults = model.Resources.OfType<AzureKeyVaultResource>().ToList();
 
         foreach (var project in model.Resources.OfType<ProjectResource>().OrderBy(r => r.Name, StringComparer.Ordinal))
         {
+            // Every service has its own identity, federated with its service account: no secret anywhere.
+            var identity = new IdentityPlan(project.Name, environment.Namespace, project.Name);
+            identities.Add(identity);
+            void Grant(string scope, BuiltInRole role) => roles.Add(new RoleAssignmentPlan(identity.Name, scope, role));
+
+            // Telemetry goes to Application Insights with Entra ID (local auth is off), so every service publishes metrics.
+            Grant("applicationInsights", BuiltInRole.MonitoringMetricsPublisher);
+
             var variables = await EvaluateEnvironmentAsync(project, context, cancellationToken);
             var environmentVariables = new List<KeyValuePair<string, string>>();
-            var roles = new List<RolePlan> { MetricsPublisher };
             foreach (var (key, value) in variables.OrderBy(v => v.Key, StringComparer.Ordinal))
             {
                 if (DroppedPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal)))
@@ -55,19 +56,17 @@ internal static class DeploymentPlanner
                     Called(callers, endpoint.Resource.Name, project.Name);
                 }
 
-                if (value is ConnectionStringReference { Resource: OllamaModelResource modelResource })
+                switch (value)
                 {
-                    Called(callers, modelResource.Parent.Name, project.Name);
-                }
-
-                if (value is ConnectionStringReference { Resource: AzureTableStorageResource })
-                {
-                    roles.Add(TableDataContributor);
-                }
-
-                if (value is ParameterResource { Name: var parameter } && parameter.EndsWith("-uri", StringComparison.Ordinal) && model.Resources.OfType<AzureKeyVaultResource>().Any(v => v.VaultUri.Name == parameter))
-                {
-                    roles.Add(SecretsUser);
+                    case ConnectionStringReference { Resource: OllamaModelResource modelResource }:
+                        Called(callers, modelResource.Parent.Name, project.Name);
+                        break;
+                    case ConnectionStringReference { Resource: AzureTableStorageResource }:
+                        Grant("storage", BuiltInRole.StorageTableDataContributor);
+                        break;
+                    case ParameterResource parameter when vaults.Any(v => v.VaultUri.Name == parameter.Name):
+                        Grant("keyVault", BuiltInRole.KeyVaultSecretsUser);
+                        break;
                 }
 
                 environmentVariables.Add(new(key, await RenderAsync(value, cancellationToken)));
@@ -75,39 +74,44 @@ internal static class DeploymentPlanner
 
             foreach (var assignment in project.Annotations.OfType<StorageRoleAssignmentAnnotation>())
             {
-                roles.AddRange(assignment.Roles.Select(r => new RolePlan("storage", r.Name, r.RoleDefinitionId)));
+                foreach (var role in assignment.Roles)
+                {
+                    Grant("storage", new BuiltInRole(role.Name, role.RoleDefinitionId));
+                }
             }
 
-            environmentVariables.Add(new("APPLICATIONINSIGHTS_CONNECTION_STRING", "{{.Env.APPLICATIONINSIGHTS_CONNECTION_STRING}}"));
-            environmentVariables.Add(new("ASPNETCORE_HTTP_PORTS", HttpPort.ToString(CultureInfo.InvariantCulture)));
+            environmentVariables.Add(new(AzdEnvironment.ApplicationInsightsConnectionString, AzdEnvironment.Reference(AzdEnvironment.ApplicationInsightsConnectionString)));
+            environmentVariables.Add(new("ASPNETCORE_HTTP_PORTS", DeploymentConventions.HttpPort.ToString(CultureInfo.InvariantCulture)));
 
-            var ports = new List<PortPlan> { new("http", HttpPort, Public: true) };
+            var ports = new List<PortPlan> { new("http", DeploymentConventions.HttpPort, OnService: true) };
             if (project.Annotations.OfType<EndpointAnnotation>().Any(e => e.Name == "metrics"))
             {
-                ports.Add(new PortPlan("metrics", MetricsPort, Public: false));
+                ports.Add(new PortPlan("metrics", DeploymentConventions.MetricsPort, OnService: false));
             }
 
             workloads.Add(new WorkloadPlan(
                 project.Name,
-                WorkloadKind.Project,
-                $"{{{{.Env.SERVICE_{project.Name.ToUpperInvariant()}_IMAGE_NAME}}}}",
+                WorkloadKind.Service,
+                AzdEnvironment.Reference(AzdEnvironment.ServiceImage(project.Name)),
                 ports,
                 environmentVariables,
                 PoolOf(project),
                 project.Annotations.OfType<KubernetesScalingAnnotation>().LastOrDefault(),
                 project.Annotations.OfType<KubernetesResourcesAnnotation>().LastOrDefault() ?? new("250m", "256Mi", "1", "1Gi"),
-                Gpus: 0,
                 Models: [],
-                [.. roles.Distinct()],
+                identity,
                 External: project.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal),
                 Callers: [],
                 CronJobs: [.. project.Annotations.OfType<KubernetesCronJobAnnotation>()]));
         }
 
+        var externalImages = new List<ExternalImage>();
         foreach (var ollama in model.Resources.OfType<OllamaResource>().OrderBy(r => r.Name, StringComparer.Ordinal))
         {
             var variables = await EvaluateEnvironmentAsync(ollama, context, cancellationToken);
-            var image = ollama.Annotations.OfType<ContainerImageAnnotation>().Single();
+            var imageAnnotation = ollama.Annotations.OfType<ContainerImageAnnotation>().Single();
+            var image = new ExternalImage($"{imageAnnotation.Registry}/{imageAnnotation.Image}:{imageAnnotation.Tag}");
+            externalImages.Add(image);
             var environmentVariables = new List<KeyValuePair<string, string>>();
             foreach (var (key, value) in variables.OrderBy(v => v.Key, StringComparer.Ordinal))
             {
@@ -116,25 +120,42 @@ internal static class DeploymentPlanner
 
             workloads.Add(new WorkloadPlan(
                 ollama.Name,
-                WorkloadKind.Ollama,
-                $"{image.Registry}/{image.Image}:{image.Tag}",
-                [new PortPlan("http", OllamaPort, Public: false)],
+                WorkloadKind.ModelServer,
+                image.InRegistry,
+                [new PortPlan("http", DeploymentConventions.OllamaPort, OnService: true)],
                 environmentVariables,
                 PoolOf(ollama),
                 ollama.Annotations.OfType<KubernetesScalingAnnotation>().LastOrDefault(),
                 ollama.Annotations.OfType<KubernetesResourcesAnnotation>().LastOrDefault() ?? new("1", "4Gi", "2", "8Gi"),
-                Gpus: ollama.Annotations.OfType<OllamaGpuAnnotation>().LastOrDefault()?.Count ?? 0,
-                [.. ollama.Models.Select(m => new ModelPlan(m))],
-                Roles: [],
+                [.. ollama.Models.Select(m => new ModelPlan(m, imageAnnotation.Tag!))],
+                Identity: null,
                 External: false,
-                Callers: []));
+                Callers: [],
+                CronJobs: []));
+        }
+
+        if (pools.Any(p => p.IsGpu))
+        {
+            externalImages.Add(new ExternalImage(ClusterImageTags.NvidiaDevicePlugin));
+        }
+
+        if (workloads.Any(w => w.Models.Count > 0))
+        {
+            externalImages.Add(new ExternalImage(ClusterImageTags.Busybox));
+        }
+
+        // KEDA queries managed Prometheus with its own identity when any workload scales on a Prometheus trigger.
+        if (workloads.Any(w => w.Scaling?.PrometheusTriggers.Count > 0))
+        {
+            identities.Add(new IdentityPlan(DeploymentConventions.KedaIdentity, DeploymentConventions.KedaNamespace, DeploymentConventions.KedaServiceAccount));
+            roles.Add(new RoleAssignmentPlan(DeploymentConventions.KedaIdentity, "monitorWorkspace", BuiltInRole.MonitoringDataReader));
         }
 
         workloads = [.. workloads.Select(w => w with { Callers = callers.TryGetValue(w.Name, out var list) ? [.. list.Distinct().Order(StringComparer.Ordinal)] : [] })];
 
         var secrets = model.Resources.OfType<AzureKeyVaultSecretResource>()
             .OrderBy(s => s.SecretName, StringComparer.Ordinal)
-            .Select(s => new SecretPlan(s.SecretName, s.Value.Name, s.Value.Default is GenerateParameterDefault))
+            .Select(s => new SecretPlan(s.SecretName, AzdEnvironment.Normalize(s.Value.Name), s.Value.Default is GenerateParameterDefault))
             .ToList();
 
         return new DeploymentPlan(
@@ -142,9 +163,10 @@ internal static class DeploymentPlanner
             environment.SystemVmSize,
             pools,
             workloads,
+            identities,
+            [.. roles.Distinct()],
             secrets,
-            HasStorage: model.Resources.OfType<AzureStorageResource>().Any(),
-            HasKeyVault: model.Resources.OfType<AzureKeyVaultResource>().Any());
+            [.. externalImages.Distinct()]);
     }
 
     private static void Called(Dictionary<string, List<string>> callers, string callee, string caller)
@@ -171,14 +193,14 @@ internal static class DeploymentPlanner
 
     /// <summary>
     /// A value as the deployment knows it: in-cluster addresses for endpoints and models, azd environment values
-    /// (<c>{{.Env.NAME}}</c>, filled from the Bicep outputs) for parameters and Azure resources.
+    /// (filled from the Bicep outputs and the hooks) for parameters and Azure resources.
     /// </summary>
     private static async Task<string> RenderAsync(object value, CancellationToken cancellationToken) => value switch
     {
         string text => text,
-        ParameterResource parameter => AzdVariable(parameter.Name),
-        ConnectionStringReference { Resource: OllamaModelResource model } => $"Endpoint=http://{model.Parent.Name}:{OllamaPort};Model={model.ModelName}",
-        ConnectionStringReference { Resource: AzureTableStorageResource } => "{{.Env.AZURE_TABLES_ENDPOINT}}",
+        ParameterResource parameter => AzdEnvironment.Reference(AzdEnvironment.Parameter(parameter.Name)),
+        ConnectionStringReference { Resource: OllamaModelResource model } => $"Endpoint=http://{model.Parent.Name}:{DeploymentConventions.OllamaPort};Model={model.ModelName}",
+        ConnectionStringReference { Resource: AzureTableStorageResource } => AzdEnvironment.Reference(AzdEnvironment.TablesEndpoint),
         ConnectionStringReference reference => throw new NotSupportedException($"No deployment form for the connection string of '{reference.Resource.Name}'."),
         EndpointReference endpoint => $"http://{endpoint.Resource.Name}:{PortOf(endpoint.Resource, endpoint.EndpointName)}",
         EndpointReferenceExpression { Property: EndpointProperty.TargetPort or EndpointProperty.Port } expression => PortOf(expression.Endpoint.Resource, expression.Endpoint.EndpointName).ToString(CultureInfo.InvariantCulture),
@@ -200,16 +222,8 @@ internal static class DeploymentPlanner
 
     private static int PortOf(IResource resource, string endpointName) => (resource, endpointName) switch
     {
-        (OllamaResource, _) => OllamaPort,
-        (_, "metrics") => MetricsPort,
-        _ => HttpPort,
-    };
-
-    /// <summary><c>secrets-uri</c> is the vault's endpoint; other parameters are azd environment values of the same name in upper snake case.</summary>
-    public static string AzdVariable(string parameterName) => parameterName switch
-    {
-        "secrets-uri" => "{{.Env.AZURE_KEY_VAULT_ENDPOINT}}",
-        "storage-account-name" => "{{.Env.AZURE_STORAGE_ACCOUNT_NAME}}",
-        _ => $"{{{{.Env.{parameterName.ToUpperInvariant().Replace('-', '_')}}}}}",
+        (OllamaResource, _) => DeploymentConventions.OllamaPort,
+        (_, "metrics") => DeploymentConventions.MetricsPort,
+        _ => DeploymentConventions.HttpPort,
     };
 }

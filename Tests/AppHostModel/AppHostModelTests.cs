@@ -132,7 +132,8 @@ public sealed class AppHostModelTests
 
         Assert.Empty(builder.Resources.OfType<OllamaModelResource>());
         var placeholder = Assert.IsType<LlmUnavailableResource>(builder.Resources.Single(r => r.Name == ResourceNames.Ollama));
-        Assert.Contains("without an LLM", placeholder.Reason);
+        var shown = placeholder.Annotations.OfType<ResourceSnapshotAnnotation>().Single().InitialSnapshot;
+        Assert.Contains(shown.Properties, p => p.Name == "Reason" && p.Value is string reason && reason.Contains("without an LLM", StringComparison.Ordinal));
 
         var api = builder.Single<ProjectResource>(ResourceNames.Api);
         var environment = await builder.EnvironmentAsync(api);

@@ -14,7 +14,7 @@ public sealed class GeneratedDeployment : IAsyncLifetime
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             ["--operation", "publish", "--Storage:DataDirectory="]).WaitAsync(TestTimeouts.AppStart);
-        Files = await global::AppHost.Deployment.AksDeployment.RenderAsync(new DistributedApplicationModel(builder.Resources), builder.ExecutionContext, CancellationToken.None)
+        Files = await global::AppHost.Deployment.AksDeployment.RenderAsync(new DistributedApplicationModel(builder.Resources), builder.ExecutionContext, Repository.Root, CancellationToken.None)
             .WaitAsync(TestTimeouts.Request);
     }
 

@@ -22,6 +22,9 @@ param monitorWorkspaceId string
 @description('Resource id of the Log Analytics workspace (Application Insights requests).')
 param logAnalyticsId string
 
+@description('Kubernetes namespace of the workloads.')
+param namespace string
+
 @description('Name of the GPU node pool.')
 param gpuPoolName string
 
@@ -45,13 +48,14 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-// Node CPU above 80 % for 15 minutes: a platform metric of the cluster.
+// CPU above 80 % for 15 minutes on any one node (split by node: a cluster average hides one hot node).
 resource nodeCpu 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   name: 'node-cpu-over-80'
   location: 'global'
   tags: tags
   properties: {
     description: 'A node has used more than 80 % CPU for 15 minutes.'
+    targetResourceType: 'Microsoft.ContainerService/managedClusters'
     severity: 2
     enabled: true
     scopes: [
@@ -67,6 +71,15 @@ resource nodeCpu 'Microsoft.Insights/metricAlerts@2018-03-01' = {
           name: 'NodeCpu'
           metricNamespace: 'Microsoft.ContainerService/managedClusters'
           metricName: 'node_cpu_usage_percentage'
+          dimensions: [
+            {
+              name: 'node'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
           operator: 'GreaterThan'
           threshold: 80
           timeAggregation: 'Average'
@@ -96,6 +109,8 @@ resource http5xx 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
     ]
     evaluationFrequency: 'PT5M'
     windowSize: 'PT10M'
+    // A new workspace has no AppRequests table until the first telemetry arrives; validating the query then fails.
+    skipQueryValidation: true
     criteria: {
       allOf: [
         {
@@ -136,7 +151,7 @@ resource kubernetesRules 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-0
     rules: [
       {
         alert: 'PodCpuOver80Percent'
-        expression: 'sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{namespace="llmchat", container!=""}[5m])) / sum by (namespace, pod) (kube_pod_container_resource_limits{namespace="llmchat", resource="cpu"}) > 0.8'
+        expression: 'sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{namespace="${namespace}", container!=""}[5m])) / sum by (namespace, pod) (kube_pod_container_resource_limits{namespace="${namespace}", resource="cpu"}) > 0.8'
         for: 'PT10M'
         severity: 2
         labels: {
@@ -153,7 +168,7 @@ resource kubernetesRules 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-0
       }
       {
         alert: 'PodRestarting'
-        expression: 'increase(kube_pod_container_status_restarts_total{namespace="llmchat"}[15m]) > 2'
+        expression: 'increase(kube_pod_container_status_restarts_total{namespace="${namespace}"}[15m]) > 2'
         for: 'PT5M'
         severity: 2
         annotations: {
@@ -167,7 +182,7 @@ resource kubernetesRules 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-0
       }
       {
         alert: 'PodCrashLoopBackOff'
-        expression: 'max by (namespace, pod, container) (kube_pod_container_status_waiting_reason{namespace="llmchat", reason="CrashLoopBackOff"}) == 1'
+        expression: 'max by (namespace, pod, container) (kube_pod_container_status_waiting_reason{namespace="${namespace}", reason="CrashLoopBackOff"}) == 1'
         for: 'PT5M'
         severity: 1
         annotations: {
@@ -181,7 +196,7 @@ resource kubernetesRules 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-0
       }
       {
         alert: 'AutoscalerAtMaximum'
-        expression: 'kube_horizontalpodautoscaler_status_current_replicas{namespace="llmchat"} >= kube_horizontalpodautoscaler_spec_max_replicas{namespace="llmchat"}'
+        expression: 'kube_horizontalpodautoscaler_status_current_replicas{namespace="${namespace}"} >= kube_horizontalpodautoscaler_spec_max_replicas{namespace="${namespace}"}'
         for: 'PT15M'
         severity: 2
         annotations: {

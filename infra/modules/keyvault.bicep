@@ -7,6 +7,9 @@ param tags object
 @description('Name of the vault.')
 param name string
 
+@description('Purge protection: a deleted vault and its secrets are recoverable for 90 days and cannot be purged early. Irreversible once on.')
+param purgeProtection bool = true
+
 @description('Log Analytics workspace for the audit logs.')
 param logAnalyticsId string
 
@@ -28,8 +31,9 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
-    // Irreversible once on: a deleted vault (and its secrets) can be recovered for 90 days, never purged early.
-    enablePurgeProtection: true
+    // Irreversible once on: a deleted vault (and its secrets) can be recovered for 90 days, never purged early. Its
+    // name stays taken meanwhile: `azd down` then `azd up` needs `azd env set AZURE_KEY_VAULT_NAME_SUFFIX 2`.
+    enablePurgeProtection: purgeProtection ? true : null
     publicNetworkAccess: 'Enabled'
     networkAcls: {
       defaultAction: 'Allow'

@@ -29,9 +29,6 @@ public sealed class AksNodePoolResource(string name, string vmSize, int minCount
     /// <summary>VM sizes a deployment may choose instead of <see cref="VmSize"/> (a Bicep parameter); empty means any.</summary>
     public IReadOnlyList<string> AllowedVmSizes => _allowedVmSizes;
 
-    /// <summary>Spot VMs: far cheaper, evicted at any time.</summary>
-    public bool Spot { get; internal set; }
-
     /// <summary>GPUs per node of this pool (0 for CPU pools).</summary>
     public int GpusPerNode { get; internal set; }
 

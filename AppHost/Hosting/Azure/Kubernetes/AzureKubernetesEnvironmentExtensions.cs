@@ -1,14 +1,13 @@
 using System.Text.RegularExpressions;
 using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Pipelines;
-using Microsoft.Extensions.Logging;
 
 namespace Aspire.Hosting;
 
 /// <summary>
 /// AKS deployment choices, written in the AppHost in the shape of Aspire's AKS API
 /// (<c>AddAzureKubernetesEnvironment</c>, <c>AddNodePool</c>, <c>WithNodePool</c>), plus what it lacks: taints,
-/// labels, spot pools, GPU counts and autoscaling. The deployment generator reads them; run mode ignores them.
+/// labels, GPU counts and autoscaling. They are only data on the model: the deployment generator
+/// (<c>AppHost/Deployment</c>) reads them; run mode ignores them.
 /// </summary>
 public static partial class AzureKubernetesEnvironmentExtensions
 {
@@ -20,20 +19,6 @@ public static partial class AzureKubernetesEnvironmentExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-
-        // `--operation publish` writes the deployment (azure.yaml, infra/) from the model, into the repository
-        // (the AppHost's parent folder) unless --output-path says otherwise. The pipeline API is marked experimental
-        // (ASPIREPIPELINES001); it is how publish steps are added in Aspire 13.
-#pragma warning disable ASPIREPIPELINES001
-        builder.Pipeline.AddStep("publish-aks", async context =>
-        {
-            var root = builder.Configuration["Publishing:OutputPath"] is { Length: > 0 } output
-                ? Path.GetFullPath(output)
-                : Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
-            var changed = await global::AppHost.Deployment.AksDeployment.WriteAsync(context.Model, context.ExecutionContext, root, context.CancellationToken);
-            context.Logger.LogInformation("AKS deployment written to {Root}: {Count} file(s) changed.", root, changed.Count);
-        }, requiredBy: WellKnownPipelineSteps.Publish);
-#pragma warning restore ASPIREPIPELINES001
 
         return builder.AddResource(new AzureKubernetesEnvironmentResource(name))
             .ExcludeFromManifest()
@@ -107,14 +92,6 @@ public static partial class AzureKubernetesEnvironmentExtensions
         return builder;
     }
 
-    /// <summary>Uses spot VMs for the pool.</summary>
-    public static IResourceBuilder<AksNodePoolResource> AsSpot(this IResourceBuilder<AksNodePoolResource> builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Resource.Spot = true;
-        return builder;
-    }
-
     /// <summary>Runs the workload on <paramref name="pool"/>: a nodeSelector, and tolerations for its taints.</summary>
     public static IResourceBuilder<T> WithNodePool<T>(this IResourceBuilder<T> builder, IResourceBuilder<AksNodePoolResource> pool) where T : IResource
     {
@@ -149,11 +126,12 @@ public static partial class AzureKubernetesEnvironmentExtensions
         return builder.WithAnnotation(new KubernetesCronJobAnnotation(name, schedule, args));
     }
 
-    /// <summary>Sets the main container's CPU and memory requests and limits.</summary>
-    public static IResourceBuilder<T> WithKubernetesResources<T>(this IResourceBuilder<T> builder, string cpuRequest, string memoryRequest, string cpuLimit, string memoryLimit) where T : IResource
+    /// <summary>Sets the main container's CPU and memory requests and limits, and the GPUs it needs (<c>nvidia.com/gpu</c>).</summary>
+    public static IResourceBuilder<T> WithKubernetesResources<T>(this IResourceBuilder<T> builder, string cpuRequest, string memoryRequest, string cpuLimit, string memoryLimit, int gpus = 0) where T : IResource
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.WithAnnotation(new KubernetesResourcesAnnotation(cpuRequest, memoryRequest, cpuLimit, memoryLimit), ResourceAnnotationMutationBehavior.Replace);
+        ArgumentOutOfRangeException.ThrowIfNegative(gpus);
+        return builder.WithAnnotation(new KubernetesResourcesAnnotation(cpuRequest, memoryRequest, cpuLimit, memoryLimit) { Gpus = gpus }, ResourceAnnotationMutationBehavior.Replace);
     }
 
     [GeneratedRegex("^[a-z][a-z0-9]{0,11}$")]

@@ -25,5 +25,9 @@ public sealed record PrometheusScaleTrigger(string Name, string Query, int Thres
 /// <summary>A scheduled job run with the workload's image, identity and configuration (a Kubernetes CronJob).</summary>
 public sealed record KubernetesCronJobAnnotation(string Name, string Schedule, IReadOnlyList<string> Args) : IResourceAnnotation;
 
-/// <summary>CPU and memory requests and limits of a workload's main container.</summary>
-public sealed record KubernetesResourcesAnnotation(string CpuRequest, string MemoryRequest, string CpuLimit, string MemoryLimit) : IResourceAnnotation;
+/// <summary>CPU and memory requests and limits of a workload's main container, and the GPUs it needs.</summary>
+public sealed record KubernetesResourcesAnnotation(string CpuRequest, string MemoryRequest, string CpuLimit, string MemoryLimit) : IResourceAnnotation
+{
+    /// <summary>GPUs per replica (<c>nvidia.com/gpu</c>, requested and limited), 0 for none.</summary>
+    public int Gpus { get; init; }
+}

@@ -1,7 +1,7 @@
 namespace AppHost;
 
 /// <summary>Where the LLM runs (<c>Ollama:Mode</c>).</summary>
-public enum LlmBackendMode
+public enum LlmHostingMode
 {
     /// <summary>Container if a runtime answers, else <c>ollama serve</c> if on PATH, else the configured endpoint, else none.</summary>
     Auto,

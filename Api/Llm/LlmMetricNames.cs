@@ -1,0 +1,25 @@
+namespace Api.Llm;
+
+/// <summary>
+/// The names of the LLM metrics and their tags, defined once: the API publishes them, and the AppHost (which links
+/// this file) writes the KEDA PromQL that scales on them. Prometheus spells <c>llm.requests.in_flight</c> as
+/// <c>llm_requests_in_flight</c> (units in braces add no suffix).
+/// </summary>
+internal static class LlmMetricNames
+{
+    public const string RequestsInFlight = "llm.requests.in_flight";
+    public const string RequestsQueued = "llm.requests.queued";
+    public const string CircuitBreakerState = "llm.circuit_breaker.state";
+
+    /// <summary>The tag that names the backend of a measurement.</summary>
+    public const string BackendTag = "backend";
+
+    /// <summary>The GPU model server.</summary>
+    public const string PrimaryBackend = "primary";
+
+    /// <summary>The CPU fallback model server.</summary>
+    public const string FallbackBackend = "fallback";
+
+    /// <summary>A metric name as the Prometheus exporter writes it.</summary>
+    public static string Prometheus(string name) => name.Replace('.', '_');
+}

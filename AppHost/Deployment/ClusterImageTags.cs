@@ -1,0 +1,14 @@
+namespace AppHost.Deployment;
+
+/// <summary>
+/// Third-party images the cluster runs besides Ollama, pinned here. None is pulled from its public registry at run
+/// time: the postprovision hook imports each into the deployment's registry (<c>az acr import</c>), so pulls are
+/// authenticated, not rate-limited, and do not depend on the public registry being up.
+/// </summary>
+internal static class ClusterImageTags
+{
+    public const string NvidiaDevicePlugin = "nvcr.io/nvidia/k8s-device-plugin:v0.17.3";
+
+    /// <summary>The base of the model images (a shell and <c>cp</c> for the preload init container).</summary>
+    public const string Busybox = "docker.io/library/busybox:1.37.0";
+}

@@ -1,0 +1,41 @@
+namespace AppHost.Deployment;
+
+/// <summary>Ports, folders, labels and cluster names the generated deployment uses: defined here once.</summary>
+internal static class DeploymentConventions
+{
+    /// <summary>The services' HTTP port in their containers (<c>ASPNETCORE_HTTP_PORTS</c>).</summary>
+    public const int HttpPort = 8080;
+
+    /// <summary>The API's Prometheus scrape port, never on a Service nor behind the ingress.</summary>
+    public const int MetricsPort = 9464;
+
+    public const int OllamaPort = 11434;
+
+    /// <summary>The manifests, by folder: one per azd service (its <c>k8s.deploymentPath</c>) and the cluster folder.</summary>
+    public const string ManifestRoot = "infra/k8s";
+
+    /// <summary>What the postprovision hook applies: namespace, policies, device plugin, model servers, KEDA objects.</summary>
+    public const string ClusterFolder = "cluster";
+
+    /// <summary>azd substitutes <c>{{.Env.NAME}}</c> only in files named so; it applies any other YAML as it is.</summary>
+    public const string TemplateSuffix = ".tmpl.yaml";
+
+    public const string PartOf = "llmchat";
+
+    /// <summary>The AKS KEDA add-on's operator: its service account gets a workload identity to query Prometheus.</summary>
+    public const string KedaIdentity = "keda";
+    public const string KedaNamespace = "kube-system";
+    public const string KedaServiceAccount = "keda-operator";
+    public const string PrometheusAuthentication = "azure-managed-prometheus";
+
+    /// <summary>The namespace of AKS's app routing (NGINX) ingress controller.</summary>
+    public const string AppRoutingNamespace = "app-routing-system";
+
+    /// <summary>Non-root users: the .NET images' <c>app</c> user and the user Ollama runs as.</summary>
+    public const long AppUserId = 1654;
+    public const long OllamaUserId = 1000;
+
+    /// <summary>Seconds a pod is given to stop: the services' drain, and Ollama's in-flight generations.</summary>
+    public const long ServiceTerminationGraceSeconds = 30;
+    public const long ModelServerTerminationGraceSeconds = 60;
+}

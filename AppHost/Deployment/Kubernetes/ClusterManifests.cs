@@ -1,0 +1,169 @@
+using k8s.Models;
+using static AppHost.Deployment.Kubernetes.KubernetesObjects;
+
+namespace AppHost.Deployment.Kubernetes;
+
+/// <summary>
+/// Cluster-wide objects, applied by the postprovision hook before azd deploys the services: the namespace (Pod
+/// Security "restricted"), default-deny network policies with the allowances the plan's callers need, the NVIDIA
+/// device plugin on GPU pools, managed Prometheus's scrape settings, and KEDA's authentication to Prometheus.
+/// </summary>
+internal static class ClusterManifests
+{
+    public static V1Namespace Namespace(DeploymentPlan plan) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Namespace",
+        Metadata = Meta(plan.Namespace, null, new Dictionary<string, string>
+        {
+            [PartOfLabel] = DeploymentConventions.PartOf,
+            ["pod-security.kubernetes.io/enforce"] = "restricted",
+            ["pod-security.kubernetes.io/enforce-version"] = "latest",
+        }),
+    };
+
+    public static IEnumerable<V1NetworkPolicy> NetworkPolicies(DeploymentPlan plan)
+    {
+        V1NetworkPolicy Policy(string name, V1LabelSelector selector, string[] types, List<V1NetworkPolicyIngressRule>? ingress = null, List<V1NetworkPolicyEgressRule>? egress = null) => new()
+        {
+            ApiVersion = "networking.k8s.io/v1",
+            Kind = "NetworkPolicy",
+            Metadata = Meta(name, plan.Namespace, PartOf()),
+            Spec = new V1NetworkPolicySpec { PodSelector = selector, PolicyTypes = types, Ingress = ingress, Egress = egress },
+        };
+
+        V1NetworkPolicyPeer Pods(string name) => new() { PodSelector = new V1LabelSelector { MatchLabels = Selector(name) } };
+        V1LabelSelector NamespaceNamed(string name) => new() { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = name } };
+        V1NetworkPolicyPort Tcp(int port) => new() { Protocol = "TCP", Port = port };
+
+        // Everything is denied unless a policy below allows it, in both directions.
+        yield return Policy("default-deny", new V1LabelSelector(), ["Ingress", "Egress"]);
+
+        // The services resolve names and reach Azure (Entra ID, Key Vault, Storage, Monitor) over HTTPS; the model
+        // servers get neither: Ollama never needs the network after its models are preloaded.
+        var services = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { [ComponentLabel] = "service" } };
+        yield return Policy("services-egress-dns-and-azure", services, ["Egress"], egress:
+        [
+            new V1NetworkPolicyEgressRule
+            {
+                To = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed("kube-system"), PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["k8s-app"] = "kube-dns" } } }],
+                Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, Tcp(53)],
+            },
+            new V1NetworkPolicyEgressRule
+            {
+                To = [new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "0.0.0.0/0", Except = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }],
+                Ports = [Tcp(443)],
+            },
+        ]);
+
+        foreach (var workload in plan.Workloads)
+        {
+            var selector = new V1LabelSelector { MatchLabels = Selector(workload.Name) };
+            var port = workload.ServicePort.Port;
+            var ingress = new List<V1NetworkPolicyIngressRule>();
+            if (workload.Callers.Count > 0)
+            {
+                ingress.Add(new V1NetworkPolicyIngressRule { FromProperty = [.. workload.Callers.Select(Pods)], Ports = [Tcp(port)] });
+            }
+
+            if (workload.External)
+            {
+                ingress.Add(new V1NetworkPolicyIngressRule { FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed(DeploymentConventions.AppRoutingNamespace) }], Ports = [Tcp(port)] });
+            }
+
+            if (workload.Ports.FirstOrDefault(p => p.Name == "metrics") is { } metrics)
+            {
+                // Managed Prometheus scrapes from kube-system.
+                ingress.Add(new V1NetworkPolicyIngressRule { FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed("kube-system") }], Ports = [Tcp(metrics.Port)] });
+            }
+
+            if (ingress.Count > 0)
+            {
+                yield return Policy($"{workload.Name}-ingress", selector, ["Ingress"], ingress: ingress);
+            }
+
+            var callees = plan.Workloads.Where(w => w.Callers.Contains(workload.Name)).ToList();
+            if (callees.Count > 0)
+            {
+                yield return Policy($"{workload.Name}-egress", selector, ["Egress"], egress: [.. callees.Select(c => new V1NetworkPolicyEgressRule { To = [Pods(c.Name)], Ports = [Tcp(c.ServicePort.Port)] })]);
+            }
+        }
+    }
+
+    public static V1DaemonSet DevicePlugin(DeploymentPlan plan)
+    {
+        var gpuPools = plan.Pools.Where(p => p.IsGpu).ToList();
+        var labels = Selector("nvidia-device-plugin");
+        return new V1DaemonSet
+        {
+            ApiVersion = "apps/v1",
+            Kind = "DaemonSet",
+            Metadata = Meta("nvidia-device-plugin", "kube-system", labels),
+            Spec = new V1DaemonSetSpec
+            {
+                Selector = new V1LabelSelector { MatchLabels = labels },
+                UpdateStrategy = new V1DaemonSetUpdateStrategy { Type = "RollingUpdate" },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta { Labels = labels },
+                    Spec = new V1PodSpec
+                    {
+                        PriorityClassName = "system-node-critical",
+                        AutomountServiceAccountToken = false,
+                        Affinity = new V1Affinity
+                        {
+                            NodeAffinity = new V1NodeAffinity
+                            {
+                                RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector
+                                {
+                                    NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = AgentPoolLabel, OperatorProperty = "In", Values = [.. gpuPools.Select(p => p.Name)] }] }],
+                                },
+                            },
+                        },
+                        Tolerations =
+                        [
+                            .. gpuPools.SelectMany(p => p.Taints).Distinct().Select(Tolerate),
+                            new V1Toleration { Key = "kubernetes.azure.com/scalesetpriority", OperatorProperty = "Equal", Value = "spot", Effect = "NoSchedule" },
+                            new V1Toleration { Key = "nvidia.com/gpu", OperatorProperty = "Exists", Effect = "NoSchedule" },
+                            new V1Toleration { Key = "CriticalAddonsOnly", OperatorProperty = "Exists" },
+                        ],
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = "nvidia-device-plugin",
+                                Image = new ExternalImage(ClusterImageTags.NvidiaDevicePlugin).InRegistry,
+                                Env = [new V1EnvVar { Name = "FAIL_ON_INIT_ERROR", Value = "false" }],
+                                SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false, Capabilities = new V1Capabilities { Drop = ["ALL"] } },
+                                Resources = Resources("50m", "64Mi", "200m", "128Mi"),
+                                VolumeMounts = [new V1VolumeMount { Name = "device-plugin", MountPath = "/var/lib/kubelet/device-plugins" }],
+                            },
+                        ],
+                        Volumes = [new V1Volume { Name = "device-plugin", HostPath = new V1HostPathVolumeSource { Path = "/var/lib/kubelet/device-plugins" } }],
+                    },
+                },
+            },
+        };
+    }
+
+    /// <summary>Lets managed Prometheus scrape pods in our namespace that carry the prometheus.io annotations.</summary>
+    public static V1ConfigMap ScrapeSettings(DeploymentPlan plan) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "ConfigMap",
+        Metadata = Meta("ama-metrics-settings-configmap", "kube-system"),
+        Data = new Dictionary<string, string>
+        {
+            ["schema-version"] = "v1",
+            ["config-version"] = "ver1",
+            ["pod-annotation-based-scraping"] = $"podannotationnamespaceregex = \"{plan.Namespace}\"",
+        },
+    };
+
+    /// <summary>KEDA's Prometheus triggers authenticate as the operator's workload identity (its service account is annotated by the postprovision hook).</summary>
+    public static object KedaAuthentication(DeploymentPlan plan, IdentityPlan keda) => Map(
+        ("apiVersion", "keda.sh/v1alpha1"),
+        ("kind", "TriggerAuthentication"),
+        ("metadata", Map(("name", DeploymentConventions.PrometheusAuthentication), ("namespace", plan.Namespace), ("labels", PartOf()))),
+        ("spec", Map(("podIdentity", Map(("provider", "azure-workload"), ("identityId", AzdEnvironment.Reference(keda.ClientIdVariable)))))));
+}
