@@ -45,7 +45,7 @@ Write-Host "The API's scope, pre-authorized for the web..."
 $scopeId = az ad app show --id $apiApp --query "api.oauth2PermissionScopes[?value=='chat'].id | [0]" -o tsv
 if (-not $scopeId) { $scopeId = [Guid]::NewGuid().ToString() }
 $scope = [ordered]@{ id = $scopeId; value = 'chat'; type = 'User'; isEnabled = $true; adminConsentDisplayName = 'Use the chat'; adminConsentDescription = 'Send messages and read conversations as the signed-in user.'; userConsentDisplayName = 'Use the chat'; userConsentDescription = 'Send messages and read your conversations.' }
-$body = @{ api = [ordered]@{ requestedAccessTokenVersion = 2; oauth2PermissionScopes = @($scope); preAuthorizedApplications = @(@{ appId = $webApp; delegatedPermissionIds = @($scopeId) }) } } | ConvertTo-Json -Depth 6 -Compress
+$body = @{ api = [ordered]@{ requestedAccessTokenVersion = 2; oauth2PermissionScopes = @($scope); preAuthorizedApplications = @([ordered]@{ appId = $webApp; delegatedPermissionIds = @($scopeId) }) } } | ConvertTo-Json -Depth 6 -Compress
 $bodyFile = New-TemporaryFile
 try {
   Set-Content -Path $bodyFile -Value $body -NoNewline

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Tests.Deployment.Simulation;
+
+/// <summary>
+/// What <c>azd provision</c> does with <c>infra/main.bicep</c> that matters to what follows: it substitutes
+/// <c>${NAME}</c> and <c>${NAME=default}</c> in <c>main.parameters.json</c> from the azd environment, deploys, and
+/// stores every output of the compiled template in the environment under its own name. The outputs' values are
+/// stand-ins (nothing is deployed here); their names are the compiled template's.
+/// </summary>
+public static partial class AzdProvision
+{
+    /// <summary>The compiled template's output names.</summary>
+    public static async Task<IReadOnlyList<string>> OutputNamesAsync()
+    {
+        var build = await Repository.RunAsync(Repository.BicepPath, ["build", "infra/main.bicep", "--stdout"], TimeSpan.FromMinutes(2));
+        if (build.ExitCode != 0)
+        {
+            throw new InvalidOperationException(build.Output);
+        }
+
+        var template = JsonDocument.Parse(build.Output[build.Output.IndexOf('{', StringComparison.Ordinal)..]).RootElement;
+        return [.. template.GetProperty("outputs").EnumerateObject().Select(o => o.Name)];
+    }
+
+    /// <summary>Plausible values for the outputs, as a real provision would store them.</summary>
+    public static Dictionary<string, string> Outputs(IEnumerable<string> names) => names.ToDictionary(n => n, n => n switch
+    {
+        "AZURE_LOCATION" => "westeurope",
+        "AZURE_TENANT_ID" => "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "AZURE_RESOURCE_GROUP" => "rg-llmchat-test",
+        "AZURE_AKS_CLUSTER_NAME" => "aks-x7k2p9",
+        "AZURE_AKS_OIDC_ISSUER_URL" => "https://westeurope.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/9a1b2c3d-0000-4000-8000-000000000001/",
+        "AZURE_CONTAINER_REGISTRY_ENDPOINT" => "crx7k2p9.azurecr.io",
+        "AZURE_CONTAINER_REGISTRY_NAME" => "crx7k2p9",
+        "AZURE_KEY_VAULT_NAME" => "kv-x7k2p9",
+        "AZURE_KEY_VAULT_ENDPOINT" => "https://kv-x7k2p9.vault.azure.net/",
+        "AZURE_STORAGE_ACCOUNT_NAME" => "stx7k2p9",
+        "AZURE_TABLES_ENDPOINT" => "https://stx7k2p9.table.core.windows.net/",
+        "AZURE_PROMETHEUS_QUERY_ENDPOINT" => "https://amw-x7k2p9-abcd.westeurope.prometheus.monitor.azure.com",
+        "APPLICATIONINSIGHTS_CONNECTION_STRING" => "InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
+        _ when n.EndsWith("_CLIENT_ID", StringComparison.Ordinal) => Guid(n),
+        _ => "value-of-" + n.ToLowerInvariant(),
+    }, StringComparer.Ordinal);
+
+    /// <summary>The environment names <c>main.parameters.json</c> needs that have no default and no value: azd would pass them empty.</summary>
+    public static IReadOnlyList<string> MissingParameters(string parametersJson, IReadOnlyDictionary<string, string> environment) =>
+        [.. Placeholder().Matches(parametersJson)
+            .Where(m => !m.Groups[2].Success && (!environment.TryGetValue(m.Groups[1].Value, out var value) || value.Length == 0))
+            .Select(m => m.Groups[1].Value).Distinct()];
+
+    private static string Guid(string seed) =>
+        new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(seed))).ToString();
+
+    [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)(=[^}]*)?\}")]
+    private static partial Regex Placeholder();
+}
