@@ -9,7 +9,8 @@ namespace Tests.Deployment;
 /// of az, azd, kubectl and kubelogin; provision passes main.parameters.json and returns the compiled template's
 /// outputs; deploy follows azd's own rules for AKS services. The tests read what reached the fake Azure and cluster.
 /// </summary>
-public sealed class AzdUpTests(AzdUpSimulation up) : IClassFixture<AzdUpSimulation>
+[Collection(AzdUpCollection.Name)]
+public sealed class AzdUpTests(AzdUpSimulation up)
 {
     public static TheoryData<HookShell> Shells() => [HookShell.Sh, HookShell.Pwsh];
 

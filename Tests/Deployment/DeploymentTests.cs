@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using YamlDotNet.RepresentationModel;
@@ -18,37 +19,43 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
             .Select(d => { var stream = new YamlStream(); stream.Load(new StringReader(d)); return (YamlMappingNode)stream.Documents[0].RootNode; })
             .Single(n => n["kind"].ToString() == kind && ((YamlMappingNode)n["metadata"])["name"].ToString() == name);
 
+    private JsonNode Plan => JsonNode.Parse(generated.Files["infra/deployment-plan.json"])!;
+
     [Fact]
     public void GpuPool_TaintedLabelledAndBounded_T4ByDefault_A100Allowed()
     {
-        var bicep = generated.Files["infra/main.bicep"];
+        var gpu = Plan["nodePools"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "gpu")!;
+        var allowed = gpu["allowedVmSizes"]!.AsArray().Select(s => s!.GetValue<string>()).ToList();
 
-        Assert.Contains("param gpuVmSize string = 'Standard_NC4as_T4_v3'", bicep);
-        Assert.Contains("'Standard_NC24ads_A100_v4'", bicep);
-        Assert.DoesNotContain("Standard_NC6s_v3'", bicep.Replace("Standard_NC6s_v3 was retired", string.Empty, StringComparison.Ordinal));
-        Assert.Contains("'sku=gpu:NoSchedule'", bicep);
-        Assert.Contains("workload: 'llm'", bicep);
-        Assert.Contains("param gpuMinCount int = 1", bicep);
-        Assert.Contains("param gpuMaxCount int = 3", bicep);
+        Assert.Equal("Standard_NC4as_T4_v3", gpu["vmSize"]!.GetValue<string>());
+        Assert.Contains("Standard_NC24ads_A100_v4", allowed);
+        Assert.DoesNotContain("Standard_NC6s_v3", allowed);
+        Assert.Equal(["sku=gpu:NoSchedule"], gpu["taints"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Equal("llm", gpu["labels"]!["workload"]!.GetValue<string>());
+        Assert.Equal(1, gpu["minCount"]!.GetValue<int>());
+        Assert.Equal(3, gpu["maxCount"]!.GetValue<int>());
+        Assert.Equal("${AKS_GPU_VM_SIZE=Standard_NC4as_T4_v3}", JsonNode.Parse(generated.Files["infra/main.parameters.json"])!["parameters"]!["nodePoolVmSizes"]!["value"]!["gpu"]!.GetValue<string>());
     }
 
     [Fact]
     public void Ollama_RunsOnTheGpuPool_WithAGpuAndTolerations()
     {
-        var ollama = Object<V1Deployment>("infra/k8s/cluster/ollama.yaml", "Deployment", "ollama").Spec.Template.Spec;
+        var ollama = Object<V1Deployment>("infra/k8s/cluster/ollama.tmpl.yaml", "Deployment", "ollama").Spec.Template.Spec;
         var container = ollama.Containers.Single();
 
         Assert.Equal("1", container.Resources.Limits["nvidia.com/gpu"].ToString());
         Assert.Equal("gpu", ollama.NodeSelector["kubernetes.azure.com/agentpool"]);
         Assert.Contains(ollama.Tolerations, t => t.Key == "nvidia.com/gpu" && t.OperatorProperty == "Exists");
         Assert.Contains(ollama.Tolerations, t => t is { Key: "sku", Value: "gpu", Effect: "NoSchedule" });
-        Assert.Equal("docker.io/ollama/ollama:0.17.1", container.Image);
+        Assert.Equal("{{.Env.AZURE_CONTAINER_REGISTRY_ENDPOINT}}/ollama/ollama:0.17.1", container.Image);
+        var service = Object<V1Service>("infra/k8s/cluster/ollama.tmpl.yaml", "Service", "ollama");
+        Assert.Equal(11434, Assert.Single(service.Spec.Ports).Port);
     }
 
     [Fact]
     public void Ollama_KeepsTheModelLoaded_PreloadsIt_AndAllowsForTheLoad()
     {
-        var deployment = Object<V1Deployment>("infra/k8s/cluster/ollama.yaml", "Deployment", "ollama");
+        var deployment = Object<V1Deployment>("infra/k8s/cluster/ollama.tmpl.yaml", "Deployment", "ollama");
         var pod = deployment.Spec.Template.Spec;
         var container = pod.Containers.Single();
         var environment = container.Env.ToDictionary(e => e.Name, e => e.Value);
@@ -67,16 +74,16 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
     [Fact]
     public void Ollama_ScaledByKeda_OnTheApisQueueGauge_ThroughPrometheus()
     {
-        var scaled = Custom("infra/k8s/cluster/ollama.yaml", "ScaledObject", "ollama");
+        var scaled = Custom("infra/k8s/cluster/ollama.tmpl.yaml", "ScaledObject", "ollama");
         var trigger = (YamlMappingNode)((YamlSequenceNode)((YamlMappingNode)scaled["spec"])["triggers"]).Children[0];
         var metadata = (YamlMappingNode)trigger["metadata"];
 
         Assert.Equal("prometheus", trigger["type"].ToString());
-        Assert.Contains("llm_requests_in_flight", metadata["query"].ToString());
-        Assert.Contains("llm_requests_queued", metadata["query"].ToString());
+        Assert.Equal("sum(llm_requests_in_flight{cluster=\"{{.Env.AZURE_AKS_CLUSTER_NAME}}\", backend=\"primary\"}) + sum(llm_requests_queued{cluster=\"{{.Env.AZURE_AKS_CLUSTER_NAME}}\", backend=\"primary\"})", metadata["query"].ToString());
+        Assert.Equal("4", metadata["threshold"].ToString());
         Assert.Equal("{{.Env.AZURE_PROMETHEUS_QUERY_ENDPOINT}}", metadata["serverAddress"].ToString());
         Assert.Equal("azure-managed-prometheus", ((YamlMappingNode)trigger["authenticationRef"])["name"].ToString());
-        var authentication = Custom("infra/k8s/cluster/keda-authentication.yaml", "TriggerAuthentication", "azure-managed-prometheus");
+        var authentication = Custom("infra/k8s/cluster/keda-authentication.tmpl.yaml", "TriggerAuthentication", "azure-managed-prometheus");
         Assert.Equal("azure-workload", ((YamlMappingNode)((YamlMappingNode)authentication["spec"])["podIdentity"])["provider"].ToString());
     }
 
@@ -85,7 +92,7 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
     [InlineData("web")]
     public void Services_HaveProbesLimitsAndRunLocked(string name)
     {
-        var deployment = Object<V1Deployment>($"infra/k8s/{name}/{name}.yaml", "Deployment", name);
+        var deployment = Object<V1Deployment>($"infra/k8s/{name}/{name}.tmpl.yaml", "Deployment", name);
         var pod = deployment.Spec.Template.Spec;
         var container = pod.Containers.Single();
 
@@ -99,29 +106,32 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.False(pod.AutomountServiceAccountToken);
         Assert.Equal("true", pod.Containers.Count > 0 ? deployment.Spec.Template.Metadata.Labels["azure.workload.identity/use"] : null);
         Assert.Equal($"{{{{.Env.SERVICE_{name.ToUpperInvariant()}_IMAGE_NAME}}}}", container.Image);
-        Assert.NotNull(Object<V1PodDisruptionBudget>($"infra/k8s/{name}/{name}.yaml", "PodDisruptionBudget", name).Spec.MinAvailable);
+        Assert.NotNull(Object<V1PodDisruptionBudget>($"infra/k8s/{name}/{name}.tmpl.yaml", "PodDisruptionBudget", name).Spec.MinAvailable);
     }
 
     [Fact]
     public void Api_ScalesOnCpuAndOnLlmRequestsInFlight()
     {
-        var triggers = (YamlSequenceNode)((YamlMappingNode)Custom("infra/k8s/api/api.yaml", "ScaledObject", "api")["spec"])["triggers"];
+        var triggers = (YamlSequenceNode)((YamlMappingNode)Custom("infra/k8s/api/api.tmpl.yaml", "ScaledObject", "api")["spec"])["triggers"];
         var types = triggers.Children.Select(t => ((YamlMappingNode)t)["type"].ToString()).ToList();
 
         Assert.Equal(["prometheus", "cpu"], types);
-        var environment = Object<V1Deployment>("infra/k8s/api/api.yaml", "Deployment", "api").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
+        Assert.Contains("cluster=\"{{.Env.AZURE_AKS_CLUSTER_NAME}}\"", ((YamlMappingNode)((YamlMappingNode)triggers.Children[0])["metadata"])["query"].ToString());
+        var environment = Object<V1Deployment>("infra/k8s/api/api.tmpl.yaml", "Deployment", "api").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
         Assert.Equal("Endpoint=http://ollama:11434;Model=llama3.1:8b-instruct-q4_K_M", environment["ConnectionStrings__chat"]);
         Assert.Equal("Endpoint=http://ollama-fallback:11434;Model=qwen2.5:0.5b-instruct-q4_K_M", environment["ConnectionStrings__chat-fallback"]);
         Assert.Equal("{{.Env.AZURE_TABLES_ENDPOINT}}", environment["ConnectionStrings__tables"]);
         Assert.Equal("{{.Env.AZURE_KEY_VAULT_ENDPOINT}}", environment["ConnectionStrings__secrets"]);
         Assert.Equal("9464", environment["Metrics__Port"]);
         Assert.Equal("https://login.microsoftonline.com/{{.Env.AZURE_TENANT_ID}}/v2.0", environment["Auth__Jwt__Authority"]);
+        // Admission per API replica follows Ollama's parallelism: one value in the AppHost feeds both.
+        Assert.Equal("4", environment["Llm__Admission__MaxInFlight"]);
     }
 
     [Fact]
     public void Api_BacksUpTheTablesNightly_WithItsOwnIdentityAndLocks()
     {
-        var job = Object<V1CronJob>("infra/k8s/api/api.yaml", "CronJob", "api-backup");
+        var job = Object<V1CronJob>("infra/k8s/api/api.tmpl.yaml", "CronJob", "api-backup");
         var pod = job.Spec.JobTemplate.Spec.Template.Spec;
         var container = pod.Containers.Single();
 
@@ -131,29 +141,29 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.Equal("api", pod.ServiceAccountName);
         Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
         Assert.Contains(container.Env, e => e.Name == "Backups__BlobServiceUri" && e.Value == "https://{{.Env.AZURE_STORAGE_ACCOUNT_NAME}}.blob.core.windows.net/");
-        Assert.Contains("module apiStorageBlobDataContributorRole", generated.Files["infra/main.bicep"]);
+        Assert.Contains(Plan["roleAssignments"]!.AsArray(), r => r!["identity"]!.GetValue<string>() == "api" && r["role"]!.GetValue<string>() == "Storage Blob Data Contributor" && r["scope"]!.GetValue<string>() == "storage");
     }
 
     [Fact]
     public void Web_HasAnHpa_AndATlsIngressWithSessionAffinity()
     {
-        var hpa = Object<V2HorizontalPodAutoscaler>("infra/k8s/web/web.yaml", "HorizontalPodAutoscaler", "web");
-        var ingress = Object<V1Ingress>("infra/k8s/web/web.yaml", "Ingress", "web");
+        var hpa = Object<V2HorizontalPodAutoscaler>("infra/k8s/web/web.tmpl.yaml", "HorizontalPodAutoscaler", "web");
+        var ingress = Object<V1Ingress>("infra/k8s/web/web.tmpl.yaml", "Ingress", "web");
 
         Assert.Equal(70, hpa.Spec.Metrics.Single().Resource.Target.AverageUtilization);
         Assert.NotEmpty(ingress.Spec.Tls);
         Assert.StartsWith("{{.Env.", ingress.Metadata.Annotations["kubernetes.azure.com/tls-cert-keyvault-uri"], StringComparison.Ordinal);
         Assert.Equal("cookie", ingress.Metadata.Annotations["nginx.ingress.kubernetes.io/affinity"]);
-        var environment = Object<V1Deployment>("infra/k8s/web/web.yaml", "Deployment", "web").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
+        var environment = Object<V1Deployment>("infra/k8s/web/web.tmpl.yaml", "Deployment", "web").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
         Assert.Equal("http://api:8080", environment["services__api__http__0"]);
-        Assert.Equal("SignedAssertionFromManagedIdentity", environment["AzureAd__ClientCredentials__0__SourceType"]);
+        Assert.Equal("SignedAssertionFilePath", environment["AzureAd__ClientCredentials__0__SourceType"]);
         Assert.DoesNotContain(environment.Keys, k => k.Contains("metrics", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal));
     }
 
     [Fact]
     public void NetworkPolicies_DenyByDefault_OllamaReachableOnlyFromTheApi_WithoutEgress()
     {
-        const string file = "infra/k8s/cluster/network-policies.yaml";
+        const string file = "infra/k8s/cluster/network-policies.tmpl.yaml";
         var deny = Object<V1NetworkPolicy>(file, "NetworkPolicy", "default-deny");
         var ollamaIngress = Object<V1NetworkPolicy>(file, "NetworkPolicy", "ollama-ingress");
         var webIngress = Object<V1NetworkPolicy>(file, "NetworkPolicy", "web-ingress");
@@ -183,7 +193,7 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
     [Fact]
     public void Fallback_IsASmallModelOnTheCpuPool()
     {
-        var pod = Object<V1Deployment>("infra/k8s/cluster/ollama-fallback.yaml", "Deployment", "ollama-fallback").Spec.Template.Spec;
+        var pod = Object<V1Deployment>("infra/k8s/cluster/ollama-fallback.tmpl.yaml", "Deployment", "ollama-fallback").Spec.Template.Spec;
 
         Assert.Equal("cpu", pod.NodeSelector["kubernetes.azure.com/agentpool"]);
         Assert.DoesNotContain("nvidia.com/gpu", pod.Containers.Single().Resources.Limits.Keys);
@@ -193,23 +203,61 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
     [Fact]
     public void Roles_AreLeastPrivilege_FromTheReferences()
     {
-        var bicep = generated.Files["infra/main.bicep"];
+        var roles = Plan["roleAssignments"]!.AsArray().Select(r => $"{r!["identity"]} {r["role"]} on {r["scope"]}").ToList();
 
-        Assert.Contains("module apiStorageTableDataContributorRole", bicep);
-        Assert.Contains("module apiKeyVaultSecretsUserRole", bicep);
-        Assert.Contains("module apiMonitoringMetricsPublisherRole", bicep);
-        Assert.Contains("module webMonitoringMetricsPublisherRole", bicep);
-        Assert.Contains("module webStorageBlobDataContributorRole", bicep);
-        Assert.DoesNotContain("module webStorageTableDataContributorRole", bicep);
-        Assert.DoesNotContain("module webKeyVaultSecretsUserRole", bicep);
-        Assert.Contains("serviceAccountName: 'keda-operator'", bicep);
+        Assert.Equal(
+            [
+                "api Monitoring Metrics Publisher on applicationInsights",
+                "api Key Vault Secrets User on keyVault",
+                "api Storage Table Data Contributor on storage",
+                "api Storage Blob Data Contributor on storage",
+                "web Monitoring Metrics Publisher on applicationInsights",
+                "web Storage Blob Data Contributor on storage",
+                "keda Monitoring Data Reader on monitorWorkspace",
+            ],
+            roles);
+    }
+
+    /// <summary>
+    /// The model server's requests must fit one node of the GPU pool after AKS's reservations and the node's DaemonSets,
+    /// for every size the pool allows, or the pod never schedules. AKS reserves CPU by core count (60m for 1 core, 100m
+    /// for 2, 140m for 4, 180m for 8, 260m for 16, 420m for 32, 740m for 64) and memory as 20 MB per pod (max pods 250
+    /// with Azure CNI overlay) + 50 MB, plus a 100 MiB eviction threshold. The DaemonSets on a GPU node (Cilium, CNS,
+    /// CSI drivers, the Key Vault CSI provider, Container Insights, managed Prometheus, the NVIDIA device plugin)
+    /// request about 1 CPU and 1.5 GiB together (docs/deploy.md).
+    /// </summary>
+    [Fact]
+    public void Ollama_RequestsFitEveryAllowedGpuNode_AfterReservationsAndDaemonSets()
+    {
+        var vmSizes = new Dictionary<string, (int Cores, double MemoryGiB)>
+        {
+            ["Standard_NC4as_T4_v3"] = (4, 28),
+            ["Standard_NC8as_T4_v3"] = (8, 56),
+            ["Standard_NC24ads_A100_v4"] = (24, 220),
+            ["Standard_NC40ads_H100_v5"] = (40, 320),
+        };
+        var reservedCpu = new SortedDictionary<int, double> { [1] = 0.06, [2] = 0.1, [4] = 0.14, [8] = 0.18, [16] = 0.26, [32] = 0.42, [64] = 0.74 };
+        const double DaemonSetCpu = 1.0, DaemonSetMemoryGiB = 1.5, ReservedMemoryGiB = (20.0 * 250 + 50) / 1024 + 100.0 / 1024;
+        var gpu = Plan["nodePools"]!.AsArray().Single(p => p!["gpusPerNode"]!.GetValue<int>() > 0)!;
+        var requests = Object<V1Deployment>("infra/k8s/cluster/ollama.tmpl.yaml", "Deployment", "ollama").Spec.Template.Spec.Containers.Single().Resources.Requests;
+
+        foreach (var size in gpu["allowedVmSizes"]!.AsArray().Select(s => s!.GetValue<string>()))
+        {
+            var (cores, memory) = vmSizes[size];
+            var allocatableCpu = cores - reservedCpu.Last(r => r.Key <= cores).Value - DaemonSetCpu;
+            var allocatableMemory = memory - ReservedMemoryGiB - DaemonSetMemoryGiB;
+
+            Assert.True((double)requests["cpu"].ToDecimal() <= allocatableCpu, $"{size}: Ollama requests {requests["cpu"]} CPU, {allocatableCpu:F2} is left.");
+            Assert.True((double)requests["memory"].ToDecimal() / (1 << 30) <= allocatableMemory, $"{size}: Ollama requests {requests["memory"]}, {allocatableMemory:F1} GiB is left.");
+        }
     }
 
     [Fact]
     public void Images_ArePinned_NeverLatest()
     {
         var images = generated.Files.Where(f => f.Key.StartsWith("infra/", StringComparison.Ordinal))
-            .SelectMany(f => f.Value.Split('\n').Where(l => l.TrimStart().StartsWith("image:", StringComparison.Ordinal) || l.Contains("FROM ", StringComparison.Ordinal)))
+            .SelectMany(f => f.Value.Split('\n').Where(l => l.TrimStart().StartsWith("image:", StringComparison.Ordinal)))
+            .Concat(generated.Files["infra/hooks/deployment.env"].Split('\n').Where(l => l.StartsWith("EXTERNAL_IMAGES=", StringComparison.Ordinal)).SelectMany(l => l.Split(' ')))
             .ToList();
 
         Assert.NotEmpty(images);
@@ -224,9 +272,10 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.Contains("  api:\n    project: ./Api\n    language: dotnet\n    host: aks", azure);
         Assert.Contains("  web:\n    project: ./Web\n    language: dotnet\n    host: aks", azure);
         Assert.Contains("deploymentPath: ../infra/k8s/api", azure);
+        // azd templates only *.tmpl.yaml; every other YAML file in the folder would be applied as it is.
+        Assert.All(generated.Files.Keys.Where(k => k.StartsWith("infra/k8s/", StringComparison.Ordinal)), k => Assert.EndsWith(".tmpl.yaml", k, StringComparison.Ordinal));
         Assert.Contains("run: infra/hooks/postprovision.sh", azure);
         Assert.Contains("run: infra/hooks/postprovision.ps1", azure);
-        Assert.Contains("kubelogin convert-kubeconfig", generated.Files["infra/hooks/postprovision.sh"]);
-        Assert.Contains("kubelogin convert-kubeconfig", generated.Files["infra/hooks/postprovision.ps1"]);
+        Assert.Contains("GENERATED_SECRETS='SAFETY_CANARY'", generated.Files["infra/hooks/deployment.env"]);
     }
 }

@@ -1,23 +1,23 @@
 using System.Text.Json;
 using k8s;
 using k8s.Models;
+using Tests.Deployment.Simulation;
 using YamlDotNet.RepresentationModel;
 
 namespace Tests.Deployment;
 
 /// <summary>
-/// The deployment proven offline by real tools: the Bicep compiler and linter, the Kubernetes and KEDA schemas, a
-/// strict unknown-field check against the Kubernetes API types, kustomize, azd's schema, and a drift check.
+/// The deployment proven offline by real tools: the Bicep compiler and linter; and, on exactly the objects azd and
+/// the postprovision hook send (rendered as they render them), the Kubernetes and KEDA schemas, a strict
+/// unknown-field check against the Kubernetes API types and kubectl's own parser (kustomize); azd's schema; drift.
 /// </summary>
-public sealed class InfraValidationTests(GeneratedDeployment generated) : IClassFixture<GeneratedDeployment>
+[Collection(AzdUpCollection.Name)]
+public sealed class InfraValidationTests(GeneratedDeployment generated, AzdUpSimulation up) : IClassFixture<GeneratedDeployment>
 {
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(2);
 
     public static TheoryData<string> BicepFiles() => [.. new[] { "infra/main.bicep" }.Concat(Repository.Files("infra/modules", "*.bicep").Select(f => Path.GetRelativePath(Repository.Root, f).Replace('\\', '/')))];
 
-    public static TheoryData<string> ManifestFiles() => [.. Repository.Files("infra/k8s", "*.yaml").Where(f => !f.EndsWith("kustomization.yaml", StringComparison.Ordinal)).Select(f => Path.GetRelativePath(Repository.Root, f).Replace('\\', '/'))];
-
-    public static TheoryData<string> KustomizeFolders() => [.. Directory.GetDirectories(Path.Combine(Repository.Root, "infra", "k8s")).Order(StringComparer.Ordinal).Select(d => Path.GetRelativePath(Repository.Root, d).Replace('\\', '/'))];
 
     [Theory]
     [MemberData(nameof(BicepFiles))]
@@ -39,7 +39,7 @@ public sealed class InfraValidationTests(GeneratedDeployment generated) : IClass
         var template = JsonDocument.Parse(build.Output[build.Output.IndexOf('{', StringComparison.Ordinal)..]).RootElement;
         var outputs = template.GetProperty("outputs");
 
-        foreach (var name in new[] { "AZURE_AKS_CLUSTER_NAME", "AZURE_CONTAINER_REGISTRY_ENDPOINT", "AZURE_KEY_VAULT_ENDPOINT", "AZURE_TABLES_ENDPOINT", "AZURE_API_IDENTITY_CLIENT_ID", "AZURE_WEB_IDENTITY_CLIENT_ID", "AZURE_KEDA_IDENTITY_CLIENT_ID", "AZURE_PROMETHEUS_QUERY_ENDPOINT" })
+        foreach (var name in new[] { "AZURE_AKS_CLUSTER_NAME", "AZURE_AKS_OIDC_ISSUER_URL", "AZURE_CONTAINER_REGISTRY_ENDPOINT", "AZURE_KEY_VAULT_ENDPOINT", "AZURE_TABLES_ENDPOINT", "AZURE_API_IDENTITY_CLIENT_ID", "AZURE_WEB_IDENTITY_CLIENT_ID", "AZURE_KEDA_IDENTITY_CLIENT_ID", "AZURE_PROMETHEUS_QUERY_ENDPOINT" })
         {
             Assert.True(outputs.TryGetProperty(name, out _), $"main.bicep has no output {name}.");
         }
@@ -52,57 +52,68 @@ public sealed class InfraValidationTests(GeneratedDeployment generated) : IClass
     }
 
     [Theory]
-    [MemberData(nameof(ManifestFiles))]
-    public async Task Kubernetes_Manifest_ValidatesAgainstTheKubernetesAndKedaSchemas(string file)
+    [InlineData(HookShell.Sh)]
+    [InlineData(HookShell.Pwsh)]
+    public async Task Kubernetes_WhatReachesTheCluster_ValidatesAgainstTheKubernetesAndKedaSchemas(HookShell shell)
     {
-        var (exitCode, output) = await Repository.RunAsync("node", [Repository.Validator, "k8s", file], ToolTimeout);
+        using var folder = Rendered(up.In(shell).Cluster);
+        var files = Directory.GetFiles(folder.Path).Order(StringComparer.Ordinal).ToList();
+
+        var (exitCode, output) = await Repository.RunAsync("node", [Repository.Validator, "k8s", .. files], ToolTimeout);
         var results = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
 
-        Assert.NotEmpty(results);
+        Assert.Equal(files.Count, results.Count);
         Assert.All(results, r => Assert.True(r.GetProperty("ok").GetBoolean(), r.ToString()));
         Assert.Equal(0, exitCode);
     }
 
-    [Theory]
-    [MemberData(nameof(ManifestFiles))]
-    public async Task Kubernetes_CoreObjects_HaveNoFieldUnknownToTheApi(string file)
+    [Fact]
+    public async Task Kubernetes_SchemaValidator_RefusesAnInjectedField()
     {
-        var text = await File.ReadAllTextAsync(Path.Combine(Repository.Root, file), TestContext.Current.CancellationToken);
-        var checkedObjects = 0;
-        foreach (var document in text.Split("\n---\n"))
-        {
-            var kind = KindOf(document);
-            if (!CoreTypes.TryGetValue(kind, out var type))
-            {
-                // KEDA objects: their CRD schema is checked by the validator above.
-                continue;
-            }
+        var deployment = up.Sh.Cluster.Single(o => o is { Kind: "Deployment", Name: "api" });
+        using var folder = Rendered([deployment with { Text = deployment.Text.Replace("revisionHistoryLimit: 5", "revisionHistoryLimit: five", StringComparison.Ordinal) }]);
 
-            // Strict: an unmatched property is an error, not silently dropped.
-            var typed = DeserializeStrict.MakeGenericMethod(type).Invoke(null, [document, true])!;
-            var roundTripped = KubernetesYaml.Serialize(typed);
-            var missing = Paths(document).Except(Paths(roundTripped)).ToList();
-            Assert.True(missing.Count == 0, $"{file} {kind}: fields unknown to the Kubernetes API: {string.Join(", ", missing)}");
-            checkedObjects++;
-        }
+        var (exitCode, _) = await Repository.RunAsync("node", [Repository.Validator, "k8s", .. Directory.GetFiles(folder.Path)], ToolTimeout);
 
-        Assert.True(checkedObjects > 0 || text.Contains("keda.sh", StringComparison.Ordinal), $"{file} holds no object to check.");
+        Assert.NotEqual(0, exitCode);
     }
 
-    [Theory]
-    [MemberData(nameof(KustomizeFolders))]
-    public async Task Kustomize_Folder_Renders(string folder)
+    [Fact]
+    public void Kubernetes_CoreObjects_HaveNoFieldUnknownToTheApi()
+    {
+        var unknown = up.Sh.Cluster.Concat(up.Pwsh.Cluster).SelectMany(UnknownFields).ToList();
+
+        Assert.True(unknown.Count == 0, string.Join('\n', unknown));
+        Assert.Contains(up.Sh.Cluster, o => CoreTypes.ContainsKey(o.Kind));
+    }
+
+    [Fact]
+    public void Kubernetes_UnknownFieldCheck_FindsAnInjectedField()
+    {
+        var service = up.Sh.Cluster.Single(o => o is { Kind: "Service", Name: "ollama" });
+
+        var unknown = UnknownFields(service with { Text = service.Text.Replace("  type: ClusterIP", "  type: ClusterIP\n  exposeExternally: true", StringComparison.Ordinal) });
+
+        Assert.Contains(unknown, u => u.Contains("exposeExternally", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Kubernetes_WhatReachesTheCluster_ParsesWithKubectl()
     {
         if (Repository.FindOnPath("kubectl") is not { } kubectl)
         {
-            Assert.Skip("kubectl is not installed; `kubectl kustomize` cannot run here.");
+            Assert.Skip("kubectl is not installed; its parser (`kubectl kustomize`) cannot run here.");
             return;
         }
 
-        var (exitCode, output) = await Repository.RunAsync(kubectl, ["kustomize", folder], ToolTimeout);
+        using var folder = Rendered(up.Sh.Cluster);
+        var names = Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        await File.WriteAllTextAsync(Path.Combine(folder.Path, "kustomization.yaml"), "resources:\n" + string.Concat(names.Select(n => $"- {n}\n")), TestContext.Current.CancellationToken);
+
+        var (exitCode, output) = await Repository.RunAsync(kubectl, ["kustomize", folder.Path], ToolTimeout);
 
         Assert.True(exitCode == 0, output);
-        Assert.Contains("kind: ", output);
+        Assert.Equal(up.Sh.Cluster.Count, output.Split("\n---\n").Length);
     }
 
     [Fact]
@@ -134,10 +145,55 @@ public sealed class InfraValidationTests(GeneratedDeployment generated) : IClass
             }
         }
 
-        var committedManifests = Repository.Files("infra/k8s", "*.yaml").Select(f => Path.GetRelativePath(Repository.Root, f).Replace('\\', '/'));
-        drifted.AddRange(committedManifests.Where(f => !generated.Files.ContainsKey(f)).Select(f => f + " (no longer generated)"));
+        // azd applies every YAML file under a service's folder: one the model does not generate would reach the cluster.
+        var committedManifests = Repository.Files("infra/k8s", "*.y*ml").Select(f => Path.GetRelativePath(Repository.Root, f).Replace('\\', '/'));
+        drifted.AddRange(committedManifests.Where(f => !generated.Files.ContainsKey(f)).Select(f => f + " (not generated)"));
 
         Assert.True(drifted.Count == 0, "The committed deployment differs from what the AppHost generates. Run `dotnet run --project AppHost -- --operation publish --step publish-aks` and commit: " + string.Join(", ", drifted));
+    }
+
+    [Fact]
+    public void Hosting_StandIns_NeverCallTheDeploymentCode()
+    {
+        // Replacing a stand-in by the official package is deleting its folder: nothing in it may lead into AppHost/Deployment.
+        var offending = Repository.Files("AppHost/Hosting", "*.cs")
+            .Where(f => File.ReadAllText(f).Contains("AppHost.Deployment", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(Repository.Root, f)).ToList();
+
+        Assert.Empty(offending);
+    }
+
+    private static TemporaryFolder Rendered(IEnumerable<ClusterObject> objects)
+    {
+        var folder = new TemporaryFolder();
+        var i = 0;
+        foreach (var o in objects)
+        {
+            File.WriteAllText(Path.Combine(folder.Path, $"{i++:D3}-{o.Kind.ToLowerInvariant()}-{o.Name}.yaml"), o.Text.TrimEnd('\n') + "\n");
+        }
+
+        return folder;
+    }
+
+    private static IEnumerable<string> UnknownFields(ClusterObject o)
+    {
+        if (!CoreTypes.TryGetValue(o.Kind, out var type))
+        {
+            // KEDA objects: their CRD schema is checked by the validator.
+            return [];
+        }
+
+        // Strict: an unmatched property is an error, not silently dropped.
+        try
+        {
+            var typed = DeserializeStrict.MakeGenericMethod(type).Invoke(null, [o.Text, true])!;
+            var roundTripped = KubernetesYaml.Serialize(typed);
+            return Paths(o.Text).Except(Paths(roundTripped)).Select(path => $"{o}: {path} is unknown to the Kubernetes API");
+        }
+        catch (System.Reflection.TargetInvocationException ex)
+        {
+            return [$"{o}: {ex.InnerException?.Message}"];
+        }
     }
 
     private static readonly System.Reflection.MethodInfo DeserializeStrict = typeof(KubernetesYaml).GetMethods()
@@ -157,9 +213,6 @@ public sealed class InfraValidationTests(GeneratedDeployment generated) : IClass
         ["ConfigMap"] = typeof(V1ConfigMap),
         ["CronJob"] = typeof(V1CronJob),
     };
-
-    private static string KindOf(string document) =>
-        document.Split('\n').FirstOrDefault(l => l.StartsWith("kind: ", StringComparison.Ordinal))?[6..].Trim() ?? string.Empty;
 
     /// <summary>Every mapping key, as a path (list items share the path of their list).</summary>
     private static HashSet<string> Paths(string yaml)
