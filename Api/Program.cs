@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Azure;
 using Api.Auth;
 using Api.Backups;
 using Api.Chat;
@@ -13,9 +14,23 @@ if (BackupCommand.IsCommand(args))
     return await BackupCommand.RunAsync(args);
 }
 
+// And the integrity audit: `Api audit [partition]` (docs/operations in docs/deploy.md).
+if (AuditCommand.IsCommand(args))
+{
+    return await AuditCommand.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+
+// Bodies are refused while they are read: 1 MB for any route, less where a route's contract allows (WithBodyLimit).
+// Kestrel's own header limit sits above ours, so an oversized header block gets a coded 431 from us, not a bare one.
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+    kestrel.Limits.MaxRequestHeadersTotalSize = 3 * ProblemCodes.MaxRequestHeadersBytes;
+});
 
 // Deployments pass the vault URI; run mode passes the same secrets as configuration (AppHost parameters).
 if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("secrets")))
@@ -24,32 +39,46 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("secret
 }
 
 builder.AddApiAuthentication();
-builder.AddAzureTableServiceClient("tables");
+builder.AddAzureTableServiceClient("tables", configureClientBuilder: client => client.ConfigureOptions(ConversationStoreClient.FailFast));
 builder.AddLlm();
 builder.AddMetricsEndpoint();
 
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddProblemDetails();
+builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemCodes.AddCode);
+builder.Services.AddExceptionHandler<StorageUnavailableHandler>();
 builder.Services.AddOpenApi();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
 builder.Services.AddOptions<ConversationOptions>().Bind(builder.Configuration.GetSection(ConversationOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<UserLimitsOptions>().Bind(builder.Configuration.GetSection(UserLimitsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<ChatStreamOptions>().Bind(builder.Configuration.GetSection(ChatStreamOptions.SectionName));
+builder.Services.AddOptions<TurnPersistenceOptions>().Bind(builder.Configuration.GetSection(TurnPersistenceOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<ShutdownOptions>().Bind(builder.Configuration.GetSection(ShutdownOptions.SectionName));
 builder.Services.AddOptions<SafetyOptions>().Bind(builder.Configuration.GetSection(SafetyOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
 builder.Services.AddSingleton<ConversationStore>();
 builder.Services.AddSingleton<UserRequestLimiter>();
 builder.Services.AddSingleton<SystemPromptProvider>();
 builder.Services.AddSingleton<TitleGenerator>();
+builder.Services.AddSingleton<TurnOutbox>();
+builder.Services.AddSingleton<TurnRecorder>();
+builder.Services.AddSingleton<TurnCompletion>();
 builder.Services.AddSingleton<ChatTurnService>();
+builder.Services.AddHostedService<TurnOutboxWriter>();
+builder.Services.AddSingleton<ShutdownDrain>();
+builder.Services.AddHostedService(services => services.GetRequiredService<ShutdownDrain>());
+
+// SIGTERM: streams drain, then end with server_shutting_down; the host gives them the drain plus time to save.
+var shutdown = builder.Configuration.GetSection(ShutdownOptions.SectionName).Get<ShutdownOptions>() ?? new ShutdownOptions();
+builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = shutdown.DrainTimeout + shutdown.FinishTimeout);
 
 var app = builder.Build();
 
+app.UseRequestHeaderLimit();
 app.UseExceptionHandler(new ExceptionHandlerOptions
 {
-    // A body that does not parse is the caller's error (400), not ours (500).
-    StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+    // A body that does not parse is the caller's error (400), not ours (500); a store that cannot be reached is a 503.
+    StatusCodeSelector = ProblemCodes.StatusOf,
 });
 app.UseStatusCodePages();
 app.UseMetricsEndpoint();

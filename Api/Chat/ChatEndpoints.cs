@@ -1,15 +1,21 @@
 using Api.Auth;
+using Api.Conversations;
+using Api.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Api.Chat;
 
 public static class ChatEndpoints
 {
+    /// <summary>A message is at most 16,000 characters (up to 64 KB of UTF-8) plus a few options: 256 KB leaves room and no more.</summary>
+    public const long MessageBodyLimit = 256 * 1024;
+
     public static IEndpointRouteBuilder MapChatEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/conversations/{id}").WithTags("Chat");
 
         api.MapPost("/messages", SendAsync)
+            .WithBodyLimit(MessageBodyLimit)
             .WithName("SendMessage")
             .WithSummary("Sends a message; the reply streams as Server-Sent Events (delta, done, error) or, with stream=false, returns as JSON.")
             .Produces<DoneEvent>(StatusCodes.Status200OK, "application/json", "text/event-stream")
@@ -20,6 +26,7 @@ public static class ChatEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapPost("/regenerate", RegenerateAsync)
+            .WithBodyLimit(ConversationEndpoints.TitleBodyLimit)
             .WithName("RegenerateReply")
             .WithSummary("Redoes the last reply, streamed like SendMessage.")
             .Produces<DoneEvent>(StatusCodes.Status200OK, "application/json", "text/event-stream")

@@ -22,7 +22,8 @@ public sealed class ChatTurnService(
     ConversationStore store,
     LlmGateway gateway,
     LlmBackends backends,
-    TitleGenerator titles,
+    TurnCompletion completion,
+    ShutdownDrain drain,
     SystemPromptProvider prompts,
     UserRequestLimiter userLimiter,
     LlmMetrics metrics,
@@ -33,9 +34,6 @@ public sealed class ChatTurnService(
     TimeProvider time,
     ILoggerFactory loggerFactory)
 {
-    private static readonly TimeSpan PersistTimeout = TimeSpan.FromSeconds(15);
-
-    private readonly ILogger _logger = loggerFactory.CreateLogger<ChatTurnService>();
     private readonly ILogger _security = loggerFactory.CreateLogger(SecurityEvents.Category);
 
     /// <summary>Checks a new message; on success the turn is ready to stream, otherwise the error to return.</summary>
@@ -60,7 +58,7 @@ public sealed class ChatTurnService(
         }
 
         var content = sanitized.Text;
-        if (string.IsNullOrWhiteSpace(content))
+        if (!InputSanitizer.HasVisibleText(content))
         {
             return Reject("invalid", ApiProblems.BadRequest("The message has no visible content.", "empty_message"));
         }
@@ -106,6 +104,12 @@ public sealed class ChatTurnService(
         if (maxOutputTokens is < 1)
         {
             return Reject("invalid", ApiProblems.BadRequest("maxOutputTokens must be at least 1.", "invalid_max_output_tokens"));
+        }
+
+        if (drain.Stopping)
+        {
+            metrics.Rejected("shutting_down");
+            return (null, ApiProblems.WithRetryAfter(ShutdownProblem(), TimeSpan.FromSeconds(1)));
         }
 
         // An open breaker refuses before any I/O: fast, and nothing reaches Ollama.
@@ -207,9 +211,11 @@ public sealed class ChatTurnService(
         var outcome = new TurnOutcome();
         var guard = new OutputLeakGuard(prompts.Canary, prompts.SystemPrompt, safetyOptions.Value.LeakSpanChars);
         var finished = false;
+        // The model call ends when the client goes away, or when the shutdown drain runs out.
+        using var callEnds = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, drain.StreamsMustEnd);
         try
         {
-            await using (var upstream = gateway.StreamAsync(turn.Lease, turn.Request, requestAborted).GetAsyncEnumerator(requestAborted))
+            await using (var upstream = gateway.StreamAsync(turn.Lease, turn.Request, callEnds.Token).GetAsyncEnumerator(callEnds.Token))
             {
                 while (true)
                 {
@@ -226,6 +232,11 @@ public sealed class ChatTurnService(
                     catch (OperationCanceledException) when (requestAborted.IsCancellationRequested)
                     {
                         outcome.Cancelled = true;
+                        break;
+                    }
+                    catch (OperationCanceledException) when (drain.StreamsMustEnd.IsCancellationRequested)
+                    {
+                        outcome.ShuttingDown = true;
                         break;
                     }
                     catch (Exception ex)
@@ -260,14 +271,14 @@ public sealed class ChatTurnService(
                 }
             }
 
-            if (outcome.Failure is null && !outcome.Cancelled && guard.Flush() is { Length: > 0 } tail)
+            if (outcome.Failure is null && !outcome.Cancelled && !outcome.ShuttingDown && guard.Flush() is { Length: > 0 } tail)
             {
                 outcome.Reply.Append(tail);
                 yield return new ChatEvent.Delta(tail);
             }
 
             finished = true;
-            if (await FinishAsync(turn, outcome, requestAborted) is { } last)
+            if (await completion.CompleteAsync(turn, outcome, requestAborted) is { } last)
             {
                 yield return last;
             }
@@ -278,110 +289,11 @@ public sealed class ChatTurnService(
             {
                 // The caller stopped reading: the client is gone. Save what was sent.
                 outcome.Cancelled = true;
-                await FinishAsync(turn, outcome, CancellationToken.None);
+                await completion.CompleteAsync(turn, outcome, CancellationToken.None);
             }
 
             turn.Dispose();
         }
-    }
-
-    /// <summary>Records the metrics, names the conversation, saves the turn in one batch, and says how the stream ends.</summary>
-    private async Task<ChatEvent?> FinishAsync(PreparedTurn turn, TurnOutcome outcome, CancellationToken requestAborted)
-    {
-        var failure = outcome.Failure;
-        var cancelled = outcome.Cancelled;
-        var reply = outcome.Reply.ToString();
-        var backend = turn.Lease.Backend;
-        var model = backend.IsFallback ? backend.Model : turn.Request.Model;
-        var total = outcome.Stopwatch.Elapsed;
-        var status = failure is null && !cancelled ? MessageStatus.Complete
-            : reply.Length > 0 ? MessageStatus.Incomplete
-            : MessageStatus.Failed;
-        var completionTokens = outcome.CompletionTokens ?? (reply.Length > 0 ? TokenEstimator.Estimate(reply) : null);
-        var promptTokens = outcome.PromptTokens;
-        var tokensPerSecond = TokensPerSecond(completionTokens, outcome.FirstToken, total);
-        metrics.ReplyFinished(backend.Name, status.ToString().ToLowerInvariant(), outcome.FirstToken, tokensPerSecond, completionTokens);
-
-        if (failure is not null and not OutputBlockedException)
-        {
-            _logger.LogWarning(failure, "The reply in conversation {ConversationId} failed after {Chars} characters.", turn.Conversation.Id, reply.Length);
-        }
-
-        string? title = null;
-        var titleIsFinal = false;
-        if (turn.NeedsTitle && turn.UserMessage is not null)
-        {
-            if (status == MessageStatus.Complete)
-            {
-                title = await titles.GenerateAsync(backend.Chat, turn.UserMessage, reply, model, requestAborted);
-                titleIsFinal = true;
-            }
-            else if (turn.Conversation.MessageCount == 0)
-            {
-                // Provisional: the next complete reply replaces it with the model's title.
-                title = TitleGenerator.Fallback(turn.UserMessage);
-            }
-        }
-
-        var now = time.GetUtcNow();
-        var assistant = new StoredMessage(
-            Id: string.Empty,
-            Sequence: turn.ReplacedAssistant?.Sequence ?? -1,
-            Role: MessageRoles.Assistant,
-            Content: reply,
-            Status: status,
-            CreatedAt: now,
-            Model: model,
-            PromptTokens: promptTokens,
-            CompletionTokens: completionTokens,
-            TimeToFirstTokenMs: outcome.FirstToken?.TotalMilliseconds,
-            TokensPerSecond: tokensPerSecond,
-            Fallback: backend.IsFallback,
-            Error: failure is null ? (cancelled ? "The client disconnected." : null) : DescribeFailure(failure).Problem.Title);
-        var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt);
-        var usage = new TurnUsage(DateOnly.FromDateTime(now.UtcDateTime), promptTokens ?? 0, completionTokens ?? 0);
-
-        // The client may be gone: the write must still happen, bounded on its own.
-        using var persistTimeout = new CancellationTokenSource(PersistTimeout);
-        Conversation saved;
-        string messageId;
-        try
-        {
-            saved = await store.AppendTurnAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, titleIsFinal, usage), persistTimeout.Token);
-            messageId = (turn.ReplacedAssistant?.Sequence ?? saved.NextSequence - 1).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException or ConversationNotFoundException)
-        {
-            _logger.LogError(ex, "The turn in conversation {ConversationId} could not be saved.", turn.Conversation.Id);
-            return cancelled ? null : new ChatEvent.Error(
-                ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The reply could not be saved", "The conversation store did not accept the reply. Try again.", "persist_failed"),
-                TimeSpan.FromSeconds(5));
-        }
-
-        if (cancelled)
-        {
-            return null;
-        }
-
-        if (failure is not null)
-        {
-            var (problem, retryAfter) = DescribeFailure(failure);
-            problem.Extensions["messageId"] = messageId;
-            problem.Extensions["partial"] = reply.Length > 0;
-            problem.Extensions["fallback"] = backend.IsFallback;
-            return new ChatEvent.Error(problem, retryAfter);
-        }
-
-        return new ChatEvent.Done(new DoneEvent(
-            saved.Id,
-            messageId,
-            "complete",
-            model,
-            backend.IsFallback,
-            new UsageDto(promptTokens, completionTokens),
-            new TimingsDto(outcome.FirstToken?.TotalMilliseconds, tokensPerSecond, total.TotalMilliseconds),
-            title,
-            turn.InjectionFlagged));
     }
 
     private LlmRejection? RefusedByBreaker(string? model)
@@ -409,26 +321,6 @@ public sealed class ChatTurnService(
         return (null, ApiProblems.WithRetryAfter(ApiProblems.Create(StatusCodes.Status429TooManyRequests, "Too many requests", detail, reason), retryAfter));
     }
 
-    private static double? TokensPerSecond(int? completionTokens, TimeSpan? firstToken, TimeSpan total)
-    {
-        if (completionTokens is not > 1 || firstToken is null)
-        {
-            return null;
-        }
-
-        var generating = total - firstToken.Value;
-        return generating > TimeSpan.FromMilliseconds(1) ? Math.Round((completionTokens.Value - 1) / generating.TotalSeconds, 2) : null;
-    }
-
-    internal static (ProblemDetails Problem, TimeSpan? RetryAfter) DescribeFailure(Exception failure) => failure switch
-    {
-        OutputBlockedException => (ApiProblems.Create(StatusCodes.Status502BadGateway, "The reply was stopped", "The reply was stopped because it began to disclose confidential instructions.", "output_blocked"), null),
-        LlmUnavailableException unavailable => (ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The language model is unavailable", unavailable.Message, "llm_unavailable"), unavailable.RetryAfter ?? TimeSpan.FromSeconds(10)),
-        LlmStreamBrokenException broken => (ApiProblems.Create(StatusCodes.Status502BadGateway, "The reply was cut off", broken.Message, "llm_stream_broken"), TimeSpan.FromSeconds(2)),
-        IOException => (ApiProblems.Create(StatusCodes.Status502BadGateway, "The reply was cut off", "The connection to the model server broke.", "llm_stream_broken"), TimeSpan.FromSeconds(2)),
-        TimeoutException timeout => (ApiProblems.Create(StatusCodes.Status504GatewayTimeout, "The language model timed out", timeout.Message, "llm_timeout"), TimeSpan.FromSeconds(5)),
-        HttpRequestException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable } => (ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The language model is busy", "The model server's queue is full.", "llm_busy"), TimeSpan.FromSeconds(5)),
-        HttpRequestException http => (ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The language model is unavailable", $"The model server could not be reached ({http.StatusCode?.ToString() ?? http.HttpRequestError.ToString()}).", "llm_unavailable"), TimeSpan.FromSeconds(10)),
-        _ => (ApiProblems.Create(StatusCodes.Status502BadGateway, "The language model failed", "The model server returned an error.", "llm_error"), TimeSpan.FromSeconds(5)),
-    };
+    internal static ProblemDetails ShutdownProblem() => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The server is restarting",
+        "This server is shutting down; send the request again and another one will take it.", "server_shutting_down");
 }

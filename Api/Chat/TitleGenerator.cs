@@ -40,7 +40,7 @@ public sealed class TitleGenerator(IOptions<LlmOptions> options, ILogger<TitleGe
     /// <summary>The first words of the message, on one line, at most <see cref="MaxTitleChars"/> characters.</summary>
     public static string Fallback(string userMessage)
     {
-        var oneLine = string.Join(' ', (userMessage ?? string.Empty).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        var oneLine = Safety.InputSanitizer.SanitizeTitle(userMessage ?? string.Empty);
         if (oneLine.Length == 0)
         {
             return "New conversation";
@@ -57,7 +57,8 @@ public sealed class TitleGenerator(IOptions<LlmOptions> options, ILogger<TitleGe
 
     private static string Clean(string text)
     {
-        var line = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? string.Empty;
+        // The model's words: cleaned like anything a user types (controls, bidi overrides, invisibles).
+        var line = Safety.InputSanitizer.Sanitize(text).Text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? string.Empty;
         line = line.Trim().Trim('"', '\'', '*', '#', '.', ' ');
         if (line.StartsWith("Title:", StringComparison.OrdinalIgnoreCase))
         {

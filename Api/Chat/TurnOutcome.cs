@@ -18,5 +18,9 @@ internal sealed class TurnOutcome
 
     public Exception? Failure { get; set; }
 
+    /// <summary>The client went away.</summary>
     public bool Cancelled { get; set; }
+
+    /// <summary>The server is shutting down and the drain ran out: the stream was ended for the client to resume elsewhere.</summary>
+    public bool ShuttingDown { get; set; }
 }

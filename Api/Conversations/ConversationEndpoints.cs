@@ -1,5 +1,6 @@
 using Api.Auth;
 using Api.Infrastructure;
+using Api.Safety;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -7,14 +8,18 @@ namespace Api.Conversations;
 
 public static class ConversationEndpoints
 {
+    /// <summary>A title is at most a few hundred characters: 16 KB is plenty for its JSON.</summary>
+    public const long TitleBodyLimit = 16 * 1024;
+
     public static IEndpointRouteBuilder MapConversationEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/conversations").WithTags("Conversations");
 
-        api.MapPost("/", CreateAsync).WithName("CreateConversation").WithSummary("Starts a conversation.");
+        api.MapPost("/", CreateAsync).WithName("CreateConversation").WithSummary("Starts a conversation.").WithBodyLimit(TitleBodyLimit);
         api.MapGet("/", ListAsync).WithName("ListConversations").WithSummary("The caller's conversations, newest activity first, paged.");
         api.MapGet("/{id}", GetAsync).WithName("GetConversation").WithSummary("A conversation with its messages.");
-        api.MapPatch("/{id}", RenameAsync).WithName("RenameConversation").WithSummary("Renames a conversation.");
+        api.MapPatch("/{id}", RenameAsync).WithName("RenameConversation").WithSummary("Renames a conversation.").WithBodyLimit(TitleBodyLimit)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapDelete("/{id}", DeleteAsync).WithName("DeleteConversation").WithSummary("Deletes a conversation and all its messages.");
 
         return endpoints;
@@ -23,13 +28,13 @@ public static class ConversationEndpoints
     private static async Task<Results<Created<ConversationSummaryDto>, ProblemHttpResult>> CreateAsync(
         CreateConversationRequest? request, CurrentUser user, ConversationStore store, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
     {
-        var title = request?.Title?.Trim();
+        var title = request?.Title is { } requested ? InputSanitizer.SanitizeTitle(requested) : null;
         if (title is { Length: > 0 } && title.Length > options.Value.MaxTitleChars)
         {
             return ApiProblems.BadRequest($"The title is longer than {options.Value.MaxTitleChars} characters.", "title_too_long");
         }
 
-        var chosen = !string.IsNullOrWhiteSpace(title);
+        var chosen = title is { Length: > 0 } && InputSanitizer.HasVisibleText(title);
         var conversation = await store.CreateAsync(user.PartitionKey, chosen ? title! : "New conversation", titleIsFinal: chosen, cancellationToken);
         return TypedResults.Created($"/api/conversations/{conversation.Id}", ConversationSummaryDto.From(conversation));
     }
@@ -72,8 +77,8 @@ public static class ConversationEndpoints
     private static async Task<Results<Ok<ConversationSummaryDto>, ProblemHttpResult>> RenameAsync(
         string id, RenameConversationRequest? request, CurrentUser user, ConversationStore store, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
     {
-        var title = request?.Title?.Trim();
-        if (string.IsNullOrEmpty(title))
+        var title = request?.Title is { } requested ? InputSanitizer.SanitizeTitle(requested) : null;
+        if (string.IsNullOrEmpty(title) || !InputSanitizer.HasVisibleText(title))
         {
             return ApiProblems.BadRequest("The title is empty.", "empty_title");
         }
@@ -83,11 +88,30 @@ public static class ConversationEndpoints
             return ApiProblems.BadRequest($"The title is longer than {options.Value.MaxTitleChars} characters.", "title_too_long");
         }
 
-        var renamed = await store.RenameAsync(user.PartitionKey, id, title, cancellationToken);
-        return renamed is null ? ApiProblems.NotFound("The conversation") : TypedResults.Ok(ConversationSummaryDto.From(renamed));
+        try
+        {
+            var renamed = await store.RenameAsync(user.PartitionKey, id, title, cancellationToken);
+            return renamed is null ? ApiProblems.NotFound("The conversation") : TypedResults.Ok(ConversationSummaryDto.From(renamed));
+        }
+        catch (ConversationBusyException)
+        {
+            return TypedResults.Problem(ApiProblems.Create(StatusCodes.Status409Conflict, "The conversation is busy",
+                "Other changes to this conversation kept winning; try again.", "conversation_busy"));
+        }
     }
 
+    /// <summary>204 when this call deleted it or finished another delete of it; 404 <c>not_found</c> when nothing was there.</summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string id, CurrentUser user, ConversationStore store, CancellationToken cancellationToken) =>
-        await store.DeleteAsync(user.PartitionKey, id, cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound("The conversation");
+        string id, CurrentUser user, ConversationStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.DeleteAsync(user.PartitionKey, id, cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound("The conversation");
+        }
+        catch (ConversationBusyException)
+        {
+            return TypedResults.Problem(ApiProblems.Create(StatusCodes.Status409Conflict, "The conversation is busy",
+                "Other changes to this conversation kept winning; try again.", "conversation_busy"));
+        }
+    }
 }

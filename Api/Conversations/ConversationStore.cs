@@ -3,22 +3,23 @@ using System.Text;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using static Api.Conversations.ConversationEntities;
 
 namespace Api.Conversations;
 
 /// <summary>
-/// Conversations in Azure Table Storage, one partition per user, so a turn's writes are one atomic batch and
-/// one user cannot reach another's rows. Row keys:
-/// <list type="bullet">
-/// <item><c>c_{id}</c>: the conversation;</item>
-/// <item><c>i_{inverted updated ticks}_{id}</c>: its index entry, so a range query lists newest activity first;</item>
-/// <item><c>m_{id}_{sequence:D6}</c>: its messages, in order.</item>
-/// </list>
+/// Conversations in Azure Table Storage, one partition per user (<see cref="ConversationEntities"/>), so a turn's
+/// writes are one atomic batch and one user cannot reach another's rows. Every write to a conversation replaces its
+/// row under the ETag it read, in the same batch as everything else it writes: two writers never both win, the loser
+/// reads again and retries (with jitter, a bounded number of times), and a deleted conversation (a tombstone, then
+/// nothing) makes every later write fail whole, so nothing is ever written back into it.
 /// </summary>
 public sealed class ConversationStore(TableServiceClient tables, IOptions<ConversationOptions> options, TimeProvider time, ILogger<ConversationStore> logger)
 {
     private const int MaxBatchOperations = 100;
-    private const int MaxConcurrencyRetries = 3;
+
+    /// <summary>Attempts of one write against concurrent writers of the same rows before it gives up (409 conversation_busy).</summary>
+    private const int MaxWriteAttempts = 16;
 
     private readonly TableClient _table = tables.GetTableClient(options.Value.TableName);
     private readonly SemaphoreSlim _ensureGate = new(1, 1);
@@ -32,34 +33,24 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
         var id = Guid.CreateVersion7(now).ToString("N");
         var conversation = new Conversation(id, title, now, now, 0, 0, TitleGenerated: titleIsFinal, IndexRowKey(now, id), ETag: string.Empty);
 
-        var batch = new List<TableTransactionAction>
-        {
+        await _table.SubmitTransactionAsync(
+        [
             new(TableTransactionActionType.Add, ToEntity(userKey, conversation)),
             new(TableTransactionActionType.Add, ToIndexEntity(userKey, conversation)),
-        };
-        await _table.SubmitTransactionAsync(batch, cancellationToken);
+        ], cancellationToken);
         return await GetAsync(userKey, id, cancellationToken) ?? conversation;
     }
 
-    public async Task<Conversation?> GetAsync(string userKey, string id, CancellationToken cancellationToken)
-    {
-        if (!IsValidId(id))
-        {
-            return null;
-        }
-
-        await EnsureTableAsync(cancellationToken);
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(userKey, ConversationRowKey(id), cancellationToken: cancellationToken);
-        return response.HasValue && response.Value is { } entity ? FromEntity(entity) : null;
-    }
+    /// <summary>The conversation, or null when it does not exist or is being deleted.</summary>
+    public async Task<Conversation?> GetAsync(string userKey, string id, CancellationToken cancellationToken) =>
+        await ReadAsync(userKey, id, cancellationToken) is { } entity && !IsTombstone(entity) ? FromEntity(entity) : null;
 
     public async Task<ConversationPageResult> ListAsync(string userKey, int pageSize, string? continuationToken, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userKey} and RowKey ge {"i_"} and RowKey lt {"i`"}");
         var token = continuationToken is null ? null : DecodeContinuation(continuationToken);
 
-        await foreach (var page in _table.QueryAsync<TableEntity>(filter, maxPerPage: pageSize, cancellationToken: cancellationToken).AsPages(token, pageSize))
+        await foreach (var page in _table.QueryAsync<TableEntity>(PrefixFilter(userKey, IndexPrefix), maxPerPage: pageSize, cancellationToken: cancellationToken).AsPages(token, pageSize))
         {
             var items = page.Values.Select(FromIndexEntity).ToList();
             return new ConversationPageResult(items, page.ContinuationToken is null ? null : EncodeContinuation(page.ContinuationToken));
@@ -71,10 +62,8 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
     public async Task<IReadOnlyList<StoredMessage>> GetMessagesAsync(string userKey, string id, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        var prefix = $"m_{id}_";
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userKey} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
         var messages = new List<StoredMessage>();
-        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(PrefixFilter(userKey, MessagePrefixOf(id)), cancellationToken: cancellationToken))
         {
             messages.Add(FromMessageEntity(entity));
         }
@@ -82,7 +71,7 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
         return messages;
     }
 
-    /// <summary>The user's token usage on <paramref name="day"/> (UTC), kept in their partition as <c>usage_{yyyyMMdd}</c>.</summary>
+    /// <summary>The user's token usage on <paramref name="day"/> (UTC).</summary>
     public async Task<DailyUsage> GetDailyUsageAsync(string userKey, DateOnly day, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
@@ -90,9 +79,10 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
         return response.HasValue && response.Value is { } entity ? FromUsageEntity(day, entity) : new DailyUsage(day, 0, 0, 0);
     }
 
+    /// <summary>Renames a conversation; null when it does not exist. Throws <see cref="ConversationBusyException"/> when other writes keep winning.</summary>
     public async Task<Conversation?> RenameAsync(string userKey, string id, string title, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             var conversation = await GetAsync(userKey, id, cancellationToken);
             if (conversation is null)
@@ -110,61 +100,102 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
                 ], cancellationToken);
                 return await GetAsync(userKey, id, cancellationToken);
             }
-            catch (TableTransactionFailedException ex) when (IsConcurrencyConflict(ex) && attempt < MaxConcurrencyRetries)
+            catch (TableTransactionFailedException ex) when (IsRace(ex))
             {
-                logger.LogDebug("Rename of {ConversationId} raced another write; retrying.", id);
+                await BackOffAsync(id, attempt, cancellationToken);
             }
         }
     }
 
+    /// <summary>
+    /// Deletes a conversation and its messages. First the conversation becomes a tombstone and leaves the index, in one
+    /// batch under its ETag: from then on it reads as gone and no turn can write to it. Then its messages are purged
+    /// and the tombstone removed. Idempotent: a concurrent or repeated delete finishes the purge (true) or finds
+    /// nothing (false). An interrupted delete leaves a tombstone that the next delete, or <c>Api audit</c>, completes.
+    /// </summary>
     public async Task<bool> DeleteAsync(string userKey, string id, CancellationToken cancellationToken)
     {
-        var conversation = await GetAsync(userKey, id, cancellationToken);
-        if (conversation is null)
+        for (var attempt = 1; ; attempt++)
         {
-            return false;
+            var entity = await ReadAsync(userKey, id, cancellationToken);
+            if (entity is null)
+            {
+                return false;
+            }
+
+            if (IsTombstone(entity))
+            {
+                break;
+            }
+
+            var conversation = FromEntity(entity);
+            try
+            {
+                await _table.SubmitTransactionAsync(
+                [
+                    new(TableTransactionActionType.UpdateReplace, ToTombstone(userKey, conversation, time.GetUtcNow()), entity.ETag),
+                    new(TableTransactionActionType.Delete, new TableEntity(userKey, conversation.IndexRowKey), ETag.All),
+                ], cancellationToken);
+                break;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound && ex.FailedTransactionActionIndex == 1)
+            {
+                // The index entry is already gone (an interrupted earlier delete): tombstone the conversation alone.
+                await _table.UpdateEntityAsync(ToTombstone(userKey, conversation, time.GetUtcNow()), entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                break;
+            }
+            catch (TableTransactionFailedException ex) when (IsRace(ex))
+            {
+                await BackOffAsync(id, attempt, cancellationToken);
+            }
         }
 
-        // Messages first, conversation last: an interrupted delete leaves a conversation that can be deleted again,
-        // never orphaned messages without one.
-        var messageKeys = new List<string>();
-        var prefix = $"m_{id}_";
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {userKey} and RowKey ge {prefix} and RowKey lt {prefix + "~"}");
-        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
-        {
-            messageKeys.Add(entity.RowKey);
-        }
-
-        foreach (var chunk in messageKeys.Chunk(MaxBatchOperations))
-        {
-            await _table.SubmitTransactionAsync(chunk.Select(rowKey => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(userKey, rowKey), ETag.All)), cancellationToken);
-        }
-
-        try
-        {
-            await _table.SubmitTransactionAsync(
-            [
-                new(TableTransactionActionType.Delete, new TableEntity(userKey, conversation.IndexRowKey), ETag.All),
-                new(TableTransactionActionType.Delete, new TableEntity(userKey, ConversationRowKey(id)), ETag.All),
-            ], cancellationToken);
-        }
-        catch (TableTransactionFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
-        {
-            // Deleted concurrently: the outcome the caller asked for.
-        }
-
+        await PurgeAsync(userKey, id, cancellationToken);
         return true;
     }
 
+    /// <summary>Removes a tombstoned conversation's messages, then the tombstone. Safe to run twice at once.</summary>
+    internal async Task PurgeAsync(string userKey, string id, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(PrefixFilter(userKey, MessagePrefixOf(id)), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            keys.Add(entity.RowKey);
+        }
+
+        foreach (var chunk in keys.Chunk(MaxBatchOperations))
+        {
+            try
+            {
+                await _table.SubmitTransactionAsync(chunk.Select(rowKey => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(userKey, rowKey), ETag.All)), cancellationToken);
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
+            {
+                // Another delete purged some of these first: delete the rest one by one.
+                foreach (var rowKey in chunk)
+                {
+                    await DeleteIfExistsAsync(userKey, rowKey, cancellationToken);
+                }
+            }
+        }
+
+        await DeleteIfExistsAsync(userKey, ConversationRowKey(id), cancellationToken);
+    }
+
     /// <summary>
-    /// Writes a whole turn in one batch: the messages, the conversation's counters and title, and its index entry
-    /// moved to the top. A concurrent turn on the same conversation makes the ETag check fail; the turn is then
-    /// renumbered after it and written again.
+    /// Writes a whole turn in one batch: the messages, the conversation's counters and title, its index entry moved
+    /// to the top, and the day's usage, all under the ETags read. A concurrent write makes the batch fail whole; the
+    /// turn is then renumbered after it and written again. The message limit is checked here, against the state the
+    /// batch is conditioned on, so concurrent turns cannot take a conversation past it.
     /// </summary>
+    /// <exception cref="ConversationDeletedException">The conversation was deleted: nothing was written.</exception>
+    /// <exception cref="ConversationFullException">The turn would pass the message limit: nothing was written.</exception>
+    /// <exception cref="ConversationBusyException">Other writes kept winning: nothing was written.</exception>
     public async Task<Conversation> AppendTurnAsync(string userKey, Conversation conversation, TurnWrite turn, CancellationToken cancellationToken)
     {
+        var limit = options.Value.MaxMessagesPerConversation;
         var current = conversation;
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
             var actions = new List<TableTransactionAction>();
@@ -178,18 +209,22 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
                 added++;
             }
 
-            StoredMessage assistant;
             if (turn.ReplacesLastAssistant && turn.AssistantMessage.Sequence >= 0)
             {
-                assistant = turn.AssistantMessage with { Id = MessageId(turn.AssistantMessage.Sequence) };
+                var assistant = turn.AssistantMessage with { Id = MessageId(turn.AssistantMessage.Sequence) };
                 actions.Add(new(TableTransactionActionType.UpsertReplace, ToMessageEntity(userKey, current.Id, assistant)));
             }
             else
             {
-                assistant = turn.AssistantMessage with { Sequence = sequence, Id = MessageId(sequence) };
+                var assistant = turn.AssistantMessage with { Sequence = sequence, Id = MessageId(sequence) };
                 actions.Add(new(TableTransactionActionType.Add, ToMessageEntity(userKey, current.Id, assistant)));
                 sequence++;
                 added++;
+            }
+
+            if (current.MessageCount + added > limit)
+            {
+                throw new ConversationFullException(current.Id, limit);
             }
 
             var updated = current with
@@ -220,10 +255,10 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
                 await _table.SubmitTransactionAsync(actions, cancellationToken);
                 return await GetAsync(userKey, current.Id, cancellationToken) ?? updated;
             }
-            catch (TableTransactionFailedException ex) when (IsConcurrencyConflict(ex) && attempt < MaxConcurrencyRetries)
+            catch (TableTransactionFailedException ex) when (IsRace(ex))
             {
-                current = await GetAsync(userKey, current.Id, cancellationToken)
-                    ?? throw new ConversationNotFoundException(conversation.Id);
+                current = await GetAsync(userKey, current.Id, cancellationToken) ?? throw new ConversationDeletedException(conversation.Id);
+                await BackOffAsync(current.Id, attempt, cancellationToken);
             }
         }
     }
@@ -245,105 +280,46 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
             : new TableTransactionAction(TableTransactionActionType.Add, entity);
     }
 
-    private static DailyUsage FromUsageEntity(DateOnly day, TableEntity entity) => new(
-        day,
-        entity.GetInt64("PromptTokens") ?? 0,
-        entity.GetInt64("OutputTokens") ?? 0,
-        entity.GetInt64("Replies") ?? 0);
-
-    private static string UsageRowKey(DateOnly day) => $"usage_{day:yyyyMMdd}";
-
     public static bool IsValidId(string? id) => id is { Length: 32 } && id.All(char.IsAsciiHexDigitLower);
 
-    private static string MessageId(int sequence) => sequence.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-
-    private static string ConversationRowKey(string id) => $"c_{id}";
-
-    private static string MessageRowKey(string id, int sequence) => $"m_{id}_{sequence:D6}";
-
-    private static string IndexRowKey(DateTimeOffset updatedAt, string id) => $"i_{DateTimeOffset.MaxValue.UtcTicks - updatedAt.UtcTicks:D19}_{id}";
-
-    private static bool IsConcurrencyConflict(TableTransactionFailedException ex) =>
-        ex.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict;
-
-    private static TableEntity ToEntity(string userKey, Conversation conversation) => new(userKey, ConversationRowKey(conversation.Id))
+    /// <summary>The conversation's row, live or tombstone; null when there is none.</summary>
+    private async Task<TableEntity?> ReadAsync(string userKey, string id, CancellationToken cancellationToken)
     {
-        ["Title"] = conversation.Title,
-        ["CreatedAt"] = conversation.CreatedAt,
-        ["UpdatedAt"] = conversation.UpdatedAt,
-        ["MessageCount"] = conversation.MessageCount,
-        ["NextSequence"] = conversation.NextSequence,
-        ["TitleGenerated"] = conversation.TitleGenerated,
-        ["IndexRowKey"] = conversation.IndexRowKey,
-    };
-
-    private static TableEntity ToIndexEntity(string userKey, Conversation conversation) => new(userKey, conversation.IndexRowKey)
-    {
-        ["ConversationId"] = conversation.Id,
-        ["Title"] = conversation.Title,
-        ["CreatedAt"] = conversation.CreatedAt,
-        ["UpdatedAt"] = conversation.UpdatedAt,
-        ["MessageCount"] = conversation.MessageCount,
-    };
-
-    private static Conversation FromEntity(TableEntity entity) => new(
-        entity.RowKey[2..],
-        entity.GetString("Title") ?? string.Empty,
-        entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
-        entity.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue,
-        entity.GetInt32("MessageCount") ?? 0,
-        entity.GetInt32("NextSequence") ?? 0,
-        entity.GetBoolean("TitleGenerated") ?? false,
-        entity.GetString("IndexRowKey") ?? string.Empty,
-        entity.ETag.ToString());
-
-    private static Conversation FromIndexEntity(TableEntity entity) => new(
-        entity.GetString("ConversationId") ?? string.Empty,
-        entity.GetString("Title") ?? string.Empty,
-        entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
-        entity.GetDateTimeOffset("UpdatedAt") ?? DateTimeOffset.MinValue,
-        entity.GetInt32("MessageCount") ?? 0,
-        NextSequence: 0,
-        TitleGenerated: true,
-        entity.RowKey,
-        ETag: string.Empty);
-
-    private static TableEntity ToMessageEntity(string userKey, string conversationId, StoredMessage message)
-    {
-        var entity = new TableEntity(userKey, MessageRowKey(conversationId, message.Sequence))
+        if (!IsValidId(id))
         {
-            ["Role"] = message.Role,
-            ["Status"] = message.Status.ToString(),
-            ["CreatedAt"] = message.CreatedAt,
-            ["Model"] = message.Model,
-            ["PromptTokens"] = message.PromptTokens,
-            ["CompletionTokens"] = message.CompletionTokens,
-            ["TimeToFirstTokenMs"] = message.TimeToFirstTokenMs,
-            ["TokensPerSecond"] = message.TokensPerSecond,
-            ["Fallback"] = message.Fallback,
-            ["Error"] = message.Error,
-        };
-        MessageContentChunks.Write(entity, message.Content);
-        return entity;
+            return null;
+        }
+
+        await EnsureTableAsync(cancellationToken);
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(userKey, ConversationRowKey(id), cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
     }
 
-    private static StoredMessage FromMessageEntity(TableEntity entity)
+    private async Task DeleteIfExistsAsync(string userKey, string rowKey, CancellationToken cancellationToken)
     {
-        var sequence = int.Parse(entity.RowKey.AsSpan(entity.RowKey.Length - 6), System.Globalization.CultureInfo.InvariantCulture);
-        return new StoredMessage(
-            MessageId(sequence),
-            sequence,
-            entity.GetString("Role") ?? MessageRoles.User,
-            MessageContentChunks.Read(entity),
-            Enum.TryParse<MessageStatus>(entity.GetString("Status"), out var status) ? status : MessageStatus.Complete,
-            entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
-            entity.GetString("Model"),
-            entity.GetInt32("PromptTokens"),
-            entity.GetInt32("CompletionTokens"),
-            entity.GetDouble("TimeToFirstTokenMs"),
-            entity.GetDouble("TokensPerSecond"),
-            entity.GetBoolean("Fallback") ?? false,
-            entity.GetString("Error"));
+        try
+        {
+            await _table.DeleteEntityAsync(userKey, rowKey, ETag.All, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound)
+        {
+        }
+    }
+
+    /// <summary>Another writer changed or removed a row this batch was conditioned on (ETag, an Add, a Delete).</summary>
+    private static bool IsRace(TableTransactionFailedException ex) =>
+        ex.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict or (int)HttpStatusCode.NotFound;
+
+    /// <summary>Waits a random few milliseconds, longer each attempt, so racing writers spread out; gives up after the last attempt.</summary>
+    private async Task BackOffAsync(string id, int attempt, CancellationToken cancellationToken)
+    {
+        if (attempt >= MaxWriteAttempts)
+        {
+            logger.LogWarning("A write to conversation {ConversationId} lost {Attempts} races in a row.", id, attempt);
+            throw new ConversationBusyException(id);
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(2, 10 + (10 * attempt))), time, cancellationToken);
     }
 
     private static string EncodeContinuation(string token) => Convert.ToBase64String(Encoding.UTF8.GetBytes(token)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -35,7 +35,16 @@ internal static class DeploymentConventions
     public const long AppUserId = 1654;
     public const long OllamaUserId = 1000;
 
-    /// <summary>Seconds a pod is given to stop: the services' drain, and Ollama's in-flight generations.</summary>
-    public const long ServiceTerminationGraceSeconds = 30;
+    /// <summary>
+    /// Seconds a service pod is given to stop: the preStop delay (<see cref="PreStopSeconds"/>), then the API's stream
+    /// drain (Chat:Shutdown:DrainTimeout, 40 s) and its last saves (FinishTimeout, 10 s), with room to spare. A test
+    /// checks the sum against the API's settings.
+    /// </summary>
+    public const long ServiceTerminationGraceSeconds = 60;
+
+    /// <summary>On SIGTERM a pod still receives requests until the endpoints drop it: it waits this long before draining.</summary>
+    public const long PreStopSeconds = 5;
+
+    /// <summary>Seconds an Ollama pod is given to stop: its in-flight generations.</summary>
     public const long ModelServerTerminationGraceSeconds = 60;
 }

@@ -23,6 +23,8 @@ internal static class ServicePods
         container.StartupProbe = HttpProbe("/alive", port, period: 2, failures: 30, timeout: 2);
         container.ReadinessProbe = HttpProbe("/health", port, period: 10, failures: 3, timeout: 5);
         container.LivenessProbe = HttpProbe("/alive", port, period: 10, failures: 3, timeout: 2);
+        // Endpoints drop a terminating pod a little after SIGTERM: keep serving meanwhile, then drain.
+        container.Lifecycle = new V1Lifecycle { PreStop = new V1LifecycleHandler { Sleep = new V1SleepAction { Seconds = DeploymentConventions.PreStopSeconds } } };
 
         var pod = WorkloadManifests.BasePod(workload, container, []);
         pod.TerminationGracePeriodSeconds = DeploymentConventions.ServiceTerminationGraceSeconds;

@@ -1,0 +1,125 @@
+using Api.Conversations;
+using Api.Llm;
+using Api.Safety;
+using Microsoft.Extensions.Options;
+
+namespace Api.Chat;
+
+/// <summary>
+/// The end of a turn, whatever way its reply ended: records the metrics, names the conversation, writes the turn once
+/// (<see cref="TurnRecorder"/>), and returns the stream's last event (<c>done</c>, or <c>error</c> with a code).
+/// </summary>
+public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder, LlmMetrics metrics, IOptions<ConversationOptions> conversationOptions, TimeProvider time, ILogger<TurnCompletion> logger)
+{
+    internal async Task<ChatEvent?> CompleteAsync(PreparedTurn turn, TurnOutcome outcome, CancellationToken requestAborted)
+    {
+        var failure = outcome.Failure;
+        var interrupted = outcome.Cancelled || outcome.ShuttingDown;
+        var reply = outcome.Reply.ToString();
+        var backend = turn.Lease.Backend;
+        var model = backend.IsFallback ? backend.Model : turn.Request.Model;
+        var total = outcome.Stopwatch.Elapsed;
+        var status = failure is null && !interrupted ? MessageStatus.Complete
+            : reply.Length > 0 ? MessageStatus.Incomplete
+            : MessageStatus.Failed;
+        var completionTokens = outcome.CompletionTokens ?? (reply.Length > 0 ? TokenEstimator.Estimate(reply) : null);
+        var promptTokens = outcome.PromptTokens;
+        var tokensPerSecond = TokensPerSecond(completionTokens, outcome.FirstToken, total);
+        metrics.ReplyFinished(backend.Name, status.ToString().ToLowerInvariant(), outcome.FirstToken, tokensPerSecond, completionTokens);
+
+        if (failure is not null and not OutputBlockedException)
+        {
+            logger.LogWarning(failure, "The reply in conversation {ConversationId} failed after {Chars} characters.", turn.Conversation.Id, reply.Length);
+        }
+
+        string? title = null;
+        var titleIsFinal = false;
+        if (turn.NeedsTitle && turn.UserMessage is not null)
+        {
+            if (status == MessageStatus.Complete)
+            {
+                title = await titles.GenerateAsync(backend.Chat, turn.UserMessage, reply, model, requestAborted);
+                titleIsFinal = true;
+            }
+            else if (turn.Conversation.MessageCount == 0)
+            {
+                // Provisional: the next complete reply replaces it with the model's title.
+                title = TitleGenerator.Fallback(turn.UserMessage);
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var error = failure is not null ? ChatFailures.Describe(failure).Problem.Title
+            : outcome.ShuttingDown ? "The server restarted during the reply."
+            : outcome.Cancelled ? "The client disconnected."
+            : null;
+        var assistant = new StoredMessage(
+            Id: string.Empty,
+            Sequence: turn.ReplacedAssistant?.Sequence ?? -1,
+            Role: MessageRoles.Assistant,
+            Content: reply,
+            Status: status,
+            CreatedAt: now,
+            Model: model,
+            PromptTokens: promptTokens,
+            CompletionTokens: completionTokens,
+            TimeToFirstTokenMs: outcome.FirstToken?.TotalMilliseconds,
+            TokensPerSecond: tokensPerSecond,
+            Fallback: backend.IsFallback,
+            Error: error);
+        var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt);
+        var usage = new TurnUsage(DateOnly.FromDateTime(now.UtcDateTime), promptTokens ?? 0, completionTokens ?? 0);
+
+        var record = await recorder.RecordAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, titleIsFinal, usage));
+        if (outcome.Cancelled)
+        {
+            return null;
+        }
+
+        if (ChatFailures.NotSaved(record.Status, conversationOptions.Value.MaxMessagesPerConversation) is { } notSaved)
+        {
+            return notSaved;
+        }
+
+        var saved = record.Saved!;
+        var messageId = (turn.ReplacedAssistant?.Sequence ?? saved.NextSequence - 1).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+        if (outcome.ShuttingDown)
+        {
+            var problem = ChatTurnService.ShutdownProblem();
+            problem.Extensions["messageId"] = messageId;
+            problem.Extensions["partial"] = reply.Length > 0;
+            return new ChatEvent.Error(problem, TimeSpan.FromSeconds(1));
+        }
+
+        if (failure is not null)
+        {
+            var (problem, retryAfter) = ChatFailures.Describe(failure);
+            problem.Extensions["messageId"] = messageId;
+            problem.Extensions["partial"] = reply.Length > 0;
+            problem.Extensions["fallback"] = backend.IsFallback;
+            return new ChatEvent.Error(problem, retryAfter);
+        }
+
+        return new ChatEvent.Done(new DoneEvent(
+            saved.Id,
+            messageId,
+            "complete",
+            model,
+            backend.IsFallback,
+            new UsageDto(promptTokens, completionTokens),
+            new TimingsDto(outcome.FirstToken?.TotalMilliseconds, tokensPerSecond, total.TotalMilliseconds),
+            title,
+            turn.InjectionFlagged));
+    }
+
+    private static double? TokensPerSecond(int? completionTokens, TimeSpan? firstToken, TimeSpan total)
+    {
+        if (completionTokens is not > 1 || firstToken is null)
+        {
+            return null;
+        }
+
+        var generating = total - firstToken.Value;
+        return generating > TimeSpan.FromMilliseconds(1) ? Math.Round((completionTokens.Value - 1) / generating.TotalSeconds, 2) : null;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Net.Sockets;
+using Azure;
+
+namespace Api.Infrastructure;
+
+/// <summary>Tells a conversation store that cannot be reached (or answers 5xx) from a request that is simply wrong.</summary>
+public static class StorageFailures
+{
+    /// <summary>Seconds a client should wait before trying again when the store is unreachable.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    public static bool IsUnavailable(Exception exception) => exception switch
+    {
+        // Azure.Core reports retries that all failed as one AggregateException ("Retry failed after N tries").
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsUnavailable),
+        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
+        HttpRequestException or SocketException or IOException => true,
+        // The client's own timeouts (network timeout, the persist budget), not a caller that went away.
+        TaskCanceledException { InnerException: TimeoutException } => true,
+        _ => exception.InnerException is { } inner && IsUnavailable(inner),
+    };
+
+    public static Microsoft.AspNetCore.Mvc.ProblemDetails Problem() => ApiProblems.Create(
+        StatusCodes.Status503ServiceUnavailable,
+        "The conversation store is unavailable",
+        "Conversations cannot be read or written right now. Nothing was sent to the model. Try again shortly.",
+        "storage_unavailable");
+}
