@@ -18,7 +18,10 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
 {
     private const int MaxBatchOperations = 100;
 
-    /// <summary>Attempts of one write against concurrent writers of the same rows before it gives up (409 conversation_busy).</summary>
+    /// <summary>
+    /// Attempts of a rename or delete against concurrent writers before it gives up (409 conversation_busy). A turn's
+    /// write keeps trying until its caller's time budget runs out instead: the user saw that reply.
+    /// </summary>
     private const int MaxWriteAttempts = 16;
 
     private readonly TableClient _table = tables.GetTableClient(options.Value.TableName);
@@ -258,7 +261,7 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
             catch (TableTransactionFailedException ex) when (IsRace(ex))
             {
                 current = await GetAsync(userKey, current.Id, cancellationToken) ?? throw new ConversationDeletedException(conversation.Id);
-                await BackOffAsync(current.Id, attempt, cancellationToken);
+                await BackOffAsync(current.Id, attempt, cancellationToken, maxAttempts: int.MaxValue);
             }
         }
     }
@@ -311,15 +314,15 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
         ex.Status is (int)HttpStatusCode.PreconditionFailed or (int)HttpStatusCode.Conflict or (int)HttpStatusCode.NotFound;
 
     /// <summary>Waits a random few milliseconds, longer each attempt, so racing writers spread out; gives up after the last attempt.</summary>
-    private async Task BackOffAsync(string id, int attempt, CancellationToken cancellationToken)
+    private async Task BackOffAsync(string id, int attempt, CancellationToken cancellationToken, int maxAttempts = MaxWriteAttempts)
     {
-        if (attempt >= MaxWriteAttempts)
+        if (attempt >= maxAttempts)
         {
             logger.LogWarning("A write to conversation {ConversationId} lost {Attempts} races in a row.", id, attempt);
             throw new ConversationBusyException(id);
         }
 
-        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(2, 10 + (10 * attempt))), time, cancellationToken);
+        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(2, 10 + (10 * Math.Min(attempt, 10)))), time, cancellationToken);
     }
 
     private static string EncodeContinuation(string token) => Convert.ToBase64String(Encoding.UTF8.GetBytes(token)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Azure;
 
 namespace Api.Infrastructure;
@@ -13,11 +12,11 @@ public static class StorageFailures
     {
         // Azure.Core reports retries that all failed as one AggregateException ("Retry failed after N tries").
         AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsUnavailable),
+        // Status 0: no response at all (refused, reset, DNS); the network error is its inner exception.
         RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
-        HttpRequestException or SocketException or IOException => true,
-        // The client's own timeouts (network timeout, the persist budget), not a caller that went away.
+        // The client's own network timeout, not a caller that went away.
         TaskCanceledException { InnerException: TimeoutException } => true,
-        _ => exception.InnerException is { } inner && IsUnavailable(inner),
+        _ => false,
     };
 
     public static Microsoft.AspNetCore.Mvc.ProblemDetails Problem() => ApiProblems.Create(
