@@ -234,7 +234,7 @@ public sealed class ChatTurnService(
                         outcome.Cancelled = true;
                         break;
                     }
-                    catch (OperationCanceledException) when (drain.StreamsMustEnd.IsCancellationRequested)
+                    catch (Exception) when (drain.StreamsMustEnd.IsCancellationRequested)
                     {
                         outcome.ShuttingDown = true;
                         break;

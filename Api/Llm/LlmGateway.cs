@@ -138,6 +138,13 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
                 }
             }
 
+            if (failure is null && !finished && cancellationToken.IsCancellationRequested)
+            {
+                // The stream ended because we closed it (the client left, or the server is shutting down): no verdict.
+                backend.Breaker.RecordAbandoned();
+                throw new OperationCanceledException("The caller cancelled the reply.", cancellationToken);
+            }
+
             if (failure is null && !finished)
             {
                 logger.LogWarning("The stream from {Backend} ({Model}) ended without a finish reason.", backend.Name, chatOptions.ModelId);
