@@ -49,4 +49,31 @@ public sealed class InputSanitizerTests
     {
         Assert.Equal("ignore", InputSanitizer.Sanitize("ig\u200Dnore").Text);
     }
+
+    [Theory]
+    [InlineData("\u200b\u200c\u2060\ufeff")]
+    [InlineData("\u200d\u200c\u200d")]
+    [InlineData("\u200c\u200b\u200d\u2060")]
+    [InlineData("\u202e\u2066 \u00ad")]
+    public void Sanitize_OnlyInvisibles_LeavesNoVisibleText(string input)
+    {
+        var result = InputSanitizer.Sanitize(input);
+
+        Assert.False(InputSanitizer.HasVisibleText(result.Text), $"Left: {string.Join(' ', result.Text.Select(c => ((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture)))}");
+    }
+
+    [Theory]
+    [InlineData("a\u200b\u200d\u200bb", "ab")]
+    [InlineData("\u0627\u200d\u0628", "\u0627\u0628")]
+    [InlineData("\U0001F468\u200d", "\U0001F468")]
+    public void Sanitize_JoinerOutsideAnEmojiSequence_IsRemoved(string input, string expected)
+    {
+        Assert.Equal(expected, InputSanitizer.Sanitize(input).Text);
+    }
+
+    [Fact]
+    public void SanitizeTitle_ControlsAndBidiOverrides_AreRemoved_OnOneLine()
+    {
+        Assert.Equal("invoice txt.exe", InputSanitizer.SanitizeTitle("invoice\u202e txt.exe\r\n\u0007"));
+    }
 }
