@@ -268,10 +268,12 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         await Assertions.Expect(message.Locator("table")).ToBeVisibleAsync();
 
         await Assertions.Expect(message.Locator("pre code.language-yaml")).ToContainTextAsync("type: prometheus");
+        // The title comes after the reply's last event: from then on the message is final and is not re-rendered
+        // (a click during the stream can land on a button the next render replaces).
+        await Assertions.Expect(page.Locator(".chat-title")).ToHaveTextAsync("Scaling Ollama with KEDA");
         await message.GetByRole(AriaRole.Button, new() { Name = "Copy code" }).ClickAsync();
         await Assertions.Expect(message.Locator("button.copy-code")).ToHaveTextAsync("Copied");
         Assert.Contains("llm_requests_queued", await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
-        await Assertions.Expect(page.Locator(".chat-title")).ToHaveTextAsync("Scaling Ollama with KEDA");
         await BrowserSession.ScreenshotAsync(page, "readme-chat");
     }
 
