@@ -13,6 +13,8 @@ public static partial class Extensions
     public static readonly string[] TelemetrySourceNames =
     [
         "LlmChat.*",
+        // The runtime's own meter (.NET 9+): allocations, exceptions, GC, thread pool and lock contention.
+        "System.Runtime",
         "Experimental.Microsoft.Extensions.AI",
         "Microsoft.Extensions.AI",
         "Azure.*",

@@ -1,0 +1,277 @@
+// The streaming benchmark: the chat API beside a bare .NET reverse proxy (YARP) and no proxy at all (Direct), against
+// one fake Ollama that stamps every token, in one run, on this machine. Release build:
+//   dotnet run -c Release --project Tests/Benchmarks/StreamBench [-- --quick]
+// Prints the tables (Markdown) and writes them to TestResults/bench/streaming.md.
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using StreamBench;
+
+var quick = args.Contains("--quick");
+var root = FindRoot();
+var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Release";
+var report = new StringBuilder();
+void Say(string line)
+{
+    Console.WriteLine(line);
+    report.AppendLine(line);
+}
+
+await using var ollama = await StampingOllama.StartAsync();
+ollama.Tokens = 30;
+
+var (tablePort, blobPort, queuePort) = (ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
+using var azurite = ChildProcess.Start("node", [Path.Combine(root, "AppHost", "node_modules", "azurite", "dist", "src", "azurite.js"),
+    "--tableHost", "127.0.0.1", "--tablePort", Text(tablePort), "--blobPort", Text(blobPort), "--queuePort", Text(queuePort),
+    "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry"]);
+using var storage = new StorageProxy(tablePort);
+
+var (apiPort, metricsPort, yarpPort) = (ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
+var api = new Uri($"http://127.0.0.1:{apiPort}/");
+var yarp = new Uri($"http://127.0.0.1:{yarpPort}/");
+using var apiProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Api", "bin", configuration, "net10.0", "Api.dll")], new Dictionary<string, string>
+{
+    ["ASPNETCORE_URLS"] = api.ToString().TrimEnd('/'),
+    ["ASPNETCORE_ENVIRONMENT"] = "Development",
+    ["ConnectionStrings__tables"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{storage.Port}/devstoreaccount1;",
+    ["ConnectionStrings__chat"] = $"Endpoint={ollama.Endpoint.ToString().TrimEnd('/')};Model={StampingOllama.Model}",
+    ["Safety__Canary"] = "cnry-bench-5f0e1d2c3b4a",
+    ["Limits__RequestsPerMinute"] = "1000000",
+    ["Limits__ConcurrentStreams"] = "100000",
+    ["Limits__OutputTokensPerDay"] = "1000000000",
+    ["Llm__Admission__MaxInFlight"] = "100000",
+    ["Llm__Admission__MaxQueue"] = "100000",
+    ["Conversations__MaxMessagesPerConversation"] = "10000",
+    ["Metrics__Port"] = Text(metricsPort),
+    ["Logging__LogLevel__Default"] = "Warning",
+});
+using var yarpProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Tests", "Benchmarks", "YarpPeer", "bin", configuration, "net10.0", "YarpPeer.dll"), "--urls", yarp.ToString().TrimEnd('/'), "--destination", ollama.Endpoint.ToString()],
+    new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+await ChildProcess.WaitForAsync(new Uri(api, "/alive"), TimeSpan.FromSeconds(60));
+await ChildProcess.WaitForAsync(yarp, TimeSpan.FromSeconds(60));
+
+using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = int.MaxValue }) { Timeout = TimeSpan.FromMinutes(2) };
+var client = new StreamClient(http);
+var levels = quick ? new[] { 250, 500, 750 } : [250, 500, 750, 1000, 1500];
+var conversations = await CreateConversationsAsync(http, api, levels.Max());
+
+Say($"# Streaming benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Say(string.Empty);
+Say($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {configuration} build; Ollama double at {1 / ollama.Interval.TotalSeconds:F0} tokens/s, {ollama.Tokens} tokens a reply; the API on Azurite (in memory) behind a counting proxy. Client, double, Azurite and peers share the machine.");
+Say(string.Empty);
+
+// Warm-up: JIT, connection pools, the API's table and breaker state.
+await RunAsync("Direct", 20, false);
+await RunAsync("YARP", 20, false);
+await RunAsync("API", 20, false);
+
+var rows = new List<string>();
+var perTurn = new List<string>();
+var memory = new List<string>();
+foreach (var c in new[] { 1, 100, 500 })
+{
+    var results = new Dictionary<string, PhaseResult>();
+    foreach (var peer in new[] { "Direct", "YARP", "API" })
+    {
+        results[peer] = await RunAsync(peer, c, measure: true);
+    }
+
+    var direct = results["Direct"];
+    foreach (var (peer, result) in results)
+    {
+        rows.Add($"| {c} | {peer} | {Stats.Ms(result.TtftP50)} | {Stats.Ms(result.TtftP99)} | {(peer == "Direct" ? "0" : $"+{Stats.Ms(result.TtftP50 - direct.TtftP50)} / +{Stats.Ms(result.TtftP99 - direct.TtftP99)}")} | {Stats.Ms(result.GapP99)} | {Stats.Ms(result.TransitP50)} / {Stats.Ms(result.TransitP99)} | {result.Errors} | {result.Cpu} |");
+        if (peer != "Direct" && c == 500)
+        {
+            memory.Add($"| {peer} | {result.IdleRssMb:F0} MB | {result.PeakRssMb:F0} MB | {(result.PeakRssMb - result.IdleRssMb) * 1024 / c:F0} KB | {result.AfterRssMb:F0} MB |");
+        }
+    }
+
+    var turn = results["API"];
+    perTurn.Add($"| {c} | {turn.StorageCallsPerTurn:F1} | {turn.ExceptionsPerTurn:F2} | {turn.AllocatedPerTurnKb:F0} KB | {turn.AllocatedPerTokenKb:F2} KB |");
+}
+
+Say("## Time to first token, gaps and transit (ms)");
+Say(string.Empty);
+Say("| c | Peer | TTFT p50 | TTFT p99 | Added TTFT p50 / p99 | Gap p99 | Transit p50 / p99 | Errors | CPU (s) |");
+Say("|---|---|---|---|---|---|---|---|---|");
+rows.ForEach(Say);
+Say(string.Empty);
+Say("## The API per turn");
+Say(string.Empty);
+Say("| c | Storage calls | Exceptions | Allocated | Allocated per token |");
+Say("|---|---|---|---|---|");
+perTurn.ForEach(Say);
+Say(string.Empty);
+Say("## Memory at c=500 (resident set)");
+Say(string.Empty);
+Say("| Peer | Idle | With 500 streams | Per stream | 3 s after |");
+Say("|---|---|---|---|---|");
+memory.ForEach(Say);
+Say(string.Empty);
+
+Say("## Capacity: streams at 30 tokens/s with p99 gap under 66.7 ms and no error");
+Say(string.Empty);
+Say("| Peer | " + string.Join(" | ", levels.Select(l => $"c={l} gap p99 (errors)")) + " | Capacity |");
+Say("|---|" + string.Concat(levels.Select(_ => "---|")) + "---|");
+foreach (var peer in new[] { "Direct", "YARP", "API" })
+{
+    var cells = new List<string>();
+    var capacity = 0;
+    var failed = false;
+    foreach (var level in levels)
+    {
+        if (failed)
+        {
+            cells.Add("-");
+            continue;
+        }
+
+        var result = await RunAsync(peer, level, measure: false);
+        cells.Add($"{Stats.Ms(result.GapP99)} ({result.Errors})");
+        if (result.GapP99 < 66.7 && result.Errors == 0)
+        {
+            capacity = level;
+        }
+        else
+        {
+            failed = true;
+        }
+    }
+
+    Say($"| {peer} | {string.Join(" | ", cells)} | {(capacity == 0 ? "< " + levels[0] : (failed ? "" : "≥ ") + capacity)} |");
+}
+
+Say(string.Empty);
+Say("## With 5 ms added to every storage call (a real account's round trip)");
+Say(string.Empty);
+storage.Delay = TimeSpan.FromMilliseconds(5);
+Say("| c | API TTFT p50 | API TTFT p99 | Added over Direct p50 / p99 | Storage calls per turn |");
+Say("|---|---|---|---|---|");
+foreach (var c in new[] { 1, 100 })
+{
+    var direct = await RunAsync("Direct", c, measure: true);
+    var result = await RunAsync("API", c, measure: true);
+    Say($"| {c} | {Stats.Ms(result.TtftP50)} | {Stats.Ms(result.TtftP99)} | +{Stats.Ms(result.TtftP50 - direct.TtftP50)} / +{Stats.Ms(result.TtftP99 - direct.TtftP99)} | {result.StorageCallsPerTurn:F1} |");
+}
+
+storage.Delay = TimeSpan.Zero;
+var output = Path.Combine(root, "TestResults", "bench");
+Directory.CreateDirectory(output);
+await File.WriteAllTextAsync(Path.Combine(output, "streaming.md"), report.ToString());
+Console.WriteLine($"Written to {Path.Combine(output, "streaming.md")}");
+return 0;
+
+// One phase: c streams at once (c = 1: fifteen in a row), through one peer.
+async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
+{
+    var process = peer switch { "API" => apiProcess, "YARP" => yarpProcess, _ => null };
+    GC.Collect();
+    await Task.Delay(measure ? 500 : 200);
+    var idle = process?.ResidentBytes() ?? 0;
+    var cpu = process?.CpuTime() ?? TimeSpan.Zero;
+    var storageBefore = storage.Requests;
+    var runtimeBefore = peer == "API" ? await RuntimeCountersAsync() : default;
+    long peak = idle;
+    using var sampling = new CancellationTokenSource();
+    var sampler = process is null ? Task.CompletedTask : Task.Run(async () =>
+    {
+        while (!sampling.IsCancellationRequested)
+        {
+            peak = Math.Max(peak, process.ResidentBytes());
+            await Task.Delay(100);
+        }
+    });
+
+    Task<StreamSample> One(int i) => peer switch
+    {
+        "Direct" => client.OllamaAsync(ollama.Endpoint, CancellationToken.None),
+        "YARP" => client.OllamaAsync(yarp, CancellationToken.None),
+        _ => client.ApiAsync(api, conversations[i].Id, conversations[i].User, CancellationToken.None),
+    };
+
+    var samples = new List<StreamSample>();
+    if (c == 1)
+    {
+        for (var i = 0; i < 15; i++)
+        {
+            samples.Add(await One(i));
+        }
+    }
+    else
+    {
+        samples.AddRange(await Task.WhenAll(Enumerable.Range(0, c).Select(One)));
+    }
+
+    await sampling.CancelAsync();
+    await sampler;
+    var cpuUsed = process is null ? TimeSpan.Zero : process.CpuTime() - cpu;
+    await Task.Delay(measure && c >= 500 ? 3000 : 0);
+    var after = process?.ResidentBytes() ?? 0;
+    var runtimeAfter = peer == "API" ? await RuntimeCountersAsync() : default;
+    var ok = samples.Where(s => s.Ok).ToList();
+    var turns = Math.Max(1, samples.Count);
+    var tokens = Math.Max(1, samples.Sum(s => s.Tokens));
+    foreach (var error in samples.Where(s => !s.Ok).Select(s => s.Error).Distinct().Take(3))
+    {
+        Console.Error.WriteLine($"  {peer} c={c}: {error}");
+    }
+
+    return new PhaseResult(
+        Stats.Percentile(ok.Select(s => s.TtftMs).ToList(), 50),
+        Stats.Percentile(ok.Select(s => s.TtftMs).ToList(), 99),
+        Stats.Percentile(ok.SelectMany(s => s.GapsMs).ToList(), 99),
+        Stats.Percentile(ok.SelectMany(s => s.TransitMs).ToList(), 50),
+        Stats.Percentile(ok.SelectMany(s => s.TransitMs).ToList(), 99),
+        samples.Count - ok.Count,
+        cpuUsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture),
+        idle / 1048576.0, peak / 1048576.0, after / 1048576.0,
+        (storage.Requests - storageBefore) / (double)turns,
+        (runtimeAfter.Exceptions - runtimeBefore.Exceptions) / turns,
+        (runtimeAfter.Allocated - runtimeBefore.Allocated) / 1024.0 / turns,
+        (runtimeAfter.Allocated - runtimeBefore.Allocated) / 1024.0 / tokens);
+}
+
+// The API's runtime counters from its Prometheus endpoint (the System.Runtime meter).
+async Task<(double Exceptions, double Allocated)> RuntimeCountersAsync()
+{
+    var text = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+    double Sum(string name) => text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal) && (l.Length == name.Length || l[name.Length] is '{' or ' '))
+        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    return (Sum("dotnet_exceptions_total"), Sum("dotnet_gc_heap_total_allocated_bytes_total"));
+}
+
+static async Task<List<(string Id, string User)>> CreateConversationsAsync(HttpClient http, Uri api, int count)
+{
+    var created = new (string, string)[count];
+    await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
+    {
+        var user = $"bench-{i}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/api/conversations")) { Content = System.Net.Http.Json.JsonContent.Create(new { title = "bench" }) };
+        request.Headers.Add("X-Dev-User", user);
+        using var response = await http.SendAsync(request, token);
+        response.EnsureSuccessStatusCode();
+        var id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(token)).RootElement.GetProperty("id").GetString()!;
+        created[i] = (id, user);
+    });
+    return [.. created];
+}
+
+static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+static string FindRoot()
+{
+    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "Solution.sln")))
+        {
+            return directory.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("Run the benchmark from the repository.");
+}
+
+internal sealed record PhaseResult(
+    double TtftP50, double TtftP99, double GapP99, double TransitP50, double TransitP99, int Errors, string Cpu,
+    double IdleRssMb, double PeakRssMb, double AfterRssMb,
+    double StorageCallsPerTurn, double ExceptionsPerTurn, double AllocatedPerTurnKb, double AllocatedPerTokenKb);
