@@ -57,6 +57,7 @@ builder.Services.AddOptions<ShutdownOptions>().Bind(builder.Configuration.GetSec
 builder.Services.AddOptions<SafetyOptions>().Bind(builder.Configuration.GetSection(SafetyOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
 builder.Services.AddSingleton<ConversationStore>();
+builder.Services.AddSingleton<ConversationHistoryCache>();
 builder.Services.AddSingleton<UserRequestLimiter>();
 builder.Services.AddSingleton<SystemPromptProvider>();
 builder.Services.AddSingleton<TitleGenerator>();

@@ -45,14 +45,16 @@ public static class ChatEndpoints
             return Infrastructure.ApiProblems.BadRequest("The request body is missing.", "missing_body");
         }
 
-        var (turn, error) = await turns.PrepareSendAsync(user, id, request, cancellationToken);
-        return error ?? new ChatReplyResult(turns, turn!, request.Stream ?? true);
+        return Reply(await turns.PrepareSendAsync(user, id, request, cancellationToken), turns, request.Stream ?? true);
     }
 
     private static async Task<IResult> RegenerateAsync(string id, [FromBody] RegenerateRequest? request, CurrentUser user, ChatTurnService turns, CancellationToken cancellationToken)
     {
         request ??= new RegenerateRequest();
-        var (turn, error) = await turns.PrepareRegenerateAsync(user, id, request, cancellationToken);
-        return error ?? new ChatReplyResult(turns, turn!, request.Stream ?? true);
+        return Reply(await turns.PrepareRegenerateAsync(user, id, request, cancellationToken), turns, request.Stream ?? true);
     }
+
+    /// <summary>An admitted turn streams (or returns one JSON reply); a refused one is its ProblemDetails, with Retry-After when given.</summary>
+    private static IResult Reply(TurnAdmission admission, ChatTurnService turns, bool stream) =>
+        admission.Turn is { } turn ? new ChatReplyResult(turns, turn, stream) : ApiProblems.WithRetryAfter(admission.Problem!, admission.RetryAfter);
 }

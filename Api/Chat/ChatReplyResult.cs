@@ -11,6 +11,10 @@ namespace Api.Chat;
 /// </summary>
 public sealed class ChatReplyResult(ChatTurnService turns, PreparedTurn turn, bool stream) : IResult
 {
+    private static readonly ReadOnlyMemory<byte> DeltaName = "delta"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> DoneName = "done"u8.ToArray();
+    private static readonly ReadOnlyMemory<byte> ErrorName = "error"u8.ToArray();
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var json = httpContext.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
@@ -33,10 +37,10 @@ public sealed class ChatReplyResult(ChatTurnService turns, PreparedTurn turn, bo
                 switch (item)
                 {
                     case ChatEvent.Delta delta:
-                        await sse.WriteEventAsync("delta", JsonSerializer.Serialize(new DeltaEvent(delta.Text), json), aborted);
+                        await sse.WriteEventAsync(DeltaName, new DeltaEvent(delta.Text), json, aborted);
                         break;
                     case ChatEvent.Done done:
-                        await sse.WriteEventAsync("done", JsonSerializer.Serialize(done.Payload, json), aborted);
+                        await sse.WriteEventAsync(DoneName, done.Payload, json, aborted);
                         break;
                     case ChatEvent.Error error when !sse.Started && await sse.TryCompleteWithoutStartAsync():
                         await ApiProblems.WithRetryAfter(error.Problem, error.RetryAfter).ExecuteAsync(httpContext);
@@ -47,7 +51,7 @@ public sealed class ChatReplyResult(ChatTurnService turns, PreparedTurn turn, bo
                             error.Problem.Extensions["retryAfterSeconds"] = ApiProblems.RetryAfterSeconds(retry);
                         }
 
-                        await sse.WriteEventAsync("error", JsonSerializer.Serialize(error.Problem, json), aborted);
+                        await sse.WriteEventAsync(ErrorName, error.Problem, json, aborted);
                         break;
                 }
             }

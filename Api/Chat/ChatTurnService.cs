@@ -20,6 +20,7 @@ namespace Api.Chat;
 /// </summary>
 public sealed class ChatTurnService(
     ConversationStore store,
+    ConversationHistoryCache historyCache,
     LlmGateway gateway,
     LlmBackends backends,
     TurnCompletion completion,
@@ -37,17 +38,17 @@ public sealed class ChatTurnService(
     private readonly ILogger _security = loggerFactory.CreateLogger(SecurityEvents.Category);
 
     /// <summary>Checks a new message; on success the turn is ready to stream, otherwise the error to return.</summary>
-    public async Task<(PreparedTurn? Turn, IResult? Error)> PrepareSendAsync(CurrentUser user, string conversationId, SendMessageRequest request, CancellationToken cancellationToken)
+    public async Task<TurnAdmission> PrepareSendAsync(CurrentUser user, string conversationId, SendMessageRequest request, CancellationToken cancellationToken)
     {
         var limits = conversationOptions.Value;
         if (string.IsNullOrWhiteSpace(request.Content))
         {
-            return Reject("invalid", ApiProblems.BadRequest("The message content is empty.", "empty_message"));
+            return Reject("invalid", Problem(StatusCodes.Status400BadRequest, "Invalid request", "The message content is empty.", "empty_message"));
         }
 
         if (request.Content.Length > limits.MaxMessageChars)
         {
-            return Reject("too_large", ApiProblems.TooLarge($"The message has {request.Content.Length} characters; the limit is {limits.MaxMessageChars}.", "message_too_long"));
+            return Reject("too_large", Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", $"The message has {request.Content.Length} characters; the limit is {limits.MaxMessageChars}.", "message_too_long"));
         }
 
         var sanitized = InputSanitizer.Sanitize(request.Content);
@@ -60,7 +61,7 @@ public sealed class ChatTurnService(
         var content = sanitized.Text;
         if (!InputSanitizer.HasVisibleText(content))
         {
-            return Reject("invalid", ApiProblems.BadRequest("The message has no visible content.", "empty_message"));
+            return Reject("invalid", Problem(StatusCodes.Status400BadRequest, "Invalid request", "The message has no visible content.", "empty_message"));
         }
 
         var verdict = PromptInjectionDetector.Inspect(content);
@@ -76,7 +77,7 @@ public sealed class ChatTurnService(
             metrics.SafetyFlag("prompt_injection");
             if (block)
             {
-                return Reject("prompt_injection", ApiProblems.BadRequest("The message was refused by the prompt-injection policy.", "prompt_injection"));
+                return Reject("prompt_injection", Problem(StatusCodes.Status400BadRequest, "Invalid request", "The message was refused by the prompt-injection policy.", "prompt_injection"));
             }
         }
 
@@ -84,39 +85,38 @@ public sealed class ChatTurnService(
     }
 
     /// <summary>Checks a regenerate request: the conversation must end with a reply to redo.</summary>
-    public Task<(PreparedTurn? Turn, IResult? Error)> PrepareRegenerateAsync(CurrentUser user, string conversationId, RegenerateRequest request, CancellationToken cancellationToken) =>
+    public Task<TurnAdmission> PrepareRegenerateAsync(CurrentUser user, string conversationId, RegenerateRequest request, CancellationToken cancellationToken) =>
         PrepareAsync(user, conversationId, request.Model, request.Temperature, request.MaxOutputTokens, newUserMessage: null, injectionFlagged: false, cancellationToken);
 
-    private async Task<(PreparedTurn? Turn, IResult? Error)> PrepareAsync(
+    private async Task<TurnAdmission> PrepareAsync(
         CurrentUser user, string conversationId, string? model, double? temperature, int? maxOutputTokens, string? newUserMessage, bool injectionFlagged, CancellationToken cancellationToken)
     {
         var options = llmOptions.Value;
         if (model is not null && backends.ForModel(model) is null)
         {
-            return Reject("invalid", ApiProblems.BadRequest($"The model '{model}' is not one of the configured models (see GET /api/models).", "unknown_model"));
+            return Reject("invalid", Problem(StatusCodes.Status400BadRequest, "Invalid request", $"The model '{model}' is not one of the configured models (see GET /api/models).", "unknown_model"));
         }
 
         if (temperature is { } t && (double.IsNaN(t) || t < 0))
         {
-            return Reject("invalid", ApiProblems.BadRequest("The temperature must be a number of 0 or more.", "invalid_temperature"));
+            return Reject("invalid", Problem(StatusCodes.Status400BadRequest, "Invalid request", "The temperature must be a number of 0 or more.", "invalid_temperature"));
         }
 
         if (maxOutputTokens is < 1)
         {
-            return Reject("invalid", ApiProblems.BadRequest("maxOutputTokens must be at least 1.", "invalid_max_output_tokens"));
+            return Reject("invalid", Problem(StatusCodes.Status400BadRequest, "Invalid request", "maxOutputTokens must be at least 1.", "invalid_max_output_tokens"));
         }
 
         if (drain.Stopping)
         {
             metrics.Rejected("shutting_down");
-            return (null, ApiProblems.WithRetryAfter(ShutdownProblem(), TimeSpan.FromSeconds(1)));
+            return TurnAdmission.Refused(ShutdownProblem(), TimeSpan.FromSeconds(1));
         }
 
         // An open breaker refuses before any I/O: fast, and nothing reaches Ollama.
-        if (RefusedByBreaker(model) is { } open)
+        if (gateway.RefuseWhileOpen(model) is { } open)
         {
-            metrics.Rejected("circuit_open");
-            return (null, ApiProblems.WithRetryAfter(ApiProblems.Create(open.Status, open.Title, open.Detail, open.Code), open.RetryAfter));
+            return TurnAdmission.Refused(ApiProblems.Create(open.Status, open.Title, open.Detail, open.Code), open.RetryAfter);
         }
 
         if (!userLimiter.TryCountRequest(user.PartitionKey, out var rpmWait))
@@ -133,33 +133,48 @@ public sealed class ChatTurnService(
         var handedOver = false;
         try
         {
-            var conversation = await store.GetAsync(user.PartitionKey, conversationId, cancellationToken);
+            if (!ConversationStore.IsValidId(conversationId))
+            {
+                return Reject("not_found", Problem(StatusCodes.Status404NotFound, "Not found", "The conversation does not exist.", "not_found"));
+            }
+
+            // One round trip before the model call: the conversation and the day's usage (point reads) together, and the
+            // history with them unless this replica holds it warm for the conversation's current version (its ETag).
+            var now = time.GetUtcNow();
+            var conversationRead = store.GetAsync(user.PartitionKey, conversationId, cancellationToken);
+            var usageRead = store.GetDailyUsageAsync(user.PartitionKey, DateOnly.FromDateTime(now.UtcDateTime), cancellationToken);
+            var warm = historyCache.Has(user.PartitionKey, conversationId);
+            var historyRead = warm ? null : store.GetMessagesAsync(user.PartitionKey, conversationId, cancellationToken);
+            await Task.WhenAll(historyRead is null ? [conversationRead, usageRead] : new Task[] { conversationRead, usageRead, historyRead }).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var conversation = await conversationRead;
             if (conversation is null)
             {
-                return Reject("not_found", ApiProblems.NotFound("The conversation"));
+                return Reject("not_found", Problem(StatusCodes.Status404NotFound, "Not found", "The conversation does not exist.", "not_found"));
             }
 
             if (newUserMessage is not null && conversation.MessageCount + 2 > conversationOptions.Value.MaxMessagesPerConversation)
             {
-                return Reject("too_large", ApiProblems.BadRequest(
+                return Reject("too_large", Problem(StatusCodes.Status400BadRequest, "Invalid request", 
                     $"The conversation has reached its limit of {conversationOptions.Value.MaxMessagesPerConversation} messages; start a new one.", "conversation_too_long"));
             }
 
-            var now = time.GetUtcNow();
-            var usage = await store.GetDailyUsageAsync(user.PartitionKey, DateOnly.FromDateTime(now.UtcDateTime), cancellationToken);
+            var usage = await usageRead;
             if (usage.OutputTokens >= userLimits.Value.OutputTokensPerDay)
             {
                 var midnight = new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
                 return Limited("daily_tokens", $"You have used your {userLimits.Value.OutputTokensPerDay} output tokens for today (UTC).", midnight - now);
             }
 
-            var history = await store.GetMessagesAsync(user.PartitionKey, conversationId, cancellationToken);
+            var history = historyRead is not null
+                ? await historyRead
+                : historyCache.Get(user.PartitionKey, conversationId, conversation.ETag) ?? await store.GetMessagesAsync(user.PartitionKey, conversationId, cancellationToken);
+            var fullHistory = history;
             StoredMessage? replaced = null;
             if (newUserMessage is null)
             {
                 if (history.Count < 2 || history[^1].Role != MessageRoles.Assistant)
                 {
-                    return Reject("invalid", ApiProblems.BadRequest("The conversation has no reply to regenerate.", "nothing_to_regenerate"));
+                    return Reject("invalid", Problem(StatusCodes.Status400BadRequest, "Invalid request", "The conversation has no reply to regenerate.", "nothing_to_regenerate"));
                 }
 
                 replaced = history[^1];
@@ -175,7 +190,7 @@ public sealed class ChatTurnService(
                 + (reminder is null ? 0 : TokenEstimator.EstimateMessage(reminder));
             if (fixedCost > options.ContextTokenBudget)
             {
-                return Reject("too_large", ApiProblems.TooLarge("The message does not fit the model's context budget.", "context_too_long"));
+                return Reject("too_large", Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", "The message does not fit the model's context budget.", "context_too_long"));
             }
 
             var messages = ChatContextBuilder.Build(systemPrompt, history, newUserMessage, options.ContextTokenBudget, outputTokens, reminder);
@@ -184,13 +199,13 @@ public sealed class ChatTurnService(
             var (lease, rejection) = await gateway.AdmitAsync(model, cancellationToken);
             if (rejection is not null)
             {
-                return (null, ApiProblems.WithRetryAfter(ApiProblems.Create(rejection.Status, rejection.Title, rejection.Detail, rejection.Code), rejection.RetryAfter));
+                return TurnAdmission.Refused(ApiProblems.Create(rejection.Status, rejection.Title, rejection.Detail, rejection.Code), rejection.RetryAfter);
             }
 
             handedOver = true;
             var request = new LlmRequest(messages, chosenModel, boundedTemperature, outputTokens);
             var needsTitle = newUserMessage is not null && !conversation.TitleGenerated;
-            return (new PreparedTurn(user, conversation, newUserMessage, request, replaced, needsTitle, injectionFlagged, now, lease!, streamSlot), null);
+            return TurnAdmission.Admitted(new PreparedTurn(user, conversation, newUserMessage, request, replaced, needsTitle, injectionFlagged, now, lease!, streamSlot) { Usage = usage, History = fullHistory });
         }
         finally
         {
@@ -296,30 +311,19 @@ public sealed class ChatTurnService(
         }
     }
 
-    private LlmRejection? RefusedByBreaker(string? model)
-    {
-        var candidates = model is null ? backends.All.ToList() : [.. new[] { backends.ForModel(model), backends.ForModel(model)?.IsFallback == false ? backends.Fallback : null }.OfType<LlmBackend>()];
-        if (candidates.Count == 0 || candidates.Any(b => b.Breaker.State != BreakerState.Open))
-        {
-            return null;
-        }
-
-        var wait = candidates.Min(b => b.Breaker.RetryAfter);
-        return new LlmRejection(StatusCodes.Status503ServiceUnavailable, "llm_unavailable", "The language model is unavailable",
-            "The model server has been failing; requests are paused while it recovers.", wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
-    }
-
-    private (PreparedTurn?, IResult?) Reject(string reason, IResult error)
+    private TurnAdmission Reject(string reason, ProblemDetails problem)
     {
         metrics.Rejected(reason);
-        return (null, error);
+        return TurnAdmission.Refused(problem, null);
     }
 
-    private (PreparedTurn?, IResult?) Limited(string reason, string detail, TimeSpan retryAfter)
+    private TurnAdmission Limited(string reason, string detail, TimeSpan retryAfter)
     {
         metrics.Rejected(reason);
-        return (null, ApiProblems.WithRetryAfter(ApiProblems.Create(StatusCodes.Status429TooManyRequests, "Too many requests", detail, reason), retryAfter));
+        return TurnAdmission.Refused(ApiProblems.Create(StatusCodes.Status429TooManyRequests, "Too many requests", detail, reason), retryAfter);
     }
+
+    private static ProblemDetails Problem(int status, string title, string detail, string code) => ApiProblems.Create(status, title, detail, code);
 
     internal static ProblemDetails ShutdownProblem() => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The server is restarting",
         "This server is shutting down; send the request again and another one will take it.", "server_shutting_down");

@@ -38,6 +38,12 @@ public sealed class PreparedTurn(
 
     public bool InjectionFlagged { get; } = injectionFlagged;
 
+    /// <summary>The day's usage as read before the turn: the turn's write adds to it without reading it again.</summary>
+    public DailyUsage? Usage { get; init; }
+
+    /// <summary>Every message of the conversation before this turn, as read (or held warm) for its context.</summary>
+    public IReadOnlyList<StoredMessage> History { get; init; } = [];
+
     public DateTimeOffset StartedAt { get; } = startedAt;
 
     public LlmLease Lease { get; } = lease;

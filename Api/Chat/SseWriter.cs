@@ -1,21 +1,28 @@
-using System.Text;
+using System.Buffers;
+using System.Text.Json;
 
 namespace Api.Chat;
 
 /// <summary>
-/// Writes Server-Sent Events with headers sent lazily: an error before anything was written can still be a
-/// plain HTTP error with the right status. If nothing is written for <c>startDelay</c> (a cold model loading),
-/// the stream starts anyway and sends <c>: keep-alive</c> comments, so proxies with idle timeouts keep it open.
-/// Every event is flushed at once: replies must reach the user token by token.
+/// Writes Server-Sent Events with headers sent lazily: an error before anything was written can still be a plain HTTP
+/// error with the right status. If nothing is written for <c>startDelay</c> (a cold model loading), the stream starts
+/// anyway and sends <c>: keep-alive</c> comments, so proxies with idle timeouts keep it open. Every event is flushed
+/// at once: replies must reach the user token by token. Events are written straight into the response's pipe by one
+/// reused JSON writer: a token costs no string, no builder and no byte array of its own.
 /// </summary>
 public sealed class SseWriter : IAsyncDisposable
 {
     private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+    private static readonly byte[] EventPrefix = "event: "u8.ToArray();
+    private static readonly byte[] DataPrefix = "\ndata: "u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
 
     private readonly HttpResponse _response;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _heartbeatStop;
+    private readonly PeriodicTimer _timer;
     private readonly Task _heartbeat;
+    private Utf8JsonWriter? _json;
     private bool _started;
     private bool _completed;
 
@@ -23,23 +30,36 @@ public sealed class SseWriter : IAsyncDisposable
     {
         _response = response;
         _heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _heartbeat = HeartbeatAsync(startDelay, heartbeatInterval, _heartbeatStop.Token);
+        _timer = new PeriodicTimer(heartbeatInterval);
+        _heartbeat = HeartbeatAsync(startDelay);
     }
 
     public bool Started => _started;
 
-    public async Task WriteEventAsync(string eventName, string jsonData, CancellationToken cancellationToken)
+    /// <summary>Writes one event whose data is <paramref name="value"/> as JSON, and flushes it.</summary>
+    public async Task WriteEventAsync<T>(ReadOnlyMemory<byte> eventName, T value, JsonSerializerOptions options, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
             StartIfNeeded();
-            var payload = new StringBuilder(eventName.Length + jsonData.Length + 16)
-                .Append("event: ").Append(eventName).Append('\n')
-                .Append("data: ").Append(jsonData).Append("\n\n")
-                .ToString();
-            await _response.Body.WriteAsync(Encoding.UTF8.GetBytes(payload), cancellationToken);
-            await _response.Body.FlushAsync(cancellationToken);
+            var pipe = _response.BodyWriter;
+            pipe.Write(EventPrefix);
+            pipe.Write(eventName.Span);
+            pipe.Write(DataPrefix);
+            if (_json is null)
+            {
+                _json = new Utf8JsonWriter(pipe, new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true });
+            }
+            else
+            {
+                _json.Reset(pipe);
+            }
+
+            JsonSerializer.Serialize(_json, value, options);
+            _json.Flush();
+            pipe.Write(EventEnd);
+            await pipe.FlushAsync(cancellationToken);
         }
         finally
         {
@@ -68,8 +88,13 @@ public sealed class SseWriter : IAsyncDisposable
         await StopHeartbeatAsync();
         _heartbeatStop.Dispose();
         _gate.Dispose();
+        if (_json is not null)
+        {
+            await _json.DisposeAsync();
+        }
     }
 
+    /// <summary>Stops the heartbeat without an exception: the timer's disposal ends its wait with false.</summary>
     private async Task StopHeartbeatAsync()
     {
         if (!_heartbeatStop.IsCancellationRequested)
@@ -77,13 +102,8 @@ public sealed class SseWriter : IAsyncDisposable
             await _heartbeatStop.CancelAsync();
         }
 
-        try
-        {
-            await _heartbeat;
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        _timer.Dispose();
+        await _heartbeat;
     }
 
     private void StartIfNeeded()
@@ -106,41 +126,46 @@ public sealed class SseWriter : IAsyncDisposable
         _response.Headers["X-Accel-Buffering"] = "no";
     }
 
-    private async Task HeartbeatAsync(TimeSpan startDelay, TimeSpan interval, CancellationToken cancellationToken)
+    private async Task HeartbeatAsync(TimeSpan startDelay)
     {
+        var stop = _heartbeatStop.Token;
         try
         {
-            await HeartbeatLoopAsync(startDelay, interval, cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
-        {
-            // The client went away: the stream's reader sees the same through RequestAborted.
-        }
-    }
-
-    private async Task HeartbeatLoopAsync(TimeSpan startDelay, TimeSpan interval, CancellationToken cancellationToken)
-    {
-        await Task.Delay(startDelay, cancellationToken);
-        using var timer = new PeriodicTimer(interval);
-        do
-        {
-            await _gate.WaitAsync(cancellationToken);
-            try
+            // A normal turn ends long before this: its cancellation must not cost an exception.
+            await Task.Delay(startDelay, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            while (!stop.IsCancellationRequested)
             {
-                if (_completed)
+                await _gate.WaitAsync(stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (stop.IsCancellationRequested)
                 {
                     return;
                 }
 
-                StartIfNeeded();
-                await _response.Body.WriteAsync(KeepAlive, cancellationToken);
-                await _response.Body.FlushAsync(cancellationToken);
-            }
-            finally
-            {
-                _gate.Release();
+                try
+                {
+                    if (_completed)
+                    {
+                        return;
+                    }
+
+                    StartIfNeeded();
+                    await _response.Body.WriteAsync(KeepAlive, stop);
+                    await _response.Body.FlushAsync(stop);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+
+                if (!await _timer.WaitForNextTickAsync(CancellationToken.None))
+                {
+                    return;
+                }
             }
         }
-        while (await timer.WaitForNextTickAsync(cancellationToken));
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            // The client went away: the stream's reader sees the same through RequestAborted.
+        }
     }
 }

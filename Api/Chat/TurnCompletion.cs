@@ -9,7 +9,7 @@ namespace Api.Chat;
 /// The end of a turn, whatever way its reply ended: records the metrics, names the conversation, writes the turn once
 /// (<see cref="TurnRecorder"/>), and returns the stream's last event (<c>done</c>, or <c>error</c> with a code).
 /// </summary>
-public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder, LlmMetrics metrics, IOptions<ConversationOptions> conversationOptions, TimeProvider time, ILogger<TurnCompletion> logger)
+public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder, ConversationHistoryCache historyCache, LlmMetrics metrics, IOptions<ConversationOptions> conversationOptions, TimeProvider time, ILogger<TurnCompletion> logger)
 {
     internal async Task<ChatEvent?> CompleteAsync(PreparedTurn turn, TurnOutcome outcome, CancellationToken requestAborted)
     {
@@ -68,9 +68,11 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
             Fallback: backend.IsFallback,
             Error: error);
         var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt);
-        var usage = new TurnUsage(DateOnly.FromDateTime(now.UtcDateTime), promptTokens ?? 0, completionTokens ?? 0);
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        var usage = new TurnUsage(day, promptTokens ?? 0, completionTokens ?? 0, turn.Usage?.Day == day ? turn.Usage : null);
 
         var record = await recorder.RecordAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, titleIsFinal, usage));
+        KeepHistoryWarm(turn, record, user, assistant);
         if (outcome.Cancelled)
         {
             return null;
@@ -110,6 +112,40 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
             new TimingsDto(outcome.FirstToken?.TotalMilliseconds, tokensPerSecond, total.TotalMilliseconds),
             title,
             turn.InjectionFlagged));
+    }
+
+    /// <summary>
+    /// The history after this turn, for the conversation's next turn on this replica: only when this write came right
+    /// after the version the turn read (no other write between), so the snapshot is exactly what is stored.
+    /// </summary>
+    private void KeepHistoryWarm(PreparedTurn turn, TurnRecord record, StoredMessage? user, StoredMessage assistant)
+    {
+        var added = (user is null ? 0 : 1) + (turn.ReplacedAssistant is null ? 1 : 0);
+        if (record is not { Status: TurnRecordStatus.Saved, Saved: { } saved } || saved.NextSequence != turn.Conversation.NextSequence + added)
+        {
+            historyCache.Remove(turn.User.PartitionKey, turn.Conversation.Id);
+            return;
+        }
+
+        var messages = new List<StoredMessage>(turn.History.Count + 2);
+        messages.AddRange(turn.History);
+        if (turn.ReplacedAssistant is { } replaced)
+        {
+            messages[^1] = assistant with { Sequence = replaced.Sequence, Id = ConversationEntities.MessageId(replaced.Sequence) };
+        }
+        else
+        {
+            var sequence = saved.NextSequence - added;
+            if (user is not null)
+            {
+                messages.Add(user with { Sequence = sequence, Id = ConversationEntities.MessageId(sequence) });
+                sequence++;
+            }
+
+            messages.Add(assistant with { Sequence = sequence, Id = ConversationEntities.MessageId(sequence) });
+        }
+
+        historyCache.Set(turn.User.PartitionKey, turn.Conversation.Id, new HistorySnapshot(saved.ETag, messages));
     }
 
     private static double? TokensPerSecond(int? completionTokens, TimeSpan? firstToken, TimeSpan total)

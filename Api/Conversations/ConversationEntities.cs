@@ -132,5 +132,6 @@ internal static class ConversationEntities
         day,
         entity.GetInt64("PromptTokens") ?? 0,
         entity.GetInt64("OutputTokens") ?? 0,
-        entity.GetInt64("Replies") ?? 0);
+        entity.GetInt64("Replies") ?? 0,
+        entity.ETag.ToString());
 }

@@ -61,8 +61,11 @@ public sealed record ConversationPageResult(IReadOnlyList<Conversation> Items, s
 /// </summary>
 public sealed record TurnWrite(StoredMessage? UserMessage, StoredMessage AssistantMessage, bool ReplacesLastAssistant, string? Title, bool TitleIsFinal, TurnUsage? Usage = null);
 
-/// <summary>Tokens a turn used, added to the user's daily usage in the same batch.</summary>
-public sealed record TurnUsage(DateOnly Day, int PromptTokens, int OutputTokens);
+/// <summary>
+/// Tokens a turn used, added to the user's daily usage in the same batch. <paramref name="Known"/> is the usage row as
+/// read before the turn (its ETag included): the first attempt writes over it without reading it again.
+/// </summary>
+public sealed record TurnUsage(DateOnly Day, int PromptTokens, int OutputTokens, DailyUsage? Known = null);
 
-/// <summary>A user's usage on one UTC day.</summary>
-public sealed record DailyUsage(DateOnly Day, long PromptTokens, long OutputTokens, long Replies);
+/// <summary>A user's usage on one UTC day; <paramref name="ETag"/> is empty when the day has no row yet.</summary>
+public sealed record DailyUsage(DateOnly Day, long PromptTokens, long OutputTokens, long Replies, string ETag = "");

@@ -23,4 +23,8 @@ public sealed class ConversationOptions
 
     [Range(1, 200)]
     public int MaxPageSize { get; set; } = 50;
+
+    /// <summary>Characters of recent conversations' history kept warm per replica (0 turns it off): 32 M is about 64 MB.</summary>
+    [Range(0, 1_000_000_000)]
+    public long HistoryCacheChars { get; set; } = 32_000_000;
 }

@@ -198,6 +198,7 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
     {
         var limit = options.Value.MaxMessagesPerConversation;
         var current = conversation;
+        var usageRow = turn.Usage?.Known;
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
@@ -240,6 +241,7 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
                 IndexRowKey = IndexRowKey(now, current.Id),
             };
 
+            var conversationAction = actions.Count;
             actions.Add(new(TableTransactionActionType.UpdateReplace, ToEntity(userKey, updated), new ETag(current.ETag)));
             if (!string.Equals(updated.IndexRowKey, current.IndexRowKey, StringComparison.Ordinal))
             {
@@ -250,27 +252,28 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
 
             if (turn.Usage is { } usage)
             {
-                actions.Add(await UsageActionAsync(userKey, usage, cancellationToken));
+                usageRow ??= await GetDailyUsageAsync(userKey, usage.Day, cancellationToken);
+                actions.Add(UsageAction(userKey, usage, usageRow));
             }
 
             try
             {
-                await _table.SubmitTransactionAsync(actions, cancellationToken);
-                return await GetAsync(userKey, current.Id, cancellationToken) ?? updated;
+                // The batch's answer carries each row's new ETag: no read is needed to know the saved conversation.
+                var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                return responses.Value[conversationAction].Headers.ETag is { } etag ? updated with { ETag = etag.ToString() } : updated;
             }
             catch (TableTransactionFailedException ex) when (IsRace(ex))
             {
                 current = await GetAsync(userKey, current.Id, cancellationToken) ?? throw new ConversationDeletedException(conversation.Id);
+                usageRow = null;
                 await BackOffAsync(current.Id, attempt, cancellationToken, maxAttempts: int.MaxValue);
             }
         }
     }
 
-    /// <summary>Adds the turn's tokens to the day's usage, guarded by its ETag like the conversation.</summary>
-    private async Task<TableTransactionAction> UsageActionAsync(string userKey, TurnUsage usage, CancellationToken cancellationToken)
+    /// <summary>Adds the turn's tokens to the day's usage as last read, guarded by its ETag like the conversation.</summary>
+    private static TableTransactionAction UsageAction(string userKey, TurnUsage usage, DailyUsage current)
     {
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(userKey, UsageRowKey(usage.Day), cancellationToken: cancellationToken);
-        var current = response.HasValue && response.Value is { } existing ? FromUsageEntity(usage.Day, existing) : new DailyUsage(usage.Day, 0, 0, 0);
         var entity = new TableEntity(userKey, UsageRowKey(usage.Day))
         {
             ["PromptTokens"] = current.PromptTokens + usage.PromptTokens,
@@ -278,8 +281,8 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
             ["Replies"] = current.Replies + 1,
         };
 
-        return response.HasValue && response.Value is { } found
-            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, found.ETag)
+        return current.ETag.Length > 0
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, new ETag(current.ETag))
             : new TableTransactionAction(TableTransactionActionType.Add, entity);
     }
 

@@ -61,6 +61,24 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
             "The model server has been failing; requests are paused while it recovers.", openFor is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1)));
     }
 
+    /// <summary>
+    /// Refuses at once, before any I/O, when every backend that could take a request for <paramref name="model"/> has
+    /// its breaker open: the one place the breaker turns callers away (admission then takes a slot on a closed one).
+    /// </summary>
+    public LlmRejection? RefuseWhileOpen(string? model)
+    {
+        var candidates = model is null ? backends.All.ToList() : [.. new[] { backends.ForModel(model), backends.ForModel(model)?.IsFallback == false ? backends.Fallback : null }.OfType<LlmBackend>()];
+        if (candidates.Count == 0 || candidates.Any(b => b.Breaker.State != BreakerState.Open))
+        {
+            return null;
+        }
+
+        metrics.Rejected("circuit_open");
+        var wait = candidates.Min(b => b.Breaker.RetryAfter);
+        return new LlmRejection(StatusCodes.Status503ServiceUnavailable, "llm_unavailable", "The language model is unavailable",
+            "The model server has been failing; requests are paused while it recovers.", wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+    }
+
     public async IAsyncEnumerable<LlmChunk> StreamAsync(LlmLease lease, LlmRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
@@ -82,6 +100,10 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
             var sawChunk = false;
             var finished = false;
             Exception? failure = null;
+            string? finishReason = null;
+            int? inputTokens = null;
+            int? outputTokens = null;
+            using var activity = LlmTelemetry.StartCall(backend.Name, chatOptions.ModelId, request.Temperature, request.MaxOutputTokens);
 
             // A stalled model never sends another byte: the bound token lets the watchdog end the read itself.
             using var bound = CommunityToolkit.Aspire.OllamaSharp.OllamaStreamCancellation.Bind(linked.Token);
@@ -102,6 +124,7 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
                     catch (Exception ex) when (cancellationToken.IsCancellationRequested)
                     {
                         // The client left: no verdict on the backend.
+                        LlmTelemetry.End(activity, inputTokens, outputTokens, "cancelled", null);
                         backend.Breaker.RecordAbandoned();
                         throw new OperationCanceledException("The caller cancelled the reply.", ex, cancellationToken);
                     }
@@ -122,18 +145,26 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
                     }
 
                     var usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details;
-                    var finishReason = update.FinishReason?.Value;
-                    finished |= finishReason is not null;
+                    var reason = update.FinishReason?.Value;
+                    finishReason ??= reason;
+                    finished |= reason is not null;
+                    inputTokens = ToInt(usage?.InputTokenCount) ?? inputTokens;
+                    outputTokens = ToInt(usage?.OutputTokenCount) ?? outputTokens;
                     var text = update.Text;
                     if (!string.IsNullOrEmpty(text))
                     {
                         watchdog.OnToken();
+                        if (!sawChunk)
+                        {
+                            LlmTelemetry.FirstToken(activity);
+                        }
+
                         sawChunk = true;
                     }
 
-                    if (!string.IsNullOrEmpty(text) || usage is not null || finishReason is not null)
+                    if (!string.IsNullOrEmpty(text) || usage is not null || reason is not null)
                     {
-                        yield return new LlmChunk(string.IsNullOrEmpty(text) ? null : text, ToInt(usage?.InputTokenCount), ToInt(usage?.OutputTokenCount), finishReason);
+                        yield return new LlmChunk(string.IsNullOrEmpty(text) ? null : text, ToInt(usage?.InputTokenCount), ToInt(usage?.OutputTokenCount), reason);
                     }
                 }
             }
@@ -141,6 +172,7 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
             if (failure is null && !finished && cancellationToken.IsCancellationRequested)
             {
                 // The stream ended because we closed it (the client left, or the server is shutting down): no verdict.
+                LlmTelemetry.End(activity, inputTokens, outputTokens, "cancelled", null);
                 backend.Breaker.RecordAbandoned();
                 throw new OperationCanceledException("The caller cancelled the reply.", cancellationToken);
             }
@@ -151,6 +183,7 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
                 failure = new LlmStreamBrokenException("The model's reply stream ended before it was complete.");
             }
 
+            LlmTelemetry.End(activity, inputTokens, outputTokens, finishReason, failure);
             if (failure is null)
             {
                 backend.Breaker.RecordSuccess();

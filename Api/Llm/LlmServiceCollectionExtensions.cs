@@ -80,7 +80,13 @@ public static class LlmServiceCollectionExtensions
         }
 
         // An LLM outage must not take the API out of rotation: history still works. Readiness reports it as Degraded.
-        builder.AddKeyedOllamaApiClient(connectionName, settings => settings.HealthCheckFailureStatus = HealthStatus.Degraded)
+        // The gateway traces each model call itself (LlmTelemetry): Microsoft.Extensions.AI's OpenTelemetry wrapper keeps
+        // every streamed update of a reply to describe it at the end, a cost per token that no reader of the trace needs.
+        builder.AddKeyedOllamaApiClient(connectionName, settings =>
+            {
+                settings.HealthCheckFailureStatus = HealthStatus.Degraded;
+                settings.DisableTracing = true;
+            })
             .AddKeyedChatClient();
         return (model, endpoint);
     }

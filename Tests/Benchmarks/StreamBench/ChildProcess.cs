@@ -15,7 +15,14 @@ public sealed class ChildProcess : IDisposable
 
     public static ChildProcess Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var list = arguments.ToList();
+        var start = new ProcessStartInfo(program, list) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A .NET app reads its appsettings from its content root, the working directory: run it in its own folder.
+        if (list.FirstOrDefault(a => a.EndsWith(".dll", StringComparison.Ordinal)) is { } assembly)
+        {
+            start.WorkingDirectory = Path.GetDirectoryName(assembly);
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

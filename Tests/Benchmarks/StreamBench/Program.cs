@@ -36,11 +36,11 @@ using var apiProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Api", "
     ["ConnectionStrings__tables"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{storage.Port}/devstoreaccount1;",
     ["ConnectionStrings__chat"] = $"Endpoint={ollama.Endpoint.ToString().TrimEnd('/')};Model={StampingOllama.Model}",
     ["Safety__Canary"] = "cnry-bench-5f0e1d2c3b4a",
-    ["Limits__RequestsPerMinute"] = "1000000",
-    ["Limits__ConcurrentStreams"] = "100000",
+    ["Limits__RequestsPerMinute"] = "100000",
+    ["Limits__ConcurrentStreams"] = "1000",
     ["Limits__OutputTokensPerDay"] = "1000000000",
-    ["Llm__Admission__MaxInFlight"] = "100000",
-    ["Llm__Admission__MaxQueue"] = "100000",
+    ["Llm__Admission__MaxInFlight"] = "10000",
+    ["Llm__Admission__MaxQueue"] = "1000",
     ["Conversations__MaxMessagesPerConversation"] = "10000",
     ["Metrics__Port"] = Text(metricsPort),
     ["Logging__LogLevel__Default"] = "Warning",
@@ -101,6 +101,16 @@ Say(string.Empty);
 Say("| c | Storage calls | Exceptions | Allocated | Allocated per token |");
 Say("|---|---|---|---|---|");
 perTurn.ForEach(Say);
+Say(string.Empty);
+// What one more token costs the API, apart from the turn: 15 replies of 30 tokens, then 15 of 300.
+var shortTurns = await RunAsync("API", 1, measure: false);
+ollama.Tokens = 300;
+ollama.Interval = TimeSpan.FromMilliseconds(2);
+var longTurns = await RunAsync("API", 1, measure: false);
+ollama.Tokens = 30;
+ollama.Interval = TimeSpan.FromSeconds(1.0 / 30);
+var perExtraToken = (longTurns.AllocatedPerTurnKb - shortTurns.AllocatedPerTurnKb) / 270;
+Say($"Allocated per extra streamed token (300-token replies against 30-token ones): {perExtraToken:F2} KB; per turn apart from its tokens: {shortTurns.AllocatedPerTurnKb - (30 * perExtraToken):F0} KB.");
 Say(string.Empty);
 Say("## Memory at c=500 (resident set)");
 Say(string.Empty);

@@ -5,12 +5,13 @@ using System.Text;
 namespace StreamBench;
 
 /// <summary>
-/// A TCP proxy in front of Azurite that counts HTTP requests (one per "HTTP/1.1" request line sent) and can hold every
-/// request for a fixed time, as a storage account in another rack of the region would (about 5 ms a call).
+/// A TCP proxy in front of Azurite that counts HTTP requests (a request line at the start of what the client sends: a
+/// batch's embedded operations are not calls) and can hold every request for a fixed time, as a storage account in
+/// another rack of the region would (about 5 ms a call).
 /// </summary>
 public sealed class StorageProxy : IDisposable
 {
-    private static readonly byte[] RequestLine = Encoding.ASCII.GetBytes(" HTTP/1.1\r\n");
+    private static readonly string[] Methods = ["GET ", "POST ", "PUT ", "PATCH ", "DELETE ", "MERGE ", "HEAD "];
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly int _target;
@@ -74,7 +75,7 @@ public sealed class StorageProxy : IDisposable
                 return;
             }
 
-            var requests = count ? Occurrences(buffer.AsSpan(0, read), RequestLine) : 0;
+            var requests = count && StartsWithMethod(buffer.AsSpan(0, read)) ? 1 : 0;
             if (requests > 0)
             {
                 Interlocked.Add(ref _requests, requests);
@@ -88,16 +89,17 @@ public sealed class StorageProxy : IDisposable
         }
     }
 
-    private static int Occurrences(ReadOnlySpan<byte> data, ReadOnlySpan<byte> pattern)
+    private static bool StartsWithMethod(ReadOnlySpan<byte> data)
     {
-        var count = 0;
-        for (var at = data.IndexOf(pattern); at >= 0; at = data.IndexOf(pattern))
+        foreach (var method in Methods)
         {
-            count++;
-            data = data[(at + pattern.Length)..];
+            if (data.Length >= method.Length && Encoding.ASCII.GetString(data[..method.Length]) == method)
+            {
+                return true;
+            }
         }
 
-        return count;
+        return false;
     }
 
     public void Dispose()
