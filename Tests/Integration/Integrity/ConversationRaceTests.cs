@@ -25,7 +25,7 @@ public sealed class ConversationRaceTests(IntegrityApi api)
 
         var results = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => session.ChatAsync(id, Message($"question {i}"))));
 
-        Assert.All(results, r => Assert.NotNull(r.Done));
+        Assert.All(results, r => Assert.True(r.Done is not null, $"{(int)r.Status} {r.Error?.Data ?? r.Body}"));
         var conversation = await session.GetConversationAsync(id);
         Assert.Equal(20, conversation.GetProperty("messageCount").GetInt32());
         Assert.Equal(20, conversation.GetProperty("messages").GetArrayLength());
@@ -134,7 +134,7 @@ public sealed class ConversationRaceTests(IntegrityApi api)
         var results = await Task.WhenAll(sends);
         var renamed = await Task.WhenAll(renames);
 
-        Assert.All(results, r => Assert.NotNull(r.Done));
+        Assert.All(results, r => Assert.True(r.Done is not null, $"{(int)r.Status} {r.Error?.Data ?? r.Body}"));
         Assert.All(await Task.WhenAll(renamed.Select(r => CodeOfAsync(r))), c => Assert.True(c is null or "conversation_busy", c));
         Assert.Equal(20, (await session.GetConversationAsync(id)).GetProperty("messageCount").GetInt32());
         await AssertConsistentAsync(api, session.User);

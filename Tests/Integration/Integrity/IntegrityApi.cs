@@ -58,7 +58,6 @@ public sealed partial class IntegrityApi : IAsyncLifetime
             ["Limits:OutputTokensPerDay"] = "1000000000",
             ["Llm:Admission:MaxInFlight"] = "64",
             ["Llm:Admission:MaxQueue"] = "64",
-            ["Chat:Persistence:WriteTimeout"] = "00:00:03",
             ["Chat:Persistence:OutboxMaxDelay"] = "00:00:00.500",
         };
         foreach (var (key, value) in overrides)
