@@ -21,4 +21,7 @@ public sealed class LlmBackend(string name, string model, Uri endpoint, IChatCli
     public LlmAdmission Admission { get; } = admission;
 
     public bool IsFallback { get; } = isFallback;
+
+    /// <summary>The named HttpClient of this backend's Ollama client (resilience and cancellation handlers), for the streaming hot path.</summary>
+    public string HttpClientName { get; init; } = string.Empty;
 }

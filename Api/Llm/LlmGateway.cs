@@ -11,7 +11,7 @@ namespace Api.Llm;
 /// Streaming: the first-token, idle and total timeouts; a primary that fails before its first token hands over to the
 /// fallback; a stream that ends without Ollama's final message is an error, never a silently short reply.
 /// </summary>
-public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> options, LlmMetrics metrics, TimeProvider time, ILogger<LlmGateway> logger)
+public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClients, IOptions<LlmOptions> options, LlmMetrics metrics, TimeProvider time, ILogger<LlmGateway> logger)
 {
     private static readonly TimeSpan CapacityRetryAfter = TimeSpan.FromSeconds(2);
 
@@ -107,11 +107,13 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
 
             // A stalled model never sends another byte: the bound token lets the watchdog end the read itself.
             using var bound = CommunityToolkit.Aspire.OllamaSharp.OllamaStreamCancellation.Bind(linked.Token);
-            await using (var updates = backend.Chat.GetStreamingResponseAsync(request.Messages, chatOptions, linked.Token).GetAsyncEnumerator(linked.Token))
+            // The hot path reads Ollama's stream itself (OllamaChatStream): a token costs its text, not two object layers.
+            var http = httpClients.CreateClient(backend.HttpClientName);
+            await using (var updates = OllamaChatStream.ReadAsync(http, chatOptions.ModelId!, request.Messages, request.Temperature, request.MaxOutputTokens, linked.Token).GetAsyncEnumerator(linked.Token))
             {
                 while (true)
                 {
-                    ChatResponseUpdate update;
+                    LlmChunk update;
                     try
                     {
                         if (!await updates.MoveNextAsync())
@@ -144,12 +146,11 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
                         break;
                     }
 
-                    var usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details;
-                    var reason = update.FinishReason?.Value;
+                    var reason = update.FinishReason;
                     finishReason ??= reason;
                     finished |= reason is not null;
-                    inputTokens = ToInt(usage?.InputTokenCount) ?? inputTokens;
-                    outputTokens = ToInt(usage?.OutputTokenCount) ?? outputTokens;
+                    inputTokens = update.PromptTokens ?? inputTokens;
+                    outputTokens = update.CompletionTokens ?? outputTokens;
                     var text = update.Text;
                     if (!string.IsNullOrEmpty(text))
                     {
@@ -162,10 +163,7 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
                         sawChunk = true;
                     }
 
-                    if (!string.IsNullOrEmpty(text) || usage is not null || reason is not null)
-                    {
-                        yield return new LlmChunk(string.IsNullOrEmpty(text) ? null : text, ToInt(usage?.InputTokenCount), ToInt(usage?.OutputTokenCount), reason);
-                    }
+                    yield return update;
                 }
             }
 
@@ -225,5 +223,4 @@ public sealed class LlmGateway(LlmBackends backends, IOptions<LlmOptions> option
         return true;
     }
 
-    private static int? ToInt(long? value) => value is null ? null : (int)Math.Min(value.Value, int.MaxValue);
 }

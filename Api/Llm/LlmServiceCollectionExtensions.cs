@@ -42,7 +42,11 @@ public static class LlmServiceCollectionExtensions
                     services.GetRequiredKeyedService<IOllamaApiClient>(connectionName),
                     new LlmCircuitBreaker(name, options.Resilience.BreakerFailureThreshold, options.Resilience.BreakerBreakDuration, time, loggerFactory.CreateLogger<LlmCircuitBreaker>()),
                     new LlmAdmission(options.Admission),
-                    isFallback);
+                    isFallback)
+                {
+                    // The client integration's name for the backend's HttpClient ({connection}_httpClient).
+                    HttpClientName = $"{connectionName}_httpClient",
+                };
 
             var reason = string.IsNullOrWhiteSpace(options.UnavailableReason)
                 ? $"No language model is configured (the connection string '{LlmOptions.PrimaryConnectionName}' is missing)."

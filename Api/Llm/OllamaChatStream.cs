@@ -1,0 +1,195 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Api.Llm;
+
+/// <summary>
+/// Ollama's <c>POST /api/chat</c> stream, read lean: the request is written with one JSON writer, and each NDJSON line
+/// is parsed in place from the response's pipe, keeping only the token's text and, on the last line, the finish
+/// reason and token counts. It sends what OllamaSharp's chat client sends (model, messages, <c>options.temperature</c>,
+/// <c>options.num_predict</c>) through the same named HttpClient (resilience and cancellation handlers included); it
+/// skips the two object layers OllamaSharp and Microsoft.Extensions.AI build for every token.
+/// </summary>
+public static class OllamaChatStream
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    public static async IAsyncEnumerable<LlmChunk> ReadAsync(HttpClient http, string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/chat") { Content = Body(model, messages, temperature, maxOutputTokens) };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new HttpRequestException($"Ollama answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
+        }
+
+        var reader = PipeReader.Create(await response.Content.ReadAsStreamAsync(cancellationToken), new StreamPipeReaderOptions(bufferSize: 4096));
+        try
+        {
+            while (true)
+            {
+                var read = await reader.ReadAsync(cancellationToken);
+                var buffer = read.Buffer;
+                while (TryReadLine(ref buffer, out var line))
+                {
+                    if (Parse(line) is { } chunk)
+                    {
+                        yield return chunk;
+                    }
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (read.IsCompleted)
+                {
+                    if (!buffer.IsEmpty && Parse(buffer) is { } last)
+                    {
+                        yield return last;
+                    }
+
+                    yield break;
+                }
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+        }
+    }
+
+    private static ByteArrayContent Body(string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens)
+    {
+        var output = new ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(output))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", model);
+            json.WriteStartArray("messages");
+            foreach (var message in messages)
+            {
+                json.WriteStartObject();
+                json.WriteString("role", message.Role.Value);
+                json.WriteString("content", message.Text);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteBoolean("stream", true);
+            json.WriteStartObject("options");
+            if (temperature is { } t)
+            {
+                json.WriteNumber("temperature", t);
+            }
+
+            if (maxOutputTokens is { } n)
+            {
+                json.WriteNumber("num_predict", n);
+            }
+
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        var content = new ByteArrayContent(output.WrittenSpan.ToArray());
+        content.Headers.ContentType = Json;
+        return content;
+    }
+
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    {
+        if (buffer.PositionOf((byte)'\n') is not { } end)
+        {
+            line = default;
+            return false;
+        }
+
+        line = buffer.Slice(0, end);
+        buffer = buffer.Slice(buffer.GetPosition(1, end));
+        return true;
+    }
+
+    /// <summary>One NDJSON line: the token's text, or the last line's finish reason and counts; an <c>error</c> line throws.</summary>
+    private static LlmChunk? Parse(ReadOnlySequence<byte> line)
+    {
+        var json = new Utf8JsonReader(line);
+        string? text = null, finishReason = null, error = null;
+        int? promptTokens = null, outputTokens = null;
+        var done = false;
+        var depth = 0;
+        var inMessage = false;
+        while (json.Read())
+        {
+            switch (json.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    depth++;
+                    break;
+                case JsonTokenType.EndObject:
+                    depth--;
+                    inMessage = false;
+                    break;
+                case JsonTokenType.PropertyName when depth == 1:
+                    if (json.ValueTextEquals("message"u8))
+                    {
+                        inMessage = true;
+                    }
+                    else if (json.ValueTextEquals("done"u8) && json.Read())
+                    {
+                        done = json.TokenType == JsonTokenType.True;
+                    }
+                    else if (json.ValueTextEquals("done_reason"u8) && json.Read())
+                    {
+                        finishReason = json.GetString();
+                    }
+                    else if (json.ValueTextEquals("prompt_eval_count"u8) && json.Read())
+                    {
+                        promptTokens = json.GetInt32();
+                    }
+                    else if (json.ValueTextEquals("eval_count"u8) && json.Read())
+                    {
+                        outputTokens = json.GetInt32();
+                    }
+                    else if (json.ValueTextEquals("error"u8) && json.Read())
+                    {
+                        error = json.GetString();
+                    }
+                    else
+                    {
+                        json.Read();
+                        json.TrySkip();
+                    }
+
+                    break;
+                case JsonTokenType.PropertyName when depth == 2 && inMessage:
+                    if (json.ValueTextEquals("content"u8) && json.Read())
+                    {
+                        text = json.GetString();
+                    }
+                    else
+                    {
+                        json.Read();
+                        json.TrySkip();
+                    }
+
+                    break;
+            }
+        }
+
+        if (error is not null)
+        {
+            throw new InvalidOperationException($"Ollama reported an error: {error}");
+        }
+
+        if (!done)
+        {
+            return string.IsNullOrEmpty(text) ? null : new LlmChunk(text, null, null, null);
+        }
+
+        return new LlmChunk(string.IsNullOrEmpty(text) ? null : text, promptTokens, outputTokens, finishReason ?? "stop");
+    }
+}
