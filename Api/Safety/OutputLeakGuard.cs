@@ -23,7 +23,11 @@ public sealed class OutputLeakGuard
     private readonly int _spanChars;
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _promptWindows;
     private readonly StringBuilder _held = new();
-    private readonly StringBuilder _recent = new();
+
+    // The last spanChars characters sent, normalized (lower case, runs of white space as one space), as a sliding
+    // window compared without allocating: this runs for every character of every reply.
+    private readonly char[] _window;
+    private int _windowLength;
 
     public OutputLeakGuard(string canary, string systemPrompt, int spanChars)
     {
@@ -31,6 +35,7 @@ public sealed class OutputLeakGuard
         ArgumentNullException.ThrowIfNull(systemPrompt);
         _canary = canary;
         _spanChars = spanChars;
+        _window = new char[Math.Max(1, spanChars)];
 
         var normalized = Normalize(systemPrompt);
         var windows = new HashSet<string>(StringComparer.Ordinal);
@@ -52,13 +57,22 @@ public sealed class OutputLeakGuard
             return string.Empty;
         }
 
-        _held.Append(chunk);
-        var held = _held.ToString();
+        // Usually nothing is held: the chunk itself is checked and sent, without a copy.
+        string held;
+        if (_held.Length == 0)
+        {
+            held = chunk;
+        }
+        else
+        {
+            held = _held.Append(chunk).ToString();
+            _held.Clear();
+        }
+
         var canaryAt = held.IndexOf(_canary, StringComparison.OrdinalIgnoreCase);
         if (canaryAt >= 0)
         {
             Leak = LeakKind.Canary;
-            _held.Clear();
             return ReleaseChecked(held[..canaryAt]);
         }
 
@@ -69,8 +83,12 @@ public sealed class OutputLeakGuard
             releasable--;
         }
 
-        _held.Remove(0, releasable);
-        return ReleaseChecked(held[..releasable]);
+        if (releasable < held.Length)
+        {
+            _held.Append(held, releasable, held.Length - releasable);
+        }
+
+        return ReleaseChecked(releasable == held.Length ? held : held[..releasable]);
     }
 
     /// <summary>The reply ended: sends what was held back (it cannot hold a whole canary).</summary>
@@ -100,6 +118,7 @@ public sealed class OutputLeakGuard
         return 0;
     }
 
+    /// <summary>Returns <paramref name="text"/> itself when it completes no span of the system prompt; else the part before the span ends.</summary>
     private string ReleaseChecked(string text)
     {
         for (var i = 0; i < text.Length; i++)
@@ -107,24 +126,19 @@ public sealed class OutputLeakGuard
             var c = text[i];
             if (char.IsWhiteSpace(c))
             {
-                if (_recent.Length == 0 || _recent[^1] == ' ')
+                if (_windowLength == 0 || _window[_windowLength - 1] == ' ')
                 {
                     continue;
                 }
 
-                _recent.Append(' ');
+                Push(' ');
             }
             else
             {
-                _recent.Append(char.ToLowerInvariant(c));
+                Push(char.ToLowerInvariant(c));
             }
 
-            if (_recent.Length > _spanChars)
-            {
-                _recent.Remove(0, _recent.Length - _spanChars);
-            }
-
-            if (_recent.Length == _spanChars && _promptWindows.Contains(_recent.ToString().AsSpan()))
+            if (_windowLength == _spanChars && _promptWindows.Contains(_window.AsSpan(0, _windowLength)))
             {
                 Leak = LeakKind.SystemPromptSpan;
                 return text[..i];
@@ -132,6 +146,17 @@ public sealed class OutputLeakGuard
         }
 
         return text;
+    }
+
+    private void Push(char c)
+    {
+        if (_windowLength == _window.Length)
+        {
+            Array.Copy(_window, 1, _window, 0, _windowLength - 1);
+            _windowLength--;
+        }
+
+        _window[_windowLength++] = c;
     }
 
     private static string Normalize(string text)
