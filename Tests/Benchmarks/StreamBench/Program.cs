@@ -25,6 +25,7 @@ using var azurite = ChildProcess.Start("node", [Path.Combine(root, "AppHost", "n
     "--tableHost", "127.0.0.1", "--tablePort", Text(tablePort), "--blobPort", Text(blobPort), "--queuePort", Text(queuePort),
     "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry"]);
 using var storage = new StorageProxy(tablePort);
+await ChildProcess.WaitForAsync(new Uri($"http://127.0.0.1:{tablePort}/devstoreaccount1/Tables"), TimeSpan.FromSeconds(60));
 
 var (apiPort, metricsPort, yarpPort) = (ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
 var api = new Uri($"http://127.0.0.1:{apiPort}/");
