@@ -65,6 +65,7 @@ builder.Services.AddSingleton<TurnOutbox>();
 builder.Services.AddSingleton<TurnRecorder>();
 builder.Services.AddSingleton<TurnCompletion>();
 builder.Services.AddSingleton<ChatTurnService>();
+builder.Services.AddSingleton<TurnStreamer>();
 builder.Services.AddHostedService<TurnOutboxWriter>();
 builder.Services.AddSingleton<ShutdownDrain>();
 builder.Services.AddHostedService(services => services.GetRequiredService<ShutdownDrain>());

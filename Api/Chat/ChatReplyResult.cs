@@ -9,7 +9,7 @@ namespace Api.Chat;
 /// Runs a prepared turn and writes it as Server-Sent Events, or collects it into one JSON reply. An error before
 /// the stream has started is a plain ProblemDetails response with its status; after, it is an <c>error</c> event.
 /// </summary>
-public sealed class ChatReplyResult(ChatTurnService turns, PreparedTurn turn, bool stream) : IResult
+public sealed class ChatReplyResult(TurnStreamer turns, PreparedTurn turn, bool stream) : IResult
 {
     private static readonly ReadOnlyMemory<byte> DeltaName = "delta"u8.ToArray();
     private static readonly ReadOnlyMemory<byte> DoneName = "done"u8.ToArray();

@@ -13,7 +13,9 @@ using Microsoft.Extensions.Options;
 namespace Api.Chat;
 
 /// <summary>
-/// One chat turn from request to stored reply. Checks run cheapest first and nothing reaches the model until all pass:
+/// A chat turn's admission: checks and limits, cheapest first; nothing reaches the model until all pass, and the
+/// result is a <see cref="TurnAdmission"/> (the turn with its slots, or a refusal). <see cref="TurnStreamer"/> streams
+/// an admitted turn and <see cref="TurnCompletion"/> ends it. The checks:
 /// input size and content, prompt injection, an open circuit breaker (refused before any I/O), the user's limits, the
 /// conversation, the daily token quota, the context budget, and a slot on a backend. The reply then streams through the
 /// leak guard, and the turn is written once at the end (a single batch), whatever way it ended.
@@ -23,7 +25,6 @@ public sealed class ChatTurnService(
     ConversationHistoryCache historyCache,
     LlmGateway gateway,
     LlmBackends backends,
-    TurnCompletion completion,
     ShutdownDrain drain,
     SystemPromptProvider prompts,
     UserRequestLimiter userLimiter,
@@ -213,101 +214,6 @@ public sealed class ChatTurnService(
             {
                 streamSlot.Dispose();
             }
-        }
-    }
-
-    /// <summary>
-    /// Streams the reply. When the client goes away the upstream call is cancelled and the partial reply is kept as
-    /// <c>incomplete</c>; a broken stream keeps it too and ends with an <c>error</c> event; a leak ends it at once.
-    /// The turn is saved whichever way it ends, including when the caller stops reading (the client hung up).
-    /// </summary>
-    public async IAsyncEnumerable<ChatEvent> StreamAsync(PreparedTurn turn, [EnumeratorCancellation] CancellationToken requestAborted)
-    {
-        var outcome = new TurnOutcome();
-        var guard = new OutputLeakGuard(prompts.Canary, prompts.SystemPrompt, safetyOptions.Value.LeakSpanChars);
-        var finished = false;
-        // The model call ends when the client goes away, or when the shutdown drain runs out.
-        using var callEnds = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, drain.StreamsMustEnd);
-        try
-        {
-            await using (var upstream = gateway.StreamAsync(turn.Lease, turn.Request, callEnds.Token).GetAsyncEnumerator(callEnds.Token))
-            {
-                while (true)
-                {
-                    LlmChunk chunk;
-                    try
-                    {
-                        if (!await upstream.MoveNextAsync())
-                        {
-                            break;
-                        }
-
-                        chunk = upstream.Current;
-                    }
-                    catch (OperationCanceledException) when (requestAborted.IsCancellationRequested)
-                    {
-                        outcome.Cancelled = true;
-                        break;
-                    }
-                    catch (Exception) when (drain.StreamsMustEnd.IsCancellationRequested)
-                    {
-                        outcome.ShuttingDown = true;
-                        break;
-                    }
-                    catch (Exception ex)
-                    {
-                        outcome.Failure = ex;
-                        break;
-                    }
-
-                    outcome.PromptTokens = chunk.PromptTokens ?? outcome.PromptTokens;
-                    outcome.CompletionTokens = chunk.CompletionTokens ?? outcome.CompletionTokens;
-                    if (chunk.Text is not { Length: > 0 } text)
-                    {
-                        continue;
-                    }
-
-                    outcome.FirstToken ??= outcome.Stopwatch.Elapsed;
-                    var safe = guard.Append(text);
-                    if (safe.Length > 0)
-                    {
-                        outcome.Reply.Append(safe);
-                        yield return new ChatEvent.Delta(safe);
-                    }
-
-                    if (guard.Leak != LeakKind.None)
-                    {
-                        // Leaving the loop disposes the upstream stream: Ollama stops generating.
-                        SecurityEvents.OutputLeakBlocked(_security, turn.User.Id, turn.Conversation.Id, guard.Leak);
-                        metrics.SafetyFlag(guard.Leak == LeakKind.Canary ? "canary_leak" : "system_prompt_leak");
-                        outcome.Failure = new OutputBlockedException(guard.Leak);
-                        break;
-                    }
-                }
-            }
-
-            if (outcome.Failure is null && !outcome.Cancelled && !outcome.ShuttingDown && guard.Flush() is { Length: > 0 } tail)
-            {
-                outcome.Reply.Append(tail);
-                yield return new ChatEvent.Delta(tail);
-            }
-
-            finished = true;
-            if (await completion.CompleteAsync(turn, outcome, requestAborted) is { } last)
-            {
-                yield return last;
-            }
-        }
-        finally
-        {
-            if (!finished)
-            {
-                // The caller stopped reading: the client is gone. Save what was sent.
-                outcome.Cancelled = true;
-                await completion.CompleteAsync(turn, outcome, CancellationToken.None);
-            }
-
-            turn.Dispose();
         }
     }
 
