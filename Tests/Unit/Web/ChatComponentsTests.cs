@@ -100,6 +100,11 @@ public sealed class ChatComponentsTests : IDisposable
     [InlineData(503, "llm_unavailable", 30, "Try again in 30 seconds.")]
     [InlineData(404, "not_found", null, "no longer exists")]
     [InlineData(0, null, null, "cannot be reached")]
+    [InlineData(503, "persist_deferred", null, "saved when storage is back")]
+    [InlineData(503, "storage_unavailable", 5, "cannot be loaded or saved right now. Try again in 5 seconds.")]
+    [InlineData(503, "server_shutting_down", 1, "The server restarted during the reply")]
+    [InlineData(410, "conversation_deleted", null, "was deleted while the reply")]
+    [InlineData(409, "conversation_too_long", null, "Start a new one.")]
     public void ChatApiError_EveryFailure_BecomesAPlainSentence(int status, string? code, int? retryAfter, string expected)
     {
         var error = ChatApiError.From(status, new ProblemDto(status, "t", "The model server does not answer.", code, retryAfter, null, null));
