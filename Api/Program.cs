@@ -58,7 +58,26 @@ builder.Services.AddOptions<SafetyOptions>().Bind(builder.Configuration.GetSecti
 
 builder.Services.AddSingleton<ConversationStore>();
 builder.Services.AddSingleton<ConversationHistoryCache>();
-builder.Services.AddSingleton<UserRequestLimiter>();
+// Per-user limits shared by every replica through the Redis-compatible store when one is configured (Garnet or Redis).
+if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("cache")))
+{
+    builder.AddRedisClient("cache", settings => settings.DisableHealthChecks = true, options =>
+    {
+        // A store that is away costs a request at most a second (then the limits fall back to each replica for a few
+        // seconds); commands issued while the connection is being made wait for it rather than fail.
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 2_000;
+        options.AsyncTimeout = 1_000;
+    });
+    builder.Services.AddSingleton<SharedUserLimits>();
+}
+
+builder.Services.AddSingleton(services => new UserRequestLimiter(
+    services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UserLimitsOptions>>(),
+    services.GetRequiredService<TimeProvider>(),
+    services.GetRequiredService<ILogger<UserRequestLimiter>>(),
+    services.GetService<SharedUserLimits>()));
+builder.Services.AddHealthChecks().AddCheck<UserLimitsHealthCheck>("user_limits");
 builder.Services.AddSingleton<SystemPromptProvider>();
 builder.Services.AddSingleton<TitleGenerator>();
 builder.Services.AddSingleton<TurnOutbox>();

@@ -120,12 +120,13 @@ public sealed class ChatTurnService(
             return TurnAdmission.Refused(ApiProblems.Create(open.Status, open.Title, open.Detail, open.Code), open.RetryAfter);
         }
 
-        if (!userLimiter.TryCountRequest(user.PartitionKey, out var rpmWait))
+        var (allowed, rpmWait) = await userLimiter.CountRequestAsync(user.PartitionKey);
+        if (!allowed)
         {
             return Limited("requests_per_minute", $"You can send {userLimits.Value.RequestsPerMinute} messages a minute.", rpmWait);
         }
 
-        var streamSlot = userLimiter.TryStartStream(user.PartitionKey);
+        var streamSlot = await userLimiter.TryStartStreamAsync(user.PartitionKey);
         if (streamSlot is null)
         {
             return Limited("concurrent_streams", $"You can have {userLimits.Value.ConcurrentStreams} replies streaming at once; wait for one to finish.", TimeSpan.FromSeconds(5));

@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Api.Auth;
 using Api.Conversations;
 using Api.Llm;
@@ -19,7 +18,7 @@ public sealed class PreparedTurn(
     bool injectionFlagged,
     DateTimeOffset startedAt,
     LlmLease lease,
-    RateLimitLease streamSlot) : IDisposable
+    IDisposable streamSlot) : IDisposable
 {
     private int _disposed;
 

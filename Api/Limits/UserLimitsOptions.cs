@@ -3,8 +3,9 @@ using System.ComponentModel.DataAnnotations;
 namespace Api.Limits;
 
 /// <summary>
-/// Bound from <c>Limits</c>: what one user may use. Requests per minute and concurrent streams are counted per API
-/// replica (in memory); output tokens per day are counted in Table Storage, so they hold across replicas and restarts.
+/// Bound from <c>Limits</c>: what one user may use. Requests per minute and concurrent streams are counted in the
+/// Redis-compatible store when one is configured (<c>ConnectionStrings:cache</c>), for all API replicas together, and
+/// per replica otherwise or while it is away; output tokens per day are counted in Table Storage.
 /// </summary>
 public sealed class UserLimitsOptions
 {

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text.Json;
+using Tests.Infrastructure;
+using Tests.TestDoubles.Ollama;
+
+namespace Tests.Integration.Integrity;
+
+/// <summary>Garnet for the shared-limits tests, started once for the class.</summary>
+public sealed class GarnetFixture : IAsyncLifetime
+{
+    public GarnetServer Garnet { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync() => Garnet = await GarnetServer.StartAsync();
+
+    public ValueTask DisposeAsync()
+    {
+        Garnet.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// Two API hosts on one store and one Garnet: a user's requests per minute and concurrent streams are counted for both
+/// together; with the store gone each host counts on its own, nothing fails, and /health says Degraded.
+/// </summary>
+[Collection(IntegrityCollection.Name)]
+public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : IClassFixture<GarnetFixture>
+{
+    private (ApiSession A, ApiSession B, HttpClient HttpA) TwoReplicas(int requestsPerMinute = 100_000, int concurrentStreams = 1_000)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:cache"] = store.Garnet.ConnectionString,
+            ["Limits:RequestsPerMinute"] = requestsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Limits:ConcurrentStreams"] = concurrentStreams.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var user = "shared-" + Guid.NewGuid().ToString("N")[..10];
+        var (_, a) = api.StartHost(settings);
+        var (_, b) = api.StartHost(settings);
+        return (new ApiSession(a, user), new ApiSession(b, user), a);
+    }
+
+    [Fact]
+    public async Task RequestsPerMinute_AreCountedForBothReplicasTogether()
+    {
+        var (a, b, _) = TwoReplicas(requestsPerMinute: 5);
+        var id = await a.CreateConversationAsync("limits");
+        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("ok");
+
+        var results = new List<ChatResult>();
+        for (var i = 0; i < 3; i++)
+        {
+            results.Add(await a.ChatAsync(id, new { content = $"a{i}" }));
+            results.Add(await b.ChatAsync(id, new { content = $"b{i}" }));
+        }
+
+        Assert.Equal(5, results.Count(r => r.Done is not null));
+        var refused = Assert.Single(results, r => r.Status == HttpStatusCode.TooManyRequests);
+        Assert.Equal("requests_per_minute", refused.Problem.GetProperty("code").GetString());
+        Assert.NotNull(refused.RetryAfterSeconds);
+    }
+
+    [Fact]
+    public async Task ConcurrentStreams_AreCountedForBothReplicasTogether()
+    {
+        var (a, b, _) = TwoReplicas(concurrentStreams: 1);
+        var first = await a.CreateConversationAsync("one");
+        var second = await b.CreateConversationAsync("two");
+        api.Ollama.DefaultScript = new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 30).Select(i => $"t{i} ")], TokenInterval = TimeSpan.FromMilliseconds(40) };
+
+        var streaming = a.ChatAsync(first, new { content = "long" });
+        await Task.Delay(400, TestContext.Current.CancellationToken);
+        var other = await b.ChatAsync(second, new { content = "meanwhile" });
+        var done = await streaming;
+        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("ok");
+        var after = await b.ChatAsync(second, new { content = "after" });
+
+        Assert.NotNull(done.Done);
+        Assert.Equal(HttpStatusCode.TooManyRequests, other.Status);
+        Assert.Equal("concurrent_streams", other.Problem.GetProperty("code").GetString());
+        Assert.NotNull(after.Done);
+    }
+
+    [Fact]
+    public async Task StoreGone_EachReplicaCountsOnItsOwn_NothingFails_AndHealthIsDegraded_ThenRecovers()
+    {
+        var (a, b, httpA) = TwoReplicas(requestsPerMinute: 100);
+        var id = await a.CreateConversationAsync("store away");
+        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("ok");
+        Assert.NotNull((await a.ChatAsync(id, new { content = "before" })).Done);
+
+        store.Garnet.Stop();
+        try
+        {
+            var during = new[] { await a.ChatAsync(id, new { content = "during a" }), await b.ChatAsync(id, new { content = "during b" }) };
+            using var health = await httpA.GetAsync("/health", TestContext.Current.CancellationToken);
+            var checks = JsonDocument.Parse(await health.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("checks");
+
+            Assert.All(during, r => Assert.NotNull(r.Done));
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            Assert.Equal("Degraded", checks.GetProperty("user_limits").GetProperty("status").GetString());
+        }
+        finally
+        {
+            await store.Garnet.StartAgainAsync();
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string status;
+        do
+        {
+            await Task.Delay(500, TestContext.Current.CancellationToken);
+            using var health = await httpA.GetAsync("/health", TestContext.Current.CancellationToken);
+            status = JsonDocument.Parse(await health.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("checks").GetProperty("user_limits").GetProperty("status").GetString()!;
+        }
+        while (status != "Healthy" && DateTime.UtcNow < deadline);
+
+        Assert.Equal("Healthy", status);
+        Assert.NotNull((await b.ChatAsync(id, new { content = "after" })).Done);
+    }
+}
