@@ -66,6 +66,12 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
         var (a, b, _) = TwoReplicas(concurrentStreams: 1);
         var first = await a.CreateConversationAsync("one");
         var second = await b.CreateConversationAsync("two");
+        // Both replicas warm (their store connections up), so the order of the requests below is the order they arrive.
+        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("warm");
+        Assert.NotNull((await a.ChatAsync(first, new { content = "warm a" })).Done);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.NotNull((await b.ChatAsync(second, new { content = "warm b" })).Done);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
         api.Ollama.DefaultScript = new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 30).Select(i => $"t{i} ")], TokenInterval = TimeSpan.FromMilliseconds(40) };
 
         var streaming = a.ChatAsync(first, new { content = "long" });
@@ -73,9 +79,12 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
         var other = await b.ChatAsync(second, new { content = "meanwhile" });
         var done = await streaming;
         api.Ollama.DefaultScript = OllamaDoubleScript.Reply("ok");
+        // A slot is given back without waiting (a stream's end never waits on the store): another replica sees it
+        // free a moment later.
+        await Task.Delay(300, TestContext.Current.CancellationToken);
         var after = await b.ChatAsync(second, new { content = "after" });
 
-        Assert.NotNull(done.Done);
+        Assert.True(done.Done is not null, $"{(int)done.Status} {done.Error?.Data ?? done.Body}");
         Assert.Equal(HttpStatusCode.TooManyRequests, other.Status);
         Assert.Equal("concurrent_streams", other.Problem.GetProperty("code").GetString());
         Assert.NotNull(after.Done);
