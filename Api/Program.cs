@@ -29,7 +29,7 @@ builder.AddServiceDefaults();
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
-    kestrel.Limits.MaxRequestHeadersTotalSize = 3 * ProblemCodes.MaxRequestHeadersBytes;
+    kestrel.Limits.MaxRequestHeadersTotalSize = 3 * RequestLimits.MaxRequestHeadersBytes;
 });
 
 // Deployments pass the vault URI; run mode passes the same secrets as configuration (AppHost parameters).

@@ -96,12 +96,12 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
             var renamed = conversation with { Title = title, TitleGenerated = true };
             try
             {
-                await _table.SubmitTransactionAsync(
+                var responses = await _table.SubmitTransactionAsync(
                 [
                     new(TableTransactionActionType.UpdateReplace, ToEntity(userKey, renamed), new ETag(conversation.ETag)),
                     new(TableTransactionActionType.UpsertReplace, ToIndexEntity(userKey, renamed)),
                 ], cancellationToken);
-                return await GetAsync(userKey, id, cancellationToken);
+                return responses.Value[0].Headers.ETag is { } etag ? renamed with { ETag = etag.ToString() } : renamed;
             }
             catch (TableTransactionFailedException ex) when (IsRace(ex))
             {

@@ -90,12 +90,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             var resilience = options.Value.Resilience;
             using var watchdog = new StreamWatchdog(resilience, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
-            var chatOptions = new ChatOptions
-            {
-                ModelId = backend.IsFallback ? backend.Model : request.Model,
-                Temperature = request.Temperature,
-                MaxOutputTokens = request.MaxOutputTokens,
-            };
+            var modelId = backend.IsFallback ? backend.Model : request.Model;
 
             var sawChunk = false;
             var finished = false;
@@ -103,13 +98,13 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             string? finishReason = null;
             int? inputTokens = null;
             int? outputTokens = null;
-            using var activity = LlmTelemetry.StartCall(backend.Name, chatOptions.ModelId, request.Temperature, request.MaxOutputTokens);
+            using var activity = LlmTelemetry.StartCall(backend.Name, modelId, request.Temperature, request.MaxOutputTokens);
 
             // A stalled model never sends another byte: the bound token lets the watchdog end the read itself.
             using var bound = CommunityToolkit.Aspire.OllamaSharp.OllamaStreamCancellation.Bind(linked.Token);
             // The hot path reads Ollama's stream itself (OllamaChatStream): a token costs its text, not two object layers.
             var http = httpClients.CreateClient(backend.HttpClientName);
-            await using (var updates = OllamaChatStream.ReadAsync(http, chatOptions.ModelId!, request.Messages, request.Temperature, request.MaxOutputTokens, linked.Token).GetAsyncEnumerator(linked.Token))
+            await using (var updates = OllamaChatStream.ReadAsync(http, modelId, request.Messages, request.Temperature, request.MaxOutputTokens, linked.Token).GetAsyncEnumerator(linked.Token))
             {
                 while (true)
                 {
@@ -177,7 +172,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
 
             if (failure is null && !finished)
             {
-                logger.LogWarning("The stream from {Backend} ({Model}) ended without a finish reason.", backend.Name, chatOptions.ModelId);
+                logger.LogWarning("The stream from {Backend} ({Model}) ended without a finish reason.", backend.Name, modelId);
                 failure = new LlmStreamBrokenException("The model's reply stream ended before it was complete.");
             }
 

@@ -123,7 +123,7 @@ internal static class ClusterManifests
                         Tolerations =
                         [
                             .. gpuPools.SelectMany(p => p.Taints).Distinct().Select(Tolerate),
-                            new V1Toleration { Key = "kubernetes.azure.com/scalesetpriority", OperatorProperty = "Equal", Value = "spot", Effect = "NoSchedule" },
+                            Spot(),
                             new V1Toleration { Key = "nvidia.com/gpu", OperatorProperty = "Exists", Effect = "NoSchedule" },
                             new V1Toleration { Key = "CriticalAddonsOnly", OperatorProperty = "Exists" },
                         ],

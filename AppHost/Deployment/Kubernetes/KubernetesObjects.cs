@@ -68,6 +68,9 @@ internal static class KubernetesObjects
         SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
     };
 
+    /// <summary>AKS's taint on spot nodes: tolerated wherever a pool may be switched to spot at deployment.</summary>
+    public static V1Toleration Spot() => new() { Key = "kubernetes.azure.com/scalesetpriority", OperatorProperty = "Equal", Value = "spot", Effect = "NoSchedule" };
+
     public static V1Toleration Tolerate(AksTaint taint) => new() { Key = taint.Key, OperatorProperty = "Equal", Value = taint.Value, Effect = taint.Effect };
 
     /// <summary>
@@ -80,7 +83,7 @@ internal static class KubernetesObjects
         if (pool is not null)
         {
             tolerations.AddRange(pool.Taints.Select(Tolerate));
-            tolerations.Add(new V1Toleration { Key = "kubernetes.azure.com/scalesetpriority", OperatorProperty = "Equal", Value = "spot", Effect = "NoSchedule" });
+            tolerations.Add(Spot());
         }
 
         if (gpus > 0)
