@@ -7,6 +7,7 @@ using Api.Infrastructure;
 using Api.Limits;
 using Api.Llm;
 using Api.Safety;
+using Api.Shared;
 
 // The same image runs the scheduled table backups (and restores): `Api backup`, `Api restore <blob> <table>`.
 if (BackupCommand.IsCommand(args))
@@ -58,26 +59,30 @@ builder.Services.AddOptions<SafetyOptions>().Bind(builder.Configuration.GetSecti
 
 builder.Services.AddSingleton<ConversationStore>();
 builder.Services.AddSingleton<ConversationHistoryCache>();
-// Per-user limits shared by every replica through the Redis-compatible store when one is configured (Garnet or Redis).
-if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("cache")))
+// The shared store (Garnet or Redis) makes the replicas behave as one: per-user limits, admission to the model servers,
+// and the logs that let a reply be resumed from any replica. Optional: without it, or while it is away, each replica
+// works on its own (SharedStore).
+var sharedStoreConfigured = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(SharedStore.ConnectionName));
+if (sharedStoreConfigured)
 {
-    builder.AddRedisClient("cache", settings => settings.DisableHealthChecks = true, options =>
+    builder.AddRedisClient(SharedStore.ConnectionName, settings => settings.DisableHealthChecks = true, options =>
     {
-        // A store that is away costs a request at most a second (then the limits fall back to each replica for a few
+        // A store that is away costs a request at most a second (then its users fall back to each replica for a few
         // seconds); commands issued while the connection is being made wait for it rather than fail.
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = 2_000;
         options.AsyncTimeout = 1_000;
     });
-    builder.Services.AddSingleton<SharedUserLimits>();
 }
 
+builder.Services.AddSingleton(services => new SharedStore(
+    services.GetRequiredService<TimeProvider>(),
+    services.GetRequiredService<ILogger<SharedStore>>(),
+    sharedStoreConfigured ? services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>() : null));
 builder.Services.AddSingleton(services => new UserRequestLimiter(
     services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UserLimitsOptions>>(),
-    services.GetRequiredService<TimeProvider>(),
-    services.GetRequiredService<ILogger<UserRequestLimiter>>(),
-    services.GetService<SharedUserLimits>()));
-builder.Services.AddHealthChecks().AddCheck<UserLimitsHealthCheck>("user_limits");
+    services.GetRequiredService<SharedStore>()));
+builder.Services.AddHealthChecks().AddCheck<SharedStoreHealthCheck>(SharedStoreHealthCheck.Name);
 builder.Services.AddSingleton<SystemPromptProvider>();
 builder.Services.AddSingleton<TitleGenerator>();
 builder.Services.AddSingleton<TurnOutbox>();

@@ -24,7 +24,7 @@ var api = builder.AddProject<Projects.Api>(ResourceNames.Api)
     // The Prometheus scrape endpoint for autoscaling lives on its own port, never behind the public routes.
     .WithHttpEndpoint(name: "metrics", env: "Metrics__Port")
     // The API admits per backend as many LLM requests as one Ollama replica runs at once (OLLAMA_NUM_PARALLEL).
-    .WithEnvironment("Llm__Admission__MaxInFlight", llm.Tuning.NumParallel.ToString(System.Globalization.CultureInfo.InvariantCulture))
+    .WithEnvironment("Llm__Admission__SlotsPerServer", llm.Tuning.NumParallel.ToString(System.Globalization.CultureInfo.InvariantCulture))
     .WithHttpHealthCheck("/health", endpointName: "http");
 
 if (llm.Model is { } model)

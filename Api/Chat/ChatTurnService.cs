@@ -198,7 +198,7 @@ public sealed class ChatTurnService(
             var messages = ChatContextBuilder.Build(systemPrompt, history, newUserMessage, options.ContextTokenBudget, outputTokens, reminder);
             var chosenModel = model ?? backends.DefaultModel!;
 
-            var (lease, rejection) = await gateway.AdmitAsync(model, cancellationToken);
+            var (lease, rejection) = await gateway.AdmitAsync(model, user.PartitionKey, cancellationToken);
             if (rejection is not null)
             {
                 return TurnAdmission.Refused(ApiProblems.Create(rejection.Status, rejection.Title, rejection.Detail, rejection.Code), rejection.RetryAfter);

@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
+using Api.Shared;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Api.Limits;
 
@@ -15,17 +15,13 @@ public sealed class UserRequestLimiter : IDisposable
     private readonly PartitionedRateLimiter<string> _streams;
     private readonly UserLimitsOptions _limits;
     private readonly SharedUserLimits? _shared;
-    private readonly TimeProvider _time;
-    private readonly ILogger<UserRequestLimiter> _logger;
-    private const long NeverFailed = long.MinValue;
-    private long _sharedFailedAt = NeverFailed;
+    private readonly SharedStore? _store;
 
-    public UserRequestLimiter(IOptions<UserLimitsOptions> options, TimeProvider time, ILogger<UserRequestLimiter> logger, SharedUserLimits? shared = null)
+    public UserRequestLimiter(IOptions<UserLimitsOptions> options, SharedStore? store = null)
     {
         _limits = options.Value;
-        _shared = shared;
-        _time = time;
-        _logger = logger;
+        _store = store is { Configured: true } ? store : null;
+        _shared = _store is null ? null : new SharedUserLimits(_store);
         _requests = PartitionedRateLimiter.Create<string, string>(user => RateLimitPartition.GetSlidingWindowLimiter(user, _ => new SlidingWindowRateLimiterOptions
         {
             PermitLimit = _limits.RequestsPerMinute,
@@ -41,11 +37,8 @@ public sealed class UserRequestLimiter : IDisposable
         }));
     }
 
-    /// <summary>Whether the limits are shared by the replicas now: a store is configured and its last call did not fail lately.</summary>
-    public bool Shared => _shared is not null && !RecentlyFailed;
-
-    /// <summary>The store failed in the last few seconds: counting stays per replica meanwhile, then the store is tried again.</summary>
-    private bool RecentlyFailed => Interlocked.Read(ref _sharedFailedAt) is var failedAt && failedAt != NeverFailed && _time.GetTimestamp() - failedAt < _time.TimestampFrequency * 5;
+    /// <summary>Whether the limits are shared by the replicas now: a store is configured and did not fail lately.</summary>
+    public bool Shared => _store is { Usable: true };
 
     /// <summary>Counts one chat request; refused with the wait when the user is over the per-minute limit.</summary>
     public async ValueTask<(bool Allowed, TimeSpan RetryAfter)> CountRequestAsync(string userKey)
@@ -57,9 +50,9 @@ public sealed class UserRequestLimiter : IDisposable
                 var wait = await _shared!.CountRequestAsync(userKey, _limits.RequestsPerMinute);
                 return (wait is null, wait ?? TimeSpan.Zero);
             }
-            catch (Exception ex) when (IsStoreFailure(ex))
+            catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
             {
-                StoreFailed(ex);
+                _store!.Failed(ex, "counting a user's requests");
             }
         }
 
@@ -77,9 +70,9 @@ public sealed class UserRequestLimiter : IDisposable
             {
                 return await _shared!.TryStartStreamAsync(userKey, _limits.ConcurrentStreams);
             }
-            catch (Exception ex) when (IsStoreFailure(ex))
+            catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
             {
-                StoreFailed(ex);
+                _store!.Failed(ex, "taking a user's stream slot");
             }
         }
 
@@ -91,18 +84,6 @@ public sealed class UserRequestLimiter : IDisposable
 
         lease.Dispose();
         return null;
-    }
-
-    private static bool IsStoreFailure(Exception ex) => ex is RedisException or TimeoutException or ObjectDisposedException;
-
-    private void StoreFailed(Exception ex)
-    {
-        if (!RecentlyFailed)
-        {
-            _logger.LogWarning("The limits store failed ({Message}); limits are counted per replica until it answers again.", ex.Message);
-        }
-
-        Interlocked.Exchange(ref _sharedFailedAt, _time.GetTimestamp());
     }
 
     public void Dispose()

@@ -1,42 +1,86 @@
 using System.Threading.RateLimiting;
+using Api.Shared;
 
 namespace Api.Llm;
 
 /// <summary>
-/// The in-flight limit of one backend: up to <c>MaxInFlight</c> streams, then a queue of <c>MaxQueue</c> that waits
-/// at most <c>QueueTimeout</c>; anything beyond is refused at once. Its counts are the autoscaling signal
-/// (<c>llm.requests.in_flight</c>, <c>llm.requests.queued</c>), since Ollama exports no metrics of its own.
+/// The in-flight limit of one backend. With the shared store it holds for every API replica together: the backend's
+/// capacity (<c>SlotsPerServer</c> × its model servers) in flight, then a queue of <c>MaxQueue</c>, fair across users,
+/// that waits at most <c>QueueTimeout</c> (<see cref="SharedAdmission"/>). Without the store, or while it is away, each
+/// replica admits its share on its own (<c>SlotsPerServer</c> × servers ÷ <c>ApiReplicas</c>, oldest first). This
+/// replica's counts are the autoscaling signal (<c>llm.requests.in_flight</c>, <c>llm.requests.queued</c>): summed over
+/// the replicas they are the backend's true totals, since Ollama exports no metrics of its own.
 /// </summary>
-public sealed class LlmAdmission : IDisposable
+public sealed class LlmAdmission : IAsyncDisposable
 {
-    private readonly ConcurrencyLimiter _limiter;
     private readonly LlmAdmissionOptions _options;
+    private readonly ModelServerCount _servers;
+    private readonly SharedStore? _store;
+    private readonly SharedAdmission? _shared;
+    private readonly ConcurrencyLimiter _local;
+    private int _inFlight;
     private int _queued;
 
-    public LlmAdmission(LlmAdmissionOptions options)
+    public LlmAdmission(string backend, LlmAdmissionOptions options, ModelServerCount servers, SharedStore? store = null)
     {
         _options = options;
-        _limiter = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        _servers = servers;
+        _store = store is { Configured: true } ? store : null;
+        _shared = _store is null ? null : new SharedAdmission(_store, backend);
+        _local = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
-            PermitLimit = options.MaxInFlight,
-            QueueLimit = options.MaxQueue,
+            PermitLimit = LocalCapacity,
+            QueueLimit = Math.Max(0, options.MaxQueue / Math.Max(1, options.ApiReplicas)),
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
     }
 
-    public int InFlight => _options.MaxInFlight - (int)(_limiter.GetStatistics()?.CurrentAvailablePermits ?? _options.MaxInFlight);
+    /// <summary>Replies this replica has running on the backend.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>Requests this replica has waiting for the backend.</summary>
     public int Queued => Volatile.Read(ref _queued);
 
-    public int Capacity => _options.MaxInFlight;
+    /// <summary>What the backend runs at once: its slots per server × its servers.</summary>
+    public int Capacity => _options.SlotsPerServer * _servers.Current;
 
-    /// <summary>A slot, or <c>null</c> when the backend is full (queue included) or the queue wait ran out.</summary>
-    public async Task<RateLimitLease?> TryAcquireAsync(CancellationToken cancellationToken)
+    /// <summary>This replica's share while it admits on its own.</summary>
+    public int LocalCapacity => Math.Max(1, _options.SlotsPerServer * _servers.Current / Math.Max(1, _options.ApiReplicas));
+
+    /// <summary>A slot for <paramref name="user"/>, or <c>null</c> when the backend is full (queue included) or the queue wait ran out.</summary>
+    public async Task<IDisposable?> TryAcquireAsync(string user, CancellationToken cancellationToken)
     {
-        var immediate = _limiter.AttemptAcquire();
+        if (_shared is not null && _store!.Usable)
+        {
+            var wasQueued = 0;
+            try
+            {
+                var (result, ticket) = await _shared.TryAcquireAsync(user, Capacity, _options.MaxQueue, _options.QueueTimeout,
+                    () => { wasQueued = 1; Interlocked.Increment(ref _queued); }, cancellationToken);
+                return result == AdmissionResult.Admitted ? Hold(() => _shared.Release(ticket!)) : null;
+            }
+            catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
+            {
+                _store.Failed(ex, "admitting a model request");
+            }
+            finally
+            {
+                if (wasQueued == 1)
+                {
+                    Interlocked.Decrement(ref _queued);
+                }
+            }
+        }
+
+        return await TryAcquireLocallyAsync(cancellationToken);
+    }
+
+    private async Task<IDisposable?> TryAcquireLocallyAsync(CancellationToken cancellationToken)
+    {
+        var immediate = _local.AttemptAcquire();
         if (immediate.IsAcquired)
         {
-            return immediate;
+            return Hold(immediate.Dispose);
         }
 
         immediate.Dispose();
@@ -45,10 +89,10 @@ public sealed class LlmAdmission : IDisposable
         Interlocked.Increment(ref _queued);
         try
         {
-            var lease = await _limiter.AcquireAsync(1, timeout.Token);
+            var lease = await _local.AcquireAsync(1, timeout.Token);
             if (lease.IsAcquired)
             {
-                return lease;
+                return Hold(lease.Dispose);
             }
 
             lease.Dispose();
@@ -64,5 +108,34 @@ public sealed class LlmAdmission : IDisposable
         }
     }
 
-    public void Dispose() => _limiter.Dispose();
+    private Slot Hold(Action release)
+    {
+        Interlocked.Increment(ref _inFlight);
+        return new Slot(this, release);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_shared is not null)
+        {
+            await _shared.DisposeAsync();
+        }
+
+        _local.Dispose();
+    }
+
+    /// <summary>A held slot: disposing it frees it, once.</summary>
+    private sealed class Slot(LlmAdmission owner, Action release) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                Interlocked.Decrement(ref owner._inFlight);
+                release();
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 namespace Api.Llm;
 
 /// <summary>The configured backends: the primary, an optional fallback, or none (with the reason).</summary>
-public sealed class LlmBackends(LlmBackend? primary, LlmBackend? fallback, string? unavailableReason)
+public sealed class LlmBackends(LlmBackend? primary, LlmBackend? fallback, string? unavailableReason) : IAsyncDisposable
 {
     public LlmBackend? Primary { get; } = primary;
 
@@ -17,4 +17,13 @@ public sealed class LlmBackends(LlmBackend? primary, LlmBackend? fallback, strin
     public IReadOnlyList<string> Models => [.. All.Select(b => b.Model).Distinct(StringComparer.OrdinalIgnoreCase)];
 
     public LlmBackend? ForModel(string model) => All.FirstOrDefault(b => string.Equals(b.Model, model, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Stops the admissions' background work (slot renewals, server counting).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var backend in All)
+        {
+            await backend.Admission.DisposeAsync();
+        }
+    }
 }

@@ -1,16 +1,17 @@
-using System.Threading.RateLimiting;
-
 namespace Api.Llm;
 
 /// <summary>A slot on a backend for one reply. Disposing it frees the slot.</summary>
-public sealed class LlmLease(LlmBackend backend, RateLimitLease permit) : IDisposable
+public sealed class LlmLease(LlmBackend backend, IDisposable permit, string user) : IDisposable
 {
-    private RateLimitLease _permit = permit;
+    private IDisposable _permit = permit;
+
+    /// <summary>Whose reply it is: the fair queue of a fallback taking over counts it for the same user.</summary>
+    public string User { get; } = user;
 
     /// <summary>The backend serving the reply; it changes when the primary fails before the first token and the fallback takes over.</summary>
     public LlmBackend Backend { get; private set; } = backend;
 
-    internal void SwitchTo(LlmBackend backend, RateLimitLease permit)
+    internal void SwitchTo(LlmBackend backend, IDisposable permit)
     {
         _permit.Dispose();
         _permit = permit;

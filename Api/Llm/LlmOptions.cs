@@ -71,18 +71,31 @@ public sealed class LlmResilienceOptions
 }
 
 /// <summary>
-/// Bound from <c>Llm:Admission</c>: per backend and per API replica. Set <see cref="MaxInFlight"/> to Ollama's
-/// parallel slots (<c>OLLAMA_NUM_PARALLEL</c>) times its replicas, divided by the API replicas: requests beyond it
-/// wait in a small queue here, where they are counted and bounded, instead of in Ollama's own.
+/// Bound from <c>Llm:Admission</c>, per backend. A backend runs <see cref="SlotsPerServer"/> replies at once on each of
+/// its model servers (Ollama's <c>OLLAMA_NUM_PARALLEL</c>); with the shared store that capacity holds for all API
+/// replicas together, and requests beyond it wait in one queue, fair across users, instead of in Ollama's own.
 /// </summary>
 public sealed class LlmAdmissionOptions
 {
+    /// <summary>Replies one model server runs at once (<c>OLLAMA_NUM_PARALLEL</c>; the AppHost sets it from the same value).</summary>
     [Range(1, 10_000)]
-    public int MaxInFlight { get; set; } = 8;
+    public int SlotsPerServer { get; set; } = 4;
 
+    /// <summary>Model servers per backend when no host name is given to count them by.</summary>
+    [Range(1, 1_000)]
+    public int Servers { get; set; } = 1;
+
+    /// <summary>Per backend name (<c>primary</c>, <c>fallback</c>): a host name whose addresses are the backend's servers (a headless Service).</summary>
+    public Dictionary<string, string> ServerHosts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The queue for the whole backend (each replica's share of it while the store is away).</summary>
     [Range(0, 10_000)]
-    public int MaxQueue { get; set; } = 4;
+    public int MaxQueue { get; set; } = 64;
 
     /// <summary>How long a queued request waits for a slot before it is turned away (429).</summary>
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The API replicas that share the capacity while the store is away (each admits its share on its own).</summary>
+    [Range(1, 1_000)]
+    public int ApiReplicas { get; set; } = 1;
 }

@@ -41,7 +41,9 @@ public static class LlmServiceCollectionExtensions
                     services.GetRequiredKeyedService<IChatClient>(connectionName),
                     services.GetRequiredKeyedService<IOllamaApiClient>(connectionName),
                     new LlmCircuitBreaker(name, options.Resilience.BreakerFailureThreshold, options.Resilience.BreakerBreakDuration, time, loggerFactory.CreateLogger<LlmCircuitBreaker>()),
-                    new LlmAdmission(options.Admission),
+                    new LlmAdmission(name, options.Admission,
+                        new ModelServerCount(options.Admission.Servers, options.Admission.ServerHosts.GetValueOrDefault(name)),
+                        services.GetService<Api.Shared.SharedStore>()),
                     isFallback)
                 {
                     // The client integration's name for the backend's HttpClient ({connection}_httpClient).

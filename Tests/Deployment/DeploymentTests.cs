@@ -125,7 +125,7 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.Equal("9464", environment["Metrics__Port"]);
         Assert.Equal("https://login.microsoftonline.com/{{.Env.AZURE_TENANT_ID}}/v2.0", environment["Auth__Jwt__Authority"]);
         // Admission per API replica follows Ollama's parallelism: one value in the AppHost feeds both.
-        Assert.Equal("4", environment["Llm__Admission__MaxInFlight"]);
+        Assert.Equal("4", environment["Llm__Admission__SlotsPerServer"]);
     }
 
     [Fact]

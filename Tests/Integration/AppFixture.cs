@@ -33,7 +33,7 @@ public class AppFixture : IAsyncLifetime
         ["Llm__Resilience__BreakerFailureThreshold"] = "3",
         ["Llm__Resilience__BreakerBreakDuration"] = "00:00:03",
         ["Llm__Resilience__ProbeInterval"] = "00:00:01",
-        ["Llm__Admission__MaxInFlight"] = "3",
+        ["Llm__Admission__SlotsPerServer"] = "3",
         ["Llm__Admission__MaxQueue"] = "1",
         ["Llm__Admission__QueueTimeout"] = "00:00:02",
         ["Llm__TitleTimeout"] = "00:00:03",

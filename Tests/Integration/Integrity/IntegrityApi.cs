@@ -56,7 +56,7 @@ public sealed partial class IntegrityApi : IAsyncLifetime
             ["Limits:RequestsPerMinute"] = "100000",
             ["Limits:ConcurrentStreams"] = "1000",
             ["Limits:OutputTokensPerDay"] = "1000000000",
-            ["Llm:Admission:MaxInFlight"] = "64",
+            ["Llm:Admission:SlotsPerServer"] = "64",
             ["Llm:Admission:MaxQueue"] = "64",
             ["Chat:Persistence:OutboxMaxDelay"] = "00:00:00.500",
         };

@@ -107,7 +107,7 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
 
             Assert.All(during, r => Assert.NotNull(r.Done));
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-            Assert.Equal("Degraded", checks.GetProperty("user_limits").GetProperty("status").GetString());
+            Assert.Equal("Degraded", checks.GetProperty(Api.Shared.SharedStoreHealthCheck.Name).GetProperty("status").GetString());
         }
         finally
         {
@@ -120,7 +120,7 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
         {
             await Task.Delay(500, TestContext.Current.CancellationToken);
             using var health = await httpA.GetAsync("/health", TestContext.Current.CancellationToken);
-            status = JsonDocument.Parse(await health.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("checks").GetProperty("user_limits").GetProperty("status").GetString()!;
+            status = JsonDocument.Parse(await health.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("checks").GetProperty(Api.Shared.SharedStoreHealthCheck.Name).GetProperty("status").GetString()!;
         }
         while (status != "Healthy" && DateTime.UtcNow < deadline);
 

@@ -1,4 +1,6 @@
 using Api.Limits;
+using Api.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 using Tests.Infrastructure;
 
@@ -12,7 +14,7 @@ public sealed class SharedUserLimitsTests
     {
         using var garnet = await GarnetServer.StartAsync();
         await using var store = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
-        var limits = new SharedUserLimits(store, TimeProvider.System);
+        var limits = new SharedUserLimits(new SharedStore(TimeProvider.System, NullLogger<SharedStore>.Instance, store));
 
         var waits = new List<TimeSpan?>();
         for (var i = 0; i < 6; i++)
@@ -29,7 +31,7 @@ public sealed class SharedUserLimitsTests
     {
         using var garnet = await GarnetServer.StartAsync();
         await using var store = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
-        var limits = new SharedUserLimits(store, TimeProvider.System);
+        var limits = new SharedUserLimits(new SharedStore(TimeProvider.System, NullLogger<SharedStore>.Instance, store));
 
         var first = await limits.TryStartStreamAsync("u_test", limit: 1);
         var second = await limits.TryStartStreamAsync("u_test", limit: 1);

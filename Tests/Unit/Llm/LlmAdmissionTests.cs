@@ -1,19 +1,31 @@
+using System.Net;
 using Api.Llm;
+using Api.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+using Tests.Infrastructure;
 
 namespace Tests.Unit.Llm;
 
+/// <summary>
+/// Admission to a backend: per replica without a store; with a real Garnet, one capacity for several replicas and a
+/// queue served fairly across users; the server count that sets the capacity.
+/// </summary>
 public sealed class LlmAdmissionTests
 {
+    private static LlmAdmission Local(int slots, int queue, TimeSpan wait) =>
+        new("primary", new LlmAdmissionOptions { SlotsPerServer = slots, MaxQueue = queue, QueueTimeout = wait }, new ModelServerCount(1));
+
     [Fact]
     public async Task TryAcquire_SlotsThenQueueThenRefusal()
     {
-        using var admission = new LlmAdmission(new LlmAdmissionOptions { MaxInFlight = 2, MaxQueue = 1, QueueTimeout = TimeSpan.FromSeconds(5) });
+        await using var admission = Local(2, 1, TimeSpan.FromSeconds(5));
         var ct = TestContext.Current.CancellationToken;
 
-        using var first = await admission.TryAcquireAsync(ct);
-        using var second = await admission.TryAcquireAsync(ct);
-        var queued = admission.TryAcquireAsync(ct);
-        var refused = await admission.TryAcquireAsync(ct);
+        using var first = await admission.TryAcquireAsync("u1", ct);
+        using var second = await admission.TryAcquireAsync("u1", ct);
+        var queued = admission.TryAcquireAsync("u1", ct);
+        var refused = await admission.TryAcquireAsync("u1", ct);
 
         Assert.NotNull(first);
         Assert.NotNull(second);
@@ -26,18 +38,129 @@ public sealed class LlmAdmissionTests
         using var promoted = await queued.WaitAsync(TimeSpan.FromSeconds(5), ct);
         Assert.NotNull(promoted);
         Assert.Equal(0, admission.Queued);
+        Assert.Equal(2, admission.InFlight);
     }
 
     [Fact]
     public async Task TryAcquire_QueueWaitRunsOut_Refused()
     {
-        using var admission = new LlmAdmission(new LlmAdmissionOptions { MaxInFlight = 1, MaxQueue = 1, QueueTimeout = TimeSpan.FromMilliseconds(200) });
+        await using var admission = Local(1, 1, TimeSpan.FromMilliseconds(200));
         var ct = TestContext.Current.CancellationToken;
-        using var held = await admission.TryAcquireAsync(ct);
+        using var held = await admission.TryAcquireAsync("u1", ct);
 
-        var waited = await admission.TryAcquireAsync(ct);
+        var waited = await admission.TryAcquireAsync("u1", ct);
 
         Assert.Null(waited);
         Assert.Equal(0, admission.Queued);
+    }
+
+    [Fact]
+    public async Task Shared_TwoReplicas_HoldOneCapacityBetweenThem()
+    {
+        using var garnet = await GarnetServer.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
+        var store = new SharedStore(TimeProvider.System, NullLogger<SharedStore>.Instance, connection);
+        var options = new LlmAdmissionOptions { SlotsPerServer = 2, Servers = 2, MaxQueue = 0, QueueTimeout = TimeSpan.FromSeconds(1) };
+        await using var a = new LlmAdmission("primary", options, new ModelServerCount(options.Servers), store);
+        await using var b = new LlmAdmission("primary", options, new ModelServerCount(options.Servers), store);
+        var ct = TestContext.Current.CancellationToken;
+
+        var held = new List<IDisposable?>();
+        for (var i = 0; i < 3; i++)
+        {
+            held.Add(await a.TryAcquireAsync("u1", ct));
+            held.Add(await b.TryAcquireAsync("u2", ct));
+        }
+
+        Assert.Equal(4, held.Count(h => h is not null));
+        Assert.Equal(4, a.InFlight + b.InFlight);
+        held.First(h => h is not null)!.Dispose();
+        Assert.NotNull(await b.TryAcquireAsync("u3", ct));
+    }
+
+    [Fact]
+    public async Task Shared_QueueFull_RefusedAtOnce()
+    {
+        using var garnet = await GarnetServer.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
+        var store = new SharedStore(TimeProvider.System, NullLogger<SharedStore>.Instance, connection);
+        var options = new LlmAdmissionOptions { SlotsPerServer = 1, MaxQueue = 1, QueueTimeout = TimeSpan.FromSeconds(30) };
+        await using var admission = new LlmAdmission("primary", options, new ModelServerCount(1), store);
+        var ct = TestContext.Current.CancellationToken;
+        using var held = await admission.TryAcquireAsync("u1", ct);
+        var waiting = admission.TryAcquireAsync("u1", ct);
+        await WaitUntil(() => admission.Queued == 1, ct);
+
+        var started = TimeProvider.System.GetTimestamp();
+        var refused = await admission.TryAcquireAsync("u2", ct);
+
+        Assert.Null(refused);
+        Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(1), "A full queue must refuse at once.");
+        held!.Dispose();
+        using var promoted = await waiting.WaitAsync(TimeSpan.FromSeconds(5), ct);
+        Assert.NotNull(promoted);
+    }
+
+    [Fact]
+    public async Task Shared_FairQueue_AnotherUsersFirstRequestGoesBeforeTheHeavyUsersBacklog()
+    {
+        using var garnet = await GarnetServer.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
+        var store = new SharedStore(TimeProvider.System, NullLogger<SharedStore>.Instance, connection);
+        var options = new LlmAdmissionOptions { SlotsPerServer = 1, MaxQueue = 100, QueueTimeout = TimeSpan.FromSeconds(60) };
+        await using var a = new LlmAdmission("primary", options, new ModelServerCount(1), store);
+        await using var b = new LlmAdmission("primary", options, new ModelServerCount(1), store);
+        var ct = TestContext.Current.CancellationToken;
+        var order = new List<string>();
+        var first = await a.TryAcquireAsync("heavy", ct);
+        var heavy = Enumerable.Range(0, 50).Select(i => Serve(a, "heavy", $"heavy{i}")).ToList();
+        await WaitUntil(() => a.Queued == 50, ct);
+        var light = Serve(b, "light", "light");
+        await WaitUntil(() => b.Queued == 1, ct);
+
+        first!.Dispose();
+        await Task.WhenAll([.. heavy, light]).WaitAsync(TimeSpan.FromSeconds(60), ct);
+
+        // Tags tie at the head (the heavy user's first queued ticket and the light user's): it is served first or second.
+        Assert.InRange(order.IndexOf("light"), 0, 1);
+        Assert.Equal(51, order.Count);
+
+        async Task Serve(LlmAdmission admission, string user, string name)
+        {
+            using var slot = await admission.TryAcquireAsync(user, ct);
+            Assert.NotNull(slot);
+            lock (order)
+            {
+                order.Add(name);
+            }
+
+            await Task.Delay(20, ct);
+        }
+    }
+
+    [Fact]
+    public async Task ServerCount_FollowsTheHostsAddresses_AndKeepsTheLastCountWhenTheLookupFails()
+    {
+        var answers = new Queue<Func<IPAddress[]>>([
+            () => [IPAddress.Parse("10.0.0.1"), IPAddress.Parse("10.0.0.2"), IPAddress.Parse("10.0.0.3")],
+            () => throw new System.Net.Sockets.SocketException(11001),
+            () => [IPAddress.Parse("10.0.0.1")],
+        ]);
+        using var servers = new ModelServerCount(1, "ollama-pods", (_, _) => Task.FromResult(answers.Dequeue()()));
+        var ct = TestContext.Current.CancellationToken;
+
+        Assert.Equal(3, await servers.RefreshOnceAsync(ct));
+        Assert.Equal(3, await servers.RefreshOnceAsync(ct));
+        Assert.Equal(1, await servers.RefreshOnceAsync(ct));
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, CancellationToken ct)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(50, ct);
+        }
+
+        Assert.True(condition(), "The condition did not come true in 10 s.");
     }
 }
