@@ -6,6 +6,7 @@ using Api.Conversations;
 using Api.Infrastructure;
 using Api.Limits;
 using Api.Llm;
+using Api.Replies;
 using Api.Safety;
 using Api.Shared;
 
@@ -83,6 +84,10 @@ builder.Services.AddSingleton(services => new UserRequestLimiter(
     services.GetRequiredService<Microsoft.Extensions.Options.IOptions<UserLimitsOptions>>(),
     services.GetRequiredService<SharedStore>()));
 builder.Services.AddHealthChecks().AddCheck<SharedStoreHealthCheck>(SharedStoreHealthCheck.Name);
+builder.Services.AddOptions<ReplyOptions>().Bind(builder.Configuration.GetSection(ReplyOptions.SectionName));
+builder.Services.AddSingleton<ReplyLogStore>();
+builder.Services.AddSingleton<ReplyRuns>();
+builder.Services.AddHostedService(services => services.GetRequiredService<ReplyRuns>());
 builder.Services.AddSingleton<SystemPromptProvider>();
 builder.Services.AddSingleton<TitleGenerator>();
 builder.Services.AddSingleton<TurnOutbox>();
@@ -117,6 +122,7 @@ app.MapOpenApi().AllowAnonymous();
 var api = app.MapGroup(string.Empty).RequireAuthorization(AuthenticationExtensions.ChatUserPolicy);
 api.MapConversationEndpoints();
 api.MapChatEndpoints();
+api.MapReplyEndpoints();
 api.MapLlmEndpoints();
 
 await app.RunAsync();

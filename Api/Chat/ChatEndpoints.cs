@@ -38,23 +38,23 @@ public static class ChatEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> SendAsync(string id, [FromBody] SendMessageRequest? request, CurrentUser user, ChatTurnService turns, TurnStreamer streamer, CancellationToken cancellationToken)
+    private static async Task<IResult> SendAsync(string id, [FromBody] SendMessageRequest? request, CurrentUser user, ChatTurnService turns, Replies.ReplyRuns runs, CancellationToken cancellationToken)
     {
         if (request is null)
         {
             return Infrastructure.ApiProblems.BadRequest("The request body is missing.", "missing_body");
         }
 
-        return Reply(await turns.PrepareSendAsync(user, id, request, cancellationToken), streamer, request.Stream ?? true);
+        return Reply(await turns.PrepareSendAsync(user, id, request, cancellationToken), runs, request.Stream ?? true);
     }
 
-    private static async Task<IResult> RegenerateAsync(string id, [FromBody] RegenerateRequest? request, CurrentUser user, ChatTurnService turns, TurnStreamer streamer, CancellationToken cancellationToken)
+    private static async Task<IResult> RegenerateAsync(string id, [FromBody] RegenerateRequest? request, CurrentUser user, ChatTurnService turns, Replies.ReplyRuns runs, CancellationToken cancellationToken)
     {
         request ??= new RegenerateRequest();
-        return Reply(await turns.PrepareRegenerateAsync(user, id, request, cancellationToken), streamer, request.Stream ?? true);
+        return Reply(await turns.PrepareRegenerateAsync(user, id, request, cancellationToken), runs, request.Stream ?? true);
     }
 
     /// <summary>An admitted turn streams (or returns one JSON reply); a refused one is its ProblemDetails, with Retry-After when given.</summary>
-    private static IResult Reply(TurnAdmission admission, TurnStreamer streamer, bool stream) =>
-        admission.Turn is { } turn ? new ChatReplyResult(streamer, turn, stream) : ApiProblems.WithRetryAfter(admission.Problem!, admission.RetryAfter);
+    private static IResult Reply(TurnAdmission admission, Replies.ReplyRuns runs, bool stream) =>
+        admission.Turn is { } turn ? new ChatReplyResult(runs, turn, stream) : ApiProblems.WithRetryAfter(admission.Problem!, admission.RetryAfter);
 }

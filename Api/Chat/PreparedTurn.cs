@@ -47,6 +47,9 @@ public sealed class PreparedTurn(
 
     public LlmLease Lease { get; } = lease;
 
+    /// <summary>Why the reply was stopped before its end (cancelled by its user, or nobody read it), when it was.</summary>
+    public string? StopReason { get; set; }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -13,6 +13,7 @@ namespace Api.Chat;
 public sealed class SseWriter : IAsyncDisposable
 {
     private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+    private static readonly byte[] IdPrefix = "id: "u8.ToArray();
     private static readonly byte[] EventPrefix = "event: "u8.ToArray();
     private static readonly byte[] DataPrefix = "\ndata: "u8.ToArray();
     private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
@@ -36,14 +37,15 @@ public sealed class SseWriter : IAsyncDisposable
 
     public bool Started => _started;
 
-    /// <summary>Writes one event whose data is <paramref name="value"/> as JSON, and flushes it.</summary>
-    public async Task WriteEventAsync<T>(ReadOnlyMemory<byte> eventName, T value, JsonSerializerOptions options, CancellationToken cancellationToken)
+    /// <summary>Writes one event whose data is <paramref name="value"/> as JSON, and flushes it; with an id when <paramref name="id"/> is given.</summary>
+    public async Task WriteEventAsync<T>(ReadOnlyMemory<byte> eventName, T value, JsonSerializerOptions options, CancellationToken cancellationToken, Replies.ReplyEventId? id = null)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
             StartIfNeeded();
             var pipe = _response.BodyWriter;
+            WriteId(pipe, id);
             pipe.Write(EventPrefix);
             pipe.Write(eventName.Span);
             pipe.Write(DataPrefix);
@@ -65,6 +67,45 @@ public sealed class SseWriter : IAsyncDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Writes one event whose data is already JSON (an event read back from a reply's log), and flushes it.</summary>
+    public async Task WriteRawEventAsync(ReadOnlyMemory<byte> eventName, ReadOnlyMemory<byte> json, Replies.ReplyEventId id, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            StartIfNeeded();
+            var pipe = _response.BodyWriter;
+            WriteId(pipe, id);
+            pipe.Write(EventPrefix);
+            pipe.Write(eventName.Span);
+            pipe.Write(DataPrefix);
+            pipe.Write(json.Span);
+            pipe.Write(EventEnd);
+            await pipe.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static void WriteId(System.IO.Pipelines.PipeWriter pipe, Replies.ReplyEventId? id)
+    {
+        if (id is not { } value)
+        {
+            return;
+        }
+
+        pipe.Write(IdPrefix);
+        var span = pipe.GetSpan(value.ReplyId.Length + 12);
+        var written = System.Text.Encoding.ASCII.GetBytes(value.ReplyId, span);
+        span[written++] = (byte)':';
+        System.Buffers.Text.Utf8Formatter.TryFormat(value.Index, span[written..], out var digits);
+        written += digits;
+        span[written++] = (byte)'\n';
+        pipe.Advance(written);
     }
 
     /// <summary>Stops the heartbeat; true when the response was not started, so the caller may still write a plain error.</summary>

@@ -51,7 +51,7 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
         var now = time.GetUtcNow();
         var error = failure is not null ? ChatFailures.Describe(failure).Problem.Title
             : outcome.ShuttingDown ? "The server restarted during the reply."
-            : outcome.Cancelled ? "The client disconnected."
+            : outcome.Cancelled ? turn.StopReason ?? "The reply was cancelled."
             : null;
         var assistant = new StoredMessage(
             Id: string.Empty,
@@ -73,11 +73,6 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
 
         var record = await recorder.RecordAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, titleIsFinal, usage));
         KeepHistoryWarm(turn, record, user, assistant);
-        if (outcome.Cancelled)
-        {
-            return null;
-        }
-
         if (ChatFailures.NotSaved(record.Status, conversationOptions.Value.MaxMessagesPerConversation) is { } notSaved)
         {
             return notSaved;
@@ -105,7 +100,8 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
         return new ChatEvent.Done(new DoneEvent(
             saved.Id,
             messageId,
-            "complete",
+            // A cancelled reply ends with what it had: kept, marked incomplete.
+            outcome.Cancelled ? "incomplete" : "complete",
             model,
             backend.IsFallback,
             new UsageDto(promptTokens, completionTokens),

@@ -18,7 +18,7 @@ internal sealed class TurnOutcome
 
     public Exception? Failure { get; set; }
 
-    /// <summary>The client went away.</summary>
+    /// <summary>The reply was cancelled: by its user, or because nobody read it.</summary>
     public bool Cancelled { get; set; }
 
     /// <summary>The server is shutting down and the drain ran out: the stream was ended for the client to resume elsewhere.</summary>

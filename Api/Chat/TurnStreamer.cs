@@ -22,17 +22,17 @@ public sealed class TurnStreamer(
     private readonly ILogger _security = loggerFactory.CreateLogger(SecurityEvents.Category);
 
     /// <summary>
-    /// Streams the reply. When the client goes away the upstream call is cancelled and the partial reply is kept as
+    /// Streams the reply. When the reply is cancelled the upstream call ends and the partial reply is kept as
     /// <c>incomplete</c>; a broken stream keeps it too and ends with an <c>error</c> event; a leak ends it at once.
     /// The turn is saved whichever way it ends, including when the caller stops reading (the client hung up).
     /// </summary>
-    public async IAsyncEnumerable<ChatEvent> StreamAsync(PreparedTurn turn, [EnumeratorCancellation] CancellationToken requestAborted)
+    public async IAsyncEnumerable<ChatEvent> StreamAsync(PreparedTurn turn, [EnumeratorCancellation] CancellationToken cancellation)
     {
         var outcome = new TurnOutcome();
         var guard = new OutputLeakGuard(prompts.Canary, prompts.SystemPrompt, safetyOptions.Value.LeakSpanChars);
         var finished = false;
-        // The model call ends when the client goes away, or when the shutdown drain runs out.
-        using var callEnds = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, drain.StreamsMustEnd);
+        // The model call ends when the reply is cancelled (its user, or nobody reading it), or when the shutdown drain runs out.
+        using var callEnds = CancellationTokenSource.CreateLinkedTokenSource(cancellation, drain.StreamsMustEnd);
         try
         {
             await using (var upstream = gateway.StreamAsync(turn.Lease, turn.Request, callEnds.Token).GetAsyncEnumerator(callEnds.Token))
@@ -49,7 +49,7 @@ public sealed class TurnStreamer(
 
                         chunk = upstream.Current;
                     }
-                    catch (OperationCanceledException) when (requestAborted.IsCancellationRequested)
+                    catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
                     {
                         outcome.Cancelled = true;
                         break;
@@ -98,7 +98,7 @@ public sealed class TurnStreamer(
             }
 
             finished = true;
-            if (await completion.CompleteAsync(turn, outcome, requestAborted) is { } last)
+            if (await completion.CompleteAsync(turn, outcome, cancellation) is { } last)
             {
                 yield return last;
             }
