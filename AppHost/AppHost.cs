@@ -18,12 +18,20 @@ var canary = builder.AddParameter(ResourceNames.SafetyCanary, new GenerateParame
 var secrets = builder.AddAzureKeyVault(ResourceNames.Secrets);
 secrets.AddSecret("safety-canary-secret", "Safety--Canary", canary);
 
+// The store the API replicas share (limits, admission, reply logs): Redis where containers run and when deployed,
+// Garnet from a dotnet tool otherwise.
+var cache = SharedStoreHosting.Add(builder);
+
+const int apiMinReplicas = 2;
 var api = builder.AddProject<Projects.Api>(ResourceNames.Api)
+    // The API reads connection strings only (ConnectionStrings__*), not each reference's properties (CACHE_HOST, ...).
+    .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery)
     .WithReference(tables).WaitFor(tables)
+    .WithReference(cache).WaitFor(cache)
     .WithReference(secrets).WaitFor(secrets)
     // The Prometheus scrape endpoint for autoscaling lives on its own port, never behind the public routes.
     .WithHttpEndpoint(name: "metrics", env: "Metrics__Port")
-    // The API admits per backend as many LLM requests as one Ollama replica runs at once (OLLAMA_NUM_PARALLEL).
+    // The API replicas together admit per backend as many LLM requests as its servers run at once (OLLAMA_NUM_PARALLEL each).
     .WithEnvironment("Llm__Admission__SlotsPerServer", llm.Tuning.NumParallel.ToString(System.Globalization.CultureInfo.InvariantCulture))
     .WithHttpHealthCheck("/health", endpointName: "http");
 
@@ -58,6 +66,19 @@ if (builder.ExecutionContext.IsPublishMode)
     // Nightly table exports go to the account's backups container (versioned), written with the API's identity.
     api.WithEnvironment("Backups__BlobServiceUri", ReferenceExpression.Create($"https://{storage.Resource.AccountName}.blob.core.windows.net/"))
         .WithRoleAssignments(storage, StorageBuiltInRole.StorageBlobDataContributor);
+    // The servers behind each backend are counted through a headless Service (KEDA adds Ollama replicas); while the
+    // shared store is away, each API replica admits its share of the capacity.
+    api.WithEnvironment("Llm__Admission__ApiReplicas", apiMinReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    if (llm.Server is { } server)
+    {
+        api.WithEnvironment($"Llm__Admission__ServerHosts__{LlmMetricNames.PrimaryBackend}", DeploymentConventions.ServerPodsName(server.Resource.Name));
+    }
+
+    if (llm.FallbackServer is { } fallbackServer)
+    {
+        api.WithEnvironment($"Llm__Admission__ServerHosts__{LlmMetricNames.FallbackBackend}", DeploymentConventions.ServerPodsName(fallbackServer.Resource.Name));
+    }
+
     api.WithEnvironment("Auth__Jwt__Authority", ReferenceExpression.Create($"https://login.microsoftonline.com/{tenant}/v2.0"))
         .WithEnvironment("Auth__Jwt__Audience", apiApp)
         .WithEnvironment("Auth__Jwt__RequiredScope", "chat");
@@ -86,7 +107,7 @@ var gpuPool = aks.AddNodePool("gpu", "Standard_NC4as_T4_v3", minCount: 1, maxCou
 
 api.WithNodePool(cpuPool)
     .WithKubernetesResources("250m", "384Mi", "1", "1Gi")
-    .WithKubernetesScaling(minReplicas: 2, maxReplicas: 10, cpuUtilizationPercent: 70)
+    .WithKubernetesScaling(minReplicas: apiMinReplicas, maxReplicas: 10, cpuUtilizationPercent: 70)
     .WithPrometheusScaling("llm-requests-per-api-pod", LlmScaling.Demand(), threshold: 6)
     .WithKubernetesCronJob("backup", "17 2 * * *", "backup");
 web.WithNodePool(cpuPool)
@@ -97,6 +118,8 @@ llm.Server?.WithNodePool(gpuPool)
     .WithKubernetesResources("2", "12Gi", "3500m", "16Gi", gpus: 1)
     .WithKubernetesScaling(minReplicas: 1, maxReplicas: 3)
     .WithPrometheusScaling("llm-requests-per-gpu", LlmScaling.Demand(LlmMetricNames.PrimaryBackend), threshold: llm.Tuning.NumParallel, activationThreshold: 1);
+cache.WithNodePool(cpuPool)
+    .WithKubernetesResources("100m", "128Mi", "1", "512Mi");
 llm.FallbackServer?.WithNodePool(cpuPool)
     .WithKubernetesResources("1", "2Gi", "2", "4Gi");
 

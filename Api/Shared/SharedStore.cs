@@ -10,8 +10,7 @@ namespace Api.Shared;
 /// </summary>
 public sealed class SharedStore(TimeProvider time, ILogger<SharedStore> logger, IConnectionMultiplexer? connection = null)
 {
-    /// <summary>The connection string's name (<c>ConnectionStrings:cache</c>), the AppHost's resource name too.</summary>
-    public const string ConnectionName = "cache";
+    public const string ConnectionName = SharedStoreConnection.Name;
 
     /// <summary>How long the store is left alone after it failed.</summary>
     public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(5);

@@ -11,6 +11,18 @@ internal static class DeploymentConventions
 
     public const int OllamaPort = 11434;
 
+    /// <summary>The shared store's port (Redis in the cluster).</summary>
+    public const int RedisPort = 6379;
+
+    /// <summary>The user the Redis image runs as (its <c>redis</c> user).</summary>
+    public const long RedisUserId = 999;
+
+    /// <summary>
+    /// The headless Service beside a model server's Service: its DNS name resolves to every ready pod, which is how the
+    /// API counts the servers a backend has (its admission capacity grows as KEDA adds Ollama replicas).
+    /// </summary>
+    public static string ServerPodsName(string workload) => $"{workload}-pods";
+
     /// <summary>The manifests, by folder: one per azd service (its <c>k8s.deploymentPath</c>) and the cluster folder.</summary>
     public const string ManifestRoot = "infra/k8s";
 

@@ -34,6 +34,9 @@ internal enum WorkloadKind
 
     /// <summary>An Ollama server: the pinned image, models preloaded from model images, applied by the postprovision hook.</summary>
     ModelServer,
+
+    /// <summary>The shared store (Redis): the official image, one ephemeral replica, applied by the postprovision hook.</summary>
+    Store,
 }
 
 internal sealed record WorkloadPlan(

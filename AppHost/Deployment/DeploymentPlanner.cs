@@ -61,6 +61,9 @@ internal static class DeploymentPlanner
                     case ConnectionStringReference { Resource: OllamaModelResource modelResource }:
                         Called(callers, modelResource.Parent.Name, project.Name);
                         break;
+                    case ConnectionStringReference { Resource: RedisResource redis }:
+                        Called(callers, redis.Name, project.Name);
+                        break;
                     case ConnectionStringReference { Resource: AzureTableStorageResource }:
                         Grant("storage", BuiltInRole.StorageTableDataContributor);
                         break;
@@ -134,6 +137,28 @@ internal static class DeploymentPlanner
                 CronJobs: []));
         }
 
+        // The shared store: an in-cluster Redis, ephemeral (counters, queues and reply logs that lapse within minutes).
+        foreach (var redis in model.Resources.OfType<RedisResource>().OrderBy(r => r.Name, StringComparer.Ordinal))
+        {
+            var imageAnnotation = redis.Annotations.OfType<ContainerImageAnnotation>().Single();
+            var image = new ExternalImage($"{imageAnnotation.Registry}/{imageAnnotation.Image}:{imageAnnotation.Tag}");
+            externalImages.Add(image);
+            workloads.Add(new WorkloadPlan(
+                redis.Name,
+                WorkloadKind.Store,
+                image.InRegistry,
+                [new PortPlan("redis", DeploymentConventions.RedisPort, OnService: true)],
+                Environment: [],
+                PoolOf(redis),
+                Scaling: null,
+                redis.Annotations.OfType<KubernetesResourcesAnnotation>().LastOrDefault() ?? new("100m", "128Mi", "1", "512Mi"),
+                Models: [],
+                Identity: null,
+                External: false,
+                Callers: [],
+                CronJobs: []));
+        }
+
         if (pools.Any(p => p.IsGpu))
         {
             externalImages.Add(new ExternalImage(ClusterImageTags.NvidiaDevicePlugin));
@@ -201,11 +226,15 @@ internal static class DeploymentPlanner
         ParameterResource parameter => AzdEnvironment.Reference(AzdEnvironment.Parameter(parameter.Name)),
         ConnectionStringReference { Resource: OllamaModelResource model } => $"Endpoint=http://{model.Parent.Name}:{DeploymentConventions.OllamaPort};Model={model.ModelName}",
         ConnectionStringReference { Resource: AzureTableStorageResource } => AzdEnvironment.Reference(AzdEnvironment.TablesEndpoint),
+        ConnectionStringReference { Resource: RedisResource redis } => $"{redis.Name}:{DeploymentConventions.RedisPort}",
         ConnectionStringReference reference => throw new NotSupportedException($"No deployment form for the connection string of '{reference.Resource.Name}'."),
         EndpointReference endpoint => $"http://{endpoint.Resource.Name}:{PortOf(endpoint.Resource, endpoint.EndpointName)}",
         EndpointReferenceExpression { Property: EndpointProperty.TargetPort or EndpointProperty.Port } expression => PortOf(expression.Endpoint.Resource, expression.Endpoint.EndpointName).ToString(CultureInfo.InvariantCulture),
+        EndpointReferenceExpression { Property: EndpointProperty.Host } expression => expression.Endpoint.Resource.Name,
+        EndpointReferenceExpression { Property: EndpointProperty.HostAndPort } expression => $"{expression.Endpoint.Resource.Name}:{PortOf(expression.Endpoint.Resource, expression.Endpoint.EndpointName)}",
         EndpointReferenceExpression { Property: EndpointProperty.Url } expression => $"http://{expression.Endpoint.Resource.Name}:{PortOf(expression.Endpoint.Resource, expression.Endpoint.EndpointName)}",
         ReferenceExpression expression => await RenderExpressionAsync(expression, cancellationToken),
+        EndpointReferenceExpression other => throw new NotSupportedException($"No deployment form for the {other.Property} of {other.Endpoint.Resource.Name}'s {other.Endpoint.EndpointName} endpoint."),
         _ => throw new NotSupportedException($"No deployment form for a value of type {value.GetType().Name}."),
     };
 
@@ -223,6 +252,7 @@ internal static class DeploymentPlanner
     private static int PortOf(IResource resource, string endpointName) => (resource, endpointName) switch
     {
         (OllamaResource, _) => DeploymentConventions.OllamaPort,
+        (RedisResource, _) => DeploymentConventions.RedisPort,
         (_, "metrics") => DeploymentConventions.MetricsPort,
         _ => DeploymentConventions.HttpPort,
     };

@@ -21,7 +21,12 @@ internal static class KubernetesObjects
     {
         [NameLabel] = workload.Name,
         [PartOfLabel] = DeploymentConventions.PartOf,
-        [ComponentLabel] = workload.Kind == WorkloadKind.Service ? "service" : "model-server",
+        [ComponentLabel] = workload.Kind switch
+        {
+            WorkloadKind.Service => "service",
+            WorkloadKind.ModelServer => "model-server",
+            _ => "store",
+        },
     };
 
     public static Dictionary<string, string> PartOf() => new() { [PartOfLabel] = DeploymentConventions.PartOf };

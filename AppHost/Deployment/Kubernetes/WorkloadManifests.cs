@@ -16,6 +16,11 @@ internal static class WorkloadManifests
         yield return ServiceAccount(plan, workload);
         yield return Deployment(plan, workload);
         yield return Service(plan, workload);
+        if (workload.Kind == WorkloadKind.ModelServer)
+        {
+            yield return ServerPods(plan, workload);
+        }
+
         yield return DisruptionBudget(plan, workload);
         foreach (var scaler in Scaling(plan, workload))
         {
@@ -79,7 +84,6 @@ internal static class WorkloadManifests
 
     private static V1Deployment Deployment(DeploymentPlan plan, WorkloadPlan workload)
     {
-        var isService = workload.Kind == WorkloadKind.Service;
         return new V1Deployment
         {
             ApiVersion = "apps/v1",
@@ -91,8 +95,18 @@ internal static class WorkloadManifests
                 Replicas = workload.Scaling is null ? 1 : null,
                 RevisionHistoryLimit = 5,
                 Selector = new V1LabelSelector { MatchLabels = Selector(workload.Name) },
-                Strategy = isService ? ServicePods.Strategy() : ModelServerPods.Strategy(),
-                Template = isService ? ServicePods.Template(workload) : ModelServerPods.Template(workload),
+                Strategy = workload.Kind switch
+                {
+                    WorkloadKind.Service => ServicePods.Strategy(),
+                    WorkloadKind.ModelServer => ModelServerPods.Strategy(),
+                    _ => StorePods.Strategy(),
+                },
+                Template = workload.Kind switch
+                {
+                    WorkloadKind.Service => ServicePods.Template(workload),
+                    WorkloadKind.ModelServer => ModelServerPods.Template(workload),
+                    _ => StorePods.Template(workload),
+                },
             },
         };
     }
@@ -112,13 +126,27 @@ internal static class WorkloadManifests
         },
     };
 
+    /// <summary>A model server's headless Service: its name resolves to each ready pod, so the API counts the servers.</summary>
+    private static V1Service ServerPods(DeploymentPlan plan, WorkloadPlan workload) => new()
+    {
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = Meta(DeploymentConventions.ServerPodsName(workload.Name), plan.Namespace, Labels(workload)),
+        Spec = new V1ServiceSpec
+        {
+            ClusterIP = "None",
+            Selector = Selector(workload.Name),
+            Ports = [.. workload.Ports.Where(p => p.OnService).Select(p => new V1ServicePort { Name = p.Name, Port = p.Port, TargetPort = p.Name, Protocol = "TCP" })],
+        },
+    };
+
     private static V1PodDisruptionBudget DisruptionBudget(DeploymentPlan plan, WorkloadPlan workload) => new()
     {
         ApiVersion = "policy/v1",
         Kind = "PodDisruptionBudget",
         Metadata = Meta(workload.Name, plan.Namespace, Labels(workload)),
-        Spec = workload.Kind == WorkloadKind.ModelServer
-            // Often one replica: minAvailable would block node drains and GPU scale-down forever. The fallback serves meanwhile.
+        Spec = workload.Kind != WorkloadKind.Service
+            // Often one replica (the store always one): minAvailable would block node drains and GPU scale-down forever. The fallback serves meanwhile; the API works on without the store.
             ? new V1PodDisruptionBudgetSpec { MaxUnavailable = 1, Selector = new V1LabelSelector { MatchLabels = Selector(workload.Name) } }
             : new V1PodDisruptionBudgetSpec { MinAvailable = 1, Selector = new V1LabelSelector { MatchLabels = Selector(workload.Name) } },
     };

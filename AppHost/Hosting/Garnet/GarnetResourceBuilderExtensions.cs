@@ -1,0 +1,38 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Aspire.Hosting;
+
+public static class GarnetResourceBuilderExtensions
+{
+    /// <summary>
+    /// Adds Garnet from the repository's dotnet tool manifest (<c>dotnet tool run garnet-server</c>), listening on
+    /// loopback with Lua scripting on (<c>EVAL</c> is off by default), and healthy once it answers PING.
+    /// </summary>
+    public static IResourceBuilder<GarnetResource> AddGarnet(this IDistributedApplicationBuilder builder, string name)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var resource = new GarnetResource(name, builder.AppHostDirectory);
+        string? connectionString = null;
+        builder.Eventing.Subscribe<ConnectionStringAvailableEvent>(resource, async (_, cancellationToken) =>
+            connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken));
+        var healthCheck = $"{name}_check";
+        builder.Services.AddHealthChecks().AddRedis(_ => connectionString ?? throw new InvalidOperationException("Garnet has no connection string yet."), healthCheck);
+
+        return builder.AddResource(resource)
+            .WithEndpoint(name: GarnetResource.EndpointName, scheme: "tcp")
+            .WithArgs(context =>
+            {
+                context.Args.Add("tool");
+                context.Args.Add("run");
+                context.Args.Add("garnet-server");
+                context.Args.Add("--");
+                context.Args.Add("--port");
+                context.Args.Add(resource.Endpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Add("--bind");
+                context.Args.Add("127.0.0.1");
+                context.Args.Add("--lua");
+            })
+            .WithHealthCheck(healthCheck);
+    }
+}
