@@ -186,8 +186,51 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
             .SelectMany(f => f.Value.Split("\n---\n").Where(d => d.Split('\n').Contains("kind: ServiceAccount")))
             .Select(d => KubernetesYaml.Deserialize<V1ServiceAccount>(d)).ToList();
 
-        Assert.Equal(4, accounts.Count);
+        Assert.Equal(5, accounts.Count);
         Assert.All(accounts, a => Assert.False(a.AutomountServiceAccountToken));
+    }
+
+    [Fact]
+    public void SharedStore_IsAnEphemeralInClusterRedis_ThatOnlyTheApiReaches()
+    {
+        var deployment = Object<V1Deployment>("infra/k8s/cluster/cache.tmpl.yaml", "Deployment", "cache");
+        var container = deployment.Spec.Template.Spec.Containers.Single();
+        var policies = "infra/k8s/cluster/network-policies.tmpl.yaml";
+        var ingress = Object<V1NetworkPolicy>(policies, "NetworkPolicy", "cache-ingress");
+        var apiEgress = Object<V1NetworkPolicy>(policies, "NetworkPolicy", "api-egress");
+        var apiEnvironment = Object<V1Deployment>("infra/k8s/api/api.tmpl.yaml", "Deployment", "api").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
+
+        // The image the official integration pins, imported into the registry like every third-party image.
+        Assert.Matches(@"^\{\{\.Env\.AZURE_CONTAINER_REGISTRY_ENDPOINT\}\}/library/redis:\d", container.Image);
+        Assert.Contains(container.Image.Split("}}/")[1], generated.Files["infra/hooks/deployment.env"]);
+        // In memory only, one replica replaced whole, as its own user.
+        Assert.Equal(["--save", ""], container.Args.SkipWhile(a => a != "--save").Take(2));
+        Assert.Equal(["--appendonly", "no"], container.Args.SkipWhile(a => a != "--appendonly").Take(2));
+        Assert.Equal("Recreate", deployment.Spec.Strategy.Type);
+        Assert.Equal(1, deployment.Spec.Replicas);
+        Assert.Equal(999, deployment.Spec.Template.Spec.SecurityContext.RunAsUser);
+        // Only the API's pods get in, on the Redis port; the API may go out to it; the API's connection string names it.
+        var rule = Assert.Single(ingress.Spec.Ingress);
+        Assert.Equal("api", Assert.Single(rule.FromProperty).PodSelector.MatchLabels["app.kubernetes.io/name"]);
+        Assert.Equal("6379", Assert.Single(rule.Ports).Port.Value);
+        Assert.Contains(apiEgress.Spec.Egress, e => e.To.Single().PodSelector.MatchLabels["app.kubernetes.io/name"] == "cache" && e.Ports.Single().Port.Value == "6379");
+        Assert.Equal("cache:6379", apiEnvironment["ConnectionStrings__cache"]);
+        Assert.DoesNotContain(apiEnvironment.Keys, k => k.StartsWith("CACHE_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ModelServers_HaveAHeadlessService_ThatTheApiCountsTheirServersBy()
+    {
+        var service = Object<V1Service>("infra/k8s/cluster/ollama.tmpl.yaml", "Service", "ollama-pods");
+        var deployment = Object<V1Deployment>("infra/k8s/cluster/ollama.tmpl.yaml", "Deployment", "ollama");
+        var apiEnvironment = Object<V1Deployment>("infra/k8s/api/api.tmpl.yaml", "Deployment", "api").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
+
+        Assert.Equal("None", service.Spec.ClusterIP);
+        Assert.Equal(deployment.Spec.Selector.MatchLabels, service.Spec.Selector);
+        Assert.Equal("ollama-pods", apiEnvironment["Llm__Admission__ServerHosts__primary"]);
+        Assert.Equal("ollama-fallback-pods", apiEnvironment["Llm__Admission__ServerHosts__fallback"]);
+        // While the store is away each of the API's (at least two) replicas admits its share.
+        Assert.Equal("2", apiEnvironment["Llm__Admission__ApiReplicas"]);
     }
 
     [Fact]

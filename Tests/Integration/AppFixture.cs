@@ -42,6 +42,7 @@ public class AppFixture : IAsyncLifetime
         ["Limits__ConcurrentStreams"] = "2",
         ["Limits__OutputTokensPerDay"] = "3000",
         ["Chat__Stream__StartDelay"] = "00:00:01",
+        ["Replies__AbandonAfter"] = "00:00:02",
         ["Chat__Stream__HeartbeatInterval"] = "00:00:01",
         ["Conversations__MaxMessagesPerConversation"] = "8",
         ["Conversations__MaxMessageChars"] = "4000",

@@ -41,68 +41,103 @@ public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
     }
 
     public IAsyncEnumerable<ChatStreamEvent> SendMessageAsync(string conversationId, string content, string? model, CancellationToken cancellationToken = default) =>
-        StreamAsync($"/api/conversations/{Uri.EscapeDataString(conversationId)}/messages", new { content, model, stream = true }, cancellationToken);
+        StreamAsync(Conversation(conversationId) + "/messages", new { content, model, stream = true }, cancellationToken);
 
     public IAsyncEnumerable<ChatStreamEvent> RegenerateAsync(string conversationId, string? model, CancellationToken cancellationToken = default) =>
-        StreamAsync($"/api/conversations/{Uri.EscapeDataString(conversationId)}/regenerate", new { model, stream = true }, cancellationToken);
+        StreamAsync(Conversation(conversationId) + "/regenerate", new { model, stream = true }, cancellationToken);
 
-    private async IAsyncEnumerable<ChatStreamEvent> StreamAsync(string path, object body, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>The conversation's reply in progress, from its start (a page opened or reloaded mid-reply); nothing when there is none.</summary>
+    public IAsyncEnumerable<ChatStreamEvent> ResumeReplyAsync(string conversationId, CancellationToken cancellationToken = default) =>
+        StreamAsync(Conversation(conversationId) + "/reply", body: null, cancellationToken);
+
+    /// <summary>Stops the conversation's reply, on whichever API replica runs it; false when none was running.</summary>
+    public async Task<bool> CancelReplyAsync(string conversationId, CancellationToken cancellationToken = default)
     {
-        using var response = await SendRawAsync(HttpMethod.Post, path, body, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+        using var response = await SendRawAsync(HttpMethod.Post, Conversation(conversationId) + "/reply/cancel", null, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            await EnsureSuccessAsync(response, cancellationToken);
-            throw new ChatApiException(ChatApiError.From((int)response.StatusCode, null));
+            return false;
         }
 
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        string? eventName = null;
-        var data = new StringBuilder();
-        var ended = false;
+        await EnsureSuccessAsync(response, cancellationToken);
+        return true;
+    }
+
+    private static string Conversation(string id) => $"/api/conversations/{Uri.EscapeDataString(id)}";
+
+    /// <summary>
+    /// A reply's events. If the connection drops mid-reply (an API replica restarting, a network fault), the rest is
+    /// fetched from the resume route with the last event's id: the reply reads on without a gap or a repeat.
+    /// </summary>
+    private async IAsyncEnumerable<ChatStreamEvent> StreamAsync(string path, object? body, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var cursor = new SseCursor();
+        var resumePath = path[..path.LastIndexOf('/')] + "/reply";
+        var attempts = 0;
+        var (method, url, payload) = body is null ? (HttpMethod.Get, path, (object?)null) : (HttpMethod.Post, path, body);
         while (true)
         {
-            string? line;
-            try
+            var response = await SendRawAsync(method, url, payload, HttpCompletionOption.ResponseHeadersRead, cancellationToken, cursor.LastEventId);
+            using (response)
             {
-                line = await reader.ReadLineAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-            {
-                throw new ChatApiException(ChatApiError.Unreachable() with { Partial = true }, ex);
-            }
-
-            if (line is null)
-            {
-                break;
-            }
-
-            if (line.Length == 0)
-            {
-                if (eventName is not null && Parse(eventName, data.ToString()) is { } item)
+                if (response.StatusCode == System.Net.HttpStatusCode.NoContent)
                 {
-                    ended |= item is not ChatStreamEvent.Delta;
-                    yield return item;
+                    yield break;
                 }
 
-                eventName = null;
-                data.Clear();
-            }
-            else if (line.StartsWith("event:", StringComparison.Ordinal))
-            {
-                eventName = line[6..].Trim();
-            }
-            else if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                data.Append(line.AsSpan(5).TrimStart());
-            }
-        }
+                if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+                {
+                    await EnsureSuccessAsync(response, cancellationToken);
+                    throw new ChatApiException(ChatApiError.From((int)response.StatusCode, null));
+                }
 
-        if (!ended)
-        {
-            yield return new ChatStreamEvent.Failed(ChatApiError.Unreachable() with { Partial = true });
+                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                while (true)
+                {
+                    string? line;
+                    try
+                    {
+                        line = await reader.ReadLineAsync(cancellationToken);
+                    }
+                    catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+                    {
+                        line = null;
+                        if (cursor.LastEventId is null || ++attempts > MaxResumes)
+                        {
+                            throw new ChatApiException(ChatApiError.Unreachable() with { Partial = true }, ex);
+                        }
+                    }
+
+                    if (line is null)
+                    {
+                        break;
+                    }
+
+                    if (cursor.Read(line) is { } item && Parse(item.Name, item.Data) is { } parsed)
+                    {
+                        yield return parsed;
+                        if (parsed is not ChatStreamEvent.Delta)
+                        {
+                            yield break;
+                        }
+                    }
+                }
+            }
+
+            // The stream ended before the reply's last event: follow it from the last event seen.
+            if (cursor.LastEventId is null || attempts++ >= MaxResumes)
+            {
+                yield return new ChatStreamEvent.Failed(ChatApiError.Unreachable() with { Partial = true });
+                yield break;
+            }
+
+            (method, url, payload) = (HttpMethod.Get, resumePath, null);
+            await Task.Delay(TimeSpan.FromMilliseconds(200 * attempts), cancellationToken);
         }
     }
+
+    private const int MaxResumes = 5;
 
     private static ChatStreamEvent? Parse(string eventName, string data) => eventName switch
     {
@@ -120,9 +155,14 @@ public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
             ?? throw new ChatApiException(ChatApiError.From(500, null));
     }
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, object? body, HttpCompletionOption completion, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, object? body, HttpCompletionOption completion, CancellationToken cancellationToken, string? lastEventId = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (lastEventId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        }
+
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, options: Json);
