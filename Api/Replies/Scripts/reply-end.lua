@@ -3,7 +3,7 @@
 -- KEYS[1]: the log (list)  KEYS[2]: the owner (string)  KEYS[3]: the conversation's active reply (string)
 -- ARGV[1]: this reply's id  ARGV[2]: the retention (ms)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('SET', KEYS[2], 'ended', 'PX', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 if redis.call('GET', KEYS[3]) == ARGV[1] then
   redis.call('DEL', KEYS[3])
 end
