@@ -106,6 +106,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         await Composer(page).FillAsync("a long answer please");
         await page.GetByRole(AriaRole.Button, new() { Name = "Send" }).ClickAsync();
         await Assertions.Expect(page.Locator("article.streaming")).ToContainTextAsync("t5");
+        var stoppedAt = DateTimeOffset.UtcNow;
         await page.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
 
         var reply = page.Locator("article.message.assistant").Last;
@@ -114,10 +115,35 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         var upstream = app.Ollama.ChatRequests().Last();
         await WaitUntilAsync(() => upstream.AbortedAt is not null);
         Assert.True(upstream.TokensSent < 300);
+        // Stop goes through the cancel route: the model call ends at once, not when the reply is left unread (2 s here).
+        Assert.True(upstream.AbortedAt!.Value - stoppedAt < TimeSpan.FromSeconds(1.5), $"The model call ended {(upstream.AbortedAt.Value - stoppedAt).TotalMilliseconds:0} ms after Stop.");
 
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator("article.message.assistant").Last).ToHaveAttributeAsync("data-status", "incomplete");
         await BrowserSession.ScreenshotAsync(page, "chat-stopped");
+    }
+
+    [Fact]
+    public async Task Reload_MidReply_TheReplyKeepsArriving_AndEndsSaved()
+    {
+        RequireChromium();
+        var page = await OpenAsync();
+        var tokens = Enumerable.Range(0, 60).Select(i => $"w{i} ").ToArray();
+        app.Ollama.Enqueue(new OllamaDoubleScript { Tokens = tokens, TokenInterval = TimeSpan.FromMilliseconds(50) });
+        await Composer(page).FillAsync("keep going while I reload");
+        await Composer(page).PressAsync("Enter");
+        await Assertions.Expect(page.Locator("article.streaming")).ToContainTextAsync("w5");
+
+        await page.ReloadAsync();
+
+        // The reply is followed from its start on the new page, still streaming, then the saved turn replaces it.
+        await Assertions.Expect(page.Locator("article.streaming")).ToContainTextAsync("w30", new() { Timeout = 10_000 });
+        var reply = page.Locator("article.message.assistant").Last;
+        await Assertions.Expect(reply).ToHaveAttributeAsync("data-status", "complete", new() { Timeout = 10_000 });
+        await Assertions.Expect(reply).ToContainTextAsync("w0 w1 w2");
+        await Assertions.Expect(reply).ToContainTextAsync("w59");
+        await Assertions.Expect(page.Locator("article.message.user").Last).ToHaveTextAsync("keep going while I reload");
+        Assert.Null(app.Ollama.ChatRequests().Last().AbortedAt);
     }
 
     [Fact]
