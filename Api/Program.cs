@@ -105,6 +105,7 @@ builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = shutdown.
 
 var app = builder.Build();
 
+app.UseReplicaHeader();
 app.UseRequestHeaderLimit();
 app.UseExceptionHandler(new ExceptionHandlerOptions
 {

@@ -8,7 +8,7 @@ using Tests.Infrastructure;
 namespace Tests.Integration;
 
 /// <summary>One server-sent event, with when it arrived.</summary>
-public sealed record SseEvent(string Name, string Data, TimeSpan ReceivedAfter)
+public sealed record SseEvent(string Name, string Data, TimeSpan ReceivedAfter, string? Id = null)
 {
     public JsonElement Json => JsonDocument.Parse(Data).RootElement;
 }
@@ -67,11 +67,21 @@ public sealed class ApiSession(HttpClient http, string user)
     public Task<ChatResult> RegenerateAsync(string conversationId, object? body = null) =>
         StreamAsync($"/api/conversations/{conversationId}/regenerate", body ?? new { });
 
-    public async Task<ChatResult> StreamAsync(string path, object body, int? stopAfterDeltas = null)
+    /// <summary>Follows the conversation's reply in progress: from its start, or after <paramref name="lastEventId"/>.</summary>
+    public Task<ChatResult> ResumeAsync(string conversationId, string? lastEventId = null, int? stopAfterDeltas = null) =>
+        StreamAsync($"/api/conversations/{conversationId}/reply", null, stopAfterDeltas, lastEventId);
+
+    /// <summary>POSTs <paramref name="body"/> (or GETs when it is null) and reads the events, hanging up after <paramref name="stopAfterDeltas"/> deltas.</summary>
+    public async Task<ChatResult> StreamAsync(string path, object? body, int? stopAfterDeltas = null, string? lastEventId = null)
     {
         using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(body is null ? HttpMethod.Get : HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body) };
         request.Headers.Add("X-Dev-User", User);
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
         var stopwatch = Stopwatch.StartNew();
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, hangUp.Token).WaitAsync(TestTimeouts.Request, Cancellation);
         var events = new List<SseEvent>();
@@ -87,6 +97,7 @@ public sealed class ApiSession(HttpClient http, string user)
         await using var stream = await response.Content.ReadAsStreamAsync(Cancellation);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         string? name = null;
+        string? id = null;
         var data = new StringBuilder();
         try
         {
@@ -97,7 +108,7 @@ public sealed class ApiSession(HttpClient http, string user)
                 {
                     if (name is not null)
                     {
-                        events.Add(new SseEvent(name, data.ToString(), stopwatch.Elapsed));
+                        events.Add(new SseEvent(name, data.ToString(), stopwatch.Elapsed, id));
                         if (stopAfterDeltas is { } stop && events.Count(e => e.Name == "delta") >= stop)
                         {
                             await hangUp.CancelAsync();
@@ -107,6 +118,7 @@ public sealed class ApiSession(HttpClient http, string user)
                     }
 
                     name = null;
+                    id = null;
                     data.Clear();
                 }
                 else if (line.StartsWith(':'))
@@ -116,6 +128,10 @@ public sealed class ApiSession(HttpClient http, string user)
                 else if (line.StartsWith("event: ", StringComparison.Ordinal))
                 {
                     name = line[7..];
+                }
+                else if (line.StartsWith("id: ", StringComparison.Ordinal))
+                {
+                    id = line[4..];
                 }
                 else if (line.StartsWith("data: ", StringComparison.Ordinal))
                 {
