@@ -49,8 +49,9 @@ public sealed class ReplyRuns(
 
     private async Task GenerateAsync(ReplyRun run, ReplyMirror? mirror)
     {
-        using var watching = new CancellationTokenSource();
-        var watch = WatchAsync(run, watching.Token);
+        // Disposing the timer ends the watch without an exception (a cancelled wait would cost one per reply).
+        var ticks = new PeriodicTimer(WatchEvery, time);
+        var watch = WatchAsync(run, ticks);
         try
         {
             await foreach (var item in streamer.StreamAsync(run.Turn, run.Cancellation))
@@ -67,7 +68,7 @@ public sealed class ReplyRuns(
         }
         finally
         {
-            await watching.CancelAsync();
+            ticks.Dispose();
             await watch;
             if (mirror is not null)
             {
@@ -82,13 +83,12 @@ public sealed class ReplyRuns(
     }
 
     /// <summary>Cancels the reply once nobody has read it for the allowance; keeps its log's liveness key fresh.</summary>
-    private async Task WatchAsync(ReplyRun run, CancellationToken stop)
+    private async Task WatchAsync(ReplyRun run, PeriodicTimer ticks)
     {
-        using var timer = new PeriodicTimer(WatchEvery, time);
         var sinceKeepAlive = time.GetTimestamp();
         try
         {
-            while (await timer.WaitForNextTickAsync(stop))
+            while (await ticks.WaitForNextTickAsync())
             {
                 if (run.Mirrored && time.GetElapsedTime(sinceKeepAlive) >= KeepAliveEvery)
                 {
@@ -113,7 +113,7 @@ public sealed class ReplyRuns(
                 return;
             }
         }
-        catch (OperationCanceledException)
+        catch (ObjectDisposedException)
         {
         }
     }

@@ -108,6 +108,16 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
             Assert.All(during, r => Assert.NotNull(r.Done));
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             Assert.Equal("Degraded", checks.GetProperty(Api.Shared.SharedStoreHealthCheck.Name).GetProperty("status").GetString());
+
+            // Replies still stream, resumable only on their own replica: the other says so (503), never a 5xx crash.
+            api.Ollama.DefaultScript = new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 12).Select(i => $"d{i} ")], TokenInterval = TimeSpan.FromMilliseconds(40) };
+            var head = await a.ChatAsync(id, new { content = "dropped during" }, stopAfterDeltas: 2);
+            var elsewhere = await b.ResumeAsync(id, head.Events.Last().Id);
+            var here = await a.ResumeAsync(id, head.Events.Last().Id);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, elsewhere.Status);
+            Assert.Equal("shared_store_unavailable", elsewhere.Problem.GetProperty("code").GetString());
+            Assert.NotNull(elsewhere.RetryAfterSeconds);
+            Assert.Equal(string.Concat(Enumerable.Range(0, 12).Select(i => $"d{i} ")), head.Text + here.Text);
         }
         finally
         {
@@ -126,5 +136,12 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
 
         Assert.Equal("Healthy", status);
         Assert.NotNull((await b.ChatAsync(id, new { content = "after" })).Done);
+
+        // Back to shared: a reply dropped on one replica is resumed from the other.
+        api.Ollama.DefaultScript = new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 12).Select(i => $"e{i} ")], TokenInterval = TimeSpan.FromMilliseconds(40) };
+        var dropped = await a.ChatAsync(id, new { content = "dropped after" }, stopAfterDeltas: 2);
+        var rest = await b.ResumeAsync(id, dropped.Events.Last().Id);
+        Assert.Equal(string.Concat(Enumerable.Range(0, 12).Select(i => $"e{i} ")), dropped.Text + rest.Text);
+        Assert.Equal("complete", rest.Done!.Json.GetProperty("status").GetString());
     }
 }
