@@ -20,7 +20,9 @@ public sealed class SharedStoreHealthCheck(SharedStore store) : IHealthCheck
         try
         {
             await store.Database.PingAsync().WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
-            return HealthCheckResult.Healthy("Limits, admission and reply logs are shared by every replica.");
+            return store.Usable
+                ? HealthCheckResult.Healthy("Limits, admission and reply logs are shared by every replica.")
+                : HealthCheckResult.Degraded("The shared store answers again after a failure: this replica goes back to it within seconds.");
         }
         catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
         {

@@ -21,13 +21,15 @@ public sealed class AppHostModelTests
 
         Assert.IsType<OllamaExternalResource>(model.Parent);
         Assert.Equal(ResourceNames.Ollama, model.Parent.Name);
-        Assert.Equivalent(new[] { ResourceNames.ChatModel, ResourceNames.Tables, ResourceNames.Secrets }, api.WaitsFor());
+        Assert.Equivalent(new[] { ResourceNames.ChatModel, ResourceNames.Tables, ResourceNames.Secrets, ResourceNames.Cache }, api.WaitsFor());
         Assert.Equal([ResourceNames.Api], web.WaitsFor());
 
         var apiEnvironment = await builder.EnvironmentAsync(api);
         Assert.Equal(ResourceNames.ChatModel, Assert.IsType<ConnectionStringReference>(apiEnvironment["ConnectionStrings__chat"]).Resource.Name);
         Assert.Equal(ResourceNames.Tables, Assert.IsType<ConnectionStringReference>(apiEnvironment["ConnectionStrings__tables"]).Resource.Name);
-        Assert.True(apiEnvironment.ContainsKey("CHAT_MODEL"), "The model name is also passed as a connection property.");
+        Assert.Equal(ResourceNames.Cache, Assert.IsType<ConnectionStringReference>(apiEnvironment["ConnectionStrings__cache"]).Resource.Name);
+        // Connection strings only: no reference's properties (CHAT_MODEL, CACHE_HOST, ...), which no service reads.
+        Assert.DoesNotContain(apiEnvironment.Keys, key => key.StartsWith("CHAT_", StringComparison.Ordinal) || key.StartsWith("CACHE_", StringComparison.Ordinal));
         Assert.IsType<ParameterResource>(apiEnvironment["Safety__Canary"]);
         Assert.False(apiEnvironment.ContainsKey("Llm__UnavailableReason"));
 
@@ -53,7 +55,7 @@ public sealed class AppHostModelTests
     {
         await using var builder = await AppHostModelBuilder.CreateAsync("--Ollama:Mode=External", $"--Ollama:Endpoint={ExternalEndpoint}");
 
-        foreach (var name in new[] { ResourceNames.Api, ResourceNames.Web, ResourceNames.ChatModel, ResourceNames.Tables, ResourceNames.Ollama })
+        foreach (var name in new[] { ResourceNames.Api, ResourceNames.Web, ResourceNames.ChatModel, ResourceNames.Tables, ResourceNames.Ollama, ResourceNames.Cache })
         {
             var resource = builder.Resources.Single(r => r.Name == name);
             Assert.True(resource.Annotations.OfType<HealthCheckAnnotation>().Any(), $"{name} has no health check.");
