@@ -38,39 +38,29 @@ public sealed class SseWriter : IAsyncDisposable
     public bool Started => _started;
 
     /// <summary>Writes one event whose data is <paramref name="value"/> as JSON, and flushes it; with an id when <paramref name="id"/> is given.</summary>
-    public async Task WriteEventAsync<T>(ReadOnlyMemory<byte> eventName, T value, JsonSerializerOptions options, CancellationToken cancellationToken, Replies.ReplyEventId? id = null)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
+    public Task WriteEventAsync<T>(ReadOnlyMemory<byte> eventName, T value, JsonSerializerOptions options, CancellationToken cancellationToken, Replies.ReplyEventId? id = null) =>
+        WriteAsync(id, eventName, (Writer: this, Value: value, Options: options), static (pipe, state) =>
         {
-            StartIfNeeded();
-            var pipe = _response.BodyWriter;
-            WriteId(pipe, id);
-            pipe.Write(EventPrefix);
-            pipe.Write(eventName.Span);
-            pipe.Write(DataPrefix);
-            if (_json is null)
+            var writer = state.Writer;
+            if (writer._json is null)
             {
-                _json = new Utf8JsonWriter(pipe, new JsonWriterOptions { Encoder = options.Encoder, SkipValidation = true });
+                writer._json = new Utf8JsonWriter(pipe, new JsonWriterOptions { Encoder = state.Options.Encoder, SkipValidation = true });
             }
             else
             {
-                _json.Reset(pipe);
+                writer._json.Reset(pipe);
             }
 
-            JsonSerializer.Serialize(_json, value, options);
-            _json.Flush();
-            pipe.Write(EventEnd);
-            await pipe.FlushAsync(cancellationToken);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            JsonSerializer.Serialize(writer._json, state.Value, state.Options);
+            writer._json.Flush();
+        }, cancellationToken);
 
     /// <summary>Writes one event whose data is already JSON (an event read back from a reply's log), and flushes it.</summary>
-    public async Task WriteRawEventAsync(ReadOnlyMemory<byte> eventName, ReadOnlyMemory<byte> json, Replies.ReplyEventId id, CancellationToken cancellationToken)
+    public Task WriteRawEventAsync(ReadOnlyMemory<byte> eventName, ReadOnlyMemory<byte> json, Replies.ReplyEventId id, CancellationToken cancellationToken) =>
+        WriteAsync(id, eventName, json, static (pipe, data) => pipe.Write(data.Span), cancellationToken);
+
+    /// <summary>One event, framed (id, name, data, blank line) and flushed, alone on the pipe.</summary>
+    private async Task WriteAsync<TState>(Replies.ReplyEventId? id, ReadOnlyMemory<byte> eventName, TState state, Action<System.IO.Pipelines.PipeWriter, TState> writeData, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -81,7 +71,7 @@ public sealed class SseWriter : IAsyncDisposable
             pipe.Write(EventPrefix);
             pipe.Write(eventName.Span);
             pipe.Write(DataPrefix);
-            pipe.Write(json.Span);
+            writeData(pipe, state);
             pipe.Write(EventEnd);
             await pipe.FlushAsync(cancellationToken);
         }
