@@ -11,7 +11,7 @@ public sealed class ChatReplyResult(ReplyRuns runs, PreparedTurn turn, bool stre
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        var run = await runs.BeginAsync(turn);
+        var run = runs.Begin(turn);
         if (stream)
         {
             await ReplyStreamWriter.WriteAsync(httpContext, ReplyStreamWriter.Follow(run, 0), plainErrorBeforeStart: true);

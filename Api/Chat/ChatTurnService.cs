@@ -120,13 +120,18 @@ public sealed class ChatTurnService(
             return TurnAdmission.Refused(ApiProblems.Create(open.Status, open.Title, open.Detail, open.Code), open.RetryAfter);
         }
 
-        var (allowed, rpmWait) = await userLimiter.CountRequestAsync(user.PartitionKey);
+        // Both limits in one round trip to the shared store (the two scripts are pipelined); a slot taken for a request
+        // that the per-minute limit refuses is given back at once.
+        var counting = userLimiter.CountRequestAsync(user.PartitionKey).AsTask();
+        var slotTaking = userLimiter.TryStartStreamAsync(user.PartitionKey).AsTask();
+        var (allowed, rpmWait) = await counting;
+        var streamSlot = await slotTaking;
         if (!allowed)
         {
+            streamSlot?.Dispose();
             return Limited("requests_per_minute", $"You can send {userLimits.Value.RequestsPerMinute} messages a minute.", rpmWait);
         }
 
-        var streamSlot = await userLimiter.TryStartStreamAsync(user.PartitionKey);
         if (streamSlot is null)
         {
             return Limited("concurrent_streams", $"You can have {userLimits.Value.ConcurrentStreams} replies streaming at once; wait for one to finish.", TimeSpan.FromSeconds(5));

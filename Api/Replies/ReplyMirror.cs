@@ -16,22 +16,11 @@ internal sealed class ReplyMirror(ReplyLogStore logs, ReplyRun run, JsonSerializ
     private readonly Channel<ChatEvent> _pending = Channel.CreateUnbounded<ChatEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private Task _pump = Task.CompletedTask;
 
-    /// <summary>Registers the reply (owner, active pointer) and starts copying; false when the store is away.</summary>
-    public async Task<bool> StartAsync()
-    {
-        try
-        {
-            await logs.BeginAsync(run.Id, run.User, run.ConversationId);
-        }
-        catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
-        {
-            logs.Store.Failed(ex, "starting a reply's log");
-            return false;
-        }
-
-        _pump = PumpAsync();
-        return true;
-    }
+    /// <summary>
+    /// Starts copying: the pump registers the reply (owner, liveness, the conversation's pointer) before its first
+    /// write, so the first token does not wait for the store. If that fails, the reply is not mirrored.
+    /// </summary>
+    public void Start() => _pump = PumpAsync();
 
     public void Add(ChatEvent item) => _pending.Writer.TryWrite(item);
 
@@ -57,6 +46,16 @@ internal sealed class ReplyMirror(ReplyLogStore logs, ReplyRun run, JsonSerializ
 
     private async Task PumpAsync()
     {
+        try
+        {
+            await logs.BeginAsync(run.Id, run.User, run.ConversationId);
+        }
+        catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
+        {
+            run.Mirrored = false;
+            logs.Store.Failed(ex, "starting a reply's log");
+        }
+
         var batch = new List<RedisValue>();
         var first = true;
         while (await _pending.Reader.WaitToReadAsync())

@@ -29,14 +29,15 @@ public sealed class ReplyRuns(
     private readonly ConcurrentDictionary<(string User, string Conversation), ReplyRun> _active = new();
 
     /// <summary>Starts generating an admitted turn's reply; its events are read with <see cref="ReplyRun.Read"/>.</summary>
-    public async Task<ReplyRun> BeginAsync(PreparedTurn turn)
+    public ReplyRun Begin(PreparedTurn turn)
     {
         var run = new ReplyRun(ReplyIds.New(), turn, time);
         var mirror = store.Usable ? new ReplyMirror(logs, run, json.Value.SerializerOptions, logger) : null;
-        run.Mirrored = mirror is not null && await mirror.StartAsync();
+        run.Mirrored = mirror is not null;
+        mirror?.Start();
         _runs[run.Id] = run;
         _active[(run.User, run.ConversationId)] = run;
-        _ = Task.Run(() => GenerateAsync(run, run.Mirrored ? mirror : null));
+        _ = Task.Run(() => GenerateAsync(run, mirror));
         return run;
     }
 

@@ -30,9 +30,19 @@ await ChildProcess.WaitForAsync(new Uri($"http://127.0.0.1:{tablePort}/devstorea
 var (apiPort, metricsPort, yarpPort) = (ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
 var api = new Uri($"http://127.0.0.1:{apiPort}/");
 var yarp = new Uri($"http://127.0.0.1:{yarpPort}/");
-using var apiProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Api", "bin", configuration, "net10.0", "Api.dll")], new Dictionary<string, string>
+// "API+store": the same API with the shared store (Garnet from the repository's tool manifest), as replicas run it:
+// shared limits, shared admission, and every reply's events mirrored to its log.
+var (storedPort, storedMetricsPort, garnetPort) = (ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
+var apiWithStore = new Uri($"http://127.0.0.1:{storedPort}/");
+using var garnet = ChildProcess.Start("dotnet", ["tool", "run", "garnet-server", "--", "--port", Text(garnetPort), "--bind", "127.0.0.1", "--lua"], workingDirectory: root);
+using var apiProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Api", "bin", configuration, "net10.0", "Api.dll")], ApiSettings(api, metricsPort, cache: null));
+using var storedProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Api", "bin", configuration, "net10.0", "Api.dll")], ApiSettings(apiWithStore, storedMetricsPort, cache: $"127.0.0.1:{garnetPort}"));
+
+Dictionary<string, string> ApiSettings(Uri url, int metrics, string? cache)
 {
-    ["ASPNETCORE_URLS"] = api.ToString().TrimEnd('/'),
+    var settings = new Dictionary<string, string>
+{
+    ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/'),
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
     ["ConnectionStrings__tables"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{storage.Port}/devstoreaccount1;",
     ["ConnectionStrings__chat"] = $"Endpoint={ollama.Endpoint.ToString().TrimEnd('/')};Model={StampingOllama.Model}",
@@ -43,28 +53,40 @@ using var apiProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Api", "
     ["Llm__Admission__SlotsPerServer"] = "10000",
     ["Llm__Admission__MaxQueue"] = "1000",
     ["Conversations__MaxMessagesPerConversation"] = "10000",
-    ["Metrics__Port"] = Text(metricsPort),
+    ["Metrics__Port"] = Text(metrics),
     ["Logging__LogLevel__Default"] = "Warning",
-});
+};
+    if (cache is not null)
+    {
+        settings["ConnectionStrings__cache"] = cache;
+    }
+
+    return settings;
+}
+
 using var yarpProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Tests", "Benchmarks", "YarpPeer", "bin", configuration, "net10.0", "YarpPeer.dll"), "--urls", yarp.ToString().TrimEnd('/'), "--destination", ollama.Endpoint.ToString()],
     new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
 await ChildProcess.WaitForAsync(new Uri(api, "/alive"), TimeSpan.FromSeconds(60));
+await ChildProcess.WaitForAsync(new Uri(apiWithStore, "/alive"), TimeSpan.FromSeconds(60));
 await ChildProcess.WaitForAsync(yarp, TimeSpan.FromSeconds(60));
 
 using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = int.MaxValue }) { Timeout = TimeSpan.FromMinutes(2) };
 var client = new StreamClient(http);
 var levels = quick ? new[] { 250, 500, 750 } : [250, 500, 750, 1000, 1500];
 var conversations = await CreateConversationsAsync(http, api, levels.Max());
+var storedConversations = await CreateConversationsAsync(http, apiWithStore, levels.Max());
+string[] peers = ["Direct", "YARP", "API", "API+store"];
 
 Say($"# Streaming benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Say(string.Empty);
-Say($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {configuration} build; Ollama double at {1 / ollama.Interval.TotalSeconds:F0} tokens/s, {ollama.Tokens} tokens a reply; the API on Azurite (in memory) behind a counting proxy. Client, double, Azurite and peers share the machine.");
+Say($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {configuration} build; Ollama double at {1 / ollama.Interval.TotalSeconds:F0} tokens/s, {ollama.Tokens} tokens a reply; the API on Azurite (in memory) behind a counting proxy; API+store is the same API with Garnet as its shared store. Client, double, Azurite, Garnet and peers share the machine.");
 Say(string.Empty);
 
 // Warm-up: JIT, connection pools, the API's table and breaker state.
 await RunAsync("Direct", 20, false);
 await RunAsync("YARP", 20, false);
 await RunAsync("API", 20, false);
+await RunAsync("API+store", 20, false);
 
 var rows = new List<string>();
 var perTurn = new List<string>();
@@ -72,7 +94,7 @@ var memory = new List<string>();
 foreach (var c in new[] { 1, 100, 500 })
 {
     var results = new Dictionary<string, PhaseResult>();
-    foreach (var peer in new[] { "Direct", "YARP", "API" })
+    foreach (var peer in peers)
     {
         results[peer] = await RunAsync(peer, c, measure: true);
     }
@@ -87,8 +109,11 @@ foreach (var c in new[] { 1, 100, 500 })
         }
     }
 
-    var turn = results["API"];
-    perTurn.Add($"| {c} | {turn.StorageCallsPerTurn:F1} | {turn.ExceptionsPerTurn:F2} | {turn.AllocatedPerTurnKb:F0} KB | {turn.AllocatedPerTokenKb:F2} KB |");
+    foreach (var peer in new[] { "API", "API+store" })
+    {
+        var turn = results[peer];
+        perTurn.Add($"| {c} | {peer} | {turn.StorageCallsPerTurn:F1} | {turn.ExceptionsPerTurn:F2} | {turn.AllocatedPerTurnKb:F0} KB | {turn.AllocatedPerTokenKb:F2} KB |");
+    }
 }
 
 Say("## Time to first token, gaps and transit (ms)");
@@ -99,8 +124,8 @@ rows.ForEach(Say);
 Say(string.Empty);
 Say("## The API per turn");
 Say(string.Empty);
-Say("| c | Storage calls | Exceptions | Allocated | Allocated per token |");
-Say("|---|---|---|---|---|");
+Say("| c | Peer | Storage calls | Exceptions | Allocated | Allocated per token |");
+Say("|---|---|---|---|---|---|");
 perTurn.ForEach(Say);
 Say(string.Empty);
 // What one more token costs the API, apart from the turn: 15 replies of 30 tokens, then 15 of 300.
@@ -124,7 +149,7 @@ Say("## Capacity: streams at 30 tokens/s with p99 gap under 66.7 ms and no error
 Say(string.Empty);
 Say("| Peer | " + string.Join(" | ", levels.Select(l => $"c={l} gap p99 (errors)")) + " | Capacity |");
 Say("|---|" + string.Concat(levels.Select(_ => "---|")) + "---|");
-foreach (var peer in new[] { "Direct", "YARP", "API" })
+foreach (var peer in peers)
 {
     var cells = new List<string>();
     var capacity = 0;
@@ -175,13 +200,15 @@ return 0;
 // One phase: c streams at once (c = 1: fifteen in a row), through one peer.
 async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
 {
-    var process = peer switch { "API" => apiProcess, "YARP" => yarpProcess, _ => null };
+    var process = peer switch { "API" => apiProcess, "API+store" => storedProcess, "YARP" => yarpProcess, _ => null };
+    var isApi = peer.StartsWith("API", StringComparison.Ordinal);
+    var counters = peer == "API+store" ? storedMetricsPort : metricsPort;
     GC.Collect();
     await Task.Delay(measure ? 500 : 200);
     var idle = process?.ResidentBytes() ?? 0;
     var cpu = process?.CpuTime() ?? TimeSpan.Zero;
     var storageBefore = storage.Requests;
-    var runtimeBefore = peer == "API" ? await RuntimeCountersAsync() : default;
+    var runtimeBefore = isApi ? await RuntimeCountersAsync(counters) : default;
     long peak = idle;
     using var sampling = new CancellationTokenSource();
     var sampler = process is null ? Task.CompletedTask : Task.Run(async () =>
@@ -197,6 +224,7 @@ async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
     {
         "Direct" => client.OllamaAsync(ollama.Endpoint, CancellationToken.None),
         "YARP" => client.OllamaAsync(yarp, CancellationToken.None),
+        "API+store" => client.ApiAsync(apiWithStore, storedConversations[i].Id, storedConversations[i].User, CancellationToken.None),
         _ => client.ApiAsync(api, conversations[i].Id, conversations[i].User, CancellationToken.None),
     };
 
@@ -218,7 +246,7 @@ async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
     var cpuUsed = process is null ? TimeSpan.Zero : process.CpuTime() - cpu;
     await Task.Delay(measure && c >= 500 ? 3000 : 0);
     var after = process?.ResidentBytes() ?? 0;
-    var runtimeAfter = peer == "API" ? await RuntimeCountersAsync() : default;
+    var runtimeAfter = isApi ? await RuntimeCountersAsync(counters) : default;
     var ok = samples.Where(s => s.Ok).ToList();
     var turns = Math.Max(1, samples.Count);
     var tokens = Math.Max(1, samples.Sum(s => s.Tokens));
@@ -243,9 +271,9 @@ async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
 }
 
 // The API's runtime counters from its Prometheus endpoint (the System.Runtime meter).
-async Task<(double Exceptions, double Allocated)> RuntimeCountersAsync()
+async Task<(double Exceptions, double Allocated)> RuntimeCountersAsync(int port)
 {
-    var text = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+    var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
     double Sum(string name) => text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal) && (l.Length == name.Length || l[name.Length] is '{' or ' '))
         .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     return (Sum("dotnet_exceptions_total"), Sum("dotnet_gc_heap_total_allocated_bytes_total"));
