@@ -4,6 +4,7 @@ using Api.Backups;
 using Api.Chat;
 using Api.Conversations;
 using Api.Infrastructure;
+using Api.Keys;
 using Api.Limits;
 using Api.Llm;
 using Api.Replies;
@@ -59,6 +60,9 @@ builder.Services.AddOptions<ShutdownOptions>().Bind(builder.Configuration.GetSec
 builder.Services.AddOptions<SafetyOptions>().Bind(builder.Configuration.GetSection(SafetyOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
 
 builder.Services.AddSingleton<ConversationStore>();
+builder.Services.AddMemoryCache();
+builder.Services.AddOptions<ApiKeyOptions>().Bind(builder.Configuration.GetSection(ApiKeyOptions.SectionName));
+builder.Services.AddSingleton<ApiKeyStore>();
 builder.Services.AddSingleton<ConversationHistoryCache>();
 // The shared store (Garnet or Redis) makes the replicas behave as one: per-user limits, admission to the model servers,
 // and the logs that let a reply be resumed from any replica. Optional: without it, or while it is away, each replica
@@ -124,6 +128,7 @@ var api = app.MapGroup(string.Empty).RequireAuthorization(AuthenticationExtensio
 api.MapConversationEndpoints();
 api.MapChatEndpoints();
 api.MapReplyEndpoints();
+api.MapApiKeyEndpoints();
 api.MapLlmEndpoints();
 
 await app.RunAsync();

@@ -1,3 +1,4 @@
+using Api.Keys;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
@@ -5,11 +6,12 @@ namespace Api.Auth;
 
 public static class AuthenticationExtensions
 {
-    private const string SelectorScheme = "BearerOrDevUser";
+    private const string SelectorScheme = "KeyBearerOrDevUser";
     public const string ChatUserPolicy = "ChatUser";
 
     /// <summary>
-    /// JWT bearer tokens (Entra ID) on every API route; in Development, a request without a token is the dev user.
+    /// JWT bearer tokens (Entra ID) or personal API keys (<c>Bearer llmc_...</c>, <see cref="ApiKeyAuthenticationHandler"/>)
+    /// on every API route; in Development, a request without a token is the dev user.
     /// Outside Development the dev user is refused at start, and a missing authority or audience stops the start
     /// too: an API that silently accepts nobody, or everybody, is worse than one that does not start.
     /// </summary>
@@ -33,7 +35,8 @@ public static class AuthenticationExtensions
         }
 
         builder.Services.Configure<AuthOptions>(section);
-        var authentication = builder.Services.AddAuthentication(devUser ? SelectorScheme : JwtBearerDefaults.AuthenticationScheme);
+        var authentication = builder.Services.AddAuthentication(SelectorScheme);
+        authentication.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, _ => { });
 
         authentication.AddJwtBearer(JwtBearerDefaults.AuthenticationScheme, jwt =>
         {
@@ -47,10 +50,15 @@ public static class AuthenticationExtensions
         if (devUser)
         {
             authentication.AddScheme<AuthenticationSchemeOptions, DevUserAuthenticationHandler>(DevUserAuthenticationHandler.SchemeName, _ => { });
-            authentication.AddPolicyScheme(SelectorScheme, "Bearer token, or the dev user without one", policy =>
-                policy.ForwardDefaultSelector = context =>
-                    context.Request.Headers.Authorization.Count > 0 ? JwtBearerDefaults.AuthenticationScheme : DevUserAuthenticationHandler.SchemeName);
         }
+
+        // A key-shaped bearer token goes to the key handler (never to the JWT handler); any other token to JWT; no token
+        // is the dev user in Development, and unauthenticated elsewhere.
+        authentication.AddPolicyScheme(SelectorScheme, "API key, bearer token, or the dev user without one", policy =>
+            policy.ForwardDefaultSelector = context =>
+                ApiKeyFormat.Looks(ApiKeyAuthenticationHandler.BearerToken(context.Request)) ? ApiKeyAuthenticationHandler.SchemeName
+                : context.Request.Headers.Authorization.Count > 0 || !devUser ? JwtBearerDefaults.AuthenticationScheme
+                : DevUserAuthenticationHandler.SchemeName);
 
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(ChatUserPolicy, policy =>
@@ -62,7 +70,7 @@ public static class AuthenticationExtensions
                 {
                     var scope = options.Jwt.RequiredScope;
                     policy.RequireAssertion(context =>
-                        context.User.Identity?.AuthenticationType == DevUserAuthenticationHandler.SchemeName
+                        context.User.Identity?.AuthenticationType is DevUserAuthenticationHandler.SchemeName or ApiKeyAuthenticationHandler.SchemeName
                         || (context.User.FindFirst("scp")?.Value.Split(' ').Contains(scope, StringComparer.Ordinal) ?? false));
                 }
             });

@@ -1,0 +1,63 @@
+using Api.Auth;
+using Api.Infrastructure;
+
+namespace Api.Keys;
+
+/// <summary>The body of <c>POST /api/keys</c>: a name to know the key by, and an optional expiry.</summary>
+public sealed record CreateApiKeyRequest(string? Name, DateTimeOffset? ExpiresAt = null);
+
+/// <summary>A key just created: the only time the key itself is shown.</summary>
+public sealed record CreatedApiKey(ApiKeyInfo Info, string Key);
+
+/// <summary>
+/// The caller's personal API keys: create (the key is in this response only), list, revoke. Only a signed-in user
+/// manages keys: a request authenticated by a key is refused (a leaked key cannot mint more).
+/// </summary>
+public static class ApiKeyEndpoints
+{
+    private const int MaxNameLength = 80;
+
+    public static IEndpointRouteBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var keys = endpoints.MapGroup("/api/keys").WithTags("API keys").AddEndpointFilter(async (context, next) =>
+            context.HttpContext.User.Identity?.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName
+                ? TypedResults.Problem(ApiProblems.Create(StatusCodes.Status403Forbidden, "Forbidden", "API keys are managed by a signed-in user, not with an API key.", "key_cannot_manage_keys"))
+                : await next(context));
+
+        keys.MapGet(string.Empty, async (CurrentUser user, ApiKeyStore store, CancellationToken cancellationToken) =>
+                TypedResults.Ok(await store.ListAsync(user.PartitionKey, cancellationToken)))
+            .WithName("ListApiKeys").WithSummary("The caller's API keys (never the keys themselves).");
+
+        keys.MapPost(string.Empty, CreateAsync)
+            .WithBodyLimit(16 * 1024)
+            .WithName("CreateApiKey").WithSummary("Creates a key; the response is the only time it is shown.")
+            .Produces<CreatedApiKey>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        keys.MapDelete("/{keyId}", async (string keyId, CurrentUser user, ApiKeyStore store, CancellationToken cancellationToken) =>
+                await store.RevokeAsync(user.PartitionKey, keyId, cancellationToken) ? Results.NoContent() : ApiProblems.NotFound("The key"))
+            .WithName("RevokeApiKey").WithSummary("Revokes a key: it stops working within seconds on every replica.");
+
+        return endpoints;
+    }
+
+    private static async Task<IResult> CreateAsync(CreateApiKeyRequest? request, CurrentUser user, ApiKeyStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<ApiKeyOptions> options, CancellationToken cancellationToken)
+    {
+        var name = request?.Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || name.Any(char.IsControl))
+        {
+            return ApiProblems.BadRequest($"A key needs a name of 1 to {MaxNameLength} characters, without control characters.", "invalid_key_name");
+        }
+
+        if (request!.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+        {
+            return ApiProblems.BadRequest("expiresAt must be in the future.", "invalid_key_expiry");
+        }
+
+        var (info, key) = await store.CreateAsync(user.Id, user.PartitionKey, name, request.ExpiresAt, cancellationToken);
+        return info is null
+            ? TypedResults.Problem(ApiProblems.Create(StatusCodes.Status409Conflict, "Too many keys", $"You can hold {options.Value.MaxKeysPerUser} keys; revoke one first.", "too_many_keys"))
+            : TypedResults.Created($"/api/keys/{info.Id}", new CreatedApiKey(info, key!));
+    }
+}

@@ -1,0 +1,18 @@
+namespace Api.Keys;
+
+/// <summary>Bound from <c>ApiKeys</c>: personal API keys for tools that cannot sign in with Entra ID.</summary>
+public sealed class ApiKeyOptions
+{
+    public const string SectionName = "ApiKeys";
+
+    public string TableName { get; set; } = "apikeys";
+
+    /// <summary>Keys one user may hold at once.</summary>
+    public int MaxKeysPerUser { get; set; } = 10;
+
+    /// <summary>How long a replica trusts what it read about a key (a revoked key stops working everywhere within it).</summary>
+    public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A key's last-used time is written at most this often.</summary>
+    public TimeSpan LastUsedResolution { get; set; } = TimeSpan.FromMinutes(5);
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Tests.Integration;
+
+/// <summary>
+/// Personal API keys against the real API and its storage: a key is shown once and works as its owner (same data),
+/// a key cannot manage keys, a revoked or expired key is refused, and a key works where the dev user does not exist.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class ApiKeyTests(AppFixture app)
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private async Task<HttpResponseMessage> WithKeyAsync(HttpClient client, HttpMethod method, string path, string key, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return await client.SendAsync(request, Cancellation);
+    }
+
+    [Fact]
+    public async Task Key_ShownOnce_ActsAsItsOwner_CannotMakeKeys_AndStopsWhenRevoked()
+    {
+        var owner = app.NewUser("keys");
+        var conversation = await owner.CreateConversationAsync("mine");
+
+        using var created = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = "my script" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        var key = body.GetProperty("key").GetString()!;
+        var id = body.GetProperty("info").GetProperty("id").GetString()!;
+        Assert.StartsWith("llmc_", key);
+
+        using var listed = await owner.SendAsync(HttpMethod.Get, "/api/keys");
+        var listText = await listed.Content.ReadAsStringAsync(Cancellation);
+        Assert.Contains("my script", listText);
+        Assert.DoesNotContain(key, listText);
+        Assert.DoesNotContain(key[10..], listText);
+
+        using var asOwner = await WithKeyAsync(app.Api, HttpMethod.Get, $"/api/conversations/{conversation}", key);
+        Assert.Equal(HttpStatusCode.OK, asOwner.StatusCode);
+        using var mint = await WithKeyAsync(app.Api, HttpMethod.Post, "/api/keys", key, new { name = "another" });
+        Assert.Equal(HttpStatusCode.Forbidden, mint.StatusCode);
+        Assert.Equal("key_cannot_manage_keys", (await mint.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("code").GetString());
+
+        using var revoked = await owner.SendAsync(HttpMethod.Delete, $"/api/keys/{id}");
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        using var afterRevoke = await WithKeyAsync(app.Api, HttpMethod.Get, $"/api/conversations/{conversation}", key);
+        using var wrongKey = await WithKeyAsync(app.Api, HttpMethod.Get, "/api/conversations", "llmc_" + new string('A', 43));
+        Assert.Equal(HttpStatusCode.Unauthorized, afterRevoke.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
+    }
+
+    [Fact]
+    public async Task Key_BadNames_AndPastExpiry_AreRefusedWithCodes()
+    {
+        var owner = app.NewUser("keys");
+
+        using var empty = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = " " });
+        using var past = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = "old", expiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
+
+        Assert.Equal("invalid_key_name", (await empty.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("code").GetString());
+        Assert.Equal("invalid_key_expiry", (await past.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Production_AKey_SignsInWithoutAnyDevUser_AndAnExpiredKeyDoesNot()
+    {
+        var owner = app.NewUser("keys");
+        using var created = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = "ci" });
+        var key = (await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("key").GetString()!;
+        using var shortLived = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = "brief", expiresAt = DateTimeOffset.UtcNow.AddSeconds(2) });
+        var brief = (await shortLived.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("key").GetString()!;
+        await using var api = new InProcessApiFactory(app, "Production", new Dictionary<string, string?>
+        {
+            ["Auth:Jwt:Authority"] = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+            ["Auth:Jwt:Audience"] = "api://llm-chat-api",
+            ["Auth:Jwt:RequiredScope"] = "chat",
+        });
+        using var client = api.CreateClient();
+
+        using var withKey = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", key);
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Cancellation);
+        using var expired = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", brief);
+
+        Assert.Equal(HttpStatusCode.OK, withKey.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
+    }
+}
