@@ -7,6 +7,7 @@ using Api.Infrastructure;
 using Api.Keys;
 using Api.Limits;
 using Api.Llm;
+using Api.OpenAi;
 using Api.Replies;
 using Api.Safety;
 using Api.Shared;
@@ -97,7 +98,9 @@ builder.Services.AddSingleton<TitleGenerator>();
 builder.Services.AddSingleton<TurnOutbox>();
 builder.Services.AddSingleton<TurnRecorder>();
 builder.Services.AddSingleton<TurnCompletion>();
+builder.Services.AddSingleton<RequestGate>();
 builder.Services.AddSingleton<ChatTurnService>();
+builder.Services.AddSingleton<CompletionService>();
 builder.Services.AddSingleton<TurnStreamer>();
 builder.Services.AddHostedService<TurnOutboxWriter>();
 builder.Services.AddSingleton<ShutdownDrain>();
@@ -116,7 +119,7 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
     // A body that does not parse is the caller's error (400), not ours (500); a store that cannot be reached is a 503.
     StatusCodeSelector = ProblemCodes.StatusOf,
 });
-app.UseStatusCodePages();
+app.UseStatusCodePages(OpenAiEndpoints.WriteStatusAsync);
 app.UseMetricsEndpoint();
 app.UseAuthentication();
 app.UseAuthorization();
@@ -129,6 +132,7 @@ api.MapConversationEndpoints();
 api.MapChatEndpoints();
 api.MapReplyEndpoints();
 api.MapApiKeyEndpoints();
+api.MapOpenAiEndpoints();
 api.MapLlmEndpoints();
 
 await app.RunAsync();

@@ -25,13 +25,11 @@ public sealed class ChatTurnService(
     ConversationHistoryCache historyCache,
     LlmGateway gateway,
     LlmBackends backends,
-    ShutdownDrain drain,
+    RequestGate gate,
     SystemPromptProvider prompts,
-    UserRequestLimiter userLimiter,
     LlmMetrics metrics,
     IOptions<LlmOptions> llmOptions,
     IOptions<ConversationOptions> conversationOptions,
-    IOptions<UserLimitsOptions> userLimits,
     IOptions<SafetyOptions> safetyOptions,
     TimeProvider time,
     ILoggerFactory loggerFactory)
@@ -108,33 +106,10 @@ public sealed class ChatTurnService(
             return Reject("invalid", Problem(StatusCodes.Status400BadRequest, "Invalid request", "maxOutputTokens must be at least 1.", "invalid_max_output_tokens"));
         }
 
-        if (drain.Stopping)
+        var (streamSlot, refusal) = await gate.EnterAsync(user.PartitionKey, model);
+        if (refusal is not null)
         {
-            metrics.Rejected("shutting_down");
-            return TurnAdmission.Refused(ShutdownProblem(), TimeSpan.FromSeconds(1));
-        }
-
-        // An open breaker refuses before any I/O: fast, and nothing reaches Ollama.
-        if (gateway.RefuseWhileOpen(model) is { } open)
-        {
-            return TurnAdmission.Refused(ApiProblems.Create(open.Status, open.Title, open.Detail, open.Code), open.RetryAfter);
-        }
-
-        // Both limits in one round trip to the shared store (the two scripts are pipelined); a slot taken for a request
-        // that the per-minute limit refuses is given back at once.
-        var counting = userLimiter.CountRequestAsync(user.PartitionKey).AsTask();
-        var slotTaking = userLimiter.TryStartStreamAsync(user.PartitionKey).AsTask();
-        var (allowed, rpmWait) = await counting;
-        var streamSlot = await slotTaking;
-        if (!allowed)
-        {
-            streamSlot?.Dispose();
-            return Limited("requests_per_minute", $"You can send {userLimits.Value.RequestsPerMinute} messages a minute.", rpmWait);
-        }
-
-        if (streamSlot is null)
-        {
-            return Limited("concurrent_streams", $"You can have {userLimits.Value.ConcurrentStreams} replies streaming at once; wait for one to finish.", TimeSpan.FromSeconds(5));
+            return Refused(refusal);
         }
 
         var handedOver = false;
@@ -166,10 +141,9 @@ public sealed class ChatTurnService(
             }
 
             var usage = await usageRead;
-            if (usage.OutputTokens >= userLimits.Value.OutputTokensPerDay)
+            if (gate.CheckQuota(usage, now) is { } quota)
             {
-                var midnight = new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
-                return Limited("daily_tokens", $"You have used your {userLimits.Value.OutputTokensPerDay} output tokens for today (UTC).", midnight - now);
+                return Refused(quota);
             }
 
             var history = historyRead is not null
@@ -212,13 +186,13 @@ public sealed class ChatTurnService(
             handedOver = true;
             var request = new LlmRequest(messages, chosenModel, boundedTemperature, outputTokens);
             var needsTitle = newUserMessage is not null && !conversation.TitleGenerated;
-            return TurnAdmission.Admitted(new PreparedTurn(user, conversation, newUserMessage, request, replaced, needsTitle, injectionFlagged, now, lease!, streamSlot) { Usage = usage, History = fullHistory });
+            return TurnAdmission.Admitted(new PreparedTurn(user, conversation, newUserMessage, request, replaced, needsTitle, injectionFlagged, now, lease!, streamSlot!) { Usage = usage, History = fullHistory });
         }
         finally
         {
             if (!handedOver)
             {
-                streamSlot.Dispose();
+                streamSlot!.Dispose();
             }
         }
     }
@@ -229,14 +203,11 @@ public sealed class ChatTurnService(
         return TurnAdmission.Refused(problem, null);
     }
 
-    private TurnAdmission Limited(string reason, string detail, TimeSpan retryAfter)
-    {
-        metrics.Rejected(reason);
-        return TurnAdmission.Refused(ApiProblems.Create(StatusCodes.Status429TooManyRequests, "Too many requests", detail, reason), retryAfter);
-    }
+    private static TurnAdmission Refused(GateRefusal refusal) =>
+        TurnAdmission.Refused(ApiProblems.Create(refusal.Status, refusal.Title, refusal.Detail, refusal.Code), refusal.RetryAfter);
 
     private static ProblemDetails Problem(int status, string title, string detail, string code) => ApiProblems.Create(status, title, detail, code);
 
-    internal static ProblemDetails ShutdownProblem() => ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The server is restarting",
-        "This server is shutting down; send the request again and another one will take it.", "server_shutting_down");
+    internal static ProblemDetails ShutdownProblem() =>
+        ApiProblems.Create(RequestGate.ShuttingDown.Status, RequestGate.ShuttingDown.Title, RequestGate.ShuttingDown.Detail, RequestGate.ShuttingDown.Code);
 }

@@ -271,6 +271,27 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
         }
     }
 
+    /// <summary>
+    /// Adds a reply's tokens to the day's usage when no conversation is written with them (the OpenAI-compatible route):
+    /// read, add, write guarded by the ETag, again on a conflict with a parallel writer.
+    /// </summary>
+    public async Task AddUsageAsync(string userKey, TurnUsage usage, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = attempt == 0 && usage.Known is { } known ? known : await GetDailyUsageAsync(userKey, usage.Day, cancellationToken);
+            try
+            {
+                await _table.SubmitTransactionAsync([UsageAction(userKey, usage, current)], cancellationToken);
+                return;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 16)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(2, 20)), time, cancellationToken);
+            }
+        }
+    }
+
     /// <summary>Adds the turn's tokens to the day's usage as last read, guarded by its ETag like the conversation.</summary>
     private static TableTransactionAction UsageAction(string userKey, TurnUsage usage, DailyUsage current)
     {

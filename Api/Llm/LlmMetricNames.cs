@@ -14,6 +14,15 @@ internal static class LlmMetricNames
     /// <summary>The tag that names the backend of a measurement.</summary>
     public const string BackendTag = "backend";
 
+    /// <summary>The tag that names the route a reply came through.</summary>
+    public const string RouteTag = "route";
+
+    /// <summary>The chat API's turns.</summary>
+    public const string ChatRoute = "chat";
+
+    /// <summary>The OpenAI-compatible route (<c>/v1/chat/completions</c>).</summary>
+    public const string OpenAiRoute = "openai";
+
     /// <summary>The GPU model server.</summary>
     public const string PrimaryBackend = "primary";
 

@@ -40,10 +40,10 @@ public sealed class LlmMetrics
 
     public void SafetyFlag(string kind) => _safetyFlags.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
-    public void ReplyFinished(string backend, string status, TimeSpan? firstToken, double? tokensPerSecond, int? outputTokens)
+    public void ReplyFinished(string backend, string status, TimeSpan? firstToken, double? tokensPerSecond, int? outputTokens, string route = LlmMetricNames.ChatRoute)
     {
         var backendTag = new KeyValuePair<string, object?>(LlmMetricNames.BackendTag, backend);
-        _replies.Add(1, backendTag, new KeyValuePair<string, object?>("status", status));
+        _replies.Add(1, backendTag, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>(LlmMetricNames.RouteTag, route));
         if (firstToken is { } ttft)
         {
             _timeToFirstToken.Record(ttft.TotalSeconds, backendTag);

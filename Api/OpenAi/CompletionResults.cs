@@ -1,0 +1,98 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Api.OpenAi;
+
+/// <summary>
+/// Writes a completion OpenAI's way. Streamed: <c>data:</c> frames of <c>chat.completion.chunk</c> (the role first, then
+/// the text, then the finish reason, then the usage when <c>stream_options.include_usage</c> asked for it), and
+/// <c>data: [DONE]</c>; an error after the stream began is a frame with an <c>error</c> object, and no [DONE].
+/// Not streamed: one <c>chat.completion</c>, or the error with its status.
+/// </summary>
+public sealed class CompletionResult(CompletionService service, CompletionTurn turn, bool stream, bool includeUsage) : IResult
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] FrameEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+
+    public Task ExecuteAsync(HttpContext httpContext) => stream ? StreamAsync(httpContext) : WholeAsync(httpContext);
+
+    private async Task StreamAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        var aborted = httpContext.RequestAborted;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache, no-store";
+        response.Headers["X-Accel-Buffering"] = "no";
+        try
+        {
+            await FrameAsync(response, Chunk(new ChunkDelta("assistant", string.Empty), null, turn.Model), aborted);
+            await foreach (var piece in service.StreamAsync(turn, aborted))
+            {
+                switch (piece)
+                {
+                    case CompletionPiece.Text text:
+                        await FrameAsync(response, Chunk(new ChunkDelta(Content: text.Value), null, turn.Model), aborted);
+                        break;
+                    case CompletionPiece.End end:
+                        await FrameAsync(response, Chunk(new ChunkDelta(), end.FinishReason, end.Model), aborted);
+                        if (includeUsage)
+                        {
+                            await FrameAsync(response, new ChatCompletionChunk(turn.Id, "chat.completion.chunk", turn.Created, end.Model, [], end.Usage), aborted);
+                        }
+
+                        await response.Body.WriteAsync(Done, aborted);
+                        await response.Body.FlushAsync(aborted);
+                        break;
+                    case CompletionPiece.Failed failed:
+                        await FrameAsync(response, OpenAiErrors.Body(failed.Error), aborted);
+                        break;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && aborted.IsCancellationRequested)
+        {
+            // The caller left: the model call was cancelled with it.
+        }
+    }
+
+    private async Task WholeAsync(HttpContext httpContext)
+    {
+        var text = new StringBuilder();
+        await foreach (var piece in service.StreamAsync(turn, httpContext.RequestAborted))
+        {
+            switch (piece)
+            {
+                case CompletionPiece.Text part:
+                    text.Append(part.Value);
+                    break;
+                case CompletionPiece.End end:
+                    var completion = new ChatCompletion(turn.Id, "chat.completion", turn.Created, end.Model,
+                        [new ChatCompletionChoice(0, new AssistantMessage("assistant", text.ToString()), end.FinishReason)], end.Usage);
+                    await httpContext.Response.WriteAsJsonAsync(completion, OpenAiErrors.Json, httpContext.RequestAborted);
+                    return;
+                case CompletionPiece.Failed failed:
+                    await OpenAiErrors.Result(failed.Error).ExecuteAsync(httpContext);
+                    return;
+            }
+        }
+    }
+
+    private ChatCompletionChunk Chunk(ChunkDelta delta, string? finishReason, string model) =>
+        new(turn.Id, "chat.completion.chunk", turn.Created, model, [new ChunkChoice(0, delta, finishReason)], null);
+
+    private static async Task FrameAsync<T>(HttpResponse response, T value, CancellationToken cancellationToken)
+    {
+        var pipe = response.BodyWriter;
+        pipe.Write(DataPrefix);
+        using (var json = new Utf8JsonWriter(pipe))
+        {
+            JsonSerializer.Serialize(json, value, OpenAiErrors.Json);
+        }
+
+        pipe.Write(FrameEnd);
+        await pipe.FlushAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Api.Auth;
+using Api.Conversations;
+using Api.Infrastructure;
+using Api.Llm;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace Api.OpenAi;
+
+/// <summary>
+/// The OpenAI-compatible routes (<c>/v1</c>): chat completions and the model list, for tools built on OpenAI's clients,
+/// signed in with Entra ID or a personal API key, governed like the chat API (<see cref="CompletionService"/>).
+/// </summary>
+public static class OpenAiEndpoints
+{
+    public const string Prefix = "/v1";
+
+    /// <summary>The body limit: 256 messages of text fit, anything much larger is not a chat request.</summary>
+    public const long BodyLimit = 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapOpenAiEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var v1 = endpoints.MapGroup(Prefix).WithTags("OpenAI-compatible");
+
+        v1.MapGet("/models", (LlmBackends backends) =>
+                TypedResults.Json(new ModelList("list", [.. backends.Models.Select(m => new ModelEntry(m, "model", 0, "llmchat"))]), OpenAiErrors.Json))
+            .WithName("OpenAiListModels").WithSummary("The models, as OpenAI's /v1/models lists them.");
+
+        v1.MapPost("/chat/completions", CompleteAsync)
+            .WithBodyLimit(BodyLimit)
+            .WithName("OpenAiChatCompletions")
+            .WithSummary("OpenAI's chat completions, streamed (chat.completion.chunk frames, data: [DONE]) or not; stateless.");
+
+        return endpoints;
+    }
+
+    private static async Task<IResult> CompleteAsync(HttpRequest http, CurrentUser user, LlmBackends backends, CompletionService service, IOptions<ConversationOptions> conversations, CancellationToken cancellationToken)
+    {
+        ChatCompletionRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<ChatCompletionRequest>(http.Body, OpenAiErrors.Json, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return OpenAiErrors.Result(new CompletionError(StatusCodes.Status400BadRequest, "invalid_request_error", "invalid_json", null,
+                $"The body is not valid JSON for a chat completion request ({ex.Path ?? "$"}: {ex.Message.Split('.')[0]})."));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return OpenAiErrors.Result(new CompletionError(StatusCodes.Status413PayloadTooLarge, "invalid_request_error", "request_too_large", "messages",
+                $"The request body is larger than {BodyLimit / 1024} KB."));
+        }
+
+        var (request, invalid) = CompletionRequestReader.Read(body, backends, conversations.Value.MaxMessageChars);
+        if (invalid is not null)
+        {
+            return OpenAiErrors.Result(invalid);
+        }
+
+        var (turn, refused) = await service.AdmitAsync(user, request!, cancellationToken);
+        return refused is not null ? OpenAiErrors.Result(refused) : new CompletionResult(service, turn!, request!.Stream, request.IncludeUsage);
+    }
+
+    /// <summary>Statuses the framework sets on <c>/v1</c> (no or a bad key, unknown route, body too large) answer OpenAI-shaped.</summary>
+    public static async Task WriteStatusAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        if (http.Request.Path.StartsWithSegments(Prefix))
+        {
+            var message = http.Response.StatusCode switch
+            {
+                401 => "Incorrect or missing API key: send 'Authorization: Bearer <your key>' (a personal key from the web app's API keys page, or an Entra ID token).",
+                403 => "This key or token may not use this route.",
+                404 => "Unknown route.",
+                _ => "The request failed.",
+            };
+            await OpenAiErrors.WriteStatusAsync(http, message);
+            return;
+        }
+
+        await ProblemStatusAsync(context);
+    }
+
+    /// <summary>Elsewhere the default: a ProblemDetails body with its code.</summary>
+    private static async Task ProblemStatusAsync(StatusCodeContext context)
+    {
+        var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context.HttpContext,
+            ProblemDetails = { Status = context.HttpContext.Response.StatusCode },
+        });
+    }
+}

@@ -1,0 +1,234 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Tests.TestDoubles.Ollama;
+
+namespace Tests.Integration;
+
+/// <summary>
+/// The OpenAI-compatible route against the real API in the Aspire harness, proven with clients nobody here wrote: the
+/// openai npm package (run by node) and the OpenAI .NET library through Microsoft.Extensions.AI; plus the wire format
+/// read raw, the leak guard, and the per-user limit held across both routes.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class OpenAiRouteTests(AppFixture app) : IAsyncLifetime
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    private static readonly string[] Tokens = ["Hel", "lo", " from", " the", " double", "!"];
+
+    public async ValueTask InitializeAsync() => await app.ResetLlmAsync();
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private Uri Api => app.Api.BaseAddress!;
+
+    [Fact]
+    public async Task Npm_Streaming_TextIsWhatTheDoubleSent_WithUsage_AndOneId()
+    {
+        var key = await OpenAiClients.NewKeyAsync(app.NewUser("npm"));
+        app.Ollama.Enqueue(OllamaDoubleScript.Reply(Tokens));
+
+        var result = await OpenAiClients.NpmAsync("stream", Api, key, AppFixture.Model);
+
+        Assert.False(result.TryGetProperty("error", out _), result.ToString());
+        Assert.Equal(string.Concat(Tokens), result.GetProperty("text").GetString());
+        Assert.Equal("stop", result.GetProperty("finish").GetString());
+        Assert.Equal("assistant", result.GetProperty("role").GetString());
+        Assert.Equal(1, result.GetProperty("ids").GetInt32());
+        var usage = result.GetProperty("usage");
+        Assert.True(usage.GetProperty("completion_tokens").GetInt32() > 0);
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32() + usage.GetProperty("completion_tokens").GetInt32(), usage.GetProperty("total_tokens").GetInt32());
+        // The request reached the model without history: our system prompt, then the caller's message.
+        var sent = app.Ollama.ChatRequests().Last().Messages;
+        Assert.Equal(["system", "user"], sent.Select(m => m.Role));
+    }
+
+    [Fact]
+    public async Task Npm_NotStreamed_NoUsageUnlessAsked_Models_AndEveryErrorShape()
+    {
+        var user = app.NewUser("npm");
+        var key = await OpenAiClients.NewKeyAsync(user);
+        app.Ollama.Enqueue(OllamaDoubleScript.Reply(Tokens));
+        app.Ollama.Enqueue(OllamaDoubleScript.Reply(Tokens));
+        var before = app.Ollama.ChatRequests().Count;
+
+        var whole = await OpenAiClients.NpmAsync("whole", Api, key, AppFixture.Model);
+        var noUsage = await OpenAiClients.NpmAsync("stream-no-usage", Api, key, AppFixture.Model);
+        var models = await OpenAiClients.NpmAsync("models", Api, key, AppFixture.Model);
+        var badKey = await OpenAiClients.NpmAsync("whole", Api, "llmc_" + new string('x', 43), AppFixture.Model);
+        var unknownModel = await OpenAiClients.NpmAsync("whole", Api, key, "no-such-model:1b");
+        var tools = await OpenAiClients.NpmAsync("tools", Api, key, AppFixture.Model);
+
+        Assert.Equal(string.Concat(Tokens), whole.GetProperty("text").GetString());
+        Assert.Equal("chat.completion", whole.GetProperty("object").GetString());
+        Assert.StartsWith("chatcmpl-", whole.GetProperty("id").GetString());
+        Assert.Equal(AppFixture.Model, whole.GetProperty("model").GetString());
+        Assert.True(whole.GetProperty("usage").GetProperty("total_tokens").GetInt32() > 0);
+        Assert.Equal(string.Concat(Tokens), noUsage.GetProperty("text").GetString());
+        Assert.Equal(JsonValueKind.Null, noUsage.GetProperty("usage").ValueKind);
+        Assert.Contains(AppFixture.Model, models.GetProperty("ids").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(401, badKey.GetProperty("status").GetInt32());
+        Assert.Equal("AuthenticationError", badKey.GetProperty("name").GetString());
+        Assert.Equal(404, unknownModel.GetProperty("status").GetInt32());
+        Assert.Equal("model_not_found", unknownModel.GetProperty("code").GetString());
+        Assert.Equal(400, tools.GetProperty("status").GetInt32());
+        Assert.Equal("unsupported_parameter", tools.GetProperty("code").GetString());
+        // Refusals send nothing upstream: two completions reached the model, not five.
+        Assert.Equal(before + 2, app.Ollama.ChatRequests().Count);
+    }
+
+    [Fact]
+    public async Task Npm_OverTheLimit_RateLimitErrorWithRetryAfter_CountedWithTheChatRoute()
+    {
+        var user = app.NewUser("npm");
+        var key = await OpenAiClients.NewKeyAsync(user);
+        var conversations = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            conversations.Add(await user.CreateConversationAsync($"both routes {i}"));
+        }
+
+        app.Ollama.DefaultScript = OllamaDoubleScript.Reply("ok");
+
+        // Limits:RequestsPerMinute is 12 in these tests: six chat turns and six completions use it up together.
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.NotNull((await user.ChatAsync(conversations[i], new { content = $"chat {i}" })).Done);
+            using var completion = await CompleteAsync(key, new { model = AppFixture.Model, messages = new[] { new { role = "user", content = $"completion {i}" } } });
+            Assert.Equal(HttpStatusCode.OK, completion.StatusCode);
+        }
+
+        var limited = await OpenAiClients.NpmAsync("whole", Api, key, AppFixture.Model);
+        var chat = await user.ChatAsync(conversations[6], new { content = "one more" });
+
+        Assert.Equal(429, limited.GetProperty("status").GetInt32());
+        Assert.Equal("RateLimitError", limited.GetProperty("name").GetString());
+        Assert.Equal("requests_per_minute", limited.GetProperty("code").GetString());
+        Assert.True(int.Parse(limited.GetProperty("retryAfter").GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        Assert.Equal(HttpStatusCode.TooManyRequests, chat.Status);
+    }
+
+    [Fact]
+    public async Task Npm_AbortMidStream_TheModelCallEnds()
+    {
+        var key = await OpenAiClients.NewKeyAsync(app.NewUser("npm"));
+        app.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 200).Select(i => $"t{i} ")], TokenInterval = TimeSpan.FromMilliseconds(40) });
+
+        var result = await OpenAiClients.NpmAsync("abort", Api, key, AppFixture.Model);
+        var upstream = app.Ollama.ChatRequests().Last();
+
+        Assert.True(result.GetProperty("aborted").GetBoolean(), result.ToString());
+        Assert.Equal(3, result.GetProperty("chunks").GetInt32());
+        for (var i = 0; i < 50 && upstream.AbortedAt is null; i++)
+        {
+            await Task.Delay(100, Cancellation);
+        }
+
+        Assert.NotNull(upstream.AbortedAt);
+        Assert.True(upstream.TokensSent < 200);
+    }
+
+    [Fact]
+    public async Task DotNet_ChatClient_StreamingAndNot_SeeTheDoublesText()
+    {
+        var key = await OpenAiClients.NewKeyAsync(app.NewUser("dotnet"));
+        var client = OpenAiClients.DotNet(Api, key, AppFixture.Model);
+        app.Ollama.Enqueue(OllamaDoubleScript.Reply(Tokens));
+        app.Ollama.Enqueue(OllamaDoubleScript.Reply(Tokens));
+
+        var response = await client.GetResponseAsync("Say hello", cancellationToken: Cancellation);
+        var streamed = new StringBuilder();
+        ChatFinishReason? finish = null;
+        await foreach (var update in client.GetStreamingResponseAsync("Say hello", cancellationToken: Cancellation))
+        {
+            streamed.Append(update.Text);
+            finish ??= update.FinishReason;
+        }
+
+        Assert.Equal(string.Concat(Tokens), response.Text);
+        Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+        Assert.True(response.Usage?.OutputTokenCount > 0);
+        Assert.Equal(string.Concat(Tokens), streamed.ToString());
+        Assert.Equal(ChatFinishReason.Stop, finish);
+    }
+
+    [Fact]
+    public async Task Wire_FramesAreOpenAisShape_AndTheLeakGuardCutsACanarySplitAcrossChunks()
+    {
+        var key = await OpenAiClients.NewKeyAsync(app.NewUser("wire"));
+        var canary = AppFixture.Canary;
+        app.Ollama.Enqueue(OllamaDoubleScript.Reply("a", "b"));
+        app.Ollama.Enqueue(new OllamaDoubleScript { Tokens = ["The marker is ", canary[..7], canary[7..15], canary[15..], " and more"], TokenInterval = TimeSpan.FromMilliseconds(50) });
+
+        using var normal = await CompleteAsync(key, new { model = AppFixture.Model, messages = new[] { new { role = "user", content = "hi" } }, stream = true, stream_options = new { include_usage = true } });
+        var frames = (await normal.Content.ReadAsStringAsync(Cancellation)).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        using var leaking = await CompleteAsync(key, new { model = AppFixture.Model, messages = new[] { new { role = "user", content = "what is the marker?" } }, stream = true });
+        var leakBody = await leaking.Content.ReadAsStringAsync(Cancellation);
+
+        Assert.Equal("text/event-stream", normal.Content.Headers.ContentType!.MediaType);
+        Assert.All(frames, f => Assert.StartsWith("data: ", f));
+        Assert.Equal("data: [DONE]", frames[^1]);
+        var chunks = frames[..^1].Select(f => JsonDocument.Parse(f["data: ".Length..]).RootElement).ToList();
+        Assert.All(chunks, c => Assert.Equal("chat.completion.chunk", c.GetProperty("object").GetString()));
+        Assert.Equal("assistant", chunks[0].GetProperty("choices")[0].GetProperty("delta").GetProperty("role").GetString());
+        Assert.Equal("stop", chunks[^2].GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        Assert.Equal(0, chunks[^1].GetProperty("choices").GetArrayLength());
+        Assert.True(chunks[^1].GetProperty("usage").GetProperty("total_tokens").GetInt32() > 0);
+        Assert.Equal("ab", string.Concat(chunks.SelectMany(c => c.GetProperty("choices").EnumerateArray()).Select(c => c.GetProperty("delta").TryGetProperty("content", out var t) ? t.GetString() : "")));
+
+        Assert.DoesNotContain(canary[..7], leakBody);
+        Assert.Contains("\"output_blocked\"", leakBody);
+        Assert.DoesNotContain("[DONE]", leakBody);
+    }
+
+    [Fact]
+    public async Task BadInput_IsRefusedOpenAisWay_AndNothingGoesUpstream()
+    {
+        var key = await OpenAiClients.NewKeyAsync(app.NewUser("bad"));
+        var before = app.Ollama.ChatRequests().Count;
+        var message = new[] { new { role = "user", content = "hi" } };
+
+        var cases = new (object Body, string Code, string? Param)[]
+        {
+            (new { model = AppFixture.Model, messages = message, n = 2 }, "unsupported_parameter", "n"),
+            (new { model = AppFixture.Model, messages = message, logprobs = true }, "unsupported_parameter", "logprobs"),
+            (new { model = AppFixture.Model, messages = message, frobnicate = 1 }, "unknown_parameter", "frobnicate"),
+            (new { model = AppFixture.Model, messages = Array.Empty<object>() }, "invalid_value", "messages"),
+            (new { model = AppFixture.Model, messages = new[] { new { role = "tool", content = "x" } } }, "invalid_value", "messages[0].role"),
+            (new { model = AppFixture.Model, messages = new[] { new { role = "user", content = new string('x', 5000) } } }, "message_too_long", "messages[0].content"),
+            (new { model = AppFixture.Model, messages = Enumerable.Range(0, 20).Select(_ => new { role = "user", content = new string('y', 3000) }).ToArray() }, "context_length_exceeded", "messages"),
+            (new { messages = message }, "missing_required_parameter", "model"),
+        };
+
+        foreach (var (body, code, param) in cases)
+        {
+            using var response = await CompleteAsync(key, body);
+            var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error");
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal(code, error.GetProperty("code").GetString());
+            Assert.Equal(param, error.GetProperty("param").GetString());
+            Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        }
+
+        using var notJson = await CompleteRawAsync(key, "{\"model\":");
+        Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
+        Assert.Equal("invalid_json", (await notJson.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetProperty("code").GetString());
+        using var wrongKey = await CompleteAsync("llmc_" + new string('z', 43), new { model = AppFixture.Model, messages = message });
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
+        Assert.Equal("invalid_api_key", (await wrongKey.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(before, app.Ollama.ChatRequests().Count);
+    }
+
+    private Task<HttpResponseMessage> CompleteAsync(string key, object body) => CompleteRawAsync(key, JsonSerializer.Serialize(body));
+
+    private async Task<HttpResponseMessage> CompleteRawAsync(string key, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return await app.Api.SendAsync(request, Cancellation);
+    }
+}
