@@ -18,8 +18,11 @@ public sealed class LlmAdmission : IAsyncDisposable
     private readonly SharedStore? _store;
     private readonly SharedAdmission? _shared;
     private readonly ConcurrencyLimiter _local;
-    private int _inFlight;
-    private int _queued;
+    private readonly int[] _inFlight = new int[Routes.Count];
+    private readonly int[] _queued = new int[Routes.Count];
+
+    /// <summary>The routes the gauges tell apart (<c>route</c> tag): every route's requests share the backend's capacity.</summary>
+    public static readonly IReadOnlyList<string> Routes = [LlmMetricNames.ChatRoute, LlmMetricNames.OpenAiRoute];
 
     public LlmAdmission(string backend, LlmAdmissionOptions options, ModelServerCount servers, SharedStore? store = null)
     {
@@ -36,10 +39,16 @@ public sealed class LlmAdmission : IAsyncDisposable
     }
 
     /// <summary>Replies this replica has running on the backend.</summary>
-    public int InFlight => Volatile.Read(ref _inFlight);
+    public int InFlight => Routes.Select(InFlightOn).Sum();
 
     /// <summary>Requests this replica has waiting for the backend.</summary>
-    public int Queued => Volatile.Read(ref _queued);
+    public int Queued => Routes.Select(QueuedOn).Sum();
+
+    public int InFlightOn(string route) => Volatile.Read(ref _inFlight[RouteIndex(route)]);
+
+    public int QueuedOn(string route) => Volatile.Read(ref _queued[RouteIndex(route)]);
+
+    private static int RouteIndex(string route) => route == LlmMetricNames.OpenAiRoute ? 1 : 0;
 
     /// <summary>What the backend runs at once: its slots per server × its servers.</summary>
     public int Capacity => _options.SlotsPerServer * _servers.Current;
@@ -48,16 +57,17 @@ public sealed class LlmAdmission : IAsyncDisposable
     public int LocalCapacity => Math.Max(1, _options.SlotsPerServer * _servers.Current / Math.Max(1, _options.ApiReplicas));
 
     /// <summary>A slot for <paramref name="user"/>, or <c>null</c> when the backend is full (queue included) or the queue wait ran out.</summary>
-    public async Task<IDisposable?> TryAcquireAsync(string user, CancellationToken cancellationToken)
+    public async Task<IDisposable?> TryAcquireAsync(string user, CancellationToken cancellationToken, string route = LlmMetricNames.ChatRoute)
     {
+        var index = RouteIndex(route);
         if (_shared is not null && _store!.Usable)
         {
             var wasQueued = 0;
             try
             {
                 var (result, ticket) = await _shared.TryAcquireAsync(user, Capacity, _options.MaxQueue, _options.QueueTimeout,
-                    () => { wasQueued = 1; Interlocked.Increment(ref _queued); }, cancellationToken);
-                return result == AdmissionResult.Admitted ? Hold(() => _shared.Release(ticket!)) : null;
+                    () => { wasQueued = 1; Interlocked.Increment(ref _queued[index]); }, cancellationToken);
+                return result == AdmissionResult.Admitted ? Hold(index, () => _shared.Release(ticket!)) : null;
             }
             catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
             {
@@ -67,32 +77,32 @@ public sealed class LlmAdmission : IAsyncDisposable
             {
                 if (wasQueued == 1)
                 {
-                    Interlocked.Decrement(ref _queued);
+                    Interlocked.Decrement(ref _queued[index]);
                 }
             }
         }
 
-        return await TryAcquireLocallyAsync(cancellationToken);
+        return await TryAcquireLocallyAsync(index, cancellationToken);
     }
 
-    private async Task<IDisposable?> TryAcquireLocallyAsync(CancellationToken cancellationToken)
+    private async Task<IDisposable?> TryAcquireLocallyAsync(int index, CancellationToken cancellationToken)
     {
         var immediate = _local.AttemptAcquire();
         if (immediate.IsAcquired)
         {
-            return Hold(immediate.Dispose);
+            return Hold(index, immediate.Dispose);
         }
 
         immediate.Dispose();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.QueueTimeout);
-        Interlocked.Increment(ref _queued);
+        Interlocked.Increment(ref _queued[index]);
         try
         {
             var lease = await _local.AcquireAsync(1, timeout.Token);
             if (lease.IsAcquired)
             {
-                return Hold(lease.Dispose);
+                return Hold(index, lease.Dispose);
             }
 
             lease.Dispose();
@@ -104,14 +114,14 @@ public sealed class LlmAdmission : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _queued);
+            Interlocked.Decrement(ref _queued[index]);
         }
     }
 
-    private Slot Hold(Action release)
+    private Slot Hold(int index, Action release)
     {
-        Interlocked.Increment(ref _inFlight);
-        return new Slot(this, release);
+        Interlocked.Increment(ref _inFlight[index]);
+        return new Slot(this, index, release);
     }
 
     public async ValueTask DisposeAsync()
@@ -125,7 +135,7 @@ public sealed class LlmAdmission : IAsyncDisposable
     }
 
     /// <summary>A held slot: disposing it frees it, once.</summary>
-    private sealed class Slot(LlmAdmission owner, Action release) : IDisposable
+    private sealed class Slot(LlmAdmission owner, int index, Action release) : IDisposable
     {
         private int _released;
 
@@ -133,7 +143,7 @@ public sealed class LlmAdmission : IAsyncDisposable
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                Interlocked.Decrement(ref owner._inFlight);
+                Interlocked.Decrement(ref owner._inFlight[index]);
                 release();
             }
         }

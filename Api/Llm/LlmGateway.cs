@@ -15,7 +15,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
 {
     private static readonly TimeSpan CapacityRetryAfter = TimeSpan.FromSeconds(2);
 
-    public async Task<(LlmLease? Lease, LlmRejection? Rejection)> AdmitAsync(string? model, string user, CancellationToken cancellationToken)
+    public async Task<(LlmLease? Lease, LlmRejection? Rejection)> AdmitAsync(string? model, string user, CancellationToken cancellationToken, string route = LlmMetricNames.ChatRoute)
     {
         if (backends.Primary is null && backends.Fallback is null)
         {
@@ -37,7 +37,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
                 continue;
             }
 
-            var permit = await backend.Admission.TryAcquireAsync(user, cancellationToken);
+            var permit = await backend.Admission.TryAcquireAsync(user, cancellationToken, route);
             if (permit is null)
             {
                 backend.Breaker.RecordAbandoned();
@@ -46,7 +46,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
                 break;
             }
 
-            return (new LlmLease(backend, permit, user), null);
+            return (new LlmLease(backend, permit, user) { Route = route }, null);
         }
 
         if (full)
@@ -206,7 +206,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             return false;
         }
 
-        var permit = await fallback.Admission.TryAcquireAsync(lease.User, cancellationToken);
+        var permit = await fallback.Admission.TryAcquireAsync(lease.User, cancellationToken, lease.Route);
         if (permit is null)
         {
             fallback.Breaker.RecordAbandoned();

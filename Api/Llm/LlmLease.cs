@@ -8,6 +8,9 @@ public sealed class LlmLease(LlmBackend backend, IDisposable permit, string user
     /// <summary>Whose reply it is: the fair queue of a fallback taking over counts it for the same user.</summary>
     public string User { get; } = user;
 
+    /// <summary>The route the reply came through (the gauges' <c>route</c> tag).</summary>
+    public string Route { get; init; } = LlmMetricNames.ChatRoute;
+
     /// <summary>The backend serving the reply; it changes when the primary fails before the first token and the fallback takes over.</summary>
     public LlmBackend Backend { get; private set; } = backend;
 

@@ -21,10 +21,10 @@ public sealed class LlmMetrics
     {
         var meter = meterFactory.Create(MeterName);
 
-        meter.CreateObservableGauge(LlmMetricNames.RequestsInFlight, () => backends.All.Select(b => new Measurement<int>(b.Admission.InFlight, Tag(b))),
-            unit: "{request}", description: "LLM streams running now, per backend.");
-        meter.CreateObservableGauge(LlmMetricNames.RequestsQueued, () => backends.All.Select(b => new Measurement<int>(b.Admission.Queued, Tag(b))),
-            unit: "{request}", description: "LLM requests waiting for a slot, per backend.");
+        meter.CreateObservableGauge(LlmMetricNames.RequestsInFlight, () => PerRoute(backends, (b, route) => b.Admission.InFlightOn(route)),
+            unit: "{request}", description: "LLM streams running now, per backend and route.");
+        meter.CreateObservableGauge(LlmMetricNames.RequestsQueued, () => PerRoute(backends, (b, route) => b.Admission.QueuedOn(route)),
+            unit: "{request}", description: "LLM requests waiting for a slot, per backend and route.");
         meter.CreateObservableGauge(LlmMetricNames.CircuitBreakerState, () => backends.All.Select(b => new Measurement<int>((int)b.Breaker.State, Tag(b))),
             description: "0 closed, 1 half-open, 2 open.");
 
@@ -35,6 +35,11 @@ public sealed class LlmMetrics
         _replies = meter.CreateCounter<long>("llm.replies", unit: "{reply}", description: "Replies by final status.");
         _safetyFlags = meter.CreateCounter<long>("llm.safety.flags", unit: "{event}", description: "Safety events by kind.");
     }
+
+    /// <summary>One measurement per backend and route: KEDA sums them all, each route's requests counted.</summary>
+    private static IEnumerable<Measurement<int>> PerRoute(LlmBackends backends, Func<LlmBackend, string, int> value) =>
+        backends.All.SelectMany(b => LlmAdmission.Routes.Select(route => new Measurement<int>(value(b, route),
+            new KeyValuePair<string, object?>(LlmMetricNames.BackendTag, b.Name), new KeyValuePair<string, object?>(LlmMetricNames.RouteTag, route))));
 
     public void Rejected(string reason) => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

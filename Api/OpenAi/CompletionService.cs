@@ -45,6 +45,11 @@ public sealed class CompletionService(
             var block = safetyOptions.Value.PromptInjection == InjectionPolicy.Block;
             SecurityEvents.PromptInjectionDetected(_security, block ? "blocked" : "flagged", user.Id, Route, string.Join(", ", request.InjectionMatches));
             metrics.SafetyFlag("prompt_injection");
+            if (safetyOptions.Value.LogPromptText)
+            {
+                SecurityEvents.FlaggedPromptText(_security, user.Id, string.Join("\n", request.Messages.Where(m => m.Role == ChatRole.User).Select(m => m.Text)));
+            }
+
             if (block)
             {
                 return Refuse(new CompletionError(StatusCodes.Status400BadRequest, "invalid_request_error", "prompt_injection", "messages", "The request was refused by the prompt-injection policy."));
@@ -77,7 +82,7 @@ public sealed class CompletionService(
                 return Refuse(OpenAiErrors.From(quota));
             }
 
-            var (lease, rejection) = await gateway.AdmitAsync(request.Model, user.PartitionKey, cancellationToken);
+            var (lease, rejection) = await gateway.AdmitAsync(request.Model, user.PartitionKey, cancellationToken, Route);
             if (rejection is not null)
             {
                 return Refuse(OpenAiErrors.From(new GateRefusal(rejection.Status, rejection.Code, rejection.Title, rejection.Detail, rejection.RetryAfter)));

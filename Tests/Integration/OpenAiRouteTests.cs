@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Aspire.Hosting.Testing;
 using Microsoft.Extensions.AI;
 using Tests.TestDoubles.Ollama;
 
@@ -130,6 +131,27 @@ public sealed class OpenAiRouteTests(AppFixture app) : IAsyncLifetime
 
         Assert.NotNull(upstream.AbortedAt);
         Assert.True(upstream.TokensSent < 200);
+    }
+
+    [Fact]
+    public async Task Metrics_CountACompletionInFlight_UnderItsRoute_ForKeda()
+    {
+        var key = await OpenAiClients.NewKeyAsync(app.NewUser("metrics"));
+        app.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 40).Select(i => $"m{i} ")], TokenInterval = TimeSpan.FromMilliseconds(50) });
+        using var metrics = app.App.CreateHttpClient(AppHost.ResourceNames.Api, "metrics");
+
+        var streaming = CompleteAsync(key, new { model = AppFixture.Model, messages = new[] { new { role = "user", content = "count me" } }, stream = true });
+        string? line = null;
+        for (var i = 0; i < 40 && line is null; i++)
+        {
+            await Task.Delay(100, Cancellation);
+            line = (await metrics.GetStringAsync("/metrics", Cancellation)).Split('\n')
+                .FirstOrDefault(l => l.StartsWith("llm_requests_in_flight{", StringComparison.Ordinal) && l.Contains("route=\"openai\"", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal));
+        }
+
+        using var done = await streaming;
+        Assert.NotNull(line);
+        Assert.Contains("backend=\"primary\"", line);
     }
 
     [Fact]
