@@ -1,4 +1,5 @@
 using Api.Llm;
+using Api.OpenAi;
 using AppHost;
 using AppHost.Deployment;
 using Aspire.Hosting.Azure;
@@ -55,6 +56,19 @@ var web = builder.AddProject<Projects.Web>(ResourceNames.Web)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health", endpointName: "http");
 
+// Where tools reach the OpenAI-compatible route (shown on the API keys page): the API itself in run mode, the public
+// host's /v1 (routed to the API by its own ingress) when deployed.
+if (builder.ExecutionContext.IsPublishMode)
+{
+    // A plain string (an interpolated one would bind to the ReferenceExpression overload, which halves azd's braces).
+    var publicBaseUrl = $"https://{AzdEnvironment.Reference(AzdEnvironment.WebHostName)}{OpenAiRoute.Prefix}";
+    web.WithEnvironment("OpenAi__BaseUrl", publicBaseUrl);
+}
+else
+{
+    web.WithEnvironment("OpenAi__BaseUrl", ReferenceExpression.Create($"{api.GetEndpoint("http")}{OpenAiRoute.Prefix}"));
+}
+
 // Sign-in when deployed: Entra ID app registrations (run mode signs in the development user). The web proves its
 // identity to Entra with its Kubernetes service account token (workload identity federation): the projected token
 // file is its client assertion, trusted by a federated credential on its app registration. No client secret exists.
@@ -109,7 +123,9 @@ api.WithNodePool(cpuPool)
     .WithKubernetesResources("250m", "384Mi", "1", "1Gi")
     .WithKubernetesScaling(minReplicas: apiMinReplicas, maxReplicas: 10, cpuUtilizationPercent: 70)
     .WithPrometheusScaling("llm-requests-per-api-pod", LlmScaling.Demand(), threshold: 6)
-    .WithKubernetesCronJob("backup", "17 2 * * *", "backup");
+    .WithKubernetesCronJob("backup", "17 2 * * *", "backup")
+    // Tools reach the OpenAI-compatible route on the public host: the ingress sends /v1 to the API, nothing else of it.
+    .WithIngressPaths(OpenAiRoute.Prefix);
 web.WithNodePool(cpuPool)
     .WithKubernetesResources("250m", "384Mi", "1", "1Gi")
     .WithKubernetesScaling(minReplicas: 2, maxReplicas: 6, cpuUtilizationPercent: 70);

@@ -27,6 +27,7 @@ if (builder.Configuration["DataProtection:BlobUri"] is { Length: > 0 } keyRing)
 builder.Services.AddOptions<MarkdownOptions>().Bind(builder.Configuration.GetSection(MarkdownOptions.SectionName));
 builder.Services.AddSingleton<MarkdownRenderer>();
 builder.Services.AddScoped<ChatState>();
+builder.Services.AddOptions<OpenAiEndpointOptions>().Bind(builder.Configuration.GetSection(OpenAiEndpointOptions.SectionName));
 
 var api = builder.Services.AddHttpClient<ChatApiClient>(client =>
     {

@@ -14,7 +14,7 @@ namespace Api.OpenAi;
 /// </summary>
 public static class OpenAiEndpoints
 {
-    public const string Prefix = "/v1";
+    public const string Prefix = OpenAiRoute.Prefix;
 
     /// <summary>The body limit: 256 messages of text fit, anything much larger is not a chat request.</summary>
     public const long BodyLimit = 1024 * 1024;

@@ -54,6 +54,9 @@ internal sealed record WorkloadPlan(
     IReadOnlyList<string> Callers,
     IReadOnlyList<KubernetesCronJobAnnotation> CronJobs)
 {
+    /// <summary>Path prefixes the public host's ingress routes here: <c>/</c> for the external web, its own for others (the API's <c>/v1</c>).</summary>
+    public IReadOnlyList<string> IngressPaths { get; init; } = External ? ["/"] : [];
+
     /// <summary>The port callers reach through the workload's Service.</summary>
     public PortPlan ServicePort => Ports.First(p => p.OnService);
 }

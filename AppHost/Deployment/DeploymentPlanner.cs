@@ -105,7 +105,11 @@ internal static class DeploymentPlanner
                 identity,
                 External: project.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal),
                 Callers: [],
-                CronJobs: [.. project.Annotations.OfType<KubernetesCronJobAnnotation>()]));
+                CronJobs: [.. project.Annotations.OfType<KubernetesCronJobAnnotation>()])
+            {
+                IngressPaths = project.Annotations.OfType<KubernetesIngressPathsAnnotation>().LastOrDefault()?.Paths
+                    ?? (project.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal) ? ["/"] : []),
+            });
         }
 
         var externalImages = new List<ExternalImage>();

@@ -219,6 +219,25 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
     }
 
     [Fact]
+    public void OpenAiRoute_IsPublicOnTheWebsHost_OnlyUnderV1()
+    {
+        var ingress = Object<V1Ingress>("infra/k8s/api/api.tmpl.yaml", "Ingress", "api");
+        var webIngress = Object<V1Ingress>("infra/k8s/web/web.tmpl.yaml", "Ingress", "web");
+        var apiIngressPolicy = Object<V1NetworkPolicy>("infra/k8s/cluster/network-policies.tmpl.yaml", "NetworkPolicy", "api-ingress");
+        var webEnvironment = Object<V1Deployment>("infra/k8s/web/web.tmpl.yaml", "Deployment", "web").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
+
+        var path = Assert.Single(Assert.Single(ingress.Spec.Rules).Http.Paths);
+        Assert.Equal("/v1", path.Path);
+        Assert.Equal("Prefix", path.PathType);
+        Assert.Equal("api", path.Backend.Service.Name);
+        Assert.Equal(webIngress.Spec.Rules.Single().Host, ingress.Spec.Rules.Single().Host);
+        Assert.Equal("off", ingress.Metadata.Annotations["nginx.ingress.kubernetes.io/proxy-buffering"]);
+        Assert.DoesNotContain("nginx.ingress.kubernetes.io/affinity", ingress.Metadata.Annotations.Keys);
+        Assert.Contains(apiIngressPolicy.Spec.Ingress, rule => rule.FromProperty.Any(p => p.NamespaceSelector?.MatchLabels["kubernetes.io/metadata.name"] == "app-routing-system") && rule.Ports.Single().Port.Value == "8080");
+        Assert.Equal("https://{{.Env.WEB_HOSTNAME}}/v1", webEnvironment["OpenAi__BaseUrl"]);
+    }
+
+    [Fact]
     public void ModelServers_HaveAHeadlessService_ThatTheApiCountsTheirServersBy()
     {
         var service = Object<V1Service>("infra/k8s/cluster/ollama.tmpl.yaml", "Service", "ollama-pods");

@@ -40,6 +40,18 @@ public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
         await EnsureSuccessAsync(response, cancellationToken);
     }
 
+    public Task<IReadOnlyList<ApiKeyDto>> ListKeysAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<IReadOnlyList<ApiKeyDto>>(HttpMethod.Get, "/api/keys", null, cancellationToken);
+
+    public Task<CreatedApiKeyDto> CreateKeyAsync(string name, DateTimeOffset? expiresAt, CancellationToken cancellationToken = default) =>
+        SendAsync<CreatedApiKeyDto>(HttpMethod.Post, "/api/keys", new { name, expiresAt }, cancellationToken);
+
+    public async Task RevokeKeyAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendRawAsync(HttpMethod.Delete, $"/api/keys/{Uri.EscapeDataString(id)}", null, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        await EnsureSuccessAsync(response, cancellationToken);
+    }
+
     public IAsyncEnumerable<ChatStreamEvent> SendMessageAsync(string conversationId, string content, string? model, CancellationToken cancellationToken = default) =>
         StreamAsync(Conversation(conversationId) + "/messages", new { content, model, stream = true }, cancellationToken);
 

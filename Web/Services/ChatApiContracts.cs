@@ -74,3 +74,9 @@ public abstract record ChatStreamEvent
 
     public sealed record Failed(ChatApiError Error) : ChatStreamEvent;
 }
+
+/// <summary>A personal API key as the API lists it (never the key itself).</summary>
+public sealed record ApiKeyDto(string Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt);
+
+/// <summary>A key just created: <see cref="Key"/> is shown this once.</summary>
+public sealed record CreatedApiKeyDto(ApiKeyDto Info, string Key);

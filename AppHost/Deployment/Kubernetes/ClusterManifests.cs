@@ -66,7 +66,7 @@ internal static class ClusterManifests
                 ingress.Add(new V1NetworkPolicyIngressRule { FromProperty = [.. workload.Callers.Select(Pods)], Ports = [Tcp(port)] });
             }
 
-            if (workload.External)
+            if (workload.IngressPaths.Count > 0)
             {
                 ingress.Add(new V1NetworkPolicyIngressRule { FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed(DeploymentConventions.AppRoutingNamespace) }], Ports = [Tcp(port)] });
             }

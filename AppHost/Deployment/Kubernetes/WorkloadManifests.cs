@@ -32,7 +32,7 @@ internal static class WorkloadManifests
             yield return CronJob(plan, workload, job);
         }
 
-        if (workload.External)
+        if (workload.IngressPaths.Count > 0)
         {
             yield return Ingress(plan, workload);
         }
@@ -288,37 +288,51 @@ internal static class WorkloadManifests
         };
     }
 
-    private static V1Ingress Ingress(DeploymentPlan plan, WorkloadPlan workload) => new()
+    private static V1Ingress Ingress(DeploymentPlan plan, WorkloadPlan workload)
     {
-        ApiVersion = "networking.k8s.io/v1",
-        Kind = "Ingress",
-        Metadata = Meta(workload.Name, plan.Namespace, Labels(workload), new Dictionary<string, string>
+        var annotations = new Dictionary<string, string>
         {
             // The app routing add-on serves the certificate from Key Vault.
             ["kubernetes.azure.com/tls-cert-keyvault-uri"] = AzdEnvironment.Reference(AzdEnvironment.WebTlsCertificateUri),
-            // Blazor Server keeps a circuit per browser on one pod: the cookie keeps the browser there.
-            ["nginx.ingress.kubernetes.io/affinity"] = "cookie",
-            ["nginx.ingress.kubernetes.io/session-cookie-name"] = "llmchat-affinity",
-            ["nginx.ingress.kubernetes.io/session-cookie-secure"] = "true",
+            // Replies stream for minutes.
             ["nginx.ingress.kubernetes.io/proxy-read-timeout"] = "3600",
             ["nginx.ingress.kubernetes.io/proxy-send-timeout"] = "3600",
             ["nginx.ingress.kubernetes.io/ssl-redirect"] = "true",
-        }),
-        Spec = new V1IngressSpec
+        };
+        if (workload.External)
         {
-            IngressClassName = "webapprouting.kubernetes.azure.com",
-            Tls = [new V1IngressTLS { Hosts = [AzdEnvironment.Reference(AzdEnvironment.WebHostName)], SecretName = $"keyvault-{workload.Name}" }],
-            Rules =
-            [
-                new V1IngressRule
-                {
-                    Host = AzdEnvironment.Reference(AzdEnvironment.WebHostName),
-                    Http = new V1HTTPIngressRuleValue
+            // Blazor Server keeps a circuit per browser on one pod: the cookie keeps the browser there.
+            annotations["nginx.ingress.kubernetes.io/affinity"] = "cookie";
+            annotations["nginx.ingress.kubernetes.io/session-cookie-name"] = "llmchat-affinity";
+            annotations["nginx.ingress.kubernetes.io/session-cookie-secure"] = "true";
+        }
+        else
+        {
+            // Token by token to the client: no buffering of the streamed responses.
+            annotations["nginx.ingress.kubernetes.io/proxy-buffering"] = "off";
+        }
+
+        return new V1Ingress
+        {
+            ApiVersion = "networking.k8s.io/v1",
+            Kind = "Ingress",
+            Metadata = Meta(workload.Name, plan.Namespace, Labels(workload), annotations),
+            Spec = new V1IngressSpec
+            {
+                IngressClassName = "webapprouting.kubernetes.azure.com",
+                Tls = [new V1IngressTLS { Hosts = [AzdEnvironment.Reference(AzdEnvironment.WebHostName)], SecretName = $"keyvault-{workload.Name}" }],
+                Rules =
+                [
+                    new V1IngressRule
                     {
-                        Paths = [new V1HTTPIngressPath { Path = "/", PathType = "Prefix", Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = workload.Name, Port = new V1ServiceBackendPort { Name = workload.ServicePort.Name } } } }],
+                        Host = AzdEnvironment.Reference(AzdEnvironment.WebHostName),
+                        Http = new V1HTTPIngressRuleValue
+                        {
+                            Paths = [.. workload.IngressPaths.Select(path => new V1HTTPIngressPath { Path = path, PathType = "Prefix", Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = workload.Name, Port = new V1ServiceBackendPort { Name = workload.ServicePort.Name } } } })],
+                        },
                     },
-                },
-            ],
-        },
-    };
+                ],
+            },
+        };
+    }
 }

@@ -99,8 +99,9 @@ public static partial class IdentityWiring
             }
         }
 
-        // The web's app registration trusts the same service account the web's pods run as.
-        var web = run.Cluster.FirstOrDefault(o => o.Kind == "Ingress") is { } ingress
+        // The web's app registration trusts the same service account the web's pods run as: the web is what the
+        // public host's root routes to (other workloads may take path prefixes of it, as the API takes /v1).
+        var web = run.Cluster.FirstOrDefault(o => o.Kind == "Ingress" && (o.As<V1Ingress>().Spec.Rules ?? []).SelectMany(r => r.Http?.Paths ?? []).Any(p => p.Path == "/")) is { } ingress
             ? run.Cluster.FirstOrDefault(o => o.Kind == "Deployment" && o.Name == ingress.Name)?.As<V1Deployment>()
             : null;
         var credentials = run.Azure["credentials"]?.AsObject().Where(c => c.Key.StartsWith(run.Environment.GetValueOrDefault("ENTRA_WEB_CLIENT_ID", "?") + "/", StringComparison.Ordinal)).Select(c => c.Value!).ToList() ?? [];

@@ -118,6 +118,18 @@ public static partial class AzureKubernetesEnvironmentExtensions
     }
 
     /// <summary>Runs the workload's image on a schedule (cron syntax, UTC) with <paramref name="args"/>, as a Kubernetes CronJob.</summary>
+    /// <summary>Routes these path prefixes of the public host to this workload (an Ingress of its own on the same host).</summary>
+    public static IResourceBuilder<T> WithIngressPaths<T>(this IResourceBuilder<T> builder, params string[] paths) where T : IResource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (paths.Length == 0 || paths.Any(p => !p.StartsWith('/') || p.Length < 2))
+        {
+            throw new ArgumentException("Each path is a prefix below the root, such as /v1.", nameof(paths));
+        }
+
+        return builder.WithAnnotation(new KubernetesIngressPathsAnnotation(paths));
+    }
+
     public static IResourceBuilder<T> WithKubernetesCronJob<T>(this IResourceBuilder<T> builder, string name, string schedule, params string[] args) where T : IResource
     {
         ArgumentNullException.ThrowIfNull(builder);

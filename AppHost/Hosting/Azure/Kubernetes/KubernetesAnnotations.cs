@@ -22,6 +22,9 @@ public sealed class KubernetesScalingAnnotation(int minReplicas, int maxReplicas
 /// <summary>Scale on a PromQL query against managed Prometheus: replicas = ceil(value / threshold).</summary>
 public sealed record PrometheusScaleTrigger(string Name, string Query, int Threshold, int ActivationThreshold = 0);
 
+/// <summary>Path prefixes of the workload the cluster's ingress routes to it on the public host (beside the external web).</summary>
+public sealed record KubernetesIngressPathsAnnotation(IReadOnlyList<string> Paths) : IResourceAnnotation;
+
 /// <summary>A scheduled job run with the workload's image, identity and configuration (a Kubernetes CronJob).</summary>
 public sealed record KubernetesCronJobAnnotation(string Name, string Schedule, IReadOnlyList<string> Args) : IResourceAnnotation;
 
