@@ -147,6 +147,41 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task KeysPage_CreatesAKeyShownOnce_ThatWorks_ThenRevokesIt()
+    {
+        RequireChromium();
+        var page = await OpenAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "API keys" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".keys[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator(".base-url")).ToHaveTextAsync(new Regex("^http://.+/v1$"));
+
+        await page.GetByLabel("Name").FillAsync("browser key");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
+        var key = (await page.Locator(".created-key .secret").TextContentAsync())!.Trim();
+        var row = page.Locator("table.key-list tr", new() { HasText = "browser key" });
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        Assert.StartsWith("llmc_", key);
+        // The key works as its owner, and the list shows only its hint.
+        using var models = await WithKeyAsync(key, "/v1/models");
+        Assert.Equal(System.Net.HttpStatusCode.OK, models.StatusCode);
+        await Assertions.Expect(row).Not.ToContainTextAsync(key);
+
+        await row.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Revoke") }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();
+        await Assertions.Expect(row).ToHaveCountAsync(0);
+        using var refused = await WithKeyAsync(key, "/v1/models");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        await BrowserSession.ScreenshotAsync(page, "api-keys");
+    }
+
+    private async Task<HttpResponseMessage> WithKeyAsync(string key, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return await app.Api.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task Reload_RestoresTheOpenConversation()
     {
         RequireChromium();
