@@ -75,11 +75,12 @@ var client = new StreamClient(http);
 var levels = quick ? new[] { 250, 500, 750 } : [250, 500, 750, 1000, 1500];
 var conversations = await CreateConversationsAsync(http, api, levels.Max());
 var storedConversations = await CreateConversationsAsync(http, apiWithStore, levels.Max());
-string[] peers = ["Direct", "YARP", "API", "API+store"];
+var keys = await CreateKeysAsync(http, api, conversations);
+string[] peers = ["Direct", "YARP", "API", "API /v1", "API+store"];
 
 Say($"# Streaming benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Say(string.Empty);
-Say($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {configuration} build; Ollama double at {1 / ollama.Interval.TotalSeconds:F0} tokens/s, {ollama.Tokens} tokens a reply; the API on Azurite (in memory) behind a counting proxy; API+store is the same API with Garnet as its shared store. Client, double, Azurite, Garnet and peers share the machine.");
+Say($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {configuration} build; Ollama double at {1 / ollama.Interval.TotalSeconds:F0} tokens/s, {ollama.Tokens} tokens a reply; the API on Azurite (in memory) behind a counting proxy; API /v1 is the same API's OpenAI-compatible route with a personal key; API+store is the same API with Garnet as its shared store. Client, double, Azurite, Garnet and peers share the machine.");
 Say(string.Empty);
 
 // Warm-up: JIT, connection pools, the API's table and breaker state.
@@ -87,6 +88,7 @@ await RunAsync("Direct", 20, false);
 await RunAsync("YARP", 20, false);
 await RunAsync("API", 20, false);
 await RunAsync("API+store", 20, false);
+await RunAsync("API /v1", 20, false);
 
 var rows = new List<string>();
 var perTurn = new List<string>();
@@ -109,7 +111,7 @@ foreach (var c in new[] { 1, 100, 500 })
         }
     }
 
-    foreach (var peer in new[] { "API", "API+store" })
+    foreach (var peer in new[] { "API", "API /v1", "API+store" })
     {
         var turn = results[peer];
         perTurn.Add($"| {c} | {peer} | {turn.StorageCallsPerTurn:F1} | {turn.ExceptionsPerTurn:F2} | {turn.AllocatedPerTurnKb:F0} KB | {turn.AllocatedPerTokenKb:F2} KB |");
@@ -200,7 +202,7 @@ return 0;
 // One phase: c streams at once (c = 1: fifteen in a row), through one peer.
 async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
 {
-    var process = peer switch { "API" => apiProcess, "API+store" => storedProcess, "YARP" => yarpProcess, _ => null };
+    var process = peer switch { "API" or "API /v1" => apiProcess, "API+store" => storedProcess, "YARP" => yarpProcess, _ => null };
     var isApi = peer.StartsWith("API", StringComparison.Ordinal);
     var counters = peer == "API+store" ? storedMetricsPort : metricsPort;
     GC.Collect();
@@ -225,6 +227,7 @@ async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
         "Direct" => client.OllamaAsync(ollama.Endpoint, CancellationToken.None),
         "YARP" => client.OllamaAsync(yarp, CancellationToken.None),
         "API+store" => client.ApiAsync(apiWithStore, storedConversations[i].Id, storedConversations[i].User, CancellationToken.None),
+        "API /v1" => client.OpenAiAsync(api, keys[i], StampingOllama.Model, CancellationToken.None),
         _ => client.ApiAsync(api, conversations[i].Id, conversations[i].User, CancellationToken.None),
     };
 
@@ -293,6 +296,21 @@ static async Task<List<(string Id, string User)>> CreateConversationsAsync(HttpC
         created[i] = (id, user);
     });
     return [.. created];
+}
+
+// A personal key for each benchmark user, for the OpenAI-compatible route.
+static async Task<string[]> CreateKeysAsync(HttpClient http, Uri api, List<(string Id, string User)> users)
+{
+    var keys = new string[users.Count];
+    await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/api/keys")) { Content = System.Net.Http.Json.JsonContent.Create(new { name = "bench" }) };
+        request.Headers.Add("X-Dev-User", users[i].User);
+        using var response = await http.SendAsync(request, token);
+        response.EnsureSuccessStatusCode();
+        keys[i] = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(token)).RootElement.GetProperty("key").GetString()!;
+    });
+    return keys;
 }
 
 static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -29,6 +29,17 @@ public sealed class StreamClient(HttpClient http)
         return await ReadAsync(request, sse: true, cancellationToken);
     }
 
+    /// <summary>The OpenAI-compatible route, streamed, with a personal key: OpenAI's <c>data:</c> frames.</summary>
+    public async Task<StreamSample> OpenAiAsync(Uri baseUri, string key, string model, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUri, "/v1/chat/completions"))
+        {
+            Content = JsonContent.Create(new { model, messages = new[] { new { role = "user", content = "hi" } }, stream = true }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        return await ReadAsync(request, sse: true, cancellationToken);
+    }
+
     private async Task<StreamSample> ReadAsync(HttpRequestMessage request, bool sse, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -52,6 +63,12 @@ public sealed class StreamClient(HttpClient http)
                 if (sse && line.StartsWith("event: error", StringComparison.Ordinal))
                 {
                     error = await reader.ReadLineAsync(cancellationToken);
+                    break;
+                }
+
+                if (sse && line.StartsWith("data: {\"error\"", StringComparison.Ordinal))
+                {
+                    error = line;
                     break;
                 }
 
