@@ -15,6 +15,8 @@ public sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     ApiKeyStore keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    private readonly ILogger _security = logger.CreateLogger(Safety.SecurityEvents.Category);
+
     public const string SchemeName = "ApiKey";
     public const string KeyIdClaim = "key_id";
 
@@ -28,6 +30,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var owner = await keys.FindAsync(token, Context.RequestAborted);
         if (owner is null)
         {
+            Safety.SecurityEvents.ApiKeyRefused(_security, ApiKeyFormat.Hint(token));
             return AuthenticateResult.Fail("The API key is not valid: unknown, revoked or expired.");
         }
 

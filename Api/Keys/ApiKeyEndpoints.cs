@@ -35,14 +35,22 @@ public static class ApiKeyEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        keys.MapDelete("/{keyId}", async (string keyId, CurrentUser user, ApiKeyStore store, CancellationToken cancellationToken) =>
-                await store.RevokeAsync(user.PartitionKey, keyId, cancellationToken) ? Results.NoContent() : ApiProblems.NotFound("The key"))
+        keys.MapDelete("/{keyId}", async (string keyId, CurrentUser user, ApiKeyStore store, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+            {
+                if (!await store.RevokeAsync(user.PartitionKey, keyId, cancellationToken))
+                {
+                    return ApiProblems.NotFound("The key");
+                }
+
+                Safety.SecurityEvents.ApiKeyRevoked(loggers.CreateLogger(Safety.SecurityEvents.Category), keyId, user.Id);
+                return Results.NoContent();
+            })
             .WithName("RevokeApiKey").WithSummary("Revokes a key: it stops working within seconds on every replica.");
 
         return endpoints;
     }
 
-    private static async Task<IResult> CreateAsync(CreateApiKeyRequest? request, CurrentUser user, ApiKeyStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<ApiKeyOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateApiKeyRequest? request, CurrentUser user, ApiKeyStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<ApiKeyOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var name = request?.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || name.Any(char.IsControl))
@@ -56,6 +64,11 @@ public static class ApiKeyEndpoints
         }
 
         var (info, key) = await store.CreateAsync(user.Id, user.PartitionKey, name, request.ExpiresAt, cancellationToken);
+        if (info is not null)
+        {
+            Safety.SecurityEvents.ApiKeyCreated(loggers.CreateLogger(Safety.SecurityEvents.Category), info.Id, info.Name, user.Id, info.ExpiresAt);
+        }
+
         return info is null
             ? TypedResults.Problem(ApiProblems.Create(StatusCodes.Status409Conflict, "Too many keys", $"You can hold {options.Value.MaxKeysPerUser} keys; revoke one first.", "too_many_keys"))
             : TypedResults.Created($"/api/keys/{info.Id}", new CreatedApiKey(info, key!));

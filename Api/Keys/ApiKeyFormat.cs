@@ -18,7 +18,7 @@ public static class ApiKeyFormat
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    public static string Hint(string key) => key[..(Prefix.Length + 6)] + "…";
+    public static string Hint(string key) => key[..Math.Min(key.Length, Prefix.Length + 6)] + "…";
 
     public static string NewId() => Guid.NewGuid().ToString("N")[..12];
 

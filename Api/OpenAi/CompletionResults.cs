@@ -16,7 +16,22 @@ public sealed class CompletionResult(CompletionService service, CompletionTurn t
     private static readonly byte[] FrameEnd = "\n\n"u8.ToArray();
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
-    public Task ExecuteAsync(HttpContext httpContext) => stream ? StreamAsync(httpContext) : WholeAsync(httpContext);
+    private Utf8JsonWriter? _json;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        try
+        {
+            await (stream ? StreamAsync(httpContext) : WholeAsync(httpContext));
+        }
+        finally
+        {
+            if (_json is not null)
+            {
+                await _json.DisposeAsync();
+            }
+        }
+    }
 
     private async Task StreamAsync(HttpContext httpContext)
     {
@@ -83,15 +98,22 @@ public sealed class CompletionResult(CompletionService service, CompletionTurn t
     private ChatCompletionChunk Chunk(ChunkDelta delta, string? finishReason, string model) =>
         new(turn.Id, "chat.completion.chunk", turn.Created, model, [new ChunkChoice(0, delta, finishReason)], null);
 
-    private static async Task FrameAsync<T>(HttpResponse response, T value, CancellationToken cancellationToken)
+    /// <summary>One <c>data:</c> frame, written into the response's pipe by one reused JSON writer, and flushed.</summary>
+    private async Task FrameAsync<T>(HttpResponse response, T value, CancellationToken cancellationToken)
     {
         var pipe = response.BodyWriter;
         pipe.Write(DataPrefix);
-        using (var json = new Utf8JsonWriter(pipe))
+        if (_json is null)
         {
-            JsonSerializer.Serialize(json, value, OpenAiErrors.Json);
+            _json = new Utf8JsonWriter(pipe, new JsonWriterOptions { Encoder = OpenAiErrors.Json.Encoder, SkipValidation = true });
+        }
+        else
+        {
+            _json.Reset(pipe);
         }
 
+        JsonSerializer.Serialize(_json, value, OpenAiErrors.Json);
+        _json.Flush();
         pipe.Write(FrameEnd);
         await pipe.FlushAsync(cancellationToken);
     }

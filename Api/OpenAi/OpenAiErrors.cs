@@ -7,7 +7,15 @@ namespace Api.OpenAi;
 /// <summary>Errors OpenAI's way: <c>{"error": {...}}</c> with the matching status, and <c>Retry-After</c> when there is a wait.</summary>
 public static class OpenAiErrors
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = null };
+    /// <summary>
+    /// The route's JSON: property names as the contracts spell them, and text as UTF-8 (as OpenAI writes it, and as
+    /// ASP.NET Core's own API options do): escaping every non-ASCII character would cost six bytes each.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = null,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>OpenAI's error type for a status.</summary>
     public static string TypeFor(int status) => status switch

@@ -23,4 +23,16 @@ public static partial class SecurityEvents
     [LoggerMessage(EventId = 4004, EventName = "FlaggedPromptText", Level = LogLevel.Warning,
         Message = "Flagged prompt text of user {UserId}: {PromptText}")]
     public static partial void FlaggedPromptText(ILogger logger, string userId, string promptText);
+
+    [LoggerMessage(EventId = 4010, EventName = "ApiKeyCreated", Level = LogLevel.Information,
+        Message = "API key {KeyId} ({Name}) created by user {UserId}, expiring {ExpiresAt}")]
+    public static partial void ApiKeyCreated(ILogger logger, string keyId, string name, string userId, DateTimeOffset? expiresAt);
+
+    [LoggerMessage(EventId = 4011, EventName = "ApiKeyRevoked", Level = LogLevel.Information,
+        Message = "API key {KeyId} revoked by user {UserId}")]
+    public static partial void ApiKeyRevoked(ILogger logger, string keyId, string userId);
+
+    [LoggerMessage(EventId = 4012, EventName = "ApiKeyRefused", Level = LogLevel.Warning,
+        Message = "A request with an unknown, revoked or expired API key ({Hint}) was refused")]
+    public static partial void ApiKeyRefused(ILogger logger, string hint);
 }
