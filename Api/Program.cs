@@ -99,6 +99,7 @@ builder.Services.AddSingleton<TurnOutbox>();
 builder.Services.AddSingleton<TurnRecorder>();
 builder.Services.AddSingleton<TurnCompletion>();
 builder.Services.AddSingleton<RequestGate>();
+builder.Services.AddSingleton<GuardedReplyReader>();
 builder.Services.AddSingleton<ChatTurnService>();
 builder.Services.AddSingleton<CompletionService>();
 builder.Services.AddSingleton<TurnStreamer>();

@@ -16,6 +16,9 @@ internal sealed class TurnOutcome
 
     public int? CompletionTokens { get; set; }
 
+    /// <summary>Ollama's reason for the end (<c>stop</c>, <c>length</c>), when it said one.</summary>
+    public string? FinishReason { get; set; }
+
     public Exception? Failure { get; set; }
 
     /// <summary>The reply was cancelled: by its user, or because nobody read it.</summary>

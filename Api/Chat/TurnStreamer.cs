@@ -1,7 +1,4 @@
 using System.Runtime.CompilerServices;
-using Api.Llm;
-using Api.Safety;
-using Microsoft.Extensions.Options;
 
 namespace Api.Chat;
 
@@ -10,17 +7,8 @@ namespace Api.Chat;
 /// until the model finishes, fails, the client leaves, a leak is caught, or the shutdown drain runs out; then
 /// <see cref="TurnCompletion"/> writes the turn and says how the stream ends.
 /// </summary>
-public sealed class TurnStreamer(
-    LlmGateway gateway,
-    TurnCompletion completion,
-    ShutdownDrain drain,
-    SystemPromptProvider prompts,
-    LlmMetrics metrics,
-    IOptions<SafetyOptions> safetyOptions,
-    ILoggerFactory loggerFactory)
+public sealed class TurnStreamer(GuardedReplyReader reader, TurnCompletion completion)
 {
-    private readonly ILogger _security = loggerFactory.CreateLogger(SecurityEvents.Category);
-
     /// <summary>
     /// Streams the reply. When the reply is cancelled the upstream call ends and the partial reply is kept as
     /// <c>incomplete</c>; a broken stream keeps it too and ends with an <c>error</c> event; a leak ends it at once.
@@ -29,72 +17,12 @@ public sealed class TurnStreamer(
     public async IAsyncEnumerable<ChatEvent> StreamAsync(PreparedTurn turn, [EnumeratorCancellation] CancellationToken cancellation)
     {
         var outcome = new TurnOutcome();
-        var guard = new OutputLeakGuard(prompts.Canary, prompts.SystemPrompt, safetyOptions.Value.LeakSpanChars);
         var finished = false;
-        // The model call ends when the reply is cancelled (its user, or nobody reading it), or when the shutdown drain runs out.
-        using var callEnds = CancellationTokenSource.CreateLinkedTokenSource(cancellation, drain.StreamsMustEnd);
         try
         {
-            await using (var upstream = gateway.StreamAsync(turn.Lease, turn.Request, callEnds.Token).GetAsyncEnumerator(callEnds.Token))
+            await foreach (var text in reader.ReadAsync(turn.Lease, turn.Request, outcome, turn.User.Id, turn.Conversation.Id, cancellation))
             {
-                while (true)
-                {
-                    LlmChunk chunk;
-                    try
-                    {
-                        if (!await upstream.MoveNextAsync())
-                        {
-                            break;
-                        }
-
-                        chunk = upstream.Current;
-                    }
-                    catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-                    {
-                        outcome.Cancelled = true;
-                        break;
-                    }
-                    catch (Exception) when (drain.StreamsMustEnd.IsCancellationRequested)
-                    {
-                        outcome.ShuttingDown = true;
-                        break;
-                    }
-                    catch (Exception ex)
-                    {
-                        outcome.Failure = ex;
-                        break;
-                    }
-
-                    outcome.PromptTokens = chunk.PromptTokens ?? outcome.PromptTokens;
-                    outcome.CompletionTokens = chunk.CompletionTokens ?? outcome.CompletionTokens;
-                    if (chunk.Text is not { Length: > 0 } text)
-                    {
-                        continue;
-                    }
-
-                    outcome.FirstToken ??= outcome.Stopwatch.Elapsed;
-                    var safe = guard.Append(text);
-                    if (safe.Length > 0)
-                    {
-                        outcome.Reply.Append(safe);
-                        yield return new ChatEvent.Delta(safe);
-                    }
-
-                    if (guard.Leak != LeakKind.None)
-                    {
-                        // Leaving the loop disposes the upstream stream: Ollama stops generating.
-                        SecurityEvents.OutputLeakBlocked(_security, turn.User.Id, turn.Conversation.Id, guard.Leak);
-                        metrics.SafetyFlag(guard.Leak == LeakKind.Canary ? "canary_leak" : "system_prompt_leak");
-                        outcome.Failure = new OutputBlockedException(guard.Leak);
-                        break;
-                    }
-                }
-            }
-
-            if (outcome.Failure is null && !outcome.Cancelled && !outcome.ShuttingDown && guard.Flush() is { Length: > 0 } tail)
-            {
-                outcome.Reply.Append(tail);
-                yield return new ChatEvent.Delta(tail);
+                yield return new ChatEvent.Delta(text);
             }
 
             finished = true;

@@ -18,6 +18,7 @@ namespace Api.OpenAi;
 public sealed class CompletionService(
     RequestGate gate,
     LlmGateway gateway,
+    GuardedReplyReader reader,
     ConversationStore store,
     SystemPromptProvider prompts,
     LlmMetrics metrics,
@@ -112,80 +113,39 @@ public sealed class CompletionService(
 
     /// <summary>
     /// The completion's text through the leak guard, then its end (finish reason, usage) or an error. The caller leaving
-    /// cancels the model call at once (nothing to resume: the route is stateless). Usage is added to the user's day.
+    /// cancels the model call at once (nothing to resume: the route is stateless); the shutdown drain ends it like a chat
+    /// reply. Usage is added to the user's day.
     /// </summary>
     public async IAsyncEnumerable<CompletionPiece> StreamAsync(CompletionTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var guard = new OutputLeakGuard(prompts.Canary, prompts.SystemPrompt, safetyOptions.Value.LeakSpanChars);
-        var started = time.GetTimestamp();
-        TimeSpan? firstToken = null;
-        int? promptTokens = null, completionTokens = null;
-        string? finishReason = null;
-        Exception? failure = null;
-        var reply = new System.Text.StringBuilder();
+        var outcome = new TurnOutcome();
         try
         {
-            await using var upstream = gateway.StreamAsync(turn.Lease, turn.Request, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            while (true)
+            await foreach (var text in reader.ReadAsync(turn.Lease, turn.Request, outcome, turn.User.Id, Route, cancellationToken))
             {
-                LlmChunk chunk;
-                try
-                {
-                    if (!await upstream.MoveNextAsync())
-                    {
-                        break;
-                    }
-
-                    chunk = upstream.Current;
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    yield break;
-                }
-                catch (Exception ex)
-                {
-                    failure = ex;
-                    break;
-                }
-
-                promptTokens = chunk.PromptTokens ?? promptTokens;
-                completionTokens = chunk.CompletionTokens ?? completionTokens;
-                finishReason = chunk.FinishReason ?? finishReason;
-                if (chunk.Text is not { Length: > 0 } text)
-                {
-                    continue;
-                }
-
-                firstToken ??= time.GetElapsedTime(started);
-                var safe = guard.Append(text);
-                if (safe.Length > 0)
-                {
-                    reply.Append(safe);
-                    yield return new CompletionPiece.Text(safe);
-                }
-
-                if (guard.Leak != LeakKind.None)
-                {
-                    SecurityEvents.OutputLeakBlocked(_security, turn.User.Id, Route, guard.Leak);
-                    metrics.SafetyFlag(guard.Leak == LeakKind.Canary ? "canary_leak" : "system_prompt_leak");
-                    failure = new OutputBlockedException(guard.Leak);
-                    break;
-                }
-            }
-
-            if (failure is null && guard.Flush() is { Length: > 0 } tail)
-            {
-                reply.Append(tail);
-                yield return new CompletionPiece.Text(tail);
+                yield return new CompletionPiece.Text(text);
             }
 
             var backend = turn.Lease.Backend;
             var model = backend.IsFallback ? backend.Model : turn.Model;
-            var outputTokens = completionTokens ?? (reply.Length > 0 ? TokenEstimator.Estimate(reply.ToString()) : 0);
-            var usage = new CompletionUsage(promptTokens ?? 0, outputTokens, (promptTokens ?? 0) + outputTokens);
-            metrics.ReplyFinished(backend.Name, failure is null ? "complete" : reply.Length > 0 ? "incomplete" : "failed", firstToken, null, usage.CompletionTokens, Route);
+            var reply = outcome.Reply;
+            var outputTokens = outcome.CompletionTokens ?? (reply.Length > 0 ? TokenEstimator.Estimate(reply.ToString()) : 0);
+            var usage = new CompletionUsage(outcome.PromptTokens ?? 0, outputTokens, (outcome.PromptTokens ?? 0) + outputTokens);
+            var ended = outcome.Failure is null && !outcome.Cancelled && !outcome.ShuttingDown;
+            metrics.ReplyFinished(backend.Name, ended ? "complete" : reply.Length > 0 ? "incomplete" : "failed", outcome.FirstToken, null, usage.CompletionTokens, Route);
             await RecordUsageAsync(turn, usage);
-            if (failure is not null)
+            if (outcome.Cancelled)
+            {
+                yield break;
+            }
+
+            if (outcome.ShuttingDown)
+            {
+                yield return new CompletionPiece.Failed(OpenAiErrors.From(RequestGate.ShuttingDown));
+                yield break;
+            }
+
+            if (outcome.Failure is { } failure)
             {
                 _logger.LogWarning(failure, "A completion failed after {Chars} characters.", reply.Length);
                 var (problem, retryAfter) = ChatFailures.Describe(failure);
@@ -193,7 +153,7 @@ public sealed class CompletionService(
                 yield break;
             }
 
-            yield return new CompletionPiece.End(finishReason == "length" ? "length" : "stop", model, usage);
+            yield return new CompletionPiece.End(outcome.FinishReason == "length" ? "length" : "stop", model, usage);
         }
         finally
         {

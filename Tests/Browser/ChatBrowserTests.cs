@@ -155,7 +155,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         await Assertions.Expect(page.Locator(".keys[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator(".base-url")).ToHaveTextAsync(new Regex("^http://.+/v1$"));
 
-        await page.GetByLabel("Name").FillAsync("browser key");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("browser key");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
         var key = (await page.Locator(".created-key .secret").TextContentAsync())!.Trim();
         var row = page.Locator("table.key-list tr", new() { HasText = "browser key" });
