@@ -48,6 +48,33 @@ public sealed class ShutdownTests(IntegrityApi api)
     }
 
     [Fact]
+    public async Task Stop_LongCompletion_DrainsThenEndsWithAServerShuttingDownFrame_AndNoDone()
+    {
+        var (host, http) = api.StartHost(new Dictionary<string, string?> { ["Chat:Shutdown:DrainTimeout"] = "00:00:01", ["Chat:Shutdown:FinishTimeout"] = "00:00:05" });
+        var session = new ApiSession(http, "shutdown-v1-" + Guid.NewGuid().ToString("N")[..8]);
+        var key = await OpenAiClients.NewKeyAsync(session);
+        api.Ollama.DefaultScript = new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 400).Select(i => $"w{i} ")], TokenInterval = TimeSpan.FromMilliseconds(50) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { model = AppFixture.Model, messages = new[] { new { role = "user", content = "a long answer please" } }, stream = true }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        var body = response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        await Task.Delay(800, TestContext.Current.CancellationToken);
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        var frames = (await body).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"The completion ended {stopping.Elapsed} after SIGTERM.");
+        Assert.Contains("\"w1 \"", string.Concat(frames));
+        var last = JsonDocument.Parse(frames[^1]["data: ".Length..]).RootElement;
+        Assert.Equal("server_shutting_down", last.GetProperty("error").GetProperty("code").GetString());
+        Assert.DoesNotContain(frames, f => f == "data: [DONE]");
+    }
+
+    [Fact]
     public void Deployment_GracePeriod_CoversPreStopDrainAndSave()
     {
         var shutdown = new Api.Chat.ShutdownOptions();
