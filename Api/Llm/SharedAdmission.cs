@@ -48,7 +48,11 @@ public sealed class SharedAdmission : IAsyncDisposable
     public async Task<(AdmissionResult Result, string? Ticket)> TryAcquireAsync(string user, int capacity, int maxQueue, TimeSpan queueTimeout, Action onQueued, CancellationToken cancellationToken)
     {
         EnsureSubscribed();
-        var ticket = Guid.NewGuid().ToString("N");
+        // Equal tags belong to different users (one ticket per user per tag): the queue orders them by member, and a
+        // ticket named by the time left until the end of time sorts the latest arrival first. So a user's first request
+        // goes ahead of another user's ticket of the same tag (queued before it arrived), and is served at the next free
+        // slot; each round of tags is still served whole before the next, so nobody starves.
+        var ticket = $"{long.MaxValue - _store.Time.GetUtcNow().ToUnixTimeMilliseconds():D19}:{Guid.NewGuid():N}";
         var started = _store.Time.GetTimestamp();
         var queued = false;
         try

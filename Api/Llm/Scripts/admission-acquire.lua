@@ -1,7 +1,8 @@
 -- Admission to one model backend for every API replica at once: at most `capacity` replies in flight, and a queue
 -- served fairly across users (start-time fair queuing). Each queued ticket is tagged max(virtual time, the user's last
 -- tag) + 1, and the lowest tags are served first: a user with 50 queued tickets holds tags v+1..v+50, and another
--- user's first ticket gets v+1, so it waits for at most one slot whatever the first user has queued.
+-- user's first ticket gets v+1, so it waits for at most one slot whatever the first user has queued. Equal tags are
+-- ordered by ticket, which the caller names so that the latest arrival sorts first (SharedAdmission).
 -- Slots and waiting tickets are leases that lapse by themselves: a replica that dies frees what it held.
 -- KEYS[1]: slots in flight (sorted set: ticket -> lease expiry, ms)
 -- KEYS[2]: the queue (sorted set: ticket -> tag)
