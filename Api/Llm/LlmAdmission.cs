@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Api.Shared;
 
 namespace Api.Llm;
@@ -7,7 +6,8 @@ namespace Api.Llm;
 /// The in-flight limit of one backend. With the shared store it holds for every API replica together: the backend's
 /// capacity (<c>SlotsPerServer</c> × its model servers) in flight, then a queue of <c>MaxQueue</c>, fair across users,
 /// that waits at most <c>QueueTimeout</c> (<see cref="SharedAdmission"/>). Without the store, or while it is away, each
-/// replica admits its share on its own (<c>SlotsPerServer</c> × servers ÷ <c>ApiReplicas</c>, oldest first). This
+/// replica admits its share on its own (<c>SlotsPerServer</c> × servers ÷ <c>ApiReplicas</c>), fairly too
+/// (<see cref="LocalFairQueue"/>). This
 /// replica's counts are the autoscaling signal (<c>llm.requests.in_flight</c>, <c>llm.requests.queued</c>): summed over
 /// the replicas they are the backend's true totals, since Ollama exports no metrics of its own.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class LlmAdmission : IAsyncDisposable
     private readonly ModelServerCount _servers;
     private readonly SharedStore? _store;
     private readonly SharedAdmission? _shared;
-    private readonly ConcurrencyLimiter _local;
+    private readonly LocalFairQueue _local;
     private readonly int[] _inFlight = new int[Routes.Count];
     private readonly int[] _queued = new int[Routes.Count];
 
@@ -30,12 +30,7 @@ public sealed class LlmAdmission : IAsyncDisposable
         _servers = servers;
         _store = store is { Configured: true } ? store : null;
         _shared = _store is null ? null : new SharedAdmission(_store, backend);
-        _local = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-        {
-            PermitLimit = LocalCapacity,
-            QueueLimit = Math.Max(0, options.MaxQueue / Math.Max(1, options.ApiReplicas)),
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
+        _local = new LocalFairQueue(LocalCapacity, Math.Max(0, options.MaxQueue / Math.Max(1, options.ApiReplicas)));
     }
 
     /// <summary>Replies this replica has running on the backend.</summary>
@@ -82,39 +77,23 @@ public sealed class LlmAdmission : IAsyncDisposable
             }
         }
 
-        return await TryAcquireLocallyAsync(index, cancellationToken);
+        return await TryAcquireLocallyAsync(user, index, cancellationToken);
     }
 
-    private async Task<IDisposable?> TryAcquireLocallyAsync(int index, CancellationToken cancellationToken)
+    private async Task<IDisposable?> TryAcquireLocallyAsync(string user, int index, CancellationToken cancellationToken)
     {
-        var immediate = _local.AttemptAcquire();
-        if (immediate.IsAcquired)
-        {
-            return Hold(index, immediate.Dispose);
-        }
-
-        immediate.Dispose();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.QueueTimeout);
-        Interlocked.Increment(ref _queued[index]);
+        var queued = 0;
         try
         {
-            var lease = await _local.AcquireAsync(1, timeout.Token);
-            if (lease.IsAcquired)
-            {
-                return Hold(index, lease.Dispose);
-            }
-
-            lease.Dispose();
-            return null;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return null;
+            var slot = await _local.TryAcquireAsync(user, _options.QueueTimeout, () => { queued = 1; Interlocked.Increment(ref _queued[index]); }, cancellationToken);
+            return slot is null ? null : Hold(index, slot.Dispose);
         }
         finally
         {
-            Interlocked.Decrement(ref _queued[index]);
+            if (queued == 1)
+            {
+                Interlocked.Decrement(ref _queued[index]);
+            }
         }
     }
 
@@ -131,7 +110,6 @@ public sealed class LlmAdmission : IAsyncDisposable
             await _shared.DisposeAsync();
         }
 
-        _local.Dispose();
     }
 
     /// <summary>A held slot: disposing it frees it, once.</summary>

@@ -55,6 +55,59 @@ public sealed class LlmAdmissionTests
     }
 
     [Fact]
+    public async Task Local_WithoutTheStore_TheQueueIsFairAcrossUsersToo()
+    {
+        await using var admission = Local(1, 20, TimeSpan.FromSeconds(30));
+        var ct = TestContext.Current.CancellationToken;
+        var order = new List<string>();
+        var first = await admission.TryAcquireAsync("heavy", ct);
+        var heavy = Enumerable.Range(0, 10).Select(i => Serve("heavy", $"heavy{i}")).ToList();
+        await WaitUntil(() => admission.Queued == 10, ct);
+        var light = Serve("light", "light");
+        await WaitUntil(() => admission.Queued == 11, ct);
+
+        first!.Dispose();
+        await Task.WhenAll([.. heavy, light]).WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+        Assert.Equal(0, order.IndexOf("light"));
+        Assert.Equal(11, order.Count);
+        Assert.Equal(0, admission.InFlight);
+
+        async Task Serve(string user, string name)
+        {
+            using var slot = await admission.TryAcquireAsync(user, ct);
+            Assert.NotNull(slot);
+            lock (order)
+            {
+                order.Add(name);
+            }
+
+            await Task.Delay(10, ct);
+        }
+    }
+
+    [Fact]
+    public async Task Local_ACallerThatLeavesTheQueue_GivesUpItsPlace_AndTheNextIsServed()
+    {
+        await using var admission = Local(1, 5, TimeSpan.FromSeconds(30));
+        var ct = TestContext.Current.CancellationToken;
+        var held = await admission.TryAcquireAsync("a", ct);
+        using var leaving = new CancellationTokenSource();
+        var gone = admission.TryAcquireAsync("b", leaving.Token);
+        var staying = admission.TryAcquireAsync("c", ct);
+        await WaitUntil(() => admission.Queued == 2, ct);
+
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gone);
+        held!.Dispose();
+        using var next = await staying.WaitAsync(TimeSpan.FromSeconds(5), ct);
+
+        Assert.NotNull(next);
+        Assert.Equal(0, admission.Queued);
+        Assert.Equal(1, admission.InFlight);
+    }
+
+    [Fact]
     public async Task Shared_TwoReplicas_HoldOneCapacityBetweenThem()
     {
         using var garnet = await GarnetServer.StartAsync();
