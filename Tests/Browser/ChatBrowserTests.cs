@@ -51,9 +51,16 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         await streaming.WaitForAsync();
         var seen = new List<int>();
         var screenshotTaken = false;
-        while (await page.Locator("article.streaming").CountAsync() > 0)
+        while (true)
         {
-            var text = await streaming.TextContentAsync() ?? string.Empty;
+            // One read of the page: the streaming bubble's text, or null once the reply has ended (checking for the
+            // bubble, then reading it, raced its removal and waited for a bubble that would not come back).
+            var text = await page.EvaluateAsync<string?>("() => document.querySelector('article.streaming .markdown')?.textContent ?? null");
+            if (text is null)
+            {
+                break;
+            }
+
             if (seen.Count == 0 || text.Length != seen[^1])
             {
                 seen.Add(text.Length);
