@@ -52,12 +52,18 @@ if (llm.Fallback is { } fallback)
 }
 
 var web = builder.AddProject<Projects.Web>(ResourceNames.Web)
+    .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery)
     .WithReference(api).WaitFor(api)
+    // The web replicas share the users' token cache (encrypted with the key ring): a rollout or a scale-in signs nobody out.
+    .WithReference(cache).WaitFor(cache)
     .WithExternalHttpEndpoints()
+    // Scraped like the API's (added after the external endpoints, so it is not one): the 5xx alert reads both
+    // services' request counts from managed Prometheus.
+    .WithHttpEndpoint(name: "metrics", env: "Metrics__Port")
     .WithHttpHealthCheck("/health", endpointName: "http");
 
 // Where tools reach the OpenAI-compatible route (shown on the API keys page): the API itself in run mode, the public
-// host's /v1 (routed to the API by its own ingress) when deployed.
+// host's /v1 (routed to the API by its own HTTPRoute on the Gateway) when deployed.
 if (builder.ExecutionContext.IsPublishMode)
 {
     // A plain string (an interpolated one would bind to the ReferenceExpression overload, which halves azd's braces).
@@ -77,9 +83,12 @@ if (builder.ExecutionContext.IsPublishMode)
     var tenant = builder.AddParameter("azure-tenant-id");
     var apiApp = builder.AddParameter("entra-api-client-id");
     var webApp = builder.AddParameter("entra-web-client-id");
-    // Nightly table exports go to the account's backups container (versioned), written with the API's identity.
+    // Nightly table exports go to the account's backups container (versioned), written with the API's identity: its
+    // blob role covers that container only, so it can read neither the web's key ring nor anything else.
+    var backups = storage.AddBlobContainer("backups");
     api.WithEnvironment("Backups__BlobServiceUri", ReferenceExpression.Create($"https://{storage.Resource.AccountName}.blob.core.windows.net/"))
-        .WithRoleAssignments(storage, StorageBuiltInRole.StorageBlobDataContributor);
+        .WithEnvironment("Backups__ContainerName", backups.Resource.BlobContainerName)
+        .WithRoleAssignments(backups, StorageBuiltInRole.StorageBlobDataContributor);
     // The servers behind each backend are counted through a headless Service (KEDA adds Ollama replicas); while the
     // shared store is away, each API replica admits its share of the capacity.
     api.WithEnvironment("Llm__Admission__ApiReplicas", apiMinReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -96,9 +105,16 @@ if (builder.ExecutionContext.IsPublishMode)
     api.WithEnvironment("Auth__Jwt__Authority", ReferenceExpression.Create($"https://login.microsoftonline.com/{tenant}/v2.0"))
         .WithEnvironment("Auth__Jwt__Audience", apiApp)
         .WithEnvironment("Auth__Jwt__RequiredScope", "chat");
-    // Several web replicas must share the Data Protection keys (sign-in cookies, antiforgery): a blob in the account.
-    web.WithEnvironment("DataProtection__BlobUri", ReferenceExpression.Create($"https://{storage.Resource.AccountName}.blob.core.windows.net/dataprotection/keys.xml"))
-        .WithRoleAssignments(storage, StorageBuiltInRole.StorageBlobDataContributor);
+    // Several web replicas must share the Data Protection keys (sign-in cookies, antiforgery, the token cache): a blob
+    // in a container only the web may touch, each key wrapped by a Key Vault key that never leaves the vault.
+    var keyRing = storage.AddBlobContainer("dataprotection");
+    var keyRingKey = secrets.AddKey("dataprotection-key", "dataprotection");
+    // A plain string, as for OpenAi__BaseUrl above: azd's braces must reach the manifest whole.
+    var keyRingKeyUri = $"{AzdEnvironment.Reference(AzdEnvironment.KeyVaultEndpoint)}keys/{keyRingKey.Resource.KeyName}";
+    web.WithEnvironment("DataProtection__BlobUri", ReferenceExpression.Create($"{keyRing.Resource.Uri}/keys.xml"))
+        .WithEnvironment("DataProtection__KeyVaultKeyUri", keyRingKeyUri)
+        .WithRoleAssignments(keyRing, StorageBuiltInRole.StorageBlobDataContributor)
+        .WithCryptoUserRole(keyRingKey);
     web.WithEnvironment("AzureAd__TenantId", tenant)
         .WithEnvironment("AzureAd__ClientId", webApp)
         // IMDS cannot serve a workload identity on AKS (and the network policy blocks it): read the projected token,
@@ -124,7 +140,7 @@ api.WithNodePool(cpuPool)
     .WithKubernetesScaling(minReplicas: apiMinReplicas, maxReplicas: 10, cpuUtilizationPercent: 70)
     .WithPrometheusScaling("llm-requests-per-api-pod", LlmScaling.Demand(), threshold: 6)
     .WithKubernetesCronJob("backup", "17 2 * * *", "backup")
-    // Tools reach the OpenAI-compatible route on the public host: the ingress sends /v1 to the API, nothing else of it.
+    // Tools reach the OpenAI-compatible route on the public host: the Gateway routes /v1 to the API, nothing else of it.
     .WithIngressPaths(OpenAiRoute.Prefix);
 web.WithNodePool(cpuPool)
     .WithKubernetesResources("250m", "384Mi", "1", "1Gi")

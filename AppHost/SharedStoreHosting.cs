@@ -10,11 +10,16 @@ namespace AppHost;
 /// </summary>
 internal static class SharedStoreHosting
 {
+    /// <summary>An exact Redis release (docker-library/official-images pull request 21096: 8.6.2, a maintenance release).</summary>
+    public const string RedisImageTag = "8.6.2";
+
     public static IResourceBuilder<IResourceWithConnectionString> Add(IDistributedApplicationBuilder builder)
     {
         if (builder.ExecutionContext.IsPublishMode || ContainerRuntimeProbe.IsAvailable(builder))
         {
-            return builder.AddRedis(ResourceNames.Cache);
+            // Aspire.Hosting.Redis 13.6.5 pins "8.6", a tag that moves with every patch release: the cluster would run
+            // whichever 8.6.x was imported first. Pinned to one release here.
+            return builder.AddRedis(ResourceNames.Cache).WithImageTag(RedisImageTag);
         }
 
         return builder.AddGarnet(ResourceNames.Cache);

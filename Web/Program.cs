@@ -11,6 +11,7 @@ using Web.Services;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddMetricsEndpoint();
 builder.AddWebAuthentication();
 
 builder.Services.AddRazorComponents()
@@ -66,6 +67,7 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 
+app.UseMetricsEndpoint();
 app.UseSecurityHeaders();
 app.UseAuthentication();
 app.UseAuthorization();

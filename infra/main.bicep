@@ -23,7 +23,7 @@ param principalId string = ''
 ])
 param principalType string = 'User'
 
-@description('AKS pricing tier: Standard (uptime SLA, about 72 $/month) or Free (trials).')
+@description('AKS pricing tier: Standard (uptime SLA, about 72 $/month) or Free (trials). azd value AKS_TIER.')
 @allowed([
   'Free'
   'Standard'
@@ -33,11 +33,14 @@ param aksTier string = 'Standard'
 @description('VM size per node pool, by pool name, overriding the AppHost model (AKS_<POOL>_VM_SIZE in azd). A GPU pool accepts only the sizes the model allows; Standard_NC6s_v3 was retired in September 2025.')
 param nodePoolVmSizes object = {}
 
-@description('Node count bounds per pool, by pool name, overriding the model: { gpu: { min: 0, max: 2 } }.')
+@description('Node count bounds per pool, by pool name, overriding the model: { gpu: { min: \'0\', max: \'2\' } } (AKS_<POOL>_MIN_COUNT, AKS_<POOL>_MAX_COUNT; numbers or their text).')
 param nodePoolCounts object = {}
 
-@description('Pools that run on spot VMs (far cheaper, evicted at any time), by pool name: { gpu: true }.')
+@description('Pools that run on spot VMs (far cheaper, evicted at any time), by pool name: { gpu: \'true\' } (AKS_<POOL>_SPOT).')
 param nodePoolSpot object = {}
+
+@description('Node count each pool has now, by pool name, as the preprovision hook found it (AKS_<POOL>_CURRENT_COUNT); empty for a new pool. Sent as the pool\'s count so a provision never resizes a pool the cluster autoscaler owns.')
+param nodePoolCurrentCounts object = {}
 
 @description('Container registry tier; Premium enables geo-replication.')
 @allowed([
@@ -61,8 +64,8 @@ param keyVaultPurgeProtection bool = true
 @description('Values of the Key Vault secrets the plan declares, by secret name (from the azd environment; the preprovision hook generates the generated ones once).')
 param secretValues object
 
-@description('Email addresses that receive alerts.')
-param alertEmails array = []
+@description('Email addresses that receive alerts, separated by commas (ALERT_EMAILS). Empty: the alerts exist but reach nobody.')
+param alertEmails string = ''
 
 @description('Turns on Microsoft Defender for Containers (subscription plan and cluster sensor).')
 param enableDefenderForContainers bool = false
@@ -73,6 +76,11 @@ param useCosmosTable bool = false
 var plan = loadJsonContent('deployment-plan.json')
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var alertRecipients = filter(map(split(alertEmails, ','), email => trim(email)), email => !empty(email))
+
+// A pool's count on this provision: what it has now (kept within its bounds), or its minimum (at least one) when new.
+func poolCount(current string, minCount int, maxCount int) int =>
+  empty(current) ? max(minCount, 1) : min(max(int(current), minCount), maxCount)
 var tags = {
   'azd-env-name': environmentName
 }
@@ -84,9 +92,15 @@ var userPools = [
     vmSize: empty(pool.allowedVmSizes) || contains(pool.allowedVmSizes, nodePoolVmSizes[?pool.name] ?? pool.vmSize)
       ? nodePoolVmSizes[?pool.name] ?? pool.vmSize
       : fail('VM size ${nodePoolVmSizes[?pool.name]} is not allowed for node pool ${pool.name}: use one of ${join(pool.allowedVmSizes, ', ')}.')
-    minCount: nodePoolCounts[?pool.name].?min ?? pool.minCount
-    maxCount: nodePoolCounts[?pool.name].?max ?? pool.maxCount
-    spot: nodePoolSpot[?pool.name] ?? false
+    minCount: int(nodePoolCounts[?pool.name].?min ?? pool.minCount)
+    maxCount: int(nodePoolCounts[?pool.name].?max ?? pool.maxCount)
+    count: poolCount(
+      string(nodePoolCurrentCounts[?pool.name] ?? ''),
+      int(nodePoolCounts[?pool.name].?min ?? pool.minCount),
+      int(nodePoolCounts[?pool.name].?max ?? pool.maxCount)
+    )
+    spot: bool(nodePoolSpot[?pool.name] ?? false)
+    maxSurge: pool.maxSurge
     taints: pool.taints
     labels: pool.labels
     gpusPerNode: pool.gpusPerNode
@@ -96,7 +110,9 @@ var gpuPools = filter(userPools, pool => pool.gpusPerNode > 0)
 var identityNames = map(plan.workloadIdentities, identity => identity.name)
 var roleScopes = [
   'storage'
-  'keyVault'
+  'blobContainer'
+  'keyVaultSecret'
+  'keyVaultKey'
   'applicationInsights'
   'monitorWorkspace'
 ]
@@ -137,6 +153,7 @@ module keyVault 'modules/keyvault.bicep' = {
     name: '${abbrs.keyVaultVaults}${resourceToken}${keyVaultNameSuffix}'
     purgeProtection: keyVaultPurgeProtection
     logAnalyticsId: monitoring.outputs.logAnalyticsId
+    keys: plan.vaultKeys
     secrets: toObject(
       plan.secrets,
       secret => secret.name,
@@ -154,6 +171,8 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     name: '${abbrs.storageStorageAccounts}${resourceToken}'
     logAnalyticsId: monitoring.outputs.logAnalyticsId
+    tables: plan.tables
+    blobContainers: plan.blobContainers
   }
 }
 
@@ -164,7 +183,14 @@ module aks 'modules/aks.bicep' = {
     tags: tags
     name: '${abbrs.containerServiceManagedClusters}${resourceToken}'
     tier: aksTier
-    systemVmSize: plan.systemPool.vmSize
+    systemPool: {
+      vmSize: plan.systemPool.vmSize
+      minCount: plan.systemPool.minCount
+      maxCount: plan.systemPool.maxCount
+      count: poolCount(string(nodePoolCurrentCounts.?system ?? ''), plan.systemPool.minCount, plan.systemPool.maxCount)
+      zones: plan.systemPool.zones
+      maxSurge: plan.systemPool.maxSurge
+    }
     logAnalyticsId: monitoring.outputs.logAnalyticsId
     enableDefender: enableDefenderForContainers
     registryId: registry.outputs.id
@@ -203,11 +229,10 @@ module alerts 'modules/alerts.bicep' = {
     location: location
     tags: tags
     actionGroupName: '${abbrs.insightsActionGroups}${resourceToken}'
-    alertEmails: alertEmails
+    alertEmails: alertRecipients
     clusterId: aks.outputs.id
     clusterName: aks.outputs.name
     monitorWorkspaceId: monitoring.outputs.monitorWorkspaceId
-    logAnalyticsId: monitoring.outputs.logAnalyticsId
     namespace: plan.namespace
     gpuPoolName: empty(gpuPools) ? 'none' : gpuPools[0].name
     gpuPoolMaxCount: empty(gpuPools) ? 0 : gpuPools[0].maxCount
@@ -247,8 +272,11 @@ module roleAssignments 'modules/role-assignment.bicep' = [
       roleDefinitionId: contains(roleScopes, assignment.scope)
         ? assignment.roleDefinitionId
         : fail('Role scope ${assignment.scope} is not one main.bicep knows.')
-      storageAccountId: assignment.scope == 'storage' ? storage.outputs.id : ''
-      keyVaultId: assignment.scope == 'keyVault' ? keyVault.outputs.id : ''
+      storageAccountId: contains(['storage', 'blobContainer'], assignment.scope) ? storage.outputs.id : ''
+      blobContainerName: assignment.scope == 'blobContainer' ? assignment.resource : ''
+      keyVaultId: contains(['keyVaultSecret', 'keyVaultKey'], assignment.scope) ? keyVault.outputs.id : ''
+      keyVaultSecretName: assignment.scope == 'keyVaultSecret' ? assignment.resource : ''
+      keyVaultKeyName: assignment.scope == 'keyVaultKey' ? assignment.resource : ''
       applicationInsightsId: assignment.scope == 'applicationInsights' ? monitoring.outputs.applicationInsightsId : ''
       monitorWorkspaceId: assignment.scope == 'monitorWorkspace' ? monitoring.outputs.monitorWorkspaceId : ''
     }
@@ -261,6 +289,7 @@ module cosmos 'modules/cosmos-table.bicep' = if (useCosmosTable) {
     location: location
     tags: tags
     name: '${abbrs.documentDBDatabaseAccounts}${resourceToken}'
+    tables: plan.tables
     dataContributorPrincipalIds: [
       for assignment in filter(plan.roleAssignments, a => a.role == 'Storage Table Data Contributor'): identities[indexOf(
         identityNames,
@@ -281,24 +310,8 @@ module deployerCertificatesRole 'modules/role-assignment.bicep' = if (!empty(pri
   }
 }
 
-// The app routing add-on reads the ingress TLS certificate from Key Vault.
-module ingressCertificateRole 'modules/role-assignment.bicep' = {
-  scope: resourceGroup
-  params: {
-    principalId: aks.outputs.appRoutingPrincipalId
-    roleDefinitionId: 'db79e9a7-68ee-4b58-9aeb-b90e7c24fcba' // Key Vault Certificate User
-    keyVaultId: keyVault.outputs.id
-  }
-}
-
-module ingressSecretRole 'modules/role-assignment.bicep' = {
-  scope: resourceGroup
-  params: {
-    principalId: aks.outputs.appRoutingPrincipalId
-    roleDefinitionId: '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
-    keyVaultId: keyVault.outputs.id
-  }
-}
+// The Gateway's identity reads the TLS certificate: the postprovision hook grants Key Vault Secrets User on that
+// certificate's secret alone, once the certificate exists (AZURE_GATEWAY_IDENTITY_PRINCIPAL_ID below).
 
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
@@ -318,3 +331,5 @@ output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applica
 output AZURE_API_IDENTITY_CLIENT_ID string = identities[indexOf(identityNames, 'api')].outputs.clientId
 output AZURE_WEB_IDENTITY_CLIENT_ID string = identities[indexOf(identityNames, 'web')].outputs.clientId
 output AZURE_KEDA_IDENTITY_CLIENT_ID string = identities[indexOf(identityNames, 'keda')].outputs.clientId
+output AZURE_GATEWAY_IDENTITY_CLIENT_ID string = identities[indexOf(identityNames, 'gateway')].outputs.clientId
+output AZURE_GATEWAY_IDENTITY_PRINCIPAL_ID string = identities[indexOf(identityNames, 'gateway')].outputs.principalId

@@ -27,7 +27,7 @@ public static class BackupCommand
         {
             if (args[0] == "backup")
             {
-                var names = builder.Configuration.GetSection("Backups:Tables").Get<string[]>() ?? ["conversations"];
+                var names = builder.Configuration.GetSection("Backups:Tables").Get<string[]>() ?? [.. Shared.TableNames.All];
                 var takenAt = DateTimeOffset.UtcNow;
                 foreach (var name in names)
                 {

@@ -8,7 +8,7 @@ public sealed class ConversationOptions
     public const string SectionName = "Conversations";
 
     [Required, RegularExpression("^[A-Za-z][A-Za-z0-9]{2,62}$")]
-    public string TableName { get; set; } = "conversations";
+    public string TableName { get; set; } = Shared.TableNames.Conversations;
 
     /// <summary>A conversation longer than this takes no new turns (400): history reads and context building stay bounded.</summary>
     [Range(2, 10_000)]

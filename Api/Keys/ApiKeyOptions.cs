@@ -5,7 +5,7 @@ public sealed class ApiKeyOptions
 {
     public const string SectionName = "ApiKeys";
 
-    public string TableName { get; set; } = "apikeys";
+    public string TableName { get; set; } = Shared.TableNames.ApiKeys;
 
     /// <summary>Keys one user may hold at once.</summary>
     public int MaxKeysPerUser { get; set; } = 10;

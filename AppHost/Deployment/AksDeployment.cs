@@ -6,9 +6,9 @@ namespace AppHost.Deployment;
 
 /// <summary>
 /// Writes what of the deployment depends on the AppHost model: <c>azure.yaml</c>, the plan Bicep reads
-/// (<c>infra/deployment-plan.json</c>, <c>infra/main.parameters.json</c>), what the hooks read
-/// (<c>infra/hooks/deployment.env</c>) and the Kubernetes manifests (<c>infra/k8s/**</c>). Constant text (main.bicep,
-/// the modules, the hooks, the model Dockerfile) is plain files beside them. Files are written only when their text
+/// and the hooks read (<c>infra/deployment-plan.json</c>, <c>infra/main.parameters.json</c>) and the Kubernetes
+/// manifests (<c>infra/k8s/**</c>). Constant text (main.bicep, the modules, the hooks' code, the model Dockerfile) is
+/// plain files beside them. Files are written only when their text
 /// changes, with LF line ends, so regeneration is idempotent and a drift test compares byte for byte.
 /// </summary>
 public static class AksDeployment
@@ -28,7 +28,6 @@ public static class AksDeployment
             ["azure.yaml"] = AzureYamlWriter.AzureYaml(plan, projects),
             ["infra/deployment-plan.json"] = InfraPlanWriter.PlanJson(plan),
             ["infra/main.parameters.json"] = InfraPlanWriter.Parameters(plan),
-            ["infra/hooks/deployment.env"] = HookPlanWriter.Environment(plan),
         };
         foreach (var (path, content) in KubernetesManifestWriter.Write(plan))
         {

@@ -16,6 +16,8 @@ internal static class AzdEnvironment
     public const string ApplicationInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string WebHostName = "WEB_HOSTNAME";
     public const string WebTlsCertificateUri = "WEB_TLS_CERTIFICATE_URI";
+    public const string AlertEmails = "ALERT_EMAILS";
+    public const string AksTier = "AKS_TIER";
 
     /// <summary>The template text azd replaces by the value of <paramref name="name"/>.</summary>
     public static string Reference(string name) => $"{{{{.Env.{name}}}}}";
@@ -25,6 +27,21 @@ internal static class AzdEnvironment
 
     /// <summary>The client id of a workload identity, a Bicep output.</summary>
     public static string IdentityClientId(string identity) => $"AZURE_{Normalize(identity)}_IDENTITY_CLIENT_ID";
+
+    /// <summary>The principal (object) id of a workload identity, a Bicep output, for role assignments the hooks make.</summary>
+    public static string IdentityPrincipalId(string identity) => $"AZURE_{Normalize(identity)}_IDENTITY_PRINCIPAL_ID";
+
+    /// <summary>
+    /// A node pool's azd values: <c>AKS_{POOL}_VM_SIZE</c>, <c>_MIN_COUNT</c>, <c>_MAX_COUNT</c>, <c>_SPOT</c> (overrides
+    /// a user sets) and <c>_CURRENT_COUNT</c> (what the preprovision hook found, so a provision keeps the autoscaler's count).
+    /// </summary>
+    public static string Pool(string pool, string setting) => $"AKS_{Normalize(pool)}_{setting}";
+
+    public const string PoolVmSize = "VM_SIZE";
+    public const string PoolMinCount = "MIN_COUNT";
+    public const string PoolMaxCount = "MAX_COUNT";
+    public const string PoolSpot = "SPOT";
+    public const string PoolCurrentCount = "CURRENT_COUNT";
 
     /// <summary>An AppHost parameter as an azd value: the vault and the account by their outputs, others by name in upper snake case.</summary>
     public static string Parameter(string parameterName) => parameterName switch

@@ -4,7 +4,7 @@ namespace AppHost.Deployment;
 
 /// <summary>
 /// <c>azure.yaml</c>: the .NET projects as azd services on AKS (azd builds their images and applies their folder
-/// of <c>*.tmpl.yaml</c> manifests), and the hooks in both shells.
+/// of <c>*.tmpl.yaml</c> manifests), and the hooks for both shells.
 /// </summary>
 internal static class AzureYamlWriter
 {
@@ -14,6 +14,9 @@ internal static class AzureYamlWriter
         #   dotnet run --project AppHost -- --operation publish --step publish-aks
 
         """;
+
+    /// <summary>The hooks' project, relative to the repository root (where azd runs hooks).</summary>
+    public const string HooksProject = "infra/hooks";
 
     public static string AzureYaml(DeploymentPlan plan, IReadOnlyDictionary<string, string> projectPaths)
     {
@@ -29,10 +32,9 @@ internal static class AzureYamlWriter
                 ["deployment"] = new Dictionary<string, object> { ["name"] = service.Name },
                 ["service"] = new Dictionary<string, object> { ["name"] = service.Name },
             };
-            if (service.External)
-            {
-                k8s["ingress"] = new Dictionary<string, object> { ["name"] = service.Name };
-            }
+            // No k8s.ingress: the public entry is a Gateway API Gateway, which azd does not look for. azd still looks
+            // for an Ingress named like the service, finds none, and reports the Service's address (azure-dev,
+            // service_target_aks.go: a missing Ingress is ErrResourceNotFound, which Endpoints ignores).
 
             services[service.Name] = new Dictionary<string, object>
             {
@@ -43,13 +45,15 @@ internal static class AzureYamlWriter
             };
         }
 
+        // One program for both shells (infra/hooks), run with the .NET SDK that azd already needs to build the services.
         var hooks = new Dictionary<string, object>();
         foreach (var hook in new[] { "preprovision", "postprovision" })
         {
+            var run = $"dotnet run --project {HooksProject} {hook}";
             hooks[hook] = new Dictionary<string, object>
             {
-                ["posix"] = new Dictionary<string, object> { ["shell"] = "sh", ["run"] = $"infra/hooks/{hook}.sh" },
-                ["windows"] = new Dictionary<string, object> { ["shell"] = "pwsh", ["run"] = $"infra/hooks/{hook}.ps1" },
+                ["posix"] = new Dictionary<string, object> { ["shell"] = "sh", ["run"] = run },
+                ["windows"] = new Dictionary<string, object> { ["shell"] = "pwsh", ["run"] = run },
             };
         }
 

@@ -7,7 +7,8 @@ namespace AppHost.Deployment;
 /// </summary>
 internal static class ClusterImageTags
 {
-    public const string NvidiaDevicePlugin = "nvcr.io/nvidia/k8s-device-plugin:v0.17.3";
+    /// <summary>NVIDIA's device plugin, v0.19.2 (May 2026; NVIDIA/k8s-device-plugin pull request 1813).</summary>
+    public const string NvidiaDevicePlugin = "nvcr.io/nvidia/k8s-device-plugin:v0.19.2";
 
     /// <summary>The base of the model images (a shell and <c>cp</c> for the preload init container).</summary>
     public const string Busybox = "docker.io/library/busybox:1.37.0";

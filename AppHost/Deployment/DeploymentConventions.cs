@@ -40,8 +40,34 @@ internal static class DeploymentConventions
     public const string KedaServiceAccount = "keda-operator";
     public const string PrometheusAuthentication = "azure-managed-prometheus";
 
-    /// <summary>The namespace of AKS's app routing (NGINX) ingress controller.</summary>
-    public const string AppRoutingNamespace = "app-routing-system";
+    /// <summary>
+    /// The public entry: a Gateway of the AKS app routing add-on's Gateway API implementation (its managed NGINX lost
+    /// Azure support after November 2026). It lives in a namespace of its own: the add-on runs the gateway's pods beside
+    /// the Gateway, and they are not ours to hold to the workloads' Pod Security "restricted" profile.
+    /// </summary>
+    public const string GatewayNamespace = "llmchat-gateway";
+    public const string GatewayName = "llmchat";
+    public const string GatewayClass = "approuting-istio";
+
+    /// <summary>The service account the app routing operator syncs the Key Vault certificate as (a workload identity).</summary>
+    public const string GatewayIdentity = "gateway";
+    public const string GatewayServiceAccount = "gateway-tls";
+
+    /// <summary>The Gateway's listeners: HTTPS for the routes, HTTP only to redirect to HTTPS.</summary>
+    public const string HttpsListener = "https";
+    public const string HttpListener = "http";
+
+    /// <summary>Replies stream for minutes (SSE, the Blazor circuit's WebSocket): the longest a request may take at the Gateway.</summary>
+    public const string StreamingRequestTimeout = "3600s";
+
+    /// <summary>The system pool: add-ons only, zone-redundant, autoscaled; an upgrade surges a third of it.</summary>
+    public const int SystemPoolMinCount = 2;
+    public const int SystemPoolMaxCount = 3;
+    public static readonly IReadOnlyList<string> SystemPoolZones = ["1", "2", "3"];
+    public const string SystemPoolMaxSurge = "33%";
+
+    /// <summary>User pools surge one node at a time (a GPU node is expensive and slow to come).</summary>
+    public const string UserPoolMaxSurge = "1";
 
     /// <summary>Non-root users: the .NET images' <c>app</c> user and the user Ollama runs as.</summary>
     public const long AppUserId = 1654;

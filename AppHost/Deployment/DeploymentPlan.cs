@@ -15,7 +15,9 @@ internal sealed record DeploymentPlan(
     IReadOnlyList<IdentityPlan> Identities,
     IReadOnlyList<RoleAssignmentPlan> RoleAssignments,
     IReadOnlyList<SecretPlan> Secrets,
-    IReadOnlyList<ExternalImage> ExternalImages)
+    IReadOnlyList<ExternalImage> ExternalImages,
+    IReadOnlyList<string> BlobContainers,
+    IReadOnlyList<string> VaultKeys)
 {
     public IEnumerable<WorkloadPlan> Services => Workloads.Where(w => w.Kind == WorkloadKind.Service);
 
@@ -74,17 +76,26 @@ internal sealed record ModelPlan(string Model, string OllamaRelease)
     public string Tag => OllamaRelease;
 }
 
-/// <summary>A user-assigned identity federated with one Kubernetes service account.</summary>
-internal sealed record IdentityPlan(string Name, string Namespace, string ServiceAccount)
+/// <summary>
+/// A user-assigned identity federated with one Kubernetes service account. <paramref name="PrincipalIdOutput"/> when a
+/// hook grants it a role itself (on something that exists only after Bicep ran, such as a certificate's secret).
+/// </summary>
+internal sealed record IdentityPlan(string Name, string Namespace, string ServiceAccount, bool PrincipalIdOutput = false)
 {
     public string ClientIdVariable => AzdEnvironment.IdentityClientId(Name);
+
+    public string PrincipalIdVariable => AzdEnvironment.IdentityPrincipalId(Name);
 
     /// <summary>The subject of the service account's tokens, as a federated credential must name it.</summary>
     public string Subject => $"system:serviceaccount:{Namespace}:{ServiceAccount}";
 }
 
-/// <summary>A built-in role for an identity on one resource (<c>storage</c>, <c>keyVault</c>, <c>applicationInsights</c>, <c>monitorWorkspace</c>).</summary>
-internal sealed record RoleAssignmentPlan(string Identity, string Scope, BuiltInRole Role);
+/// <summary>
+/// A built-in role for an identity on one resource: <c>storage</c> (the account), <c>blobContainer</c>,
+/// <c>keyVaultSecret</c> and <c>keyVaultKey</c> (one item, named by <paramref name="Resource"/>),
+/// <c>applicationInsights</c>, <c>monitorWorkspace</c>.
+/// </summary>
+internal sealed record RoleAssignmentPlan(string Identity, string Scope, BuiltInRole Role, string? Resource = null);
 
 /// <summary>A Key Vault secret whose value comes from the azd environment; generated ones the preprovision hook creates once.</summary>
 internal sealed record SecretPlan(string SecretName, string EnvironmentVariable, bool Generated);

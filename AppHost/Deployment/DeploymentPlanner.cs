@@ -67,8 +67,13 @@ internal static class DeploymentPlanner
                     case ConnectionStringReference { Resource: AzureTableStorageResource }:
                         Grant("storage", BuiltInRole.StorageTableDataContributor);
                         break;
-                    case ParameterResource parameter when vaults.Any(v => v.VaultUri.Name == parameter.Name):
-                        Grant("keyVault", BuiltInRole.KeyVaultSecretsUser);
+                    case ParameterResource parameter when vaults.FirstOrDefault(v => v.VaultUri.Name == parameter.Name) is { } vault:
+                        // The consumer reads the vault's secrets by name: a role on each, none on the vault.
+                        foreach (var secret in vault.Secrets)
+                        {
+                            roles.Add(new RoleAssignmentPlan(identity.Name, "keyVaultSecret", BuiltInRole.KeyVaultSecretsUser, secret.SecretName));
+                        }
+
                         break;
                 }
 
@@ -79,8 +84,15 @@ internal static class DeploymentPlanner
             {
                 foreach (var role in assignment.Roles)
                 {
-                    Grant("storage", new BuiltInRole(role.Name, role.RoleDefinitionId));
+                    roles.Add(assignment.Container is { } container
+                        ? new RoleAssignmentPlan(identity.Name, "blobContainer", new BuiltInRole(role.Name, role.RoleDefinitionId), container.BlobContainerName)
+                        : new RoleAssignmentPlan(identity.Name, "storage", new BuiltInRole(role.Name, role.RoleDefinitionId)));
                 }
+            }
+
+            foreach (var assignment in project.Annotations.OfType<KeyVaultRoleAssignmentAnnotation>())
+            {
+                roles.Add(new RoleAssignmentPlan(identity.Name, "keyVaultKey", new BuiltInRole(assignment.RoleName, assignment.RoleDefinitionId), assignment.Key.KeyName));
             }
 
             environmentVariables.Add(new(AzdEnvironment.ApplicationInsightsConnectionString, AzdEnvironment.Reference(AzdEnvironment.ApplicationInsightsConnectionString)));
@@ -180,6 +192,13 @@ internal static class DeploymentPlanner
             roles.Add(new RoleAssignmentPlan(DeploymentConventions.KedaIdentity, "monitorWorkspace", BuiltInRole.MonitoringDataReader));
         }
 
+        // The Gateway's identity reads the TLS certificate's secret; the postprovision hook grants that role once the
+        // certificate exists, by the identity's principal id.
+        if (workloads.Any(w => w.IngressPaths.Count > 0))
+        {
+            identities.Add(new IdentityPlan(DeploymentConventions.GatewayIdentity, DeploymentConventions.GatewayNamespace, DeploymentConventions.GatewayServiceAccount, PrincipalIdOutput: true));
+        }
+
         workloads = [.. workloads.Select(w => w with { Callers = callers.TryGetValue(w.Name, out var list) ? [.. list.Distinct().Order(StringComparer.Ordinal)] : [] })];
 
         var secrets = model.Resources.OfType<AzureKeyVaultSecretResource>()
@@ -195,7 +214,9 @@ internal static class DeploymentPlanner
             identities,
             [.. roles.Distinct()],
             secrets,
-            [.. externalImages.Distinct()]);
+            [.. externalImages.Distinct()],
+            [.. model.Resources.OfType<AzureBlobStorageContainerResource>().Select(c => c.BlobContainerName).Distinct().Order(StringComparer.Ordinal)],
+            [.. vaults.SelectMany(v => v.Keys).Select(k => k.KeyName).Distinct().Order(StringComparer.Ordinal)]);
     }
 
     private static void Called(Dictionary<string, List<string>> callers, string callee, string caller)

@@ -14,10 +14,10 @@ param name string
 ])
 param tier string = 'Standard'
 
-@description('VM size of the system pool (cluster add-ons only: it is tainted CriticalAddonsOnly).')
-param systemVmSize string = 'Standard_D4ds_v5'
+@description('The system pool (cluster add-ons only: it is tainted CriticalAddonsOnly): vmSize, minCount, maxCount, count, zones, maxSurge.')
+param systemPool object
 
-@description('User node pools: name, vmSize, minCount, maxCount, taints (["key=value:Effect"]), labels, spot.')
+@description('User node pools: name, vmSize, minCount, maxCount, count (what the pool has now, or its minimum when new), maxSurge, taints (["key=value:Effect"]), labels, spot.')
 param userPools array
 
 @description('Log Analytics workspace for Container Insights and the control plane audit logs.')
@@ -39,7 +39,7 @@ param deployerPrincipalId string = ''
 ])
 param deployerPrincipalType string = 'User'
 
-resource cluster 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
+resource cluster 'Microsoft.ContainerService/managedClusters@2026-02-01' = {
   name: name
   location: location
   tags: tags
@@ -122,9 +122,23 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
         }
       }
     }
+    // Public traffic enters through the app routing add-on's Gateway API implementation (GatewayClass
+    // approuting-istio) on the standard-channel Gateway API CRDs AKS manages. Its managed NGINX, which lost Azure
+    // support after November 2026, is not deployed.
     ingressProfile: {
+      gatewayAPI: {
+        installation: 'Standard'
+      }
       webAppRouting: {
         enabled: true
+        nginx: {
+          defaultIngressControllerType: 'None'
+        }
+        gatewayAPIImplementations: {
+          appRoutingIstio: {
+            mode: 'Enabled'
+          }
+        }
       }
     }
     autoScalerProfile: {
@@ -139,30 +153,27 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2025-05-01' = {
       {
         name: 'system'
         mode: 'System'
-        vmSize: systemVmSize
+        vmSize: systemPool.vmSize
         osType: 'Linux'
         osSKU: 'AzureLinux'
         enableAutoScaling: true
-        count: 2
-        minCount: 2
-        maxCount: 3
-        availabilityZones: [
-          '1'
-          '2'
-          '3'
-        ]
+        // AKS requires a count; sending the one the pool has now leaves the cluster autoscaler's decision alone.
+        count: systemPool.count
+        minCount: systemPool.minCount
+        maxCount: systemPool.maxCount
+        availabilityZones: systemPool.zones
         nodeTaints: [
           'CriticalAddonsOnly=true:NoSchedule'
         ]
         upgradeSettings: {
-          maxSurge: '33%'
+          maxSurge: systemPool.maxSurge
         }
       }
     ]
   }
 }
 
-resource pools 'Microsoft.ContainerService/managedClusters/agentPools@2025-05-01' = [
+resource pools 'Microsoft.ContainerService/managedClusters/agentPools@2026-02-01' = [
   for pool in userPools: {
     parent: cluster
     name: pool.name
@@ -173,7 +184,9 @@ resource pools 'Microsoft.ContainerService/managedClusters/agentPools@2025-05-01
       // GPU drivers are best supported on Ubuntu node images.
       osSKU: 'Ubuntu'
       enableAutoScaling: true
-      count: max(pool.minCount, 1)
+      // AKS requires a count; it is what the pool has now (the preprovision hook reads it), so a provision in CI
+      // never undoes a scale-out. A new pool starts at its minimum.
+      count: pool.count
       minCount: pool.minCount
       maxCount: pool.maxCount
       nodeTaints: pool.taints
@@ -182,7 +195,7 @@ resource pools 'Microsoft.ContainerService/managedClusters/agentPools@2025-05-01
       scaleSetEvictionPolicy: pool.spot ? 'Delete' : null
       spotMaxPrice: pool.spot ? json('-1') : null
       upgradeSettings: {
-        maxSurge: '1'
+        maxSurge: pool.maxSurge
       }
     }
   }
@@ -232,4 +245,3 @@ module deployerAdmin 'role-assignment.bicep' = if (!empty(deployerPrincipalId)) 
 output id string = cluster.id
 output name string = cluster.name
 output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL
-output appRoutingPrincipalId string = cluster.properties.ingressProfile.webAppRouting.identity.objectId

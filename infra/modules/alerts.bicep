@@ -19,9 +19,6 @@ param clusterName string
 @description('Resource id of the Azure Monitor workspace (Prometheus).')
 param monitorWorkspaceId string
 
-@description('Resource id of the Log Analytics workspace (Application Insights requests).')
-param logAnalyticsId string
-
 @description('Kubernetes namespace of the workloads.')
 param namespace string
 
@@ -94,53 +91,13 @@ resource nodeCpu 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   }
 }
 
-// HTTP 5xx above 5 % of requests over 10 minutes, from Application Insights (workspace-based) request telemetry.
-resource http5xx 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
-  name: 'http-5xx-over-5-percent'
-  location: location
-  tags: tags
-  kind: 'LogAlert'
-  properties: {
-    description: 'More than 5 % of HTTP requests failed with 5xx in the last 10 minutes.'
-    severity: 1
-    enabled: true
-    scopes: [
-      logAnalyticsId
-    ]
-    evaluationFrequency: 'PT5M'
-    windowSize: 'PT10M'
-    // A new workspace has no AppRequests table until the first telemetry arrives; validating the query then fails.
-    skipQueryValidation: true
-    criteria: {
-      allOf: [
-        {
-          query: 'AppRequests | summarize total = count(), failed = countif(toint(ResultCode) >= 500) | where total >= 20 | extend failedPercent = 100.0 * failed / total | project failedPercent'
-          timeAggregation: 'Maximum'
-          metricMeasureColumn: 'failedPercent'
-          operator: 'GreaterThan'
-          threshold: 5
-          failingPeriods: {
-            numberOfEvaluationPeriods: 1
-            minFailingPeriodsToAlert: 1
-          }
-        }
-      ]
-    }
-    actions: {
-      actionGroups: [
-        actionGroup.id
-      ]
-    }
-  }
-}
-
 // Kubernetes and LLM conditions, from managed Prometheus (kube-state-metrics, cAdvisor and our /metrics).
 resource kubernetesRules 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
   name: 'llmchat-kubernetes-alerts'
   location: location
   tags: tags
   properties: {
-    description: 'Pod CPU, restarts, CrashLoopBackOff, autoscalers at their maximum, the LLM circuit breaker.'
+    description: 'Pod CPU, restarts, CrashLoopBackOff, autoscalers at their maximum, HTTP 5xx, the LLM circuit breaker.'
     scopes: [
       monitorWorkspaceId
       clusterId
@@ -215,6 +172,22 @@ resource kubernetesRules 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-0
         severity: 2
         annotations: {
           description: 'The GPU pool has been at its maximum of ${gpuPoolMaxCount} nodes for 15 minutes: requests queue or are refused.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
+      }
+      {
+        // From managed Prometheus (both services export their request counts), not from the logs: the Log Analytics
+        // daily cap stops log ingestion and would silence a log-based rule exactly when errors flood the logs.
+        alert: 'Http5xxOver5Percent'
+        expression: 'sum(rate(http_server_request_duration_seconds_count{http_response_status_code=~"5.."}[10m])) / sum(rate(http_server_request_duration_seconds_count[10m])) > 0.05 and sum(increase(http_server_request_duration_seconds_count[10m])) >= 20'
+        for: 'PT5M'
+        severity: 1
+        annotations: {
+          description: 'More than 5 % of HTTP requests to the web and the API failed with 5xx in the last 10 minutes.'
         }
         actions: [
           {

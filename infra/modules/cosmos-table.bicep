@@ -7,10 +7,8 @@ param tags object
 @description('Name of the Cosmos DB account.')
 param name string
 
-@description('Tables to create.')
-param tables array = [
-  'conversations'
-]
+@description('Tables to create (the plan\'s): data-plane roles cannot create a table in Cosmos DB for Table, so every table the API uses is created here.')
+param tables array
 
 @description('Object ids of the identities that read and write the tables.')
 param dataContributorPrincipalIds array = []

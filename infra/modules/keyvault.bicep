@@ -13,6 +13,9 @@ param purgeProtection bool = true
 @description('Log Analytics workspace for the audit logs.')
 param logAnalyticsId string
 
+@description('RSA keys to create (wrapping keys that never leave the vault, such as the web\'s key ring key).')
+param keys array = []
+
 @description('Secrets to create: name (Key Vault name, -- separates configuration sections) and value.')
 @secure()
 param secrets object = {}
@@ -49,6 +52,36 @@ resource secretResources 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = [
     properties: {
       value: secret.value
       contentType: 'text/plain'
+    }
+  }
+]
+
+resource keyResources 'Microsoft.KeyVault/vaults/keys@2024-11-01' = [
+  for key in keys: {
+    parent: vault
+    name: key
+    properties: {
+      kty: 'RSA'
+      keySize: 3072
+      keyOps: [
+        'wrapKey'
+        'unwrapKey'
+      ]
+      rotationPolicy: {
+        attributes: {
+          expiryTime: 'P2Y'
+        }
+        lifetimeActions: [
+          {
+            trigger: {
+              timeBeforeExpiry: 'P30D'
+            }
+            action: {
+              type: 'rotate'
+            }
+          }
+        ]
+      }
     }
   }
 ]

@@ -15,8 +15,17 @@ param principalType string = 'ServicePrincipal'
 @description('Resource id of a Key Vault to scope the assignment to; empty for the resource group.')
 param keyVaultId string = ''
 
+@description('With keyVaultId: one secret of the vault to scope the assignment to instead of the vault.')
+param keyVaultSecretName string = ''
+
+@description('With keyVaultId: one key of the vault to scope the assignment to instead of the vault.')
+param keyVaultKeyName string = ''
+
 @description('Resource id of a storage account to scope the assignment to; empty for the resource group.')
 param storageAccountId string = ''
+
+@description('With storageAccountId: one blob container of the account to scope the assignment to instead of the account.')
+param blobContainerName string = ''
 
 @description('Resource id of a container registry to scope the assignment to; empty for the resource group.')
 param registryId string = ''
@@ -30,13 +39,32 @@ param applicationInsightsId string = ''
 @description('Resource id of an AKS cluster to scope the assignment to; empty for the resource group.')
 param clusterId string = ''
 
-// One module for every scope keeps least privilege readable: each assignment names the one resource it covers.
+// One module for every scope keeps least privilege readable: each assignment names the one resource it covers, down
+// to a single blob container, secret or key where a workload needs no more.
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = if (!empty(keyVaultId)) {
   name: last(split(keyVaultId, '/'))
 }
 
 resource account 'Microsoft.Storage/storageAccounts@2025-01-01' existing = if (!empty(storageAccountId)) {
   name: last(split(storageAccountId, '/'))
+
+  resource blobService 'blobServices' existing = {
+    name: 'default'
+
+    resource container 'containers' existing = {
+      name: empty(blobContainerName) ? 'none' : blobContainerName
+    }
+  }
+}
+
+resource secret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' existing = if (!empty(keyVaultSecretName)) {
+  parent: vault
+  name: empty(keyVaultSecretName) ? 'none' : keyVaultSecretName
+}
+
+resource key 'Microsoft.KeyVault/vaults/keys@2024-11-01' existing = if (!empty(keyVaultKeyName)) {
+  parent: vault
+  name: empty(keyVaultKeyName) ? 'none' : keyVaultKeyName
 }
 
 resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = if (!empty(registryId)) {
@@ -57,7 +85,37 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2025-05-01' existin
 
 var role = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionId)
 
-resource onVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(keyVaultId)) {
+resource onSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(keyVaultSecretName)) {
+  name: guid(keyVaultId, keyVaultSecretName, principalId, roleDefinitionId)
+  scope: secret
+  properties: {
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionId: role
+  }
+}
+
+resource onKey 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(keyVaultKeyName)) {
+  name: guid(keyVaultId, keyVaultKeyName, principalId, roleDefinitionId)
+  scope: key
+  properties: {
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionId: role
+  }
+}
+
+resource onContainer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(blobContainerName)) {
+  name: guid(storageAccountId, blobContainerName, principalId, roleDefinitionId)
+  scope: account::blobService::container
+  properties: {
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionId: role
+  }
+}
+
+resource onVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(keyVaultId) && empty(keyVaultSecretName) && empty(keyVaultKeyName)) {
   name: guid(keyVaultId, principalId, roleDefinitionId)
   scope: vault
   properties: {
@@ -67,7 +125,7 @@ resource onVault 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!emp
   }
 }
 
-resource onStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(storageAccountId)) {
+resource onStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(storageAccountId) && empty(blobContainerName)) {
   name: guid(storageAccountId, principalId, roleDefinitionId)
   scope: account
   properties: {

@@ -7,13 +7,11 @@ param tags object
 @description('Name of the storage account (3-24 lowercase letters and digits).')
 param name string
 
-@description('Tables to create.')
-param tables array = [
-  'conversations'
-]
+@description('Tables to create (the plan\'s: every table the API uses, named once in Api/Shared/TableNames.cs).')
+param tables array
 
-@description('Container for table exports (backups); blob versioning and soft delete keep earlier exports.')
-param backupContainerName string = 'backups'
+@description('Blob containers to create (the plan\'s: the backups and the web\'s key ring). Blob versioning and soft delete keep earlier versions.')
+param blobContainers array
 
 @description('Days deleted blobs and earlier versions are kept.')
 @minValue(1)
@@ -70,22 +68,16 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01'
   }
 }
 
-resource backupContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
-  parent: blobService
-  name: backupContainerName
-  properties: {
-    publicAccess: 'None'
+// Each container holds one workload's data; roles are granted per container (main.bicep, roleAssignments).
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = [
+  for container in blobContainers: {
+    parent: blobService
+    name: container
+    properties: {
+      publicAccess: 'None'
+    }
   }
-}
-
-// The web's Data Protection key ring, shared by its replicas.
-resource dataProtectionContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = {
-  parent: blobService
-  name: 'dataprotection'
-  properties: {
-    publicAccess: 'None'
-  }
-}
+]
 
 resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'audit'

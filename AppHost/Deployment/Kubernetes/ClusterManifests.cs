@@ -4,20 +4,33 @@ using static AppHost.Deployment.Kubernetes.KubernetesObjects;
 namespace AppHost.Deployment.Kubernetes;
 
 /// <summary>
-/// Cluster-wide objects, applied by the postprovision hook before azd deploys the services: the namespace (Pod
-/// Security "restricted"), default-deny network policies with the allowances the plan's callers need, the NVIDIA
+/// Cluster-wide objects, applied by the postprovision hook before azd deploys the services: the namespaces (Pod
+/// Security "restricted" for the workloads), default-deny network policies with the allowances the plan's callers need, the NVIDIA
 /// device plugin on GPU pools, managed Prometheus's scrape settings, and KEDA's authentication to Prometheus.
 /// </summary>
 internal static class ClusterManifests
 {
-    public static V1Namespace Namespace(DeploymentPlan plan) => new()
+    /// <summary>
+    /// The workloads' namespace (Pod Security "restricted") and the Gateway's ("baseline": the add-on deploys the
+    /// gateway's own pods there, which we do not shape).
+    /// </summary>
+    public static IEnumerable<V1Namespace> Namespaces(DeploymentPlan plan)
+    {
+        yield return Namespace(plan.Namespace, "restricted");
+        if (plan.Workloads.Any(w => w.IngressPaths.Count > 0))
+        {
+            yield return Namespace(DeploymentConventions.GatewayNamespace, "baseline");
+        }
+    }
+
+    private static V1Namespace Namespace(string name, string podSecurity) => new()
     {
         ApiVersion = "v1",
         Kind = "Namespace",
-        Metadata = Meta(plan.Namespace, null, new Dictionary<string, string>
+        Metadata = Meta(name, null, new Dictionary<string, string>
         {
             [PartOfLabel] = DeploymentConventions.PartOf,
-            ["pod-security.kubernetes.io/enforce"] = "restricted",
+            ["pod-security.kubernetes.io/enforce"] = podSecurity,
             ["pod-security.kubernetes.io/enforce-version"] = "latest",
         }),
     };
@@ -68,7 +81,8 @@ internal static class ClusterManifests
 
             if (workload.IngressPaths.Count > 0)
             {
-                ingress.Add(new V1NetworkPolicyIngressRule { FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed(DeploymentConventions.AppRoutingNamespace) }], Ports = [Tcp(port)] });
+                // The Gateway's pods run in its own namespace.
+                ingress.Add(new V1NetworkPolicyIngressRule { FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed(DeploymentConventions.GatewayNamespace) }], Ports = [Tcp(port)] });
             }
 
             if (workload.Ports.FirstOrDefault(p => p.Name == "metrics") is { } metrics)

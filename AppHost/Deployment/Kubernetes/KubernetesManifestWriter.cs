@@ -12,7 +12,7 @@ internal static class KubernetesManifestWriter
         var cluster = DeploymentConventions.ClusterFolder;
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            [File(cluster, "namespace")] = KubernetesObjects.Yaml([ClusterManifests.Namespace(plan)]),
+            [File(cluster, "namespace")] = KubernetesObjects.Yaml([.. ClusterManifests.Namespaces(plan)]),
             [File(cluster, "network-policies")] = KubernetesObjects.Yaml([.. ClusterManifests.NetworkPolicies(plan)]),
             [File(cluster, "prometheus-scraping")] = KubernetesObjects.Yaml([ClusterManifests.ScrapeSettings(plan)]),
         };
@@ -20,6 +20,11 @@ internal static class KubernetesManifestWriter
         if (plan.Pools.Any(p => p.IsGpu))
         {
             files[File(cluster, "nvidia-device-plugin")] = KubernetesObjects.Yaml([ClusterManifests.DevicePlugin(plan)]);
+        }
+
+        if (plan.Identities.SingleOrDefault(i => i.Name == DeploymentConventions.GatewayIdentity) is { } gateway)
+        {
+            files[File(cluster, "gateway")] = KubernetesObjects.Yaml([.. GatewayManifests.Gateway(plan, gateway)]);
         }
 
         if (plan.Identities.SingleOrDefault(i => i.Name == DeploymentConventions.KedaIdentity) is { } keda)

@@ -6,7 +6,7 @@ namespace AppHost.Deployment.Kubernetes;
 
 /// <summary>
 /// The objects of any workload, service or model server: service account, Deployment, Service, disruption budget,
-/// autoscaler, scheduled jobs and ingress. What differs by kind is the pod (<see cref="ServicePods"/>,
+/// autoscaler, scheduled jobs and the HTTPRoute of its public paths. What differs by kind is the pod (<see cref="ServicePods"/>,
 /// <see cref="ModelServerPods"/>); everything else follows the plan as the AppHost wrote it.
 /// </summary>
 internal static class WorkloadManifests
@@ -34,7 +34,7 @@ internal static class WorkloadManifests
 
         if (workload.IngressPaths.Count > 0)
         {
-            yield return Ingress(plan, workload);
+            yield return GatewayManifests.Route(plan, workload);
         }
     }
 
@@ -284,54 +284,6 @@ internal static class WorkloadManifests
                         },
                     },
                 },
-            },
-        };
-    }
-
-    private static V1Ingress Ingress(DeploymentPlan plan, WorkloadPlan workload)
-    {
-        var annotations = new Dictionary<string, string>
-        {
-            // The app routing add-on serves the certificate from Key Vault.
-            ["kubernetes.azure.com/tls-cert-keyvault-uri"] = AzdEnvironment.Reference(AzdEnvironment.WebTlsCertificateUri),
-            // Replies stream for minutes.
-            ["nginx.ingress.kubernetes.io/proxy-read-timeout"] = "3600",
-            ["nginx.ingress.kubernetes.io/proxy-send-timeout"] = "3600",
-            ["nginx.ingress.kubernetes.io/ssl-redirect"] = "true",
-        };
-        if (workload.External)
-        {
-            // Blazor Server keeps a circuit per browser on one pod: the cookie keeps the browser there.
-            annotations["nginx.ingress.kubernetes.io/affinity"] = "cookie";
-            annotations["nginx.ingress.kubernetes.io/session-cookie-name"] = "llmchat-affinity";
-            annotations["nginx.ingress.kubernetes.io/session-cookie-secure"] = "true";
-        }
-        else
-        {
-            // Token by token to the client: no buffering of the streamed responses.
-            annotations["nginx.ingress.kubernetes.io/proxy-buffering"] = "off";
-        }
-
-        return new V1Ingress
-        {
-            ApiVersion = "networking.k8s.io/v1",
-            Kind = "Ingress",
-            Metadata = Meta(workload.Name, plan.Namespace, Labels(workload), annotations),
-            Spec = new V1IngressSpec
-            {
-                IngressClassName = "webapprouting.kubernetes.azure.com",
-                Tls = [new V1IngressTLS { Hosts = [AzdEnvironment.Reference(AzdEnvironment.WebHostName)], SecretName = $"keyvault-{workload.Name}" }],
-                Rules =
-                [
-                    new V1IngressRule
-                    {
-                        Host = AzdEnvironment.Reference(AzdEnvironment.WebHostName),
-                        Http = new V1HTTPIngressRuleValue
-                        {
-                            Paths = [.. workload.IngressPaths.Select(path => new V1HTTPIngressPath { Path = path, PathType = "Prefix", Backend = new V1IngressBackend { Service = new V1IngressServiceBackend { Name = workload.Name, Port = new V1ServiceBackendPort { Name = workload.ServicePort.Name } } } })],
-                        },
-                    },
-                ],
             },
         };
     }

@@ -71,6 +71,46 @@ public static partial class AzureKeyVaultExtensions
             });
     }
 
+    /// <summary>Adds an RSA key to the vault, created with it when deployed (run mode has no vault and ignores it).</summary>
+    /// <param name="builder">The vault resource builder.</param>
+    /// <param name="name">The resource name.</param>
+    /// <param name="keyName">The Key Vault key name.</param>
+    /// <returns>The key resource builder.</returns>
+    public static IResourceBuilder<AzureKeyVaultKeyResource> AddKey(this IResourceBuilder<AzureKeyVaultResource> builder, string name, string keyName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (!SecretNamePattern().IsMatch(keyName))
+        {
+            throw new ArgumentException($"'{keyName}' is not a valid Key Vault key name (1-127 letters, digits and hyphens).", nameof(keyName));
+        }
+
+        var key = new AzureKeyVaultKeyResource(name, keyName, builder.Resource);
+        builder.Resource.Add(key);
+        return builder.ApplicationBuilder.AddResource(key)
+            .WithParentRelationship(builder)
+            .WithIconName("Key")
+            .ExcludeFromManifest()
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "Key Vault key",
+                State = KnownResourceStates.Active,
+                Properties = [new("KeyName", keyName)],
+            });
+    }
+
+    /// <summary>
+    /// Lets <paramref name="builder"/>'s identity wrap and unwrap with <paramref name="key"/> when deployed (Key Vault
+    /// Crypto User on that key only). Run mode ignores it.
+    /// </summary>
+    public static IResourceBuilder<T> WithCryptoUserRole<T>(this IResourceBuilder<T> builder, IResourceBuilder<AzureKeyVaultKeyResource> key)
+        where T : IResource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(key);
+        return builder.WithAnnotation(new KeyVaultRoleAssignmentAnnotation(key.Resource, "Key Vault Crypto User", "12338af0-0e69-4776-bea7-57ae8d297424"));
+    }
+
     /// <summary>
     /// Gives <paramref name="builder"/> the vault. Publish mode: <c>ConnectionStrings__{vault}</c> is the vault URI.
     /// Run mode: each secret's value as the environment variable of its configuration key.
@@ -90,6 +130,13 @@ public static partial class AzureKeyVaultExtensions
             if (context.ExecutionContext.IsPublishMode)
             {
                 context.EnvironmentVariables[$"ConnectionStrings__{vault.Resource.Name}"] = vault.Resource.VaultUri;
+                // The consumer reads these secrets by name, so it needs no right to list the vault: its role is
+                // granted on each secret, not on the vault (which also holds the TLS certificate's private key).
+                for (var i = 0; i < vault.Resource.Secrets.Count; i++)
+                {
+                    context.EnvironmentVariables[$"Aspire__Azure__Security__KeyVault__{vault.Resource.Name}__SecretNames__{i}"] = vault.Resource.Secrets[i].SecretName;
+                }
+
                 return;
             }
 

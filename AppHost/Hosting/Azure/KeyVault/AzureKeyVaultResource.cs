@@ -19,4 +19,11 @@ public sealed class AzureKeyVaultResource(string name, ParameterResource vaultUr
     public IReadOnlyList<AzureKeyVaultSecretResource> Secrets => _secrets;
 
     internal void Add(AzureKeyVaultSecretResource secret) => _secrets.Add(secret);
+
+    private readonly List<AzureKeyVaultKeyResource> _keys = [];
+
+    /// <summary>The keys added with <c>AddKey</c>.</summary>
+    public IReadOnlyList<AzureKeyVaultKeyResource> Keys => _keys;
+
+    internal void Add(AzureKeyVaultKeyResource key) => _keys.Add(key);
 }

@@ -150,6 +150,39 @@ public static class AzureStorageExtensions
     }
 
     /// <summary>
+    /// Grants <paramref name="builder"/>'s identity <paramref name="roles"/> on one blob container only when deployed:
+    /// a key ring or a backup area that no other workload can read or write. Run mode ignores it.
+    /// </summary>
+    public static IResourceBuilder<T> WithRoleAssignments<T>(this IResourceBuilder<T> builder, IResourceBuilder<AzureBlobStorageContainerResource> container, params Azure.StorageBuiltInRole[] roles)
+        where T : IResource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(container);
+        return builder.WithAnnotation(new StorageRoleAssignmentAnnotation(container.Resource.Parent, roles, container.Resource));
+    }
+
+    /// <summary>Adds a blob container to the account, created with it when deployed.</summary>
+    /// <param name="builder">The storage resource builder.</param>
+    /// <param name="name">The resource name.</param>
+    /// <param name="blobContainerName">The container's name in the account; the resource name when omitted.</param>
+    /// <returns>The container resource builder.</returns>
+    public static IResourceBuilder<AzureBlobStorageContainerResource> AddBlobContainer(this IResourceBuilder<AzureStorageResource> builder, string name, string? blobContainerName = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return builder.ApplicationBuilder.AddResource(new AzureBlobStorageContainerResource(name, blobContainerName ?? name, builder.Resource))
+            .WithParentRelationship(builder)
+            .WithIconName("Folder")
+            .ExcludeFromManifest()
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "Azure Blob container",
+                State = KnownResourceStates.Active,
+                Properties = [],
+            });
+    }
+
+    /// <summary>
     /// Adds the account's table service. Its connection string is Azurite's in run mode and
     /// <c>https://{account}.table.core.windows.net/</c> in publish mode; it is healthy once the service answers.
     /// </summary>

@@ -15,7 +15,7 @@ public static class AspireKeyVaultExtensions
 {
     /// <summary>
     /// Adds every enabled secret of the vault named by the connection string <paramref name="connectionName"/>
-    /// to configuration (<c>A--B</c> becomes <c>A:B</c>).
+    /// to configuration (<c>A--B</c> becomes <c>A:B</c>); only those of <see cref="AzureSecurityKeyVaultSettings.SecretNames"/> when it names some.
     /// </summary>
     /// <param name="configurationManager">The configuration to add the secrets to.</param>
     /// <param name="connectionName">The connection string name; its value is the vault URI.</param>
@@ -34,7 +34,7 @@ public static class AspireKeyVaultExtensions
 
         var settings = AzureSecurityKeyVaultSettings.Read(configurationManager, connectionName, configureSettings);
         var client = CreateClient(settings, configureClientOptions);
-        configurationManager.Add(new KeyVaultSecretsConfigurationSource(client, options ?? new KeyVaultSecretsConfigurationOptions()));
+        configurationManager.Add(new KeyVaultSecretsConfigurationSource(client, options ?? new KeyVaultSecretsConfigurationOptions(), [.. settings.SecretNames]));
     }
 
     /// <summary>Registers a <see cref="SecretClient"/> for the vault and an <c>AzureKeyVault</c> health check.</summary>

@@ -14,6 +14,12 @@ public sealed class AzureSecurityKeyVaultSettings
     /// <summary>The credential; <c>DefaultAzureCredential</c> when not set (workload identity on AKS).</summary>
     public TokenCredential? Credential { get; set; }
 
+    /// <summary>
+    /// The secrets <c>AddAzureKeyVaultSecrets</c> reads, by name. Empty: every enabled secret, found by listing the
+    /// vault. Named: only these, read one by one, so the identity needs a role on each secret and none on the vault.
+    /// </summary>
+    public List<string> SecretNames { get; } = [];
+
     /// <summary>Leaves out the health check of <c>AddAzureKeyVaultClient</c>.</summary>
     public bool DisableHealthChecks { get; set; }
 

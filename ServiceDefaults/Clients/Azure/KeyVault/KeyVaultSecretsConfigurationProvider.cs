@@ -4,11 +4,12 @@ using Microsoft.Extensions.Configuration;
 namespace Aspire.Azure.Security.KeyVault;
 
 /// <summary>
-/// Loads every enabled secret of a vault into configuration. Key Vault names allow only letters,
+/// Loads every enabled secret of a vault into configuration, or only the named ones (read by name: no list right
+/// needed, so a role on each secret suffices). Key Vault names allow only letters,
 /// digits and hyphens, so <c>--</c> stands for the section separator: <c>Safety--Canary</c> is
 /// <c>Safety:Canary</c>, the same key an environment variable <c>Safety__Canary</c> sets in run mode.
 /// </summary>
-internal sealed class KeyVaultSecretsConfigurationProvider(SecretClient client, KeyVaultSecretsConfigurationOptions options)
+internal sealed class KeyVaultSecretsConfigurationProvider(SecretClient client, KeyVaultSecretsConfigurationOptions options, IReadOnlyList<string> secretNames)
     : ConfigurationProvider, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
@@ -30,6 +31,20 @@ internal sealed class KeyVaultSecretsConfigurationProvider(SecretClient client, 
     private async Task<Dictionary<string, string?>> LoadAsync(CancellationToken cancellationToken)
     {
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        if (secretNames.Count > 0)
+        {
+            foreach (var name in secretNames)
+            {
+                var named = await client.GetSecretAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (named.Value.Properties.Enabled == true && (named.Value.Properties.ExpiresOn is not { } expiry || expiry > DateTimeOffset.UtcNow))
+                {
+                    data[ToConfigurationKey(name)] = named.Value.Value;
+                }
+            }
+
+            return data;
+        }
+
         await foreach (var properties in client.GetPropertiesOfSecretsAsync(cancellationToken).ConfigureAwait(false))
         {
             if (properties.Enabled != true || (properties.ExpiresOn is { } expires && expires <= DateTimeOffset.UtcNow))

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace Aspire.Azure.Security.KeyVault;
 
-internal sealed class KeyVaultSecretsConfigurationSource(SecretClient client, KeyVaultSecretsConfigurationOptions options) : IConfigurationSource
+internal sealed class KeyVaultSecretsConfigurationSource(SecretClient client, KeyVaultSecretsConfigurationOptions options, IReadOnlyList<string> secretNames) : IConfigurationSource
 {
-    public IConfigurationProvider Build(IConfigurationBuilder builder) => new KeyVaultSecretsConfigurationProvider(client, options);
+    public IConfigurationProvider Build(IConfigurationBuilder builder) => new KeyVaultSecretsConfigurationProvider(client, options, secretNames);
 }

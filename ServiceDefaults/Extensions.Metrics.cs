@@ -1,11 +1,15 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 
-namespace Api.Infrastructure;
+namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// The Prometheus scrape endpoint (<c>/metrics</c>) for autoscaling, on its own port (<c>Metrics:Port</c>) so that it
-/// is never reachable through the service or ingress that serve the API. Without a port it is mapped only in
-/// Development.
+/// The Prometheus scrape endpoint (<c>/metrics</c>) for autoscaling and alerts, on its own port (<c>Metrics:Port</c>)
+/// so that it is never reachable through the Service or the Gateway that serve the app. Managed Prometheus is not
+/// subject to the Log Analytics daily cap, so alerts on these series keep firing when logs are capped. Without a port
+/// it is mapped only in Development.
 /// </summary>
 public static class MetricsEndpoint
 {

@@ -1,0 +1,78 @@
+using System.Text.Json.Nodes;
+
+namespace Hooks.Postprovision;
+
+/// <summary>
+/// The Gateway's TLS certificate in Key Vault, and the right to read it. Without WEB_TLS_CERTIFICATE_URI a self-signed
+/// one is created for WEB_HOSTNAME, with the host as its subject alternative name (browsers ignore the CN). The app
+/// routing operator syncs it into the Gateway's namespace as the service account the Gateway names
+/// (<c>kubernetes.azure.com/tls-cert-service-account</c>), whose workload identity gets Key Vault Secrets User on that
+/// certificate's secret alone: the secret exists only once the certificate does, so the role is granted here, not in Bicep.
+/// </summary>
+internal static class TlsCertificate
+{
+    public const string UriVariable = "WEB_TLS_CERTIFICATE_URI";
+    public const string ReaderScopeVariable = "WEB_TLS_READER_SCOPE";
+    public const string SecretsUserRole = "Key Vault Secrets User";
+    private const string SelfSignedName = "web-tls";
+
+    public static void Ensure(HookContext context)
+    {
+        var environment = context.Environment;
+        var uri = environment[UriVariable];
+        if (uri is null)
+        {
+            var host = environment.Require("WEB_HOSTNAME", string.Empty);
+            var vault = environment.Require("AZURE_KEY_VAULT_NAME", "A Bicep output: run `azd provision`.");
+            context.Step($"No TLS certificate given: creating a self-signed one for {host} in Key Vault (replace it with a CA-issued one: docs/deploy.md)...");
+            var policy = JsonNode.Parse(File.ReadAllText(Path.Combine(context.Root, "infra", "hooks", "KeyVault", "self-signed-policy.json")))!;
+            policy["x509CertificateProperties"]!["subject"] = $"CN={host}";
+            policy["x509CertificateProperties"]!["subjectAlternativeNames"]!["dnsNames"] = new JsonArray(host);
+            var file = Path.GetTempFileName();
+            try
+            {
+                File.WriteAllText(file, policy.ToJsonString());
+                context.Az.Run("keyvault", "certificate", "create", "--vault-name", vault, "--name", SelfSignedName, "--policy", "@" + file, "-o", "json").OrThrow();
+            }
+            finally
+            {
+                File.Delete(file);
+            }
+
+            uri = $"{environment.Require("AZURE_KEY_VAULT_ENDPOINT", "A Bicep output.").TrimEnd('/')}/certificates/{SelfSignedName}";
+            environment.Set(UriVariable, uri);
+        }
+
+        var (vaultName, certificate) = Parse(uri);
+        var vaultId = context.Az.Json("keyvault", "show", "--name", vaultName)?["id"]?.GetValue<string>()
+            ?? throw new HookFailedException($"Key Vault {vaultName} (from {UriVariable}) was not found in this subscription.");
+        // A certificate's private key is read as the secret of the same name.
+        var scope = $"{vaultId}/secrets/{certificate}";
+        if (environment[ReaderScopeVariable] == scope)
+        {
+            return;
+        }
+
+        var reader = environment.Require(context.Plan.Hooks.GatewayIdentityPrincipalIdVariable, "A Bicep output: run `azd provision`.");
+        context.Step($"The Gateway's identity may read the certificate {certificate} (Key Vault Secrets User on that secret only)...");
+        var existing = context.Az.Json("role", "assignment", "list", "--assignee", reader, "--role", SecretsUserRole, "--scope", scope)?.AsArray();
+        if (existing is not { Count: > 0 })
+        {
+            context.Az.Run("role", "assignment", "create", "--assignee-object-id", reader, "--assignee-principal-type", "ServicePrincipal", "--role", SecretsUserRole, "--scope", scope, "-o", "json").OrThrow();
+        }
+
+        environment.Set(ReaderScopeVariable, scope);
+    }
+
+    /// <summary>The vault and certificate of a versionless certificate URI; the operator follows renewals only through one.</summary>
+    public static (string Vault, string Certificate) Parse(string uri)
+    {
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme != "https" || !parsed.Host.EndsWith(".vault.azure.net", StringComparison.OrdinalIgnoreCase)
+            || parsed.Segments is not ["/", "certificates/", _])
+        {
+            throw new HookFailedException($"{UriVariable} '{uri}' is not a versionless Key Vault certificate URI (https://<vault>.vault.azure.net/certificates/<name>). A versioned URI would pin the Gateway to one certificate and miss its renewals.");
+        }
+
+        return (parsed.Host[..parsed.Host.IndexOf('.', StringComparison.Ordinal)], parsed.Segments[2].TrimEnd('/'));
+    }
+}
