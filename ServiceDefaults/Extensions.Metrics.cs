@@ -13,10 +13,15 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class MetricsEndpoint
 {
+    /// <summary>The scrape path.</summary>
     public const string Path = "/metrics";
 
+    /// <summary>Adds the Prometheus exporter and, with <c>Metrics:Port</c>, a Kestrel endpoint of its own for it.</summary>
+    /// <param name="builder">The application builder.</param>
+    /// <returns>The application builder.</returns>
     public static IHostApplicationBuilder AddMetricsEndpoint(this IHostApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
 
         if (builder.Configuration.GetValue<int?>("Metrics:Port") is not { } port)
@@ -49,8 +54,11 @@ public static class MetricsEndpoint
     /// Answers <c>/metrics</c> only on connections to the metrics port (the local port, not the Host header: a proxy
     /// in front of the pod, like Aspire's in run mode, may present another one).
     /// </summary>
+    /// <param name="app">The web application.</param>
+    /// <returns>The web application.</returns>
     public static WebApplication UseMetricsEndpoint(this WebApplication app)
     {
+        ArgumentNullException.ThrowIfNull(app);
         if (app.Configuration.GetValue<int?>("Metrics:Port") is { } port)
         {
             app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>

@@ -4,6 +4,8 @@
 // anything else; change AppHost.cs for what the plan holds.
 targetScope = 'subscription'
 
+import { poolCount } from 'modules/node-counts.bicep'
+
 @minLength(1)
 @maxLength(64)
 @description('Name of the azd environment; prefixes the resource group and tags every resource.')
@@ -78,9 +80,6 @@ var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var alertRecipients = filter(map(split(alertEmails, ','), email => trim(email)), email => !empty(email))
 
-// A pool's count on this provision: what it has now (kept within its bounds), or its minimum (at least one) when new.
-func poolCount(current string, minCount int, maxCount int) int =>
-  empty(current) ? max(minCount, 1) : min(max(int(current), minCount), maxCount)
 var tags = {
   'azd-env-name': environmentName
 }

@@ -50,7 +50,7 @@ public sealed class KubernetesApiRulesTests(AzdUpSimulation up)
         "label-value" => ("label-value", Mutate<V1Deployment>(cluster, "Deployment", "api", d => d.Metadata.Labels["app.kubernetes.io/part-of"] = "llm chat")),
         "env-name" => ("env-name", Mutate<V1Deployment>(cluster, "Deployment", "api", d => d.Spec.Template.Spec.Containers[0].Env.Add(new V1EnvVar { Name = "1BAD", Value = "x" }))),
         "resources" => ("resources", Mutate<V1Deployment>(cluster, "Deployment", "web", d => d.Spec.Template.Spec.Containers[0].Resources.Requests["memory"] = new ResourceQuantity("2Gi"))),
-        "rendered" => ("rendered", Mutate<V1Deployment>(cluster, "Deployment", "api", d => d.Spec.Template.Spec.Containers[0].Env[0].Value = AzdTemplate.NoValue)),
+        "rendered" => ("rendered", Mutate<V1Deployment>(cluster, "Deployment", "api", d => d.Spec.Template.Spec.Containers[0].Env[0].Value = KubernetesApiRules.GoTemplateNoValue)),
         _ => throw new ArgumentOutOfRangeException(nameof(defect)),
     };
 

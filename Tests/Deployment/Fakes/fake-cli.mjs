@@ -1,110 +1,90 @@
-// A recording fake of the command-line tools the azd hooks call: az, azd, kubectl, kubelogin. The hooks run for real
-// (sh and pwsh) with shims on PATH that start this file; it answers as the real tools answer (stdout shape, exit
-// codes, "@file" arguments), keeps their state between calls (app registrations, credentials, registry tags), and
-// logs every call with the content of every file it was handed. Unknown commands fail, so the hooks cannot call
-// anything the tests have not modelled.
-//   FAKE_LOG: JSON lines, one per call   FAKE_STATE: the fake Azure's state   FAKE_AZD_ENV: the azd environment (.env)
-import { readFileSync, writeFileSync, existsSync, statSync, readdirSync, appendFileSync } from "node:fs";
-import { join } from "node:path";
-import { createHash } from "node:crypto";
+// Recording fakes of the command-line tools the hooks and the delivery workflows call: az, azd, kubectl, kubelogin,
+// docker and curl. The real hooks and workflow steps run with shims on PATH that start this file. It answers as the
+// real tools answer (their output shapes and exit codes), keeps the fake cloud's state between calls, and enforces the
+// rules of the real services that our calls depend on (lib/graph.mjs, lib/arm.mjs, lib/kubectl.mjs; each rule names
+// its source and Tests/Deployment/FakeCloudRulesTests.cs shows it refusing its defect). It logs every call with the
+// content of every file it was handed. A call it does not model fails with exit code 2, so nothing unmodelled passes.
+//   FAKE_STATE: the state (JSON)   FAKE_LOG: JSON lines, one per call   FAKE_ROOT: the repository (azd's project)
+//   FAKE_PROVISION: what the Bicep deployment creates (outputs and resources), prepared by the test harness
+import { readFileSync, appendFileSync } from "node:fs";
+import { ToolError, Unmodelled, parse, capture } from "./lib/cli.mjs";
+import { load, save } from "./lib/state.mjs";
+import { format } from "./lib/output.mjs";
+import * as graph from "./lib/graph.mjs";
+import * as arm from "./lib/arm.mjs";
+import { kubectl } from "./lib/kubectl.mjs";
+import { azdCommand } from "./lib/azd.mjs";
+import { docker } from "./lib/docker.mjs";
+import { curl } from "./lib/curl.mjs";
 
 const [tool, ...args] = process.argv.slice(2);
-const state = existsSync(process.env.FAKE_STATE) ? JSON.parse(readFileSync(process.env.FAKE_STATE, "utf8")) : {};
-state.apps ??= {}; state.credentials ??= {}; state.tags ??= {}; state.certificates ??= {};
+const statePath = process.env.FAKE_STATE;
+const state = load(statePath);
 const files = {};
-
-function option(name) {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-function capture(path) {
-  if (!existsSync(path)) return `<missing ${path}>`;
-  if (statSync(path).isDirectory()) {
-    return readdirSync(path).filter(f => /\.ya?ml$/.test(f)).sort().map(f => readFileSync(join(path, f), "utf8")).join("\n---\n");
-  }
-  return readFileSync(path, "utf8");
-}
 for (const [i, arg] of args.entries()) {
-  if (arg.startsWith("@")) files[i] = capture(arg.slice(1));
-  if (arg === "-f" && args[i + 1] !== "-") files[i + 1] = capture(args[i + 1]);
+  if (arg.startsWith("@")) files[i] = capture(arg.slice(1)) ?? `<missing ${arg.slice(1)}>`;
+  if (arg === "-f" && args[i + 1] !== "-") files[i + 1] = capture(args[i + 1]) ?? `<missing ${args[i + 1]}>`;
 }
-function guid(seed) {
-  const h = createHash("sha256").update(seed).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-function readEnv() {
-  const env = {};
-  if (!existsSync(process.env.FAKE_AZD_ENV)) return env;
-  for (const line of readFileSync(process.env.FAKE_AZD_ENV, "utf8").split("\n")) {
-    const m = /^([^=]+)="(.*)"$/.exec(line);
-    if (m) env[m[1]] = m[2].replace(/\\"/g, '"');
-  }
-  return env;
-}
-function writeEnv(env) {
-  writeFileSync(process.env.FAKE_AZD_ENV, Object.entries(env).map(([k, v]) => `${k}="${String(v).replace(/"/g, '\\"')}"`).join("\n") + "\n");
-}
-function fileArg(name) {
-  const value = option(name);
-  return value?.startsWith("@") ? JSON.parse(capture(value.slice(1))) : (value ? JSON.parse(value) : undefined);
-}
+if (tool === "kubectl" && args.includes("-") && args[args.indexOf("-") - 1] === "-f") state.stdin = readFileSync(0, "utf8");
+
+const io = {
+  root: process.env.FAKE_ROOT,
+  provisionFile: process.env.FAKE_PROVISION,
+  save: () => save(statePath, state),
+  // A hook changed the state on disk: take it back in place (the objects this process holds stay valid).
+  reload: () => {
+    const fresh = load(statePath);
+    for (const key of Object.keys(state)) delete state[key];
+    Object.assign(state, fresh);
+  },
+};
 
 let out = "", err = "", code = 0;
-const command = [tool, ...args.filter(a => !a.startsWith("-")).slice(0, 4)].join(" ");
-const is = prefix => command.startsWith(prefix);
-
-if (is("azd env get-values")) {
-  out = Object.entries(readEnv()).map(([k, v]) => `${k}="${v}"`).join("\n") + "\n";
-} else if (is("azd env set")) {
-  const env = readEnv();
-  env[args[2]] = args[3];
-  writeEnv(env);
-} else if (is("az ad app create")) {
-  const appId = guid(option("--display-name"));
-  state.apps[appId] = { displayName: option("--display-name"), redirectUris: option("--web-redirect-uris") ?? null };
-  out = appId + "\n";
-} else if (is("az ad app update")) {
-  state.apps[option("--id")].identifierUris = option("--identifier-uris");
-} else if (is("az ad sp create")) {
-  out = JSON.stringify({ appId: option("--id") }) + "\n";
-} else if (is("az ad app show")) {
-  const app = state.apps[option("--id")];
-  if (!app) { err = "Resource does not exist"; code = 3; }
-  else out = (app.api?.oauth2PermissionScopes?.find(s => s.value === "chat")?.id ?? "") + "\n";
-} else if (is("az rest")) {
-  const m = /applications\(appId='([^']+)'\)/.exec(option("--uri") ?? "");
-  if (!m || !state.apps[m[1]] || option("--method") !== "PATCH") { err = "Bad request"; code = 1; }
-  else Object.assign(state.apps[m[1]], fileArg("--body"));
-} else if (is("az ad app federated-credential list")) {
-  const name = /name=='([^']+)'/.exec(option("--query") ?? "")?.[1];
-  out = (state.credentials[`${option("--id")}/${name}`]?.issuer ?? "") + "\n";
-} else if (is("az ad app federated-credential create") || is("az ad app federated-credential update")) {
-  const credential = fileArg("--parameters");
-  const name = option("--federated-credential-id") ?? credential.name;
-  state.credentials[`${option("--id")}/${name}`] = credential;
-  out = JSON.stringify(credential) + "\n";
-} else if (is("az keyvault certificate get-default-policy")) {
-  out = JSON.stringify({ issuerParameters: { name: "Self" }, x509CertificateProperties: { subject: "CN=CLIGetDefaultPolicy", validityInMonths: 12 }, keyProperties: { keyType: "RSA", keySize: 2048 } }, null, 2) + "\n";
-} else if (is("az keyvault certificate create")) {
-  state.certificates[`${option("--vault-name")}/${option("--name")}`] = fileArg("--policy");
-} else if (is("az acr repository show-tags")) {
-  const tags = state.tags[option("--repository")];
-  if (!tags) { err = `(RepositoryNotFound) repository ${option("--repository")} is not found.`; code = 1; }
-  else out = tags.join("\n") + "\n";
-} else if (is("az acr import") || is("az acr build")) {
-  const image = option("--image");
-  const [repository, tag] = [image.slice(0, image.lastIndexOf(":")), image.slice(image.lastIndexOf(":") + 1)];
-  (state.tags[repository] ??= []).push(tag);
-} else if (is("az aks get-credentials") || is("kubelogin convert-kubeconfig")) {
-  // The kubeconfig is not modelled: kubectl below is a fake too.
-} else if (is("kubectl apply") || is("kubectl annotate") || is("kubectl rollout")) {
-  // Recorded; what was applied is in the log.
-} else {
-  err = `fake ${tool}: no model of '${args.join(" ")}'`;
-  code = 2;
+try {
+  const parsed = parse(args);
+  switch (tool) {
+    case "az": {
+      if (parsed.words[0] === "rest") {
+        const url = new URL(parsed.options["--url"] ?? parsed.options["--uri"]);
+        const method = String(parsed.options["--method"] ?? "get").toUpperCase();
+        const body = parsed.options["--body"] ? JSON.parse(parsed.options["--body"].startsWith("@") ? capture(parsed.options["--body"].slice(1)) : parsed.options["--body"]) : undefined;
+        const result = url.hostname === "graph.microsoft.com" ? graph.rest(state, method, url, body, args) : url.hostname === "management.azure.com" ? arm.rest(state, method, url, args) : (() => { throw new Unmodelled("az", args); })();
+        out = format(result, parsed.options);
+      } else if (parsed.words[0] === "ad") {
+        out = format(graph.az(state, parsed, args), parsed.options);
+      } else {
+        out = format(arm.az(state, parsed, args), parsed.options);
+      }
+      break;
+    }
+    case "azd":
+      out = azdCommand(state, parsed, args, io);
+      break;
+    case "kubectl":
+      out = kubectl(state, parsed, args).out;
+      break;
+    case "kubelogin":
+      if (parsed.words[0] !== "convert-kubeconfig" || parsed.options["-l"] !== "azurecli") throw new Unmodelled("kubelogin", args);
+      if (!state.kubeconfig) throw new ToolError("Error: no kubeconfig found: run `az aks get-credentials` first");
+      state.kubeconfig.converted = true;
+      break;
+    case "docker":
+      out = docker(state, parsed, args);
+      break;
+    case "curl":
+      out = curl(state, parsed, args);
+      break;
+    default:
+      throw new Unmodelled(tool, args);
+  }
+} catch (error) {
+  if (!(error instanceof ToolError)) throw error;
+  err = error.message;
+  code = error.exitCode;
 }
 
-writeFileSync(process.env.FAKE_STATE, JSON.stringify(state, null, 2));
+delete state.stdin;
+save(statePath, state);
 appendFileSync(process.env.FAKE_LOG, JSON.stringify({ tool, args, files, exitCode: code }) + "\n");
 process.stdout.write(out);
 if (err) process.stderr.write(err + "\n");

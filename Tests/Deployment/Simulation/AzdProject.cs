@@ -5,8 +5,8 @@ namespace Tests.Deployment.Simulation;
 /// <summary>An <c>azure.yaml</c> service on AKS as azd reads it (azure-dev <c>pkg/project/service_target_aks.go</c>, <c>AksOptions</c>), with azd's defaults.</summary>
 public sealed record AzdAksService(string Name, string ProjectPath, string DeploymentPath, string Namespace, string DeploymentName, string ServiceName, string? IngressName, bool UsesKustomize, bool UsesHelm);
 
-/// <summary>The parts of <c>azure.yaml</c> the simulation needs: the project name and its AKS services.</summary>
-public sealed record AzdProject(string Name, IReadOnlyList<AzdAksService> Services)
+/// <summary>The parts of <c>azure.yaml</c> the simulation needs: the project name, its AKS services and its hooks (hook, then platform, to the command).</summary>
+public sealed record AzdProject(string Name, IReadOnlyList<AzdAksService> Services, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Hooks)
 {
     /// <summary>azd's default when <c>k8s.deploymentPath</c> is not set.</summary>
     public const string DefaultDeploymentPath = "manifests";
@@ -42,7 +42,16 @@ public sealed record AzdProject(string Name, IReadOnlyList<AzdAksService> Servic
                 k8s.Children.ContainsKey("helm")));
         }
 
-        return new AzdProject(name, services);
+        var hooks = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        if (document.Children.TryGetValue("hooks", out var hooksNode))
+        {
+            foreach (var (hook, platforms) in ((YamlMappingNode)hooksNode).Children)
+            {
+                hooks[hook.ToString()] = ((YamlMappingNode)platforms).Children.ToDictionary(p => p.Key.ToString(), p => Scalar((YamlMappingNode)p.Value, "run")!, StringComparer.Ordinal);
+            }
+        }
+
+        return new AzdProject(name, services, hooks);
     }
 
     private static string? Scalar(YamlMappingNode node, string key) =>

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
 namespace Tests.Deployment.Simulation;
@@ -11,8 +11,8 @@ namespace Tests.Deployment.Simulation;
 /// </summary>
 public static partial class AzdProvision
 {
-    /// <summary>The compiled template's output names.</summary>
-    public static async Task<IReadOnlyList<string>> OutputNamesAsync()
+    /// <summary>main.bicep compiled by the Bicep CLI (ARM JSON, modules nested).</summary>
+    public static async Task<JsonNode> CompileAsync()
     {
         var build = await Repository.RunAsync(Repository.BicepPath, ["build", "infra/main.bicep", "--stdout"], TimeSpan.FromMinutes(2));
         if (build.ExitCode != 0)
@@ -20,8 +20,78 @@ public static partial class AzdProvision
             throw new InvalidOperationException(build.Output);
         }
 
-        var template = JsonDocument.Parse(build.Output[build.Output.IndexOf('{', StringComparison.Ordinal)..]).RootElement;
-        return [.. template.GetProperty("outputs").EnumerateObject().Select(o => o.Name)];
+        return JsonNode.Parse(build.Output[build.Output.IndexOf('{', StringComparison.Ordinal)..])!;
+    }
+
+    /// <summary>The compiled template's output names.</summary>
+    public static IReadOnlyList<string> OutputNames(JsonNode template) => [.. template["outputs"]!.AsObject().Select(o => o.Key)];
+
+    /// <summary>The compiled template's output names.</summary>
+    public static async Task<IReadOnlyList<string>> OutputNamesAsync() => OutputNames(await CompileAsync());
+
+    /// <summary>
+    /// What `azd provision` creates, for the fake azd: the outputs it stores in the environment, and the resources the
+    /// later calls act on (the cluster and its pools, with the Gateway API CRDs and KEDA when the compiled template turns
+    /// them on; the vault with the plan's secrets and keys; the registry; the identities' principals).
+    /// </summary>
+    public static JsonObject Plan(JsonNode template)
+    {
+        var outputs = Outputs(OutputNames(template));
+        var cluster = Resources(template).First(r => r["type"]?.GetValue<string>() == "Microsoft.ContainerService/managedClusters")["properties"]!;
+        var plan = PlanFile.Load();
+        return new JsonObject
+        {
+            ["outputs"] = new JsonObject([.. outputs.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)o.Value))]),
+            ["resourceGroup"] = outputs["AZURE_RESOURCE_GROUP"],
+            ["cluster"] = new JsonObject
+            {
+                ["name"] = outputs["AZURE_AKS_CLUSTER_NAME"],
+                ["gatewayApi"] = cluster["ingressProfile"]?["gatewayAPI"]?["installation"]?.ToString() == "Standard"
+                    && cluster["ingressProfile"]?["webAppRouting"]?["gatewayAPIImplementations"]?["appRoutingIstio"]?["mode"]?.ToString() == "Enabled",
+                ["keda"] = cluster["workloadAutoScalerProfile"]?["keda"]?["enabled"]?.ToString() == "true",
+                ["pools"] = new JsonArray([.. plan.Pools.Select(p => (JsonNode)new JsonObject
+                {
+                    ["name"] = p["name"]!.DeepClone(),
+                    ["vmSize"] = p["vmSize"]!.DeepClone(),
+                    ["minCount"] = p["minCount"]!.DeepClone(),
+                    ["maxCount"] = p["maxCount"]!.DeepClone(),
+                    ["vmSizeVariable"] = p["variables"]?["vmSize"]?.DeepClone(),
+                    ["minCountVariable"] = p["variables"]?["minCount"]?.DeepClone(),
+                    ["maxCountVariable"] = p["variables"]?["maxCount"]?.DeepClone(),
+                    ["currentCountVariable"] = p["variables"]!["currentCount"]!.DeepClone(),
+                })]),
+            },
+            ["vault"] = new JsonObject
+            {
+                ["name"] = outputs["AZURE_KEY_VAULT_NAME"],
+                ["secrets"] = new JsonArray([.. plan.Secrets.Select(n => (JsonNode)n)]),
+                ["keys"] = new JsonArray([.. plan.VaultKeys.Select(n => (JsonNode)n)]),
+            },
+            ["registry"] = new JsonObject { ["name"] = outputs["AZURE_CONTAINER_REGISTRY_NAME"] },
+            ["principals"] = new JsonArray([.. outputs.Where(o => o.Key.EndsWith("_PRINCIPAL_ID", StringComparison.Ordinal)).Select(o => (JsonNode)o.Value)]),
+        };
+    }
+
+    /// <summary>Every resource of a compiled template, nested deployments (modules) included.</summary>
+    public static IEnumerable<JsonNode> Resources(JsonNode template)
+    {
+        var resources = template["resources"] switch
+        {
+            JsonArray array => array.Select(r => r!),
+            JsonObject map => map.Select(r => r.Value!),
+            _ => [],
+        };
+        foreach (var resource in resources)
+        {
+            yield return resource;
+            if (resource["properties"]?["template"] is { } nested)
+            {
+                foreach (var inner in Resources(nested))
+                {
+                    yield return inner;
+                }
+            }
+        }
     }
 
     /// <summary>Plausible values for the outputs, as a real provision would store them.</summary>
@@ -40,7 +110,7 @@ public static partial class AzdProvision
         "AZURE_TABLES_ENDPOINT" => "https://stx7k2p9.table.core.windows.net/",
         "AZURE_PROMETHEUS_QUERY_ENDPOINT" => "https://amw-x7k2p9-abcd.westeurope.prometheus.monitor.azure.com",
         "APPLICATIONINSIGHTS_CONNECTION_STRING" => "InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
-        _ when n.EndsWith("_CLIENT_ID", StringComparison.Ordinal) => Guid(n),
+        _ when n.EndsWith("_CLIENT_ID", StringComparison.Ordinal) || n.EndsWith("_PRINCIPAL_ID", StringComparison.Ordinal) => Guid(n),
         _ => "value-of-" + n.ToLowerInvariant(),
     }, StringComparer.Ordinal);
 

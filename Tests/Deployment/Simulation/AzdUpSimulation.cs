@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Tests.Deployment.Simulation;
 
 /// <summary><c>azd up</c> played once with the posix hooks (sh) and once with the Windows hooks (pwsh), shared by the tests that read it.</summary>
@@ -7,13 +9,16 @@ public sealed class AzdUpSimulation : IAsyncLifetime
 
     public AzdUpRun Pwsh { get; private set; } = null!;
 
+    public JsonNode Template { get; private set; } = null!;
+
     public IReadOnlyList<string> OutputNames { get; private set; } = [];
 
     public async ValueTask InitializeAsync()
     {
-        OutputNames = await AzdProvision.OutputNamesAsync();
-        Sh = await AzdUpRun.PlayAsync(HookShell.Sh, OutputNames);
-        Pwsh = await AzdUpRun.PlayAsync(HookShell.Pwsh, OutputNames);
+        Template = await AzdProvision.CompileAsync();
+        OutputNames = AzdProvision.OutputNames(Template);
+        Sh = await AzdUpRun.PlayAsync(HookShell.Sh, Template);
+        Pwsh = await AzdUpRun.PlayAsync(HookShell.Pwsh, Template);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Tests.Deployment.Simulation;
 
-/// <summary>The shells the hooks are written for: azd runs <c>posix</c> hooks with sh and <c>windows</c> hooks with pwsh.</summary>
+/// <summary>The shells azd runs hooks in: <c>posix</c> hooks with sh, <c>windows</c> hooks with pwsh.</summary>
 public enum HookShell
 {
     Sh,
@@ -12,23 +11,31 @@ public enum HookShell
 }
 
 /// <summary>
-/// A folder of recording fakes for <c>az</c>, <c>azd</c>, <c>kubectl</c> and <c>kubelogin</c>
-/// (<c>Tests/Deployment/Fakes/fake-cli.mjs</c>) put first on PATH, with an azd environment and the fake Azure's
-/// state, in which the repository's hooks run for real under sh or PowerShell.
+/// A folder of recording fakes for <c>az</c>, <c>azd</c>, <c>kubectl</c>, <c>kubelogin</c>, <c>docker</c> and
+/// <c>curl</c> (Tests/Deployment/Fakes/fake-cli.mjs) put first on PATH, with the fake cloud's state, in which the
+/// repository's hooks and workflow steps run for real. Runs are serialized: the hooks are built by <c>dotnet run</c>,
+/// and two builds of one project at once collide.
 /// </summary>
 public sealed class FakeAzure : IDisposable
 {
-    private static readonly string[] Tools = ["az", "azd", "kubectl", "kubelogin"];
+    public static readonly IReadOnlyList<string> Tools = ["az", "azd", "kubectl", "kubelogin", "docker", "curl"];
+    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
     private readonly string _folder = Directory.CreateTempSubdirectory("fake-azure-").FullName;
     private int _logged;
 
-    public FakeAzure(IReadOnlyDictionary<string, string> azdEnvironment)
+    public FakeAzure(FakeWorld world, IReadOnlyDictionary<string, string> azdEnvironment, string environmentName = "llmchat-test")
+        : this(world.ToState(Plan.ResourceProviders, azdEnvironment, environmentName))
+    {
+    }
+
+    /// <summary>A fake cloud in a given state (another scenario's, to go on from there).</summary>
+    public FakeAzure(JsonNode state)
     {
         var fake = Path.Combine(Repository.Root, "Tests", "Deployment", "Fakes", "fake-cli.mjs");
-        var shims = Directory.CreateDirectory(Path.Combine(_folder, "bin")).FullName;
+        Directory.CreateDirectory(Shims);
         foreach (var tool in Tools)
         {
-            var shim = Path.Combine(shims, tool);
+            var shim = Path.Combine(Shims, tool);
             File.WriteAllText(shim, $"#!/bin/sh\nexec node \"{fake}\" {tool} \"$@\"\n");
             if (!OperatingSystem.IsWindows())
             {
@@ -36,86 +43,129 @@ public sealed class FakeAzure : IDisposable
             }
         }
 
-        SetEnvironment(azdEnvironment);
+        File.WriteAllText(StatePath, state.ToJsonString());
+        File.WriteAllText(LogPath, string.Empty);
     }
 
-    private string Shims => Path.Combine(_folder, "bin");
+    public string Shims => Path.Combine(_folder, "bin");
 
-    private string LogPath => Path.Combine(_folder, "calls.jsonl");
+    /// <summary>azd's project folder (where azure.yaml is): the repository, unless a test gives another.</summary>
+    public string Root { get; init; } = Repository.Root;
 
-    private string StatePath => Path.Combine(_folder, "state.json");
+    public string LogPath => Path.Combine(_folder, "calls.jsonl");
 
-    private string EnvPath => Path.Combine(_folder, ".env");
+    public string StatePath => Path.Combine(_folder, "state.json");
 
-    public JsonNode State => File.Exists(StatePath) ? JsonNode.Parse(File.ReadAllText(StatePath))! : new JsonObject();
+    public string ProvisionPath => Path.Combine(_folder, "provision.json");
 
-    public IReadOnlyDictionary<string, string> Environment() =>
-        File.ReadAllLines(EnvPath).Select(l => l.Split('=', 2)).Where(p => p.Length == 2)
-            .ToDictionary(p => p[0], p => p[1].Trim('"').Replace("\\\"", "\"", StringComparison.Ordinal), StringComparer.Ordinal);
+    public static PlanFile Plan { get; } = PlanFile.Load();
 
-    /// <summary>Replaces the azd environment, as azd writes it (<c>NAME="value"</c>).</summary>
-    public void SetEnvironment(IReadOnlyDictionary<string, string> values) =>
-        File.WriteAllLines(EnvPath, values.Select(v => $"{v.Key}=\"{v.Value.Replace("\"", "\\\"", StringComparison.Ordinal)}\""));
+    public JsonNode State => JsonNode.Parse(File.ReadAllText(StatePath))!;
 
-    /// <summary>Runs <c>infra/hooks/{hook}.sh</c> or <c>.ps1</c> as azd would, and returns what it did.</summary>
-    public async Task<HookRun> RunAsync(string hook, HookShell shell, TimeSpan timeout)
+    /// <summary>Changes the fake cloud between steps (the cluster autoscaler adds a node, a tenant admin grants consent...).</summary>
+    public void Update(Action<JsonNode> change)
     {
-        var (program, arguments) = shell == HookShell.Sh
-            ? ("sh", new[] { $"infra/hooks/{hook}.sh" })
-            : ("dotnet", new[] { "tool", "run", "pwsh", "--", "-NoLogo", "-NoProfile", "-NonInteractive", "-File", $"infra/hooks/{hook}.ps1" });
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = Repository.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["PATH"] = Shims + Path.PathSeparator + System.Environment.GetEnvironmentVariable("PATH");
-        start.Environment["FAKE_LOG"] = LogPath;
-        start.Environment["FAKE_STATE"] = StatePath;
-        start.Environment["FAKE_AZD_ENV"] = EnvPath;
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["POWERSHELL_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["POWERSHELL_UPDATECHECK"] = "Off";
-        // azd runs hooks with the environment's values in the process environment too; the hooks read them from azd.
-        start.Environment.Remove("DOCKERHUB_USERNAME");
+        var state = State;
+        change(state);
+        File.WriteAllText(StatePath, state.ToJsonString());
+    }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
+    /// <summary>The selected azd environment's values.</summary>
+    public IReadOnlyDictionary<string, string> Environment()
+    {
+        var azd = State["azd"]!;
+        return azd["environments"]![azd["selected"]!.GetValue<string>()]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
+    }
+
+    /// <summary>Replaces the selected azd environment's values.</summary>
+    public void SetEnvironment(IReadOnlyDictionary<string, string> values) => Update(state =>
+    {
+        var azd = state["azd"]!;
+        azd["environments"]![azd["selected"]!.GetValue<string>()] = new JsonObject([.. values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value))]);
+    });
+
+    /// <summary>What the Bicep deployment creates, for the fake azd's provision (outputs and resources).</summary>
+    public void WriteProvision(JsonNode provision) => File.WriteAllText(ProvisionPath, provision.ToJsonString());
+
+    /// <summary>The environment a process needs to find the fakes and their state.</summary>
+    public IReadOnlyDictionary<string, string> ProcessEnvironment(HookShell shell = HookShell.Sh) => new Dictionary<string, string>
+    {
+        ["PATH"] = Shims + Path.PathSeparator + System.Environment.GetEnvironmentVariable("PATH"),
+        ["FAKE_LOG"] = LogPath,
+        ["FAKE_STATE"] = StatePath,
+        ["FAKE_ROOT"] = Root,
+        ["FAKE_PROVISION"] = ProvisionPath,
+        ["FAKE_HOOK_SHELL"] = shell == HookShell.Pwsh ? "pwsh" : "sh",
+        // Graph's replication delay is modelled; the hooks need not wait seconds for it here.
+        ["LLMCHAT_HOOKS_RETRY_DELAY_MS"] = "10",
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        ["DOTNET_NOLOGO"] = "1",
+        ["POWERSHELL_TELEMETRY_OPTOUT"] = "1",
+        ["POWERSHELL_UPDATECHECK"] = "Off",
+    };
+
+    /// <summary>Runs one fake tool as a user would (for example <c>azd provision</c>), and returns what happened.</summary>
+    public Task<HookRun> RunAsync(HookShell shell, TimeSpan timeout, string tool, params string[] arguments) =>
+        RunProcessAsync(Path.Combine(Shims, tool), arguments, shell, timeout);
+
+    /// <summary>Runs a hook exactly as azure.yaml declares it for the shell, as azd would, with the azd environment's values in its environment.</summary>
+    public Task<HookRun> RunHookAsync(string hook, HookShell shell, TimeSpan timeout)
+    {
+        var run = AzdProject.Load(Repository.Root).Hooks[hook][shell == HookShell.Sh ? "posix" : "windows"];
+        return shell == HookShell.Sh
+            ? RunProcessAsync("sh", ["-c", run], shell, timeout, Environment())
+            : RunProcessAsync("dotnet", ["tool", "run", "pwsh", "--", "-NoLogo", "-NoProfile", "-NonInteractive", "-Command", run], shell, timeout, Environment());
+    }
+
+    private async Task<HookRun> RunProcessAsync(string program, IReadOnlyList<string> arguments, HookShell shell, TimeSpan timeout, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        await OneAtATime.WaitAsync(TestContext.Current.CancellationToken);
         try
         {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{hook} ({shell}) did not finish within {timeout}.");
-        }
+            var start = new ProcessStartInfo(program, arguments) { WorkingDirectory = Repository.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+            {
+                start.Environment[key] = value;
+            }
 
-        var lines = File.Exists(LogPath) ? File.ReadAllLines(LogPath) : [];
-        var calls = lines.Skip(_logged).Select(Parse).ToList();
-        _logged = lines.Length;
-        return new HookRun(process.ExitCode, await output + await error, calls);
+            foreach (var (key, value) in ProcessEnvironment(shell))
+            {
+                start.Environment[key] = value;
+            }
+
+            // Only what the scenario sets: a developer's own credentials must not leak into a run.
+            start.Environment.Remove("DOCKERHUB_USERNAME");
+            start.Environment.Remove("DOCKERHUB_TOKEN");
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within {timeout}.");
+            }
+
+            return new HookRun(process.ExitCode, await output + await error, NewCalls());
+        }
+        finally
+        {
+            OneAtATime.Release();
+        }
     }
 
-    private static HookCall Parse(string line)
+    /// <summary>The calls logged since the last run.</summary>
+    private IReadOnlyList<LoggedLine> NewCalls()
     {
-        var json = JsonNode.Parse(line)!;
-        return new HookCall(
-            json["tool"]!.GetValue<string>(),
-            [.. json["args"]!.AsArray().Select(a => a!.GetValue<string>())],
-            json["files"]!.AsObject().ToDictionary(f => int.Parse(f.Key, System.Globalization.CultureInfo.InvariantCulture), f => f.Value!.GetValue<string>()),
-            json["exitCode"]!.GetValue<int>());
+        var lines = File.ReadAllLines(LogPath);
+        var calls = lines.Skip(_logged).Select(LoggedLine.Parse).ToList();
+        _logged = lines.Length;
+        return calls;
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
-}
-
-/// <summary>A hook's exit code, its output and the calls it made.</summary>
-public sealed record HookRun(int ExitCode, string Output, IReadOnlyList<HookCall> Calls)
-{
-    public IEnumerable<string> Commands => Calls.Select(c => c.Command);
-
-    public override string ToString() => $"exit {ExitCode}\n{Output}\n{string.Join('\n', Calls.Select(c => c.Normalized(new Dictionary<string, string>())))}";
 }

@@ -6,6 +6,9 @@ public sealed record HookCall(string Tool, IReadOnlyList<string> Args, IReadOnly
     /// <summary>The tool and its words before the first option: <c>az ad app create</c>, <c>kubectl apply</c>.</summary>
     public string Command => string.Join(' ', new[] { Tool }.Concat(Args.TakeWhile(a => !a.StartsWith('-'))));
 
+    /// <summary>Whether Microsoft Graph serves the call (<c>az ad ...</c>, or <c>az rest</c> to graph.microsoft.com).</summary>
+    public bool IsGraph => Tool == "az" && (Args.FirstOrDefault() == "ad" || (Args.FirstOrDefault() == "rest" && (Option("--url") ?? Option("--uri") ?? string.Empty).StartsWith("https://graph.microsoft.com/", StringComparison.Ordinal)));
+
     /// <summary>Whether the call is <paramref name="command"/> (<c>azd env set</c> matches <c>azd env set NAME value</c>).</summary>
     public bool Is(string command) => Command == command || Command.StartsWith(command + " ", StringComparison.Ordinal);
 

@@ -4,8 +4,11 @@ using k8s.Models;
 
 namespace Tests.Deployment.Simulation;
 
+/// <summary>A role an identity holds: on a scope (<c>storage</c>, <c>blobContainer</c>, <c>keyVaultSecret</c>, ...), on one named item of it where the scope has items.</summary>
+public sealed record PlannedRole(string Scope, string Role, string Resource);
+
 /// <summary>A workload identity as the plan declares it, and the roles it holds.</summary>
-public sealed record PlannedIdentity(string Name, string Namespace, string ServiceAccount, string ClientIdOutput, IReadOnlyList<(string Scope, string Role)> Roles)
+public sealed record PlannedIdentity(string Name, string Namespace, string ServiceAccount, string ClientIdOutput, IReadOnlyList<PlannedRole> Roles)
 {
     public string Subject => $"system:serviceaccount:{Namespace}:{ServiceAccount}";
 }
@@ -27,7 +30,7 @@ public static partial class IdentityWiring
             i["namespace"]!.GetValue<string>(),
             i["serviceAccount"]!.GetValue<string>(),
             i["clientIdOutput"]!.GetValue<string>(),
-            [.. roles.Where(r => r!["identity"]!.GetValue<string>() == i["name"]!.GetValue<string>()).Select(r => (r!["scope"]!.GetValue<string>(), r["role"]!.GetValue<string>()))]))];
+            [.. roles.Where(r => r!["identity"]!.GetValue<string>() == i["name"]!.GetValue<string>()).Select(r => new PlannedRole(r!["scope"]!.GetValue<string>(), r["role"]!.GetValue<string>(), r["resource"]?.GetValue<string>() ?? string.Empty))]))];
     }
 
     public static IReadOnlyList<string> Check(IReadOnlyList<PlannedIdentity> identities, IReadOnlyList<string> outputNames, AzdUpRun run)
@@ -70,9 +73,8 @@ public static partial class IdentityWiring
                         violations.Add($"{owner}: runs as {identity.ServiceAccount} without the azure.workload.identity/use label, so no token is mounted.");
                     }
 
-                    var environment = template.Spec.Containers.SelectMany(c => c.Env ?? []).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
-                    CheckRole(violations, identity, owner, environment, "ConnectionStrings__tables", ("storage", "Storage Table Data Contributor"));
-                    CheckRole(violations, identity, owner, environment, "ConnectionStrings__secrets", ("keyVault", "Key Vault Secrets User"));
+                    var environment = template.Spec.Containers.SelectMany(c => c.Env ?? []).ToDictionary(e => e.Name, e => e.Value ?? string.Empty, StringComparer.Ordinal);
+                    CheckRoles(violations, identity, owner, environment);
                 }
             }
             else if (identity.ServiceAccount == "keda-operator")
@@ -88,7 +90,7 @@ public static partial class IdentityWiring
                     violations.Add($"TriggerAuthentication: its identityId is not {identity.ClientIdOutput}.");
                 }
 
-                if (!identity.Roles.Contains(("monitorWorkspace", "Monitoring Data Reader")))
+                if (!identity.Roles.Contains(new PlannedRole("monitorWorkspace", "Monitoring Data Reader", string.Empty)))
                 {
                     violations.Add("keda: no Monitoring Data Reader on the Prometheus workspace, so its queries are refused.");
                 }
@@ -101,10 +103,11 @@ public static partial class IdentityWiring
 
         // The web's app registration trusts the same service account the web's pods run as: the web is what the
         // public host's root routes to (other workloads may take path prefixes of it, as the API takes /v1).
-        var web = run.Cluster.FirstOrDefault(o => o.Kind == "Ingress" && (o.As<V1Ingress>().Spec.Rules ?? []).SelectMany(r => r.Http?.Paths ?? []).Any(p => p.Path == "/")) is { } ingress
-            ? run.Cluster.FirstOrDefault(o => o.Kind == "Deployment" && o.Name == ingress.Name)?.As<V1Deployment>()
-            : null;
-        var credentials = run.Azure["credentials"]?.AsObject().Where(c => c.Key.StartsWith(run.Environment.GetValueOrDefault("ENTRA_WEB_CLIENT_ID", "?") + "/", StringComparison.Ordinal)).Select(c => c.Value!).ToList() ?? [];
+        var webRoute = run.Cluster.FirstOrDefault(o => o.Kind == "HTTPRoute" && o.Text.Contains("value: /\n", StringComparison.Ordinal));
+        var web = webRoute is null ? null : run.Cluster.FirstOrDefault(o => o.Kind == "Deployment" && o.Name == webRoute.Name)?.As<V1Deployment>();
+        var webApp = run.Azure["tenants"]?.AsObject().SelectMany(t => t.Value?["apps"]?.AsObject() ?? []).Select(a => a.Value!)
+            .FirstOrDefault(a => a["appId"]?.GetValue<string>() == run.Environment.GetValueOrDefault("ENTRA_WEB_CLIENT_ID"));
+        var credentials = webApp?["federatedIdentityCredentials"]?.AsArray().Select(c => c!).ToList() ?? [];
         var webSubject = web is null ? null : $"system:serviceaccount:{web.Metadata.NamespaceProperty}:{web.Spec.Template.Spec.ServiceAccountName}";
         if (!credentials.Any(c => c["subject"]?.GetValue<string>() == webSubject && c["issuer"]?.GetValue<string>() == run.Environment.GetValueOrDefault("AZURE_AKS_OIDC_ISSUER_URL")))
         {
@@ -114,15 +117,55 @@ public static partial class IdentityWiring
         return violations;
     }
 
-    private static void CheckRole(List<string> violations, PlannedIdentity identity, ClusterObject owner, HashSet<string> environment, string reference, (string Scope, string Role) role)
+    /// <summary>
+    /// Least privilege both ways: every Azure resource a pod's configuration names needs its role on exactly that
+    /// item (a blob container, a secret, a key), and every role the identity holds must be one of those. Telemetry
+    /// (Monitoring Metrics Publisher on Application Insights) is every service's.
+    /// </summary>
+    private static void CheckRoles(List<string> violations, PlannedIdentity identity, ClusterObject owner, IReadOnlyDictionary<string, string> environment)
     {
-        var reaches = environment.Contains(reference);
-        var holds = identity.Roles.Contains(role);
-        if (reaches != holds)
+        var needed = new HashSet<PlannedRole> { new("applicationInsights", "Monitoring Metrics Publisher", string.Empty) };
+        if (environment.ContainsKey("ConnectionStrings__tables"))
         {
-            violations.Add(reaches
-                ? $"{owner}: reaches {reference} but {identity.Name} has no {role.Role} on {role.Scope}."
-                : $"{identity.Name}: holds {role.Role} on {role.Scope} but {owner} does not reach it (least privilege).");
+            needed.Add(new PlannedRole("storage", "Storage Table Data Contributor", string.Empty));
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            if (name.StartsWith("Aspire__Azure__Security__KeyVault__", StringComparison.Ordinal) && name.Contains("__SecretNames__", StringComparison.Ordinal))
+            {
+                needed.Add(new PlannedRole("keyVaultSecret", "Key Vault Secrets User", value));
+            }
+        }
+
+        if (environment.TryGetValue("Backups__ContainerName", out var backups))
+        {
+            needed.Add(new PlannedRole("blobContainer", "Storage Blob Data Contributor", backups));
+        }
+
+        if (environment.TryGetValue("DataProtection__BlobUri", out var keyRing))
+        {
+            needed.Add(new PlannedRole("blobContainer", "Storage Blob Data Contributor", new Uri(keyRing).Segments[1].TrimEnd('/')));
+        }
+
+        if (environment.TryGetValue("DataProtection__KeyVaultKeyUri", out var key))
+        {
+            needed.Add(new PlannedRole("keyVaultKey", "Key Vault Crypto User", key.TrimEnd('/').Split('/')[^1]));
+        }
+
+        if (environment.ContainsKey("ConnectionStrings__secrets") && !needed.Any(r => r.Scope == "keyVaultSecret"))
+        {
+            violations.Add($"{owner}: reaches the vault but names no secret to read (Aspire__Azure__Security__KeyVault__secrets__SecretNames__*), so it would need a role on the whole vault.");
+        }
+
+        foreach (var missing in needed.Except(identity.Roles))
+        {
+            violations.Add($"{owner}: its configuration reaches {missing.Scope} {missing.Resource} but {identity.Name} has no {missing.Role} there.");
+        }
+
+        foreach (var extra in identity.Roles.Except(needed))
+        {
+            violations.Add($"{identity.Name}: holds {extra.Role} on {extra.Scope} {extra.Resource}, which no configuration of {owner} reaches (least privilege).");
         }
     }
 

@@ -11,6 +11,9 @@ namespace Tests.Deployment.Simulation;
 /// </summary>
 public static partial class KubernetesApiRules
 {
+    /// <summary>What Go's text/template prints for a missing map key: an azd value that was not set.</summary>
+    public const string GoTemplateNoValue = "<no value>";
+
     private static readonly string[] SystemNamespaces = ["kube-system", "default", "kube-public"];
     private static readonly string[] RestrictedVolumeTypes = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
 
@@ -27,7 +30,7 @@ public static partial class KubernetesApiRules
 
         foreach (var o in objects)
         {
-            if (o.Text.Contains("{{", StringComparison.Ordinal) || o.Text.Contains(AzdTemplate.NoValue, StringComparison.Ordinal))
+            if (o.Text.Contains("{{", StringComparison.Ordinal) || o.Text.Contains(KubernetesApiRules.GoTemplateNoValue, StringComparison.Ordinal))
             {
                 Violation("rendered", o, "holds an unrendered template or a missing azd value");
             }

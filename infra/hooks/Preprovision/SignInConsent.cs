@@ -8,7 +8,8 @@ namespace Hooks.Preprovision;
 /// offline_access</c> on Microsoft Graph) still need consent. Where the tenant lets users consent (the "legacy" user
 /// consent policy), each user is asked once; where it does not, sign-in fails with "Need admin approval" until an admin
 /// grants consent for the whole tenant. This step finds out which, and says what an admin must run. It only warns: the
-/// grant may be given after the deployment.
+/// grant may be given after the deployment. What it found is recorded in ENTRA_WEB_CONSENT (<c>granted</c>,
+/// <c>users</c>: each user consents once, or <c>admin-required</c>); only the last is checked again on the next run.
 /// </summary>
 internal static class SignInConsent
 {
@@ -18,7 +19,7 @@ internal static class SignInConsent
 
     public static void Check(HookContext context)
     {
-        if (context.Environment[Variable] == "granted")
+        if (context.Environment[Variable] is "granted" or "users")
         {
             return;
         }
@@ -49,9 +50,11 @@ internal static class SignInConsent
         if (assigned?.Any(p => p.StartsWith("ManagePermissionGrantsForSelf.microsoft-user-default-legacy", StringComparison.Ordinal)) == true)
         {
             context.Step($"Sign-in consent: users of this tenant may consent themselves; each is asked once, at first sign-in. To spare them the prompt, an admin can run {grant}.");
+            context.Environment.Set(Variable, "users");
         }
         else
         {
+            context.Environment.Set(Variable, "admin-required");
             context.Step($"WARNING: this tenant {(assigned is null ? "may not let" : "does not let")} users consent to apps, and nobody has granted consent for the web's sign-in (openid, profile, offline_access). Sign-in will fail with \"Need admin approval\" until an admin runs {grant}.");
         }
     }

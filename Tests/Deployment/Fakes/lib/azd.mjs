@@ -1,0 +1,182 @@
+// azd, as the hooks and the delivery workflows use it. Environments live in the fake's state; with remote state
+// configured (`azd config set state.remote.*`) every write is persisted there too, and `azd env select` of an
+// environment that is not local copies it from there (learn.microsoft.com azure/developer/azure-developer-cli
+// remote-environments-support). `provision` runs the project's real hooks from azure.yaml around a stand-in for the
+// Bicep deployment (its outputs and resources, prepared by the test harness); `deploy` records each service's
+// release and applies its manifests with azd's template rule (only *.tmpl.yaml files are rendered).
+import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync, statSync, appendFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { ToolError, Unmodelled, requireTool } from "./cli.mjs";
+import { apply } from "./kubectl.mjs";
+
+const YAML = requireTool("yaml");
+
+function azd(state) {
+  state.azd ??= { environments: {}, selected: null, remote: null, remoteEnvironments: {} };
+  return state.azd;
+}
+
+export function values(state) {
+  const a = azd(state);
+  if (!a.selected || !a.environments[a.selected]) throw new ToolError("ERROR: no default environment set: run `azd env new` or `azd env select`");
+  return a.environments[a.selected];
+}
+
+function persist(state) {
+  const a = azd(state);
+  if (a.remote && a.selected) a.remoteEnvironments[a.selected] = { ...a.environments[a.selected] };
+}
+
+function dotenv(env) {
+  return Object.entries(env).map(([k, v]) => `${k}="${String(v).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join("\n") + "\n";
+}
+
+// azd runs a hook from the project folder, with the environment's values in its process environment, in the shell
+// azure.yaml names for the platform (FAKE_HOOK_SHELL=pwsh plays the Windows hooks, with PowerShell 7 as a dotnet tool).
+// Markers in the call log show where each hook's calls begin and end.
+function hook(state, root, name) {
+  const project = YAML.parse(readFileSync(join(root, "azure.yaml"), "utf8"));
+  const windows = process.env.FAKE_HOOK_SHELL === "pwsh";
+  const run = project.hooks?.[name]?.[windows ? "windows" : "posix"]?.run;
+  if (!run) return;
+  appendFileSync(process.env.FAKE_LOG, JSON.stringify({ hook: name, phase: "start" }) + "\n");
+  const [program, argv] = windows
+    ? ["dotnet", ["tool", "run", "pwsh", "--", "-NoLogo", "-NoProfile", "-NonInteractive", "-Command", run]]
+    : ["sh", ["-c", run]];
+  const result = spawnSync(program, argv, { cwd: root, env: { ...process.env, ...values(state) }, encoding: "utf8" });
+  appendFileSync(process.env.FAKE_LOG, JSON.stringify({ hook: name, phase: "end", exitCode: result.status, output: (result.stdout ?? "") + (result.stderr ?? "") }) + "\n");
+  if (result.status !== 0) throw new ToolError(`${result.stdout}${result.stderr}\nERROR: failed running pre/post hooks: '${name}' hook failed with exit code: '${result.status}'`);
+}
+
+export function azdCommand(state, parsed, args, io) {
+  const { words, options } = parsed;
+  const a = azd(state);
+  const command = words.slice(0, 2).join(" ");
+  switch (command) {
+    case "env get-values":
+      return dotenv(values(state));
+    case "env get-value": {
+      const value = values(state)[words[2]];
+      if (value === undefined) throw new ToolError(`ERROR: key '${words[2]}' not found in the environment values`);
+      return value + "\n";
+    }
+    case "env set":
+      values(state)[words[2]] = words[3] ?? "";
+      persist(state);
+      return "";
+    case "env new": {
+      const name = words[2];
+      if (a.environments[name]) throw new ToolError(`ERROR: environment '${name}' already exists`);
+      if (a.remote && a.remoteEnvironments[name]) throw new ToolError(`ERROR: environment '${name}' already exists in remote state`);
+      a.environments[name] = { AZURE_ENV_NAME: name };
+      a.selected = name;
+      for (const [option, key] of [["--subscription", "AZURE_SUBSCRIPTION_ID"], ["--location", "AZURE_LOCATION"]]) if (options[option]) a.environments[name][key] = options[option];
+      persist(state);
+      return "";
+    }
+    case "env select": {
+      const name = words[2];
+      if (!a.environments[name]) {
+        if (a.remote && a.remoteEnvironments[name]) a.environments[name] = { ...a.remoteEnvironments[name] };
+        else throw new ToolError(`ERROR: environment '${name}' does not exist`);
+      }
+      a.selected = name;
+      return "";
+    }
+    case "config set":
+      if (words[2] === "state.remote.backend") a.remote = { ...(a.remote ?? {}), backend: words[3] };
+      else if (words[2]?.startsWith("state.remote.config.")) a.remote = { ...(a.remote ?? {}), [words[2].slice("state.remote.config.".length)]: words[3] };
+      else if (words[2] === "alpha.aks.kustomize" || words[2] === "alpha.aks.helm") return "";
+      else throw new Unmodelled("azd", args);
+      return "";
+    case "auth login":
+      // The workflow's federated sign-in: azd and az are separate sign-ins; azd's does not select az's subscription.
+      if (!options["--client-id"] || !options["--tenant-id"] || options["--federated-credential-provider"] !== "github") throw new Unmodelled("azd", args);
+      a.signedIn = { clientId: options["--client-id"], tenantId: options["--tenant-id"] };
+      return "";
+    default:
+      break;
+  }
+  if (words[0] === "provision") return provision(state, io);
+  if (words[0] === "deploy") return deploy(state, io);
+  throw new Unmodelled("azd", args);
+}
+
+function provision(state, io) {
+  const env = values(state);
+  for (const key of ["AZURE_ENV_NAME", "AZURE_SUBSCRIPTION_ID", "AZURE_LOCATION"]) {
+    if (!env[key]) throw new ToolError(`ERROR: ${key} is not set: with --no-prompt azd cannot ask for it`);
+  }
+  io.save();
+  hook(state, io.root, "preprovision");
+  io.reload();
+  const plan = JSON.parse(readFileSync(io.provisionFile, "utf8"));
+  if (state.failProvision) throw new ToolError("ERROR: deployment failed: error deploying infrastructure: (InvalidTemplateDeployment) The template deployment failed.");
+  const fresh = values(state);
+  const subscription = state.subscriptions[fresh.AZURE_SUBSCRIPTION_ID];
+  const group = ((subscription.resourceGroups ??= {})[plan.resourceGroup] ??= {});
+  const existing = group.clusters?.[plan.cluster.name];
+  // AKS applies the count each provision sends: the current count the hook recorded, within the bounds, or the
+  // minimum for a new pool (infra/modules/node-counts.bicep; its own test runs it with the Bicep CLI).
+  const count = pool => {
+    const current = fresh[pool.currentCountVariable];
+    const min = Number(fresh[pool.minCountVariable] || pool.minCount);
+    const max = Number(fresh[pool.maxCountVariable] || pool.maxCount);
+    return current ? Math.min(Math.max(Number(current), min), max) : Math.max(min, 1);
+  };
+  (group.clusters ??= {})[plan.cluster.name] = {
+    ...(existing ?? {}),
+    gatewayApi: plan.cluster.gatewayApi,
+    keda: plan.cluster.keda,
+    pools: plan.cluster.pools.map(p => ({ name: p.name, vmSize: fresh[p.vmSizeVariable] || p.vmSize, minCount: p.minCount, maxCount: p.maxCount, count: count(p) })),
+    provisions: (existing?.provisions ?? 0) + 1,
+  };
+  const vault = ((group.vaults ??= {})[plan.vault.name] ??= { secrets: {}, keys: {}, certificates: {} });
+  vault.uri = plan.outputs.AZURE_KEY_VAULT_ENDPOINT;
+  for (const s of plan.vault.secrets) vault.secrets[s] ??= { contentType: "text/plain" };
+  for (const k of plan.vault.keys) vault.keys[k] ??= { kty: "RSA" };
+  (group.registries ??= {})[plan.registry.name] ??= { tags: {} };
+  subscription.principals = [...new Set([...(subscription.principals ?? []), ...plan.principals])];
+  Object.assign(fresh, plan.outputs);
+  persist(state);
+  io.save();
+  hook(state, io.root, "postprovision");
+  io.reload();
+  return "SUCCESS: Your application was provisioned in Azure.\n";
+}
+
+function deploy(state, io) {
+  if (state.failDeploy) throw new ToolError("ERROR: failed deploying service 'api': failed applying kube manifests");
+  const env = values(state);
+  const project = YAML.parse(readFileSync(join(io.root, "azure.yaml"), "utf8"));
+  const subscription = state.subscriptions[env.AZURE_SUBSCRIPTION_ID];
+  const cluster = Object.values(subscription.resourceGroups ?? {}).map(g => g.clusters?.[env.AZURE_AKS_CLUSTER_NAME]).find(Boolean);
+  if (!cluster) throw new ToolError(`ERROR: could not determine AKS cluster: run azd provision first`);
+  const release = (state.azd.releases = (state.azd.releases ?? 0) + 1);
+  for (const [name, service] of Object.entries(project.services)) {
+    env[`SERVICE_${name.toUpperCase()}_IMAGE_NAME`] = `${env.AZURE_CONTAINER_REGISTRY_ENDPOINT}/${project.name}/${name}-${env.AZURE_ENV_NAME}:azd-deploy-${release}`;
+    const folder = join(io.root, service.project, service.k8s?.deploymentPath ?? "manifests");
+    for (const file of walk(folder)) {
+      const text = readFileSync(file, "utf8");
+      // azure-dev pkg/tools/kubectl/kubectl.go applyTemplates: a *.tmpl.yaml file goes through Go's text/template with
+      // .Env (a missing key prints "<no value>"); any other YAML file is applied as it is.
+      const templated = /\.tmpl\.ya?ml$/.test(file);
+      const rendered = templated ? text.replace(/\{\{\s*\.Env\.([A-Za-z0-9_]+)\s*\}\}/g, (_, key) => env[key] ?? "<no value>") : text;
+      const path = relative(io.root, file).split("\\").join("/");
+      (state.azd.applied ??= []).push({ service: name, file: path, templated });
+      apply(state, cluster, rendered, path);
+    }
+    (state.azd.deployments ??= []).push({ environment: env.AZURE_ENV_NAME, service: name, image: env[`SERVICE_${name.toUpperCase()}_IMAGE_NAME`], commit: state.checkout?.sha ?? null });
+  }
+  persist(state);
+  return "SUCCESS: Your application was deployed to Azure.\n";
+}
+
+// os.ReadDir order (by name), depth first, as azd walks a deployment path.
+function walk(folder) {
+  return readdirSync(folder).sort().flatMap(entry => {
+    const path = join(folder, entry);
+    return statSync(path).isDirectory() ? walk(path) : /\.ya?ml$/.test(entry) ? [path] : [];
+  });
+}
