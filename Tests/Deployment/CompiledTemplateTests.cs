@@ -17,12 +17,53 @@ public sealed class CompiledTemplateTests : IAsyncLifetime
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [Fact]
-    public void LogAlert_SkipsQueryValidation_BecauseANewWorkspaceHasNoAppRequestsYet()
+    public void Http5xxAlert_ReadsPrometheus_NotTheLogsThatTheDailyCapStops()
     {
-        var rule = Single("Microsoft.Insights/scheduledQueryRules");
+        var workspace = Single("Microsoft.OperationalInsights/workspaces");
+        var rules = Single("Microsoft.AlertsManagement/prometheusRuleGroups")["properties"]!["rules"]!.AsArray();
+        var http5xx = rules.Single(r => r!["alert"]?.GetValue<string>() == "Http5xxOver5Percent")!;
 
-        Assert.Contains("AppRequests", rule["properties"]!["criteria"]!["allOf"]![0]!["query"]!.GetValue<string>());
-        Assert.True(rule["properties"]!["skipQueryValidation"]!.GetValue<bool>());
+        // The workspace has a daily cap; a log-based alert would go silent exactly when errors flood the logs.
+        Assert.NotNull(workspace["properties"]!["workspaceCapping"]!["dailyQuotaGb"]);
+        Assert.Empty(Resources("Microsoft.Insights/scheduledQueryRules"));
+        Assert.Contains("http_server_request_duration_seconds_count{http_response_status_code=~\"5..\"}", http5xx["expression"]!.GetValue<string>());
+        Assert.Equal(1, http5xx["severity"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void Cluster_UsesTheGatewayApiImplementation_NotTheRetiredManagedNginx()
+    {
+        var ingress = Single("Microsoft.ContainerService/managedClusters")["properties"]!["ingressProfile"]!;
+
+        Assert.Equal("Standard", ingress["gatewayAPI"]!["installation"]!.GetValue<string>());
+        Assert.Equal("Enabled", ingress["webAppRouting"]!["gatewayAPIImplementations"]!["appRoutingIstio"]!["mode"]!.GetValue<string>());
+        Assert.Equal("None", ingress["webAppRouting"]!["nginx"]!["defaultIngressControllerType"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void AgentPools_SendTheCountThePoolHasNow_NotTheMinimum()
+    {
+        var pool = Single("Microsoft.ContainerService/managedClusters/agentPools")["properties"]!;
+        var system = Single("Microsoft.ContainerService/managedClusters")["properties"]!["agentPoolProfiles"]![0]!;
+
+        // Each count is computed by the pool-count function from what the preprovision hook found in the cluster
+        // (Tests/Deployment/Bicep runs that function with the Bicep CLI's own evaluator).
+        Assert.Contains("count", pool["count"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("max(", pool["count"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("nodePoolCurrentCounts", _template.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("systemPool", system["count"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tables_ComeFromThePlan_InTableStorageAndInCosmos()
+    {
+        // main.bicep's modules, by their symbolic names.
+        var storage = _template["resources"]!["storage"]!;
+        var cosmos = _template["resources"]!["cosmos"]!;
+
+        Assert.Contains("tables", storage["properties"]!["parameters"]!["tables"]!["value"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("tables", cosmos["properties"]!["parameters"]!["tables"]!["value"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("blobContainers", storage["properties"]!["parameters"]!["blobContainers"]!["value"]!.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]

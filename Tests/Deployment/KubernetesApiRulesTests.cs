@@ -10,9 +10,12 @@ public sealed class KubernetesApiRulesTests(AzdUpSimulation up)
 {
     public static TheoryData<string> Defects() =>
     [
-        "service-ports", "service-target-port", "ingress-host", "ingress-backend", "image-reference", "selector-matches-template",
+        "service-ports", "service-target-port", "image-reference", "selector-matches-template",
         "service-selects-pods", "pod-security-escalation", "pod-security-host-path", "pod-security-root", "object-name",
         "namespace-exists", "label-value", "env-name", "resources", "rendered",
+        "gateway-class", "gateway-hostname", "gateway-tls-on-http", "gateway-tls-without-certificate", "gateway-listener-names",
+        "app-routing-tls-versioned-uri", "app-routing-tls-account", "route-section", "route-namespace-not-admitted",
+        "route-hostname", "route-backend-port", "route-redirect-with-backend", "route-path", "gateway-experimental-field",
     ];
 
     [Fact]
@@ -37,8 +40,6 @@ public sealed class KubernetesApiRulesTests(AzdUpSimulation up)
         // The defect the generator had: only "public" ports on a Service, so Ollama's Service had none.
         "service-ports" => ("service-ports", Mutate<V1Service>(cluster, "Service", "ollama", s => s.Spec.Ports = [])),
         "service-target-port" => ("service-ports", Mutate<V1Service>(cluster, "Service", "api", s => s.Spec.Ports[0].TargetPort = "web")),
-        "ingress-host" => ("ingress-host", Mutate<V1Ingress>(cluster, "Ingress", "web", i => i.Spec.Rules[0].Host = "https://chat.contoso.com")),
-        "ingress-backend" => ("ingress-backend", Mutate<V1Ingress>(cluster, "Ingress", "web", i => i.Spec.Rules[0].Http.Paths[0].Backend.Service.Port.Name = "https")),
         "image-reference" => ("image-reference", Mutate<V1Deployment>(cluster, "Deployment", "ollama", d => d.Spec.Template.Spec.Containers[0].Image = "crx7k2p9.azurecr.io/Ollama/Ollama:0.17.1")),
         "selector-matches-template" => ("selector-matches-template", Mutate<V1Deployment>(cluster, "Deployment", "web", d => d.Spec.Template.Metadata.Labels["app.kubernetes.io/name"] = "webapp")),
         "service-selects-pods" => ("service-selects-pods", Mutate<V1Service>(cluster, "Service", "web", s => s.Spec.Selector["app.kubernetes.io/name"] = "webapp")),
@@ -51,8 +52,39 @@ public sealed class KubernetesApiRulesTests(AzdUpSimulation up)
         "env-name" => ("env-name", Mutate<V1Deployment>(cluster, "Deployment", "api", d => d.Spec.Template.Spec.Containers[0].Env.Add(new V1EnvVar { Name = "1BAD", Value = "x" }))),
         "resources" => ("resources", Mutate<V1Deployment>(cluster, "Deployment", "web", d => d.Spec.Template.Spec.Containers[0].Resources.Requests["memory"] = new ResourceQuantity("2Gi"))),
         "rendered" => ("rendered", Mutate<V1Deployment>(cluster, "Deployment", "api", d => d.Spec.Template.Spec.Containers[0].Env[0].Value = KubernetesApiRules.GoTemplateNoValue)),
+        "gateway-class" => ("gateway-class", Json(cluster, "Gateway", "llmchat", g => g["spec"]!["gatewayClassName"] = "webapprouting.kubernetes.azure.com")),
+        "gateway-hostname" => ("gateway-hostname", Json(cluster, "Gateway", "llmchat", g => g["spec"]!["listeners"]![0]!["hostname"] = "https://chat.contoso.com")),
+        "gateway-tls-on-http" => ("gateway-tls", Json(cluster, "Gateway", "llmchat", g => g["spec"]!["listeners"]![1]!["tls"] = g["spec"]!["listeners"]![0]!["tls"]!.DeepClone())),
+        "gateway-tls-without-certificate" => ("gateway-tls", Json(cluster, "Gateway", "llmchat", g => g["spec"]!["listeners"]![0]!["tls"]!.AsObject().Remove("options"))),
+        "gateway-listener-names" => ("gateway-listeners", Json(cluster, "Gateway", "llmchat", g => g["spec"]!["listeners"]![1]!["name"] = "https")),
+        "app-routing-tls-versioned-uri" => ("app-routing-tls", Json(cluster, "Gateway", "llmchat", g => g["spec"]!["listeners"]![0]!["tls"]!["options"]!["kubernetes.azure.com/tls-cert-keyvault-uri"] = "https://kv-x7k2p9.vault.azure.net/certificates/web-tls/0123456789abcdef")),
+        "app-routing-tls-account" => ("app-routing-tls", Json(cluster, "Gateway", "llmchat", g => g["spec"]!["listeners"]![0]!["tls"]!["options"]!["kubernetes.azure.com/tls-cert-service-account"] = "web")),
+        "route-section" => ("route-parent", Json(cluster, "HTTPRoute", "web", r => r["spec"]!["parentRefs"]![0]!["sectionName"] = "web")),
+        "route-namespace-not-admitted" => ("route-parent", Json(cluster, "Gateway", "llmchat", g => g["spec"]!["listeners"]![0]!["allowedRoutes"]!["namespaces"]!["from"] = "Same")),
+        "route-hostname" => ("route-parent", Json(cluster, "HTTPRoute", "api", r => r["spec"]!["hostnames"]![0] = "api.contoso.com")),
+        "route-backend-port" => ("route-backend", Json(cluster, "HTTPRoute", "api", r => r["spec"]!["rules"]![0]!["backendRefs"]![0]!["port"] = 9464)),
+        "route-redirect-with-backend" => ("route-rule", Json(cluster, "HTTPRoute", "https-redirect", r => r["spec"]!["rules"]![0]!["backendRefs"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["name"] = "web", ["port"] = 8080 }))),
+        "route-path" => ("route-rule", Json(cluster, "HTTPRoute", "api", r => r["spec"]!["rules"]![0]!["matches"]![0]!["path"]!["value"] = "v1")),
+        "gateway-experimental-field" => ("gateway-standard-channel", Json(cluster, "HTTPRoute", "web", r => r["spec"]!["rules"]![0]!["sessionPersistence"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "Cookie", ["sessionName"] = "llmchat" })),
         _ => throw new ArgumentOutOfRangeException(nameof(defect)),
     };
+
+    /// <summary>Changes a Gateway API object (no typed model in the Kubernetes client) as JSON, which YAML readers accept.</summary>
+    private static List<ClusterObject> Json(IReadOnlyList<ClusterObject> cluster, string kind, string name, Action<System.Text.Json.Nodes.JsonNode> change)
+    {
+        Assert.Contains(cluster, o => o.Kind == kind && o.Name == name);
+        return [.. cluster.Select(o =>
+        {
+            if (o.Kind != kind || o.Name != name)
+            {
+                return o;
+            }
+
+            var json = o.Json();
+            change(json);
+            return ClusterObject.Parse(o.Source, json.ToJsonString()).Single();
+        })];
+    }
 
     private static List<ClusterObject> Mutate<T>(IReadOnlyList<ClusterObject> cluster, string kind, string name, Action<T> change)
     {

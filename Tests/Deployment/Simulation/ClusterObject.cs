@@ -35,6 +35,13 @@ public sealed record ClusterObject(string Source, string Text, string ApiVersion
 
     public T As<T>() => KubernetesYaml.Deserialize<T>(Text);
 
+    /// <summary>The object as JSON, for kinds the Kubernetes client has no type for (Gateway API, KEDA).</summary>
+    public System.Text.Json.Nodes.JsonNode Json()
+    {
+        var value = new YamlDotNet.Serialization.DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build().Deserialize<object>(Text);
+        return System.Text.Json.Nodes.JsonNode.Parse(new YamlDotNet.Serialization.SerializerBuilder().JsonCompatible().Build().Serialize(value))!;
+    }
+
     public override string ToString() => $"{Kind}/{Name}{(Namespace is null ? string.Empty : " in " + Namespace)} ({Source})";
 
     private static string? Value(YamlMappingNode node, string key) =>

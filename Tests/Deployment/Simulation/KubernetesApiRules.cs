@@ -5,9 +5,9 @@ namespace Tests.Deployment.Simulation;
 
 /// <summary>
 /// Rules the Kubernetes API server (and the kubelet, for images) enforces on the fields our manifests use, beyond
-/// what the OpenAPI schema says: kubernetes <c>pkg/apis/core/validation</c>, <c>apps/validation</c>,
-/// <c>networking/validation</c>, the Pod Security "restricted" profile, and the distribution image reference
-/// grammar. Each returns the violations it finds, as "rule: object: what".
+/// what the OpenAPI schema says: kubernetes <c>pkg/apis/core/validation</c>, <c>apps/validation</c>, the Pod
+/// Security "restricted" profile, the distribution image reference grammar, and the Gateway API's CRD validations
+/// (<see cref="GatewayApiRules"/>). Each returns the violations it finds, as "rule: object: what".
 /// </summary>
 public static partial class KubernetesApiRules
 {
@@ -17,7 +17,10 @@ public static partial class KubernetesApiRules
     private static readonly string[] SystemNamespaces = ["kube-system", "default", "kube-public"];
     private static readonly string[] RestrictedVolumeTypes = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
 
-    public static IReadOnlyList<string> Check(IReadOnlyList<ClusterObject> objects)
+    /// <summary>The GatewayClasses an AKS cluster with the app routing add-on's Gateway API implementation has.</summary>
+    public static readonly IReadOnlySet<string> AksGatewayClasses = new HashSet<string>(StringComparer.Ordinal) { "approuting-istio" };
+
+    public static IReadOnlyList<string> Check(IReadOnlyList<ClusterObject> objects, IReadOnlySet<string>? gatewayClasses = null)
     {
         var violations = new List<string>();
         void Violation(string rule, ClusterObject o, string what) => violations.Add($"{rule}: {o}: {what}");
@@ -143,28 +146,7 @@ public static partial class KubernetesApiRules
             }
         }
 
-        foreach (var o in objects.Where(o => o.Kind == "Ingress"))
-        {
-            var ingress = o.As<V1Ingress>();
-            var hosts = (ingress.Spec.Rules ?? []).Select(r => r.Host).Concat((ingress.Spec.Tls ?? []).SelectMany(t => t.Hosts ?? [])).Where(h => h is not null);
-            foreach (var host in hosts)
-            {
-                var checkedHost = host!.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
-                if (!IsDns1123Subdomain(checkedHost) || System.Net.IPAddress.TryParse(host, out _))
-                {
-                    Violation("ingress-host", o, $"host '{host}' must be a DNS-1123 subdomain, not an IP");
-                }
-            }
-
-            foreach (var backend in (ingress.Spec.Rules ?? []).SelectMany(r => r.Http?.Paths ?? []).Select(p => p.Backend.Service))
-            {
-                var service = objects.FirstOrDefault(s => s.Kind == "Service" && s.Name == backend.Name && s.Namespace == o.Namespace)?.As<V1Service>();
-                if (service is null || (backend.Port.Name is { } name && !(service.Spec.Ports ?? []).Any(p => p.Name == name)))
-                {
-                    Violation("ingress-backend", o, $"backend {backend.Name}:{backend.Port.Name ?? backend.Port.Number?.ToString(System.Globalization.CultureInfo.InvariantCulture)} is no port of a Service in the deployment");
-                }
-            }
-        }
+        GatewayApiRules.Check(objects, gatewayClasses ?? AksGatewayClasses, Violation);
 
         return violations;
     }

@@ -1,5 +1,6 @@
 // Offline validators for the deployment, run by Tests/Deployment/InfraValidationTests.cs.
-//   node validate.mjs k8s <file.yaml>...        Kubernetes (kubernetes-models) and KEDA (@kubernetes-models/keda) schemas
+//   node validate.mjs k8s <file.yaml>...        Kubernetes (kubernetes-models), KEDA (@kubernetes-models/keda) and Gateway API
+//                                               (@kubernetes-models/gateway-api, generated from the Gateway API CRDs) schemas
 //   node validate.mjs azd <schema.json> <azure.yaml>   azd's azure.yaml schema (JSON Schema 2019-09, ajv)
 // Prints one JSON object per document or file: { file, kind, name, ok, errors }.
 import { readFileSync } from "node:fs";
@@ -19,7 +20,9 @@ async function modelFor(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   const module = group === "keda.sh"
     ? `@kubernetes-models/keda/keda.sh/${version}`
-    : group === "" ? `kubernetes-models/${version}` : `kubernetes-models/${group}/${version}`;
+    : group === "gateway.networking.k8s.io"
+      ? `@kubernetes-models/gateway-api/gateway.networking.k8s.io/${version}/${kind}`
+      : group === "" ? `kubernetes-models/${version}` : `kubernetes-models/${group}/${version}`;
   try {
     return (await import(module))[kind];
   } catch {
