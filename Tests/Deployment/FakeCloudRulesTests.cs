@@ -1,0 +1,274 @@
+using System.Text.Json.Nodes;
+using Tests.Deployment.Simulation;
+
+namespace Tests.Deployment;
+
+/// <summary>
+/// Each rule of the fake cloud (Tests/Deployment/Fakes/lib: Graph G1-G9, ARM A1-A8, kubectl K1-K4), shown refusing the
+/// defect it models and accepting the right form, so that a passing hook proves the real service would have taken it.
+/// </summary>
+[Collection(AzdUpCollection.Name)]
+public sealed class FakeCloudRulesTests(AzdUpSimulation up)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>The cloud as the azd up simulation left it: both app registrations, the cluster, the vault, the registry.</summary>
+    private FakeAzure Provisioned(Action<JsonNode>? change = null)
+    {
+        var state = up.Sh.Azure.DeepClone();
+        state["account"]!["selected"] = FakeWorld.Subscription;
+        change?.Invoke(state);
+        return new FakeAzure(state);
+    }
+
+    private static Task<HookRun> Az(FakeAzure azure, params string[] arguments) => azure.RunAsync(HookShell.Sh, Timeout, "az", arguments);
+
+    private static string BodyFile(JsonNode body)
+    {
+        var file = Path.GetTempFileName();
+        File.WriteAllText(file, body.ToJsonString());
+        return "@" + file;
+    }
+
+    private static async Task<string> NewApp(FakeAzure azure)
+    {
+        var created = await Az(azure, "ad", "app", "create", "--display-name", "rules", "-o", "json");
+        var appId = JsonNode.Parse(created.Output)!["appId"]!.GetValue<string>();
+        await Az(azure, "ad", "app", "show", "--id", appId, "-o", "json"); // G6: spend the replication refusal
+        return appId;
+    }
+
+    private static JsonObject Scope(string id) => new() { ["id"] = id, ["value"] = "chat", ["type"] = "User", ["isEnabled"] = true };
+
+    private static Task<HookRun> Patch(FakeAzure azure, string appId, JsonNode api) =>
+        Az(azure, "rest", "--method", "PATCH", "--url", $"https://graph.microsoft.com/v1.0/applications(appId='{appId}')", "--body", BodyFile(new JsonObject { ["api"] = api }));
+
+    [Fact]
+    public async Task G1_PreAuthorizingAScopeInTheSameRequest_IsRefused_AfterStoringIt_Accepted()
+    {
+        using var azure = Provisioned();
+        var appId = await NewApp(azure);
+        var scopeId = Guid.NewGuid().ToString();
+        var web = up.Sh.Environment["ENTRA_WEB_CLIENT_ID"];
+        JsonNode PreAuthorized() => new JsonArray(new JsonObject { ["appId"] = web, ["delegatedPermissionIds"] = new JsonArray(scopeId) });
+
+        var together = await Patch(azure, appId, new JsonObject { ["oauth2PermissionScopes"] = new JsonArray(Scope(scopeId)), ["preAuthorizedApplications"] = PreAuthorized() });
+        var scopeFirst = await Patch(azure, appId, new JsonObject { ["oauth2PermissionScopes"] = new JsonArray(Scope(scopeId)) });
+        var thenPreAuthorize = await Patch(azure, appId, new JsonObject { ["oauth2PermissionScopes"] = new JsonArray(Scope(scopeId)), ["preAuthorizedApplications"] = PreAuthorized() });
+
+        Assert.NotEqual(0, together.ExitCode);
+        Assert.Contains("has a Permission Id that cannot be found in the AppPermissions sets", together.Output, StringComparison.Ordinal);
+        Assert.Equal(0, scopeFirst.ExitCode);
+        Assert.Equal(0, thenPreAuthorize.ExitCode);
+    }
+
+    [Fact]
+    public async Task G2_APatchThatDropsAnEnabledScope_IsRefused()
+    {
+        using var azure = Provisioned();
+        var appId = await NewApp(azure);
+        await Patch(azure, appId, new JsonObject { ["oauth2PermissionScopes"] = new JsonArray(Scope(Guid.NewGuid().ToString())) });
+
+        var dropped = await Patch(azure, appId, new JsonObject { ["preAuthorizedApplications"] = new JsonArray() });
+
+        Assert.NotEqual(0, dropped.ExitCode);
+        Assert.Contains("CannotDeleteOrUpdateEnabledEntitlement", dropped.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task G3_APropertyGraphDoesNotKnow_IsRefused()
+    {
+        using var azure = Provisioned();
+        var appId = await NewApp(azure);
+
+        var result = await Patch(azure, appId, new JsonObject { ["preAuthorizedApplications"] = new JsonArray(new JsonObject { ["appId"] = appId, ["permissionIds"] = new JsonArray() }), ["oauth2PermissionScopes"] = new JsonArray(), ["knownClients"] = true });
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("Unexpected contents in request body.", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task G4_G5_IdentifierUrisAndRedirectUris_FollowEntrasRestrictions()
+    {
+        using var azure = Provisioned();
+        var appId = await NewApp(azure);
+
+        var unverified = await Az(azure, "ad", "app", "update", "--id", appId, "--identifier-uris", "https://api.fabrikam.example/chat");
+        var ours = await Az(azure, "ad", "app", "update", "--id", appId, "--identifier-uris", $"api://{appId}");
+        var http = await Az(azure, "ad", "app", "update", "--id", appId, "--web-redirect-uris", "http://chat.contoso.com/signin-oidc");
+        var https = await Az(azure, "ad", "app", "update", "--id", appId, "--web-redirect-uris", "https://chat.contoso.com/signin-oidc");
+
+        Assert.Contains("HostNameNotOnVerifiedDomain", unverified.Output, StringComparison.Ordinal);
+        Assert.Equal(0, ours.ExitCode);
+        Assert.Contains("web.redirectUris", http.Output, StringComparison.Ordinal);
+        Assert.Equal(0, https.ExitCode);
+    }
+
+    [Fact]
+    public async Task G6_AnAppJustCreated_IsUnknownToTheNextCall_ThenKnown()
+    {
+        using var azure = Provisioned();
+        var created = await Az(azure, "ad", "app", "create", "--display-name", "replication", "-o", "json");
+        var appId = JsonNode.Parse(created.Output)!["appId"]!.GetValue<string>();
+
+        var first = await Az(azure, "ad", "sp", "create", "--id", appId, "-o", "json");
+        var second = await Az(azure, "ad", "sp", "create", "--id", appId, "-o", "json");
+
+        Assert.Contains("does not exist or one of its queried reference-property objects are not present", first.Output, StringComparison.Ordinal);
+        Assert.Equal(0, second.ExitCode);
+    }
+
+    [Fact]
+    public async Task G7_G9_APrincipalWithoutGraphRights_IsRefused_AndConsentNeedsAnAdmin()
+    {
+        using var none = Provisioned(s => s["account"]!["principal"]!["graph"] = "none");
+        using var user = Provisioned();
+
+        var denied = await Az(none, "ad", "app", "show", "--id", up.Sh.Environment["ENTRA_WEB_CLIENT_ID"], "-o", "json");
+        var consent = await Az(user, "ad", "app", "permission", "admin-consent", "--id", up.Sh.Environment["ENTRA_WEB_CLIENT_ID"]);
+
+        Assert.Contains("Authorization_RequestDenied", denied.Output, StringComparison.Ordinal);
+        Assert.Contains("Authorization_RequestDenied", consent.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A1_A3_G8_AzActsOnTheSubscriptionItSelectedLast_NotOnAzdsEnvironment()
+    {
+        using var azure = Provisioned(s => s["account"]!["selected"] = FakeWorld.OtherSubscription);
+        var group = up.Sh.Environment["AZURE_RESOURCE_GROUP"];
+        var cluster = up.Sh.Environment["AZURE_AKS_CLUSTER_NAME"];
+
+        var before = await Az(azure, "aks", "nodepool", "list", "--resource-group", group, "--cluster-name", cluster, "-o", "json");
+        var app = await Az(azure, "ad", "app", "create", "--display-name", "lands-in-the-other-tenant", "-o", "json");
+        await Az(azure, "account", "set", "--subscription", FakeWorld.Subscription);
+        var after = await Az(azure, "aks", "nodepool", "list", "--resource-group", group, "--cluster-name", cluster, "-o", "json");
+
+        Assert.Contains("ResourceGroupNotFound", before.Output, StringComparison.Ordinal);
+        Assert.Equal(0, app.ExitCode);
+        Assert.Single(azure.State["tenants"]![FakeWorld.OtherTenant]!["apps"]!.AsObject());
+        Assert.Equal(0, after.ExitCode);
+    }
+
+    [Fact]
+    public async Task A2_SelectingASubscriptionTheAccountCannotSee_IsRefused()
+    {
+        using var azure = Provisioned(s => s["account"]!["visible"] = new JsonArray(FakeWorld.OtherSubscription));
+
+        var result = await Az(azure, "account", "set", "--subscription", FakeWorld.Subscription);
+
+        Assert.Contains("doesn't exist in cloud 'AzureCloud'", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A4_ListSkus_LeavesOutTheSizesTheSubscriptionMayNotUse_UnlessAll()
+    {
+        using var azure = Provisioned(s => s["skus"]![FakeWorld.Region]!.AsArray().Add(new FakeVmSize("Standard_NC40ads_H100_v5", "standardNCadsH100v5Family", 40, ["1"], Restricted: true).ToJson(FakeWorld.Region)));
+
+        var plain = await Az(azure, "vm", "list-skus", "--location", FakeWorld.Region, "--query", "[].name", "-o", "json");
+        var all = await Az(azure, "vm", "list-skus", "--location", FakeWorld.Region, "--all", "--query", "[].name", "-o", "json");
+
+        Assert.DoesNotContain("Standard_NC40ads_H100_v5", plain.Output, StringComparison.Ordinal);
+        Assert.Contains("Standard_NC40ads_H100_v5", all.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A5_A6_AcrTasksOnFreeCredits_AndAnonymousDockerHubPullsPastTheLimit_AreRefused()
+    {
+        using var azure = Provisioned(s =>
+        {
+            s["subscriptions"]![FakeWorld.Subscription]!["quotaId"] = "FreeTrial_2014-09-01";
+            s["dockerHub"]!["anonymousPulls"] = 0;
+        });
+        var registry = up.Sh.Environment["AZURE_CONTAINER_REGISTRY_NAME"];
+
+        var build = await Az(azure, "acr", "build", "--registry", registry, "--image", "x:1", "infra/models");
+        var anonymous = await Az(azure, "acr", "import", "--name", registry, "--source", "docker.io/library/busybox:1.37.0", "--image", "library/busybox:1.37.0");
+        var signedIn = await Az(azure, "acr", "import", "--name", registry, "--source", "docker.io/library/busybox:1.37.0", "--image", "library/busybox:1.37.0", "--username", "me", "--password", "token");
+
+        Assert.Contains("TasksOperationsNotAllowed", build.Output, StringComparison.Ordinal);
+        Assert.Contains("toomanyrequests", anonymous.Output, StringComparison.Ordinal);
+        Assert.Equal(0, signedIn.ExitCode);
+    }
+
+    [Fact]
+    public async Task A7_A8_ARoleOnASecretThatDoesNotExistYet_AndACertificateWithoutAnExportableKey_AreRefused()
+    {
+        using var azure = Provisioned();
+        var vault = up.Sh.Environment["AZURE_KEY_VAULT_NAME"];
+        var vaultId = JsonNode.Parse((await Az(azure, "keyvault", "show", "--name", vault, "-o", "json")).Output)!["id"]!.GetValue<string>();
+        var principal = up.Sh.Environment["AZURE_GATEWAY_IDENTITY_PRINCIPAL_ID"];
+        var policy = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "hooks", "KeyVault", "self-signed-policy.json")))!;
+        policy["x509CertificateProperties"]!["subject"] = "CN=other.contoso.com";
+        policy["keyProperties"]!["exportable"] = false;
+
+        var early = await Az(azure, "role", "assignment", "create", "--assignee-object-id", principal, "--assignee-principal-type", "ServicePrincipal", "--role", "Key Vault Secrets User", "--scope", $"{vaultId}/secrets/other-tls");
+        var stranger = await Az(azure, "role", "assignment", "create", "--assignee-object-id", Guid.NewGuid().ToString(), "--assignee-principal-type", "ServicePrincipal", "--role", "Key Vault Secrets User", "--scope", $"{vaultId}/secrets/web-tls");
+        var sealedKey = await Az(azure, "keyvault", "certificate", "create", "--vault-name", vault, "--name", "other-tls", "--policy", BodyFile(policy));
+
+        Assert.Contains("does not exist", early.Output, StringComparison.Ordinal);
+        Assert.Contains("PrincipalNotFound", stranger.Output, StringComparison.Ordinal);
+        Assert.Contains("exportable", sealedKey.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task K1_Kubectl_WithoutCredentials_OrWithoutKubelogin_IsRefused()
+    {
+        using var azure = Provisioned(s => s["kubeconfig"] = null);
+        var group = up.Sh.Environment["AZURE_RESOURCE_GROUP"];
+        var cluster = up.Sh.Environment["AZURE_AKS_CLUSTER_NAME"];
+
+        var none = await azure.RunAsync(HookShell.Sh, Timeout, "kubectl", "rollout", "status", "deployment/web", "-n", "llmchat");
+        await Az(azure, "aks", "get-credentials", "--resource-group", group, "--name", cluster, "--overwrite-existing");
+        var unconverted = await azure.RunAsync(HookShell.Sh, Timeout, "kubectl", "rollout", "status", "deployment/web", "-n", "llmchat");
+        await azure.RunAsync(HookShell.Sh, Timeout, "kubelogin", "convert-kubeconfig", "-l", "azurecli");
+        var converted = await azure.RunAsync(HookShell.Sh, Timeout, "kubectl", "rollout", "status", "deployment/web", "-n", "llmchat");
+
+        Assert.NotEqual(0, none.ExitCode);
+        Assert.Contains("kubelogin", unconverted.Output, StringComparison.Ordinal);
+        Assert.Equal(0, converted.ExitCode);
+    }
+
+    [Fact]
+    public async Task K2_K3_AnObjectInAMissingNamespace_AndAGatewayWithoutTheCrds_AreRefused()
+    {
+        using var azure = Provisioned(s =>
+        {
+            foreach (var cluster in s["subscriptions"]![FakeWorld.Subscription]!["resourceGroups"]!.AsObject().SelectMany(g => g.Value!["clusters"]?.AsObject() ?? []))
+            {
+                cluster.Value!["gatewayApi"] = false;
+            }
+        });
+        using var folder = new TemporaryFolder();
+        var missingNamespace = Path.Combine(folder.Path, "service.yaml");
+        File.WriteAllText(missingNamespace, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: nowhere\n");
+        var gateway = Path.Combine(folder.Path, "gateway.yaml");
+        File.WriteAllText(gateway, File.ReadAllText(Path.Combine(Repository.Root, "infra", "k8s", "cluster", "gateway.tmpl.yaml")));
+
+        var namespaced = await azure.RunAsync(HookShell.Sh, Timeout, "kubectl", "apply", "--server-side", "-f", missingNamespace);
+        var crds = await azure.RunAsync(HookShell.Sh, Timeout, "kubectl", "apply", "--server-side", "-f", gateway);
+
+        Assert.Contains("namespaces \"nowhere\" not found", namespaced.Output, StringComparison.Ordinal);
+        Assert.Contains("no matches for kind \"Gateway\"", crds.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task K4_UndoingADeploymentWithNoEarlierRevision_IsRefused()
+    {
+        using var azure = Provisioned();
+
+        var result = await azure.RunAsync(HookShell.Sh, Timeout, "kubectl", "-n", "llmchat", "rollout", "undo", "deployment/web");
+
+        Assert.Contains("no rollout history found", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fakes_ACallTheyDoNotModel_Fails()
+    {
+        using var azure = Provisioned();
+
+        var result = await Az(azure, "aks", "upgrade", "--name", "x");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("no model of", result.Output, StringComparison.Ordinal);
+    }
+}
