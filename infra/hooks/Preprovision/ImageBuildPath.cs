@@ -14,24 +14,27 @@ internal static class ImageBuildPath
     // Offers whose quotaId starts so are paid by free credits (Free Trial, Azure for Students, Azure Pass).
     private static readonly string[] FreeCreditOffers = ["FreeTrial_", "AzureForStudents_", "AzurePass_"];
 
-    public static void Choose(HookContext context, string subscription, List<string> gaps)
+    /// <summary>The builder to record once there is no gap (null when there are no model images, or no way to build them).</summary>
+    public static string? Choose(HookContext context, string subscription, List<string> gaps)
     {
         if (context.Plan.Hooks.ModelImages.Count == 0)
         {
-            return;
+            return null;
         }
+
+        string? builder = null;
 
         var details = context.Az.Json("rest", "--method", "get", "--url", $"https://management.azure.com/subscriptions/{subscription}?api-version=2022-12-01");
         var offer = details?["subscriptionPolicies"]?["quotaId"]?.GetValue<string>() ?? string.Empty;
         var tasksAllowed = !FreeCreditOffers.Any(o => offer.StartsWith(o, StringComparison.OrdinalIgnoreCase));
         if (tasksAllowed)
         {
-            context.Environment.Set(Variable, "acr");
+            builder = "acr";
         }
         else if (DockerEngine.IsRunning(context))
         {
             context.Step($"  This subscription ({offer}) may not run ACR Tasks: the model images will be built with the local Docker engine.");
-            context.Environment.Set(Variable, "docker");
+            builder = "docker";
         }
         else
         {
@@ -42,5 +45,7 @@ internal static class ImageBuildPath
         {
             context.Step("  Note: Docker Hub images are imported anonymously, which Docker Hub rate-limits. If an import fails with 'toomanyrequests', set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (`azd env set ...`), or start a local Docker engine.");
         }
+
+        return builder;
     }
 }

@@ -22,13 +22,19 @@ internal static class Preflight
         Providers(context, gaps);
         var skus = Skus(context, location, pools, gaps);
         Quota(context, subscription, location, pools, skus, gaps);
-        ImageBuildPath.Choose(context, subscription, gaps);
+        var builder = ImageBuildPath.Choose(context, subscription, gaps);
 
         if (gaps.Count > 0)
         {
             throw new HookFailedException(
                 $"the subscription cannot hold this deployment yet ({gaps.Count} {(gaps.Count == 1 ? "gap" : "gaps")}). Fix each, then run `azd up` again (docs/deploy.md, \"A brand-new subscription\"):\n"
                 + string.Join('\n', gaps.Select(g => "  - " + g)));
+        }
+
+        // Nothing is written to the environment until every check passed.
+        if (builder is not null)
+        {
+            context.Environment.Set(ImageBuildPath.Variable, builder);
         }
 
         context.Step("  providers, VM sizes, zones and quota: enough.");

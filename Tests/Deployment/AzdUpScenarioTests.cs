@@ -1,0 +1,237 @@
+using System.Text.Json.Nodes;
+using Tests.Deployment.Simulation;
+
+namespace Tests.Deployment;
+
+/// <summary>
+/// <c>azd up</c> on the subscriptions and tenants people really have: brand new (nothing registered, no quota), on
+/// free credits, behind Docker Hub's rate limit, with several subscriptions and tenants, where users may not consent,
+/// run by a CI principal without Graph rights, and after the cluster autoscaler moved a pool. Each plays the real hooks
+/// through the fake azd against a world that differs from <see cref="FakeWorld.Ready"/> in one way.
+/// </summary>
+[Collection(AzdUpCollection.Name)]
+public sealed class AzdUpScenarioTests(AzdUpSimulation up)
+{
+    private static async Task<(FakeAzure Azure, HookRun Provision)> ProvisionAsync(FakeWorld world, JsonNode template, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var environment = new Dictionary<string, string>(AzdUpRun.UserEnvironment, StringComparer.Ordinal);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        var azure = new FakeAzure(world, environment);
+        azure.WriteProvision(AzdProvision.Plan(template));
+        return (azure, await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "azd", "provision", "--no-prompt"));
+    }
+
+    [Fact]
+    public async Task BrandNewSubscription_StopsBeforeAnythingIsCreated_WithOneMessageListingEveryGap()
+    {
+        var (azure, provision) = await ProvisionAsync(FakeWorld.BrandNew, up.Template);
+        using var _ = azure;
+        var preprovision = provision.Hook("preprovision");
+
+        Assert.Equal(1, preprovision.ExitCode);
+        Assert.NotEqual(0, provision.ExitCode);
+        Assert.Contains("cannot hold this deployment yet", preprovision.Output, StringComparison.Ordinal);
+        foreach (var provider in new[] { "Microsoft.ContainerService", "Microsoft.Monitor", "Microsoft.AlertsManagement", "Microsoft.OperationsManagement" })
+        {
+            Assert.Contains($"`az provider register --namespace {provider} --wait`", preprovision.Output, StringComparison.Ordinal);
+        }
+
+        // Every pool at its maximum plus its upgrade surge: system 3+1, cpu 6+1 (D4ds_v5, 4 vCPUs), gpu 3+1 (NC4as_T4_v3, 4).
+        Assert.Contains("Quota 'standardDDSv5Family' in westeurope: 44 more vCPUs needed", preprovision.Output, StringComparison.Ordinal);
+        Assert.Contains("Quota 'standardNCASv3_T4Family' in westeurope: 16 more vCPUs needed", preprovision.Output, StringComparison.Ordinal);
+        Assert.Contains("Quota 'cores' in westeurope: 60 more vCPUs needed", preprovision.Output, StringComparison.Ordinal);
+        Assert.Contains("az quota update --resource-name standardNCASv3_T4Family", preprovision.Output, StringComparison.Ordinal);
+        // Stopped before Graph or the environment were touched, and before any provisioning.
+        Assert.DoesNotContain(preprovision.Calls, c => c.IsGraph || c.Is("azd env set"));
+        Assert.Null(provision.Hook("postprovision").Lines.FirstOrDefault());
+    }
+
+    [Fact]
+    public async Task Region_WithoutZonesForTheSystemPool_OrWithoutTheGpuSize_IsAGap()
+    {
+        var world = FakeWorld.Ready with
+        {
+            VmSizes =
+            [
+                new("Standard_D4ds_v5", "standardDDSv5Family", 4, ["1"]),
+                new("Standard_NC4as_T4_v3", "standardNCASv3_T4Family", 4, [], Restricted: true),
+            ],
+        };
+
+        var (azure, provision) = await ProvisionAsync(world, up.Template);
+        using var _ = azure;
+        var output = provision.Hook("preprovision").Output;
+
+        Assert.Contains("not in zone(s) 2, 3", output, StringComparison.Ordinal);
+        Assert.Contains("zone-redundant (ZRS) storage", output, StringComparison.Ordinal);
+        Assert.Contains("Standard_NC4as_T4_v3 is not offered to this subscription in westeurope", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SpotGpuPool_CountsAgainstTheLowPriorityQuota_NotTheFamilys()
+    {
+        var world = FakeWorld.Ready with
+        {
+            Quota = new Dictionary<string, int> { ["cores"] = 100, ["standardDDSv5Family"] = 100, ["standardNCASv3_T4Family"] = 0, ["lowPriorityCores"] = 8 },
+        };
+
+        var (azure, provision) = await ProvisionAsync(world, up.Template, new Dictionary<string, string> { ["AKS_GPU_SPOT"] = "true" });
+        using var _ = azure;
+        var output = provision.Hook("preprovision").Output;
+
+        Assert.Contains("Quota 'lowPriorityCores' in westeurope: 16 more vCPUs needed", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("standardNCASv3_T4Family", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AzInAnotherTenant_ThanTheEnvironment_StopsBeforeCreatingAnything()
+    {
+        var (azure, provision) = await ProvisionAsync(FakeWorld.Ready, up.Template, new Dictionary<string, string> { ["AZURE_TENANT_ID"] = FakeWorld.OtherTenant });
+        using var _ = azure;
+        var preprovision = provision.Hook("preprovision");
+
+        Assert.Equal(1, preprovision.ExitCode);
+        Assert.Contains($"`az login --tenant {FakeWorld.OtherTenant}`", preprovision.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(preprovision.Calls, c => c.IsGraph);
+    }
+
+    [Fact]
+    public async Task AzSignedInWhereItCannotSeeAzdsSubscription_SaysHowToSignIn()
+    {
+        var (azure, provision) = await ProvisionAsync(FakeWorld.Ready with { SelectedSubscription = FakeWorld.OtherSubscription }, up.Template);
+        using var _ = azure;
+        azure.Update(s => s["account"]!["visible"] = new JsonArray(FakeWorld.OtherSubscription));
+
+        var preprovision = await azure.RunHookAsync("preprovision", HookShell.Sh, AzdUpRun.Timeout);
+
+        Assert.Equal(1, preprovision.ExitCode);
+        Assert.Contains("The Azure CLI cannot use subscription", preprovision.Output, StringComparison.Ordinal);
+        Assert.Contains("az login --tenant", preprovision.Output, StringComparison.Ordinal);
+        Assert.Equal(0, provision.ExitCode);
+    }
+
+    [Fact]
+    public async Task FreeTrial_WithoutDocker_IsAGap_WithDocker_TheModelImagesAreBuiltLocally()
+    {
+        var (withoutDocker, refused) = await ProvisionAsync(FakeWorld.Ready with { QuotaId = "FreeTrial_2014-09-01" }, up.Template);
+        using var _ = withoutDocker;
+        var (withDocker, built) = await ProvisionAsync(FakeWorld.Ready with { QuotaId = "FreeTrial_2014-09-01", DockerEngine = true }, up.Template);
+        using var __ = withDocker;
+        var postprovision = built.Hook("postprovision");
+
+        Assert.Contains("may not run ACR Tasks", refused.Hook("preprovision").Output, StringComparison.Ordinal);
+        Assert.Contains("Start Docker", refused.Hook("preprovision").Output, StringComparison.Ordinal);
+        Assert.Equal(0, built.ExitCode);
+        Assert.Equal("docker", withDocker.Environment()["MODEL_IMAGE_BUILDER"]);
+        Assert.DoesNotContain(postprovision.Calls, c => c.Is("az acr build"));
+        Assert.Equal(2, postprovision.Calls.Count(c => c.Is("docker push") && c.Args[1].Contains("/ollama-models/", StringComparison.Ordinal)));
+        Assert.True(postprovision.Calls.ToList().FindIndex(c => c.Is("az acr login")) < postprovision.Calls.ToList().FindIndex(c => c.Is("docker push")));
+    }
+
+    [Fact]
+    public async Task DockerHubRateLimit_WithoutAnyPath_StopsWithTheFix_WithAnAccount_Imports_WithDocker_Copies()
+    {
+        var limited = FakeWorld.Ready with { DockerHubAnonymousPulls = 0 };
+        var (noPath, stopped) = await ProvisionAsync(limited, up.Template);
+        using var _ = noPath;
+        var (account, withAccount) = await ProvisionAsync(limited, up.Template, new Dictionary<string, string> { ["DOCKERHUB_USERNAME"] = "llmchat-ci", ["DOCKERHUB_TOKEN"] = "dckr_pat_x" });
+        using var __ = account;
+        var (docker, withDocker) = await ProvisionAsync(limited with { DockerEngine = true }, up.Template);
+        using var ___ = docker;
+
+        Assert.Contains("azd env set DOCKERHUB_USERNAME", stopped.Hook("postprovision").Output, StringComparison.Ordinal);
+        Assert.Contains("Docker Hub images are imported anonymously", stopped.Hook("preprovision").Output, StringComparison.Ordinal);
+        Assert.Equal(0, withAccount.ExitCode);
+        Assert.All(withAccount.Hook("postprovision").Calls.Where(c => c.Is("az acr import") && c.Option("--source")!.StartsWith("docker.io/", StringComparison.Ordinal)), c => Assert.Equal("llmchat-ci", c.Option("--username")));
+        Assert.DoesNotContain("dckr_pat_x", withAccount.Output + withAccount.Hook("postprovision").Output, StringComparison.Ordinal);
+        Assert.Equal(0, withDocker.ExitCode);
+        Assert.Contains(withDocker.Hook("postprovision").Calls, c => c.Is("docker pull") && c.Args[1] == "docker.io/ollama/ollama:0.17.1");
+    }
+
+    [Fact]
+    public async Task TenantWithoutUserConsent_WarnsWithTheAdminsCommand_UntilAnAdminGrantsIt()
+    {
+        var (azure, first) = await ProvisionAsync(FakeWorld.Ready with { UserConsent = false }, up.Template);
+        using var _ = azure;
+        var web = azure.Environment()["ENTRA_WEB_CLIENT_ID"];
+        azure.Update(s => s["account"]!["principal"]!["admin"] = true);
+        var grant = await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "az", "ad", "app", "permission", "admin-consent", "--id", web);
+        var second = await azure.RunHookAsync("preprovision", HookShell.Sh, AzdUpRun.Timeout);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Contains("does not let users consent", first.Hook("preprovision").Output, StringComparison.Ordinal);
+        Assert.Contains($"az ad app permission admin-consent --id {web}", first.Hook("preprovision").Output, StringComparison.Ordinal);
+        Assert.Equal(0, grant.ExitCode);
+        Assert.Contains("granted for the whole tenant", second.Output, StringComparison.Ordinal);
+        Assert.Equal("granted", azure.Environment()["ENTRA_WEB_CONSENT"]);
+    }
+
+    [Fact]
+    public async Task CiPrincipalWithoutGraphRights_AfterTheBootstrap_ProvisionsWithoutAnyGraphCall_ButANewClusterNeedsAnAdmin()
+    {
+        var (azure, bootstrap) = await ProvisionAsync(FakeWorld.Ready, up.Template);
+        using var _ = azure;
+        azure.Update(s => s["account"]!["principal"] = new JsonObject { ["objectId"] = "c1c1c1c1-0000-4000-8000-00000000000c", ["type"] = "ServicePrincipal", ["graph"] = "none" });
+
+        var ci = await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "azd", "provision", "--no-prompt");
+        // The cluster was recreated (azd down, then up): its OIDC issuer changed, and the web's credential must follow.
+        var provision = JsonNode.Parse(File.ReadAllText(azure.ProvisionPath))!;
+        provision["outputs"]!["AZURE_AKS_OIDC_ISSUER_URL"] = "https://westeurope.oic.prod-aks.azure.com/new-cluster/";
+        azure.WriteProvision(provision);
+        var newCluster = await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "azd", "provision", "--no-prompt");
+
+        Assert.Equal(0, bootstrap.ExitCode);
+        Assert.True(ci.ExitCode == 0, ci.ToString());
+        Assert.DoesNotContain(ci.Calls, c => c.IsGraph);
+        Assert.NotEqual(0, newCluster.ExitCode);
+        Assert.Contains("must run `azd provision` once for this environment", newCluster.Hook("postprovision").Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecondProvision_AfterTheAutoscalerScaledTheGpuPoolOut_KeepsItsNodes()
+    {
+        var (azure, first) = await ProvisionAsync(FakeWorld.Ready, up.Template);
+        using var _ = azure;
+        JsonNode Gpu(JsonNode state) => state["subscriptions"]![FakeWorld.Subscription]!["resourceGroups"]!.AsObject().Select(g => g.Value!["clusters"]?.AsObject().Single().Value).First(c => c is not null)!["pools"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "gpu")!;
+        var created = Gpu(azure.State)["count"]!.GetValue<int>();
+        azure.Update(s => Gpu(s)["count"] = 3);
+
+        var second = await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "azd", "provision", "--no-prompt");
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(1, created);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains(second.Hook("preprovision").Calls, c => c.Is("azd env set AKS_GPU_CURRENT_COUNT 3"));
+        Assert.Equal(3, Gpu(azure.State)["count"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("WEB_HOSTNAME", "https://chat.contoso.com", "is not a DNS host name")]
+    [InlineData("WEB_HOSTNAME", "10.1.2.3", "is not a DNS host name")]
+    [InlineData("AKS_GPU_MAX_COUNT", "three", "use a whole number")]
+    [InlineData("AKS_GPU_MIN_COUNT", "4", "0 <= min <= max")]
+    [InlineData("AKS_GPU_SPOT", "yes", "use true or false")]
+    public async Task BadSettings_StopTheHook_WithAClearMessage(string name, string value, string message)
+    {
+        var (azure, provision) = await ProvisionAsync(FakeWorld.Ready, up.Template, new Dictionary<string, string> { [name] = value });
+        using var _ = azure;
+
+        Assert.Equal(1, provision.Hook("preprovision").ExitCode);
+        Assert.Contains(message, provision.Hook("preprovision").Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(provision.Calls, c => c.IsGraph);
+    }
+
+    [Fact]
+    public async Task VersionedCertificateUri_StopsThePostprovisionHook()
+    {
+        var (azure, provision) = await ProvisionAsync(FakeWorld.Ready, up.Template, new Dictionary<string, string> { ["WEB_TLS_CERTIFICATE_URI"] = "https://kv-x7k2p9.vault.azure.net/certificates/web-tls/0123456789abcdef" });
+        using var _ = azure;
+
+        Assert.Equal(1, provision.Hook("postprovision").ExitCode);
+        Assert.Contains("is not a versionless Key Vault certificate URI", provision.Hook("postprovision").Output, StringComparison.Ordinal);
+    }
+}
