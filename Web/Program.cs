@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Web.Auth;
@@ -17,13 +16,8 @@ builder.AddWebAuthentication();
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
 
-// Deployed, the replicas share one key ring in Blob Storage (managed identity); locally the default per-user store serves.
-if (builder.Configuration["DataProtection:BlobUri"] is { Length: > 0 } keyRing)
-{
-    builder.Services.AddDataProtection()
-        .SetApplicationName("llmchat-web")
-        .AddKeyManagementOptions(options => options.XmlRepository = new BlobXmlRepository(new Azure.Storage.Blobs.BlobClient(new Uri(keyRing), new Azure.Identity.DefaultAzureCredential())));
-}
+// Deployed, the replicas share one key ring in Blob Storage, encrypted with a Key Vault key; locally the default per-user store serves.
+builder.AddSharedKeyRing();
 
 builder.Services.AddOptions<MarkdownOptions>().Bind(builder.Configuration.GetSection(MarkdownOptions.SectionName));
 builder.Services.AddSingleton<MarkdownRenderer>();

@@ -27,10 +27,10 @@ public static class WebAuthentication
                 throw new InvalidOperationException("Api:Scope (for example api://llm-chat-api/chat) must be set with AzureAd.");
             }
 
-            builder.Services.AddAuthentication(OpenIdConnectDefaults.AuthenticationScheme)
+            var calls = builder.Services.AddAuthentication(OpenIdConnectDefaults.AuthenticationScheme)
                 .AddMicrosoftIdentityWebApp(entra)
-                .EnableTokenAcquisitionToCallDownstreamApi([scope])
-                .AddInMemoryTokenCaches();
+                .EnableTokenAcquisitionToCallDownstreamApi([scope]);
+            SharedTokenCache.Add(calls, builder);
             builder.Services.AddScoped<IAccessTokenProvider, EntraAccessTokenProvider>();
             if (builder.Environment.IsDevelopment())
             {

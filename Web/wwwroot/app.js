@@ -1,4 +1,14 @@
 // No inline script anywhere (the Content-Security-Policy forbids it): behaviour is wired here, by delegation.
+
+// The circuit is one WebSocket, opened without SignalR's negotiate request: the Gateway keeps no affinity, and a
+// negotiate answered by one replica followed by a connect to another would fail. Any replica can open a circuit (the
+// key ring and the token cache are shared); a WebSocket stays on the replica it reached.
+Blazor.start({
+  circuit: {
+    configureSignalR: builder => builder.withUrl('_blazor', { skipNegotiation: true, transport: 1 /* WebSockets */ }),
+  },
+});
+
 (() => {
   // Enter sends, Shift+Enter adds a line (and nothing happens while an IME is composing).
   document.addEventListener('keydown', event => {
