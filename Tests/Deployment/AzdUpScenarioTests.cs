@@ -179,7 +179,7 @@ public sealed class AzdUpScenarioTests(AzdUpSimulation up)
 
         var ci = await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "azd", "provision", "--no-prompt");
         // The cluster was recreated (azd down, then up): its OIDC issuer changed, and the web's credential must follow.
-        var provision = JsonNode.Parse(File.ReadAllText(azure.ProvisionPath))!;
+        var provision = azure.ReadProvision();
         provision["outputs"]!["AZURE_AKS_OIDC_ISSUER_URL"] = "https://westeurope.oic.prod-aks.azure.com/new-cluster/";
         azure.WriteProvision(provision);
         var newCluster = await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "azd", "provision", "--no-prompt");

@@ -84,8 +84,15 @@ public sealed class FakeAzure : IDisposable
         azd["environments"]![azd["selected"]!.GetValue<string>()] = new JsonObject([.. values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value))]);
     });
 
-    /// <summary>What the Bicep deployment creates, for the fake azd's provision (outputs and resources).</summary>
-    public void WriteProvision(JsonNode provision) => File.WriteAllText(ProvisionPath, provision.ToJsonString());
+    /// <summary>What an azd environment's Bicep deployment creates, for the fake azd's provision (outputs and resources).</summary>
+    public void WriteProvision(JsonNode provision, string environment = "default")
+    {
+        var all = File.Exists(ProvisionPath) ? JsonNode.Parse(File.ReadAllText(ProvisionPath))!.AsObject() : [];
+        all[environment] = provision.DeepClone();
+        File.WriteAllText(ProvisionPath, all.ToJsonString());
+    }
+
+    public JsonNode ReadProvision(string environment = "default") => JsonNode.Parse(File.ReadAllText(ProvisionPath))![environment]!.DeepClone();
 
     /// <summary>The environment a process needs to find the fakes and their state.</summary>
     public IReadOnlyDictionary<string, string> ProcessEnvironment(HookShell shell = HookShell.Sh) => new Dictionary<string, string>

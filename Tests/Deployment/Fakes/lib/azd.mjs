@@ -111,7 +111,10 @@ function provision(state, io) {
   io.save();
   hook(state, io.root, "preprovision");
   io.reload();
-  const plan = JSON.parse(readFileSync(io.provisionFile, "utf8"));
+  // The harness prepares what each environment's Bicep deployment creates (by environment name, else "default").
+  const plans = JSON.parse(readFileSync(io.provisionFile, "utf8"));
+  const plan = plans[env.AZURE_ENV_NAME] ?? plans.default;
+  if (!plan) throw new ToolError(`fake azd: no provision prepared for environment ${env.AZURE_ENV_NAME}`, 2);
   if (state.failProvision) throw new ToolError("ERROR: deployment failed: error deploying infrastructure: (InvalidTemplateDeployment) The template deployment failed.");
   const fresh = values(state);
   const subscription = state.subscriptions[fresh.AZURE_SUBSCRIPTION_ID];
@@ -169,6 +172,8 @@ function deploy(state, io) {
     }
     (state.azd.deployments ??= []).push({ environment: env.AZURE_ENV_NAME, service: name, image: env[`SERVICE_${name.toUpperCase()}_IMAGE_NAME`], commit: state.checkout?.sha ?? null });
   }
+  // The public host now serves this release; a scenario may have broken it (the smoke test must catch that).
+  (state.sites ??= {})[env.WEB_HOSTNAME] = { environment: env.AZURE_ENV_NAME, release, broken: (state.brokenReleases ?? []).includes(env.AZURE_ENV_NAME) };
   persist(state);
   return "SUCCESS: Your application was deployed to Azure.\n";
 }

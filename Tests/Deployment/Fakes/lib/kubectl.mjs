@@ -72,6 +72,15 @@ export function kubectl(state, parsed, args) {
     if (text === undefined) throw new ToolError(`error: the path "${file}" does not exist`);
     return { out: apply(state, cluster, text, file) };
   }
+  if (command === "get deployment") {
+    // `-o jsonpath={.metadata.annotations.deployment\.kubernetes\.io/revision}`: the Deployment's revision, as the
+    // deployment controller annotates it.
+    const name = words[2];
+    const history = cluster.revisions?.[`Deployment/${ns}/${name}`];
+    if (!history) throw new ToolError(`Error from server (NotFound): deployments.apps "${name}" not found`);
+    if (!String(options["-o"] ?? "").includes("deployment\\.kubernetes\\.io/revision")) throw new Unmodelled("kubectl", args);
+    return { out: String(history[history.length - 1].revision) };
+  }
   if (command === "annotate serviceaccount") {
     return { out: `serviceaccount/${words[2]} annotated\n` };
   }

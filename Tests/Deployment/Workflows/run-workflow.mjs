@@ -1,0 +1,254 @@
+// Runs a GitHub Actions workflow of this repository the way the Actions runner would, offline, for the deployment
+// tests (Tests/Deployment/WorkflowTests.cs). Parsed and validated by GitHub's own parser (@actions/workflow-parser);
+// every expression evaluated by GitHub's own evaluator (@actions/expressions), with the status functions success(),
+// failure(), always() and cancelled() as the runner defines them. It decides whether the event triggers the workflow,
+// orders the jobs by `needs`, evaluates each `if`, `env` and output, and runs each `run:` step under bash (GitHub's
+// default shell on Linux: bash --noprofile --norc -eo pipefail) with GITHUB_OUTPUT, GITHUB_ENV and GITHUB_PATH, the
+// recording fakes first on PATH. Each `uses:` step runs its stand-in (STAND_INS below, each documenting what it does
+// in place of the action); a `uses:` step without one fails its job. Every job starts on a fresh runner: nothing of
+// the previous job's machine (its kubeconfig) is left.
+//   node --import ./json-modules.mjs run-workflow.mjs <scenario.json> <trace.json>
+// scenario: { workflow, event, payload, github: {sha, ref, repository}, vars, environments: {name: {vars}},
+//             inputs, environment: {NAME: value} (the processes' base environment), stubs: {run text: exit code} }
+import { readFileSync, writeFileSync, mkdtempSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
+
+const packages = createRequire(new URL("../../Infra/validation/package.json", import.meta.url));
+const workflowParser = await import(packages.resolve("@actions/workflow-parser"));
+const expressions = await import(packages.resolve("@actions/expressions"));
+const { data, Lexer, Parser, Evaluator } = expressions;
+const { isBasicExpression, isString, isNumber, isBoolean, isSequence, isMapping } = workflowParser;
+
+const [scenarioFile, traceFile] = process.argv.slice(2);
+const scenario = JSON.parse(readFileSync(scenarioFile, "utf8"));
+const root = scenario.root;
+const trace = { workflow: scenario.workflow, triggered: false, errors: [], jobs: [] };
+
+// --- parse and validate ------------------------------------------------------------------------------------------
+const content = readFileSync(join(root, ".github", "workflows", scenario.workflow), "utf8");
+const parsed = workflowParser.parseWorkflow({ name: scenario.workflow, content }, new workflowParser.NoOperationTraceWriter());
+const template = await workflowParser.convertWorkflowTemplate(parsed.context, parsed.value);
+trace.errors = [...parsed.context.errors.getErrors().map(e => e.message), ...(template.errors ?? []).map(e => e.Message)];
+if (trace.errors.length > 0) finish();
+
+// The raw mapping of each job and step: the converted model leaves out `with`, `permissions` and `working-directory`.
+const raw = mappingToObject(parsed.value);
+
+// --- expressions -------------------------------------------------------------------------------------------------
+function toData(value) {
+  return JSON.parse(JSON.stringify(value ?? null), data.reviver);
+}
+
+function toPlain(value) {
+  switch (value.kind) {
+    case data.Kind.Null: return null;
+    case data.Kind.Boolean: case data.Kind.Number: case data.Kind.String: return value.value;
+    case data.Kind.Array: return value.values().map(toPlain);
+    case data.Kind.Dictionary: return Object.fromEntries(value.pairs().map(p => [p.key, toPlain(p.value)]));
+    default: return value.coerceString();
+  }
+}
+
+function evaluateExpression(expression, contexts, status) {
+  const statusFunctions = [
+    { name: "success", minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(status.success()) },
+    { name: "failure", minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(status.failure()) },
+    { name: "always", minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(true) },
+    { name: "cancelled", minArgs: 0, maxArgs: 0, call: () => new data.BooleanData(false) },
+  ];
+  const lexed = new Lexer(expression).lex();
+  const tree = new Parser(lexed.tokens, Object.keys(contexts), statusFunctions).parse();
+  const dictionary = new data.Dictionary(...Object.entries(contexts).map(([key, value]) => ({ key, value: toData(value) })));
+  return new Evaluator(tree, dictionary, new Map(statusFunctions.map(f => [f.name, f]))).evaluate();
+}
+
+/** A template token's value, its expressions evaluated (a string with ${{ }} in it is a format() expression). */
+function evaluate(token, contexts, status = STATUS_SUCCESS) {
+  if (token === undefined || token === null) return undefined;
+  if (isBasicExpression(token)) return toPlain(evaluateExpression(token.expression, contexts, status));
+  if (isString(token) || isNumber(token) || isBoolean(token)) return token.value;
+  if (isSequence(token)) return [...token].map(t => evaluate(t, contexts, status));
+  if (isMapping(token)) return Object.fromEntries([...token].map(p => [String(evaluate(p.key, contexts, status)), evaluate(p.value, contexts, status)]));
+  return null;
+}
+
+function truthy(token, contexts, status) {
+  return evaluateExpression(token.expression, contexts, status).coerceBoolean();
+}
+
+const STATUS_SUCCESS = { success: () => true, failure: () => false };
+
+function mappingToObject(token) {
+  if (!token) return undefined;
+  if (isMapping(token)) return Object.fromEntries([...token].map(p => [p.key.value, p.value]));
+  return token;
+}
+
+// --- trigger -----------------------------------------------------------------------------------------------------
+function glob(pattern, value) {
+  return new RegExp("^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*/g, "\u0000").replace(/\*/g, "[^/]*").replace(/\u0000/g, ".*") + "$").test(value);
+}
+
+function triggered() {
+  const filters = template.events[scenario.event];
+  if (!filters) return false;
+  const payload = scenario.payload ?? {};
+  if (scenario.event === "push") {
+    const branch = (scenario.github.ref ?? "").replace(/^refs\/heads\//, "");
+    return !filters.branches || filters.branches.some(b => glob(b, branch));
+  }
+  if (scenario.event === "workflow_run") {
+    return (!filters.workflows || filters.workflows.includes(payload.workflow_run?.name))
+      && (!filters.types || filters.types.includes(payload.action))
+      && (!filters.branches || filters.branches.some(b => glob(b, payload.workflow_run?.head_branch ?? "")));
+  }
+  return true;
+}
+
+// --- stand-ins for the actions the workflows use -------------------------------------------------------------------
+function fakeTool(tool, args, env) {
+  const result = spawnSync(tool, args, { cwd: root, env, encoding: "utf8" });
+  return { code: result.status ?? 1, output: (result.stdout ?? "") + (result.stderr ?? "") };
+}
+
+function fakeState(change) {
+  const path = scenario.environment.FAKE_STATE;
+  const state = JSON.parse(readFileSync(path, "utf8"));
+  change(state);
+  writeFileSync(path, JSON.stringify(state, null, 2));
+}
+
+const STAND_INS = {
+  // Checks out `ref` (default: the event's sha). The workspace is the repository under test; the stand-in records the
+  // commit, which is what the fake azd's deploy reports as deployed.
+  "actions/checkout@v4": (inputs, context) => {
+    const sha = inputs.ref || context.github.sha;
+    fakeState(state => { state.checkout = { sha }; });
+    return { code: 0, output: `checked out ${sha}` };
+  },
+  // Installs the SDK that global.json names: the machine's SDK stands in; the file must exist.
+  "actions/setup-dotnet@v4": inputs => existsSync(join(root, inputs["global-json-file"] ?? "global.json")) ? { code: 0, output: "" } : { code: 1, output: "global.json not found" },
+  "actions/setup-node@v4": inputs => inputs["node-version"] ? { code: 0, output: "" } : { code: 1, output: "node-version is required here" },
+  // Installs azd, kubectl and kubelogin: the recording fakes are already first on PATH.
+  "Azure/setup-azd@v2": () => ({ code: 0, output: "" }),
+  "azure/setup-kubectl@v4": () => ({ code: 0, output: "" }),
+  "azure/use-kubelogin@v1": inputs => inputs["kubelogin-version"] ? { code: 0, output: "" } : { code: 1, output: "kubelogin-version is required" },
+  // Signs az in with the workflow's OIDC token (which needs `id-token: write`), as azure/login does:
+  // `az login --service-principal` with a federated token, then `az account set`.
+  "azure/login@v2": (inputs, context, env) => {
+    if (context.permissions?.["id-token"] !== "write") return { code: 1, output: "azure/login: the workflow may not request an OIDC token (permissions: id-token: write)" };
+    for (const key of ["client-id", "tenant-id", "subscription-id"]) if (!inputs[key]) return { code: 1, output: `azure/login: ${key} is empty` };
+    const login = fakeTool("az", ["login", "--service-principal", "--username", inputs["client-id"], "--tenant", inputs["tenant-id"], "--federated-token", "github-oidc-token"], env);
+    if (login.code !== 0) return login;
+    return fakeTool("az", ["account", "set", "--subscription", inputs["subscription-id"]], env);
+  },
+  // Uploads an artifact: nothing to keep here.
+  "actions/upload-artifact@v4": () => ({ code: 0, output: "" }),
+};
+
+// --- jobs --------------------------------------------------------------------------------------------------------
+function finish() {
+  writeFileSync(traceFile, JSON.stringify(trace, null, 2));
+  process.exit(0);
+}
+
+trace.triggered = triggered();
+if (!trace.triggered) finish();
+
+const workflowPermissions = evaluate(raw.permissions, {});
+const results = {};
+const pending = [...template.jobs];
+while (pending.length > 0) {
+  const index = pending.findIndex(j => (j.needs ?? []).every(n => results[n.value]));
+  if (index < 0) throw new Error("needs form a cycle");
+  const [job] = pending.splice(index, 1);
+  results[job.id.value] = runJob(job);
+}
+finish();
+
+function runJob(job) {
+  const id = job.id.value;
+  const needs = Object.fromEntries((job.needs ?? []).map(n => [n.value, results[n.value]]));
+  const jobRaw = mappingToObject(mappingToObject(raw.jobs)[id]);
+  const environmentName = evaluate(job.environment, { github: github(), needs, vars: scenario.vars ?? {}, inputs: scenario.inputs ?? {} });
+  const environmentVars = scenario.environments?.[typeof environmentName === "string" ? environmentName : environmentName?.name]?.vars ?? {};
+  const vars = { ...(scenario.vars ?? {}), ...environmentVars };
+  const base = { github: github(), needs, vars, inputs: scenario.inputs ?? {}, secrets: {}, matrix: {}, strategy: {}, runner: { os: "Linux", temp: "" } };
+  const jobStatus = { success: () => Object.values(needs).every(n => n.result === "success"), failure: () => Object.values(needs).some(n => n.result === "failure") };
+  const record = { id, environment: environmentName ?? null, result: "skipped", outputs: {}, steps: [] };
+  trace.jobs.push(record);
+  if (!truthy(job.if, base, jobStatus)) return record;
+
+  // A fresh runner: no kubeconfig from another job's machine.
+  fakeState(state => { state.kubeconfig = null; });
+  const temp = mkdtempSync(join(tmpdir(), `runner-${id}-`));
+  const env = { ...evaluate(template.env, base) ?? {}, ...evaluate(job.env, base) ?? {} };
+  const steps = {};
+  let failed = false;
+  const stepStatus = { success: () => !failed, failure: () => failed };
+  const permissions = evaluate(jobRaw.permissions, base) ?? workflowPermissions;
+  const rawSteps = [...(jobRaw.steps ?? [])].map(mappingToObject);
+  job.steps.forEach((step, i) => {
+    const contexts = { ...base, env, steps, job: { status: failed ? "failure" : "success" }, runner: { os: "Linux", temp } };
+    const name = evaluate(step.name, contexts) ?? (step.uses ? step.uses.value : evaluate(step.run, contexts)?.split("\n")[0]);
+    const stepRecord = { id: step.id, name, uses: step.uses?.value ?? null, outcome: "skipped", output: "" };
+    record.steps.push(stepRecord);
+    if (!truthy(step.if, contexts, stepStatus)) return;
+    const stepEnv = { ...env, ...(evaluate(step.env, contexts) ?? {}) };
+    const processEnv = {
+      ...scenario.environment, ...stepEnv, CI: "true", GITHUB_ACTIONS: "true", RUNNER_TEMP: temp, RUNNER_OS: "Linux",
+      GITHUB_SHA: contexts.github.sha, GITHUB_REF: contexts.github.ref, GITHUB_WORKSPACE: root, GITHUB_EVENT_NAME: scenario.event, GITHUB_JOB: id,
+    };
+    let result;
+    if (step.uses) {
+      const standIn = STAND_INS[step.uses.value];
+      const inputs = evaluate(rawSteps[i].with, contexts) ?? {};
+      result = standIn ? standIn(inputs, { ...contexts, permissions }, processEnv) : { code: 1, output: `no stand-in for ${step.uses.value}: the workflow runner cannot play it` };
+    } else {
+      const script = evaluate(step.run, contexts);
+      const files = { GITHUB_OUTPUT: join(temp, `output-${i}`), GITHUB_ENV: join(temp, `env-${i}`), GITHUB_PATH: join(temp, `path-${i}`) };
+      for (const file of Object.values(files)) writeFileSync(file, "");
+      if (scenario.stubs && Object.hasOwn(scenario.stubs, script.trim())) {
+        result = { code: scenario.stubs[script.trim()], output: "(stubbed by the scenario)" };
+      } else {
+        const path = join(temp, `step-${i}.sh`);
+        writeFileSync(path, script);
+        const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", path], { cwd: evaluate(rawSteps[i]["working-directory"], contexts) ?? root, env: { ...processEnv, ...files }, encoding: "utf8" });
+        result = { code: run.status ?? 1, output: (run.stdout ?? "") + (run.stderr ?? "") };
+      }
+      const outputs = parseFile(files.GITHUB_OUTPUT);
+      if (step.id && !step.id.startsWith("__")) steps[step.id] = { outputs, outcome: result.code === 0 ? "success" : "failure", conclusion: result.code === 0 ? "success" : "failure" };
+      Object.assign(env, parseFile(files.GITHUB_ENV));
+    }
+    stepRecord.outcome = result.code === 0 ? "success" : "failure";
+    stepRecord.output = result.output;
+    if (result.code !== 0) failed = true;
+  });
+  record.result = failed ? "failure" : "success";
+  record.outputs = evaluate(job.outputs, { ...base, env, steps }) ?? {};
+  return record;
+}
+
+function github() {
+  return { event_name: scenario.event, event: scenario.payload ?? {}, sha: scenario.github.sha, ref: scenario.github.ref, repository: scenario.github.repository ?? "contoso/llmchat", workspace: root, workflow: template.name ?? scenario.workflow, run_id: "1", run_attempt: "1" };
+}
+
+// `name=value` lines, or `name<<DELIMITER` blocks, as the runner reads GITHUB_OUTPUT and GITHUB_ENV.
+function parseFile(path) {
+  const values = {};
+  const lines = readFileSync(path, "utf8").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
+    if (heredoc) {
+      const body = [];
+      while (++i < lines.length && lines[i] !== heredoc[2]) body.push(lines[i]);
+      values[heredoc[1]] = body.join("\n");
+    } else if (lines[i].includes("=")) {
+      values[lines[i].slice(0, lines[i].indexOf("="))] = lines[i].slice(lines[i].indexOf("=") + 1);
+    }
+  }
+  return values;
+}
