@@ -4,7 +4,7 @@ using Tests.Deployment.Simulation;
 namespace Tests.Deployment;
 
 /// <summary>
-/// Each rule of the fake cloud (Tests/Deployment/Fakes/lib: Graph G1-G9, ARM A1-A8, kubectl K1-K4), shown refusing the
+/// Each rule of the fake cloud (Tests/Deployment/Fakes/lib: Graph G1-G9, ARM A1-A10, kubectl K1-K4), shown refusing the
 /// defect it models and accepting the right form, so that a passing hook proves the real service would have taken it.
 /// </summary>
 [Collection(AzdUpCollection.Name)]
@@ -270,5 +270,44 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("no model of", result.Output, StringComparison.Ordinal);
+    }
+    [Fact]
+    public async Task A9_A10_FederatedSignIn_NeedsTheEnvironmentsSubject_AndRemoteState_NeedsADataRole()
+    {
+        using var azure = await Delivery.WorldAsync(s =>
+        {
+            s["azd"] = new JsonObject { ["environments"] = new JsonObject(), ["selected"] = null };
+            s["account"] = new JsonObject { ["selected"] = null, ["visible"] = new JsonArray(), ["principal"] = null };
+        });
+        var staging = Delivery.Staging;
+        Task<HookRun> AzLogin(string clientId, string subject) =>
+            Az(azure, "login", "--service-principal", "--username", clientId, "--tenant", FakeWorld.Tenant, "--federated-token", "github-oidc:" + subject);
+        Task<HookRun> Azd(string? subject, params string[] arguments) => subject is null
+            ? azure.RunAsync(HookShell.Sh, Timeout, "azd", arguments)
+            : azure.RunProgramAsync(Timeout, "env", [$"ACTIONS_ID_TOKEN_REQUEST_URL=https://token.test/?subject={Uri.EscapeDataString(subject)}", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=t", "azd", .. arguments]);
+        string[] azdLogin = ["auth", "login", "--client-id", staging.ClientId, "--federated-credential-provider", "github", "--tenant-id", FakeWorld.Tenant];
+
+        var unknownApp = await AzLogin("00000000-0000-4000-8000-000000000000", staging.Subject);
+        var productionsSubject = await AzLogin(staging.ClientId, Delivery.Production.Subject);
+        var otherCase = await AzLogin(staging.ClientId, staging.Subject.Replace("staging", "Staging", StringComparison.Ordinal));
+        var right = await AzLogin(staging.ClientId, staging.Subject);
+        var azdWithoutToken = await Azd(null, azdLogin);
+        var azdRight = await Azd(staging.Subject, azdLogin);
+        await Azd(null, "config", "set", "state.remote.backend", "AzureBlobStorage");
+        await Azd(null, "config", "set", "state.remote.config.accountName", Delivery.StateAccount);
+        var select = await Azd(null, "env", "select", staging.AzdName);
+        azure.Update(s => s["remoteState"]![Delivery.StateAccount]!["principals"] = new JsonArray(Delivery.AdminObjectId));
+        azure.Update(s => s["azd"]!["environments"] = new JsonObject());
+        var withoutRole = await Azd(null, "env", "select", staging.AzdName);
+
+        Assert.Contains("AADSTS700016", unknownApp.Output, StringComparison.Ordinal);
+        Assert.Contains("AADSTS700213", productionsSubject.Output, StringComparison.Ordinal);
+        Assert.Contains("AADSTS700213", otherCase.Output, StringComparison.Ordinal);
+        Assert.True(right.ExitCode == 0, right.ToString());
+        Assert.Contains("id-token: write", azdWithoutToken.Output, StringComparison.Ordinal);
+        Assert.True(azdRight.ExitCode == 0, azdRight.ToString());
+        Assert.True(select.ExitCode == 0, select.ToString());
+        Assert.NotEqual(0, withoutRole.ExitCode);
+        Assert.Contains("AuthorizationPermissionMismatch", withoutRole.Output, StringComparison.Ordinal);
     }
 }

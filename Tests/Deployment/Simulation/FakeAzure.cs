@@ -115,6 +115,10 @@ public sealed class FakeAzure : IDisposable
     public Task<HookRun> RunAsync(HookShell shell, TimeSpan timeout, string tool, params string[] arguments) =>
         RunProcessAsync(Path.Combine(Shims, tool), arguments, shell, timeout);
 
+    /// <summary>Runs a program with the fakes first on PATH (the workflow runner, for example), and returns what happened.</summary>
+    public Task<HookRun> RunProgramAsync(TimeSpan timeout, string program, params string[] arguments) =>
+        RunProcessAsync(program, arguments, HookShell.Sh, timeout);
+
     /// <summary>Runs a hook exactly as azure.yaml declares it for the shell, as azd would, with the azd environment's values in its environment.</summary>
     public Task<HookRun> RunHookAsync(string hook, HookShell shell, TimeSpan timeout)
     {

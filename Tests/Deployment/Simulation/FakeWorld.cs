@@ -118,7 +118,6 @@ public sealed record FakeWorld
             {
                 ["environments"] = new JsonObject { [environmentName] = new JsonObject([.. azdEnvironment.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value))]) },
                 ["selected"] = environmentName,
-                ["remoteEnvironments"] = new JsonObject(),
             },
         };
     }

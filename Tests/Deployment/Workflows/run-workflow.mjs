@@ -6,29 +6,42 @@
 // default shell on Linux: bash --noprofile --norc -eo pipefail) with GITHUB_OUTPUT, GITHUB_ENV and GITHUB_PATH, the
 // recording fakes first on PATH. Each `uses:` step runs its stand-in (STAND_INS below, each documenting what it does
 // in place of the action); a `uses:` step without one fails its job. Every job starts on a fresh runner: nothing of
-// the previous job's machine (its kubeconfig) is left.
+// the previous job's machine is left (az's and azd's sign-ins, azd's local environments and config, the kubeconfig).
+// A job that may request an OIDC token (`permissions: id-token: write`) gets ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN;
+// its token's subject is GitHub's default: `repo:<owner>/<repo>:environment:<name>` for a job with an environment,
+// else `repo:<owner>/<repo>:ref:<ref>` (GitHub docs, "OpenID Connect reference", subject claims). A job whose
+// environment's deployment a reviewer rejects fails without running a step.
 //   node --import ./json-modules.mjs run-workflow.mjs <scenario.json> <trace.json>
-// scenario: { workflow, event, payload, github: {sha, ref, repository}, vars, environments: {name: {vars}},
-//             inputs, environment: {NAME: value} (the processes' base environment), stubs: {run text: exit code} }
+// scenario: { root, workflow, content (instead of the file's), event (none: parse only), payload,
+//             github: {sha, ref, repository}, vars, environments: {name: {vars, rejected}}, inputs,
+//             environment: {NAME: value} (the processes' base environment), stubs: {run text: exit code} }
+// trace: { errors, uses (every action the workflow names), standIns (the actions this runner can play), triggered,
+//          jobs: [{ id, environment, result, outputs, steps: [{ name, uses, outcome, output }] }] }
 import { readFileSync, writeFileSync, mkdtempSync, existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
 
-const packages = createRequire(new URL("../../Infra/validation/package.json", import.meta.url));
-const workflowParser = await import(packages.resolve("@actions/workflow-parser"));
-const expressions = await import(packages.resolve("@actions/expressions"));
+// The packages are installed with the deployment validators (Tests/Infra/validation); the @actions ones are ES modules
+// whose package exports have no require condition, so they are imported by path.
+const validation = new URL("../../Infra/validation/", import.meta.url);
+const packages = createRequire(new URL("package.json", validation));
+const workflowParser = await import(new URL("node_modules/@actions/workflow-parser/dist/index.js", validation));
+const expressions = await import(new URL("node_modules/@actions/expressions/dist/index.js", validation));
+// The evaluator's truthiness (GitHub's: null, false, 0, NaN and "" are false), which its index does not export.
+const { truthy: isTruthy } = await import(new URL("node_modules/@actions/expressions/dist/result.js", validation));
 const { data, Lexer, Parser, Evaluator } = expressions;
 const { isBasicExpression, isString, isNumber, isBoolean, isSequence, isMapping } = workflowParser;
+const YAML = packages("yaml");
 
 const [scenarioFile, traceFile] = process.argv.slice(2);
 const scenario = JSON.parse(readFileSync(scenarioFile, "utf8"));
 const root = scenario.root;
-const trace = { workflow: scenario.workflow, triggered: false, errors: [], jobs: [] };
+const trace = { workflow: scenario.workflow, triggered: false, errors: [], uses: [], standIns: [], jobs: [] };
 
 // --- parse and validate ------------------------------------------------------------------------------------------
-const content = readFileSync(join(root, ".github", "workflows", scenario.workflow), "utf8");
+const content = scenario.content ?? readFileSync(join(root, ".github", "workflows", scenario.workflow), "utf8");
 const parsed = workflowParser.parseWorkflow({ name: scenario.workflow, content }, new workflowParser.NoOperationTraceWriter());
 const template = await workflowParser.convertWorkflowTemplate(parsed.context, parsed.value);
 trace.errors = [...parsed.context.errors.getErrors().map(e => e.message), ...(template.errors ?? []).map(e => e.Message)];
@@ -76,10 +89,14 @@ function evaluate(token, contexts, status = STATUS_SUCCESS) {
 }
 
 function truthy(token, contexts, status) {
-  return evaluateExpression(token.expression, contexts, status).coerceBoolean();
+  return isTruthy(evaluateExpression(token.expression, contexts, status));
 }
 
 const STATUS_SUCCESS = { success: () => true, failure: () => false };
+
+// The runner machine's environment: this process's (its PATH leads to the fakes), without anything of a developer's
+// own Azure, azd or GitHub settings: a step sees only what the workflow gives it.
+const machine = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(AZURE_|AZD_|ACTIONS_|GITHUB_|ARM_)/.test(key)));
 
 function mappingToObject(token) {
   if (!token) return undefined;
@@ -115,7 +132,7 @@ function fakeTool(tool, args, env) {
 }
 
 function fakeState(change) {
-  const path = scenario.environment.FAKE_STATE;
+  const path = scenario.environment?.FAKE_STATE ?? process.env.FAKE_STATE;
   const state = JSON.parse(readFileSync(path, "utf8"));
   change(state);
   writeFileSync(path, JSON.stringify(state, null, 2));
@@ -141,7 +158,7 @@ const STAND_INS = {
   "azure/login@v2": (inputs, context, env) => {
     if (context.permissions?.["id-token"] !== "write") return { code: 1, output: "azure/login: the workflow may not request an OIDC token (permissions: id-token: write)" };
     for (const key of ["client-id", "tenant-id", "subscription-id"]) if (!inputs[key]) return { code: 1, output: `azure/login: ${key} is empty` };
-    const login = fakeTool("az", ["login", "--service-principal", "--username", inputs["client-id"], "--tenant", inputs["tenant-id"], "--federated-token", "github-oidc-token"], env);
+    const login = fakeTool("az", ["login", "--service-principal", "--username", inputs["client-id"], "--tenant", inputs["tenant-id"], "--federated-token", `github-oidc:${context.subject}`], env);
     if (login.code !== 0) return login;
     return fakeTool("az", ["account", "set", "--subscription", inputs["subscription-id"]], env);
   },
@@ -149,13 +166,16 @@ const STAND_INS = {
   "actions/upload-artifact@v4": () => ({ code: 0, output: "" }),
 };
 
+trace.standIns = Object.keys(STAND_INS);
+trace.uses = actionsUsed();
+
 // --- jobs --------------------------------------------------------------------------------------------------------
 function finish() {
   writeFileSync(traceFile, JSON.stringify(trace, null, 2));
   process.exit(0);
 }
 
-trace.triggered = triggered();
+trace.triggered = scenario.event !== undefined && triggered();
 if (!trace.triggered) finish();
 
 const workflowPermissions = evaluate(raw.permissions, {});
@@ -174,7 +194,11 @@ function runJob(job) {
   const needs = Object.fromEntries((job.needs ?? []).map(n => [n.value, results[n.value]]));
   const jobRaw = mappingToObject(mappingToObject(raw.jobs)[id]);
   const environmentName = evaluate(job.environment, { github: github(), needs, vars: scenario.vars ?? {}, inputs: scenario.inputs ?? {} });
-  const environmentVars = scenario.environments?.[typeof environmentName === "string" ? environmentName : environmentName?.name]?.vars ?? {};
+  // Environment names are case-insensitive on GitHub (the workflow's spelling still goes into the OIDC subject).
+  const environmentSpelling = typeof environmentName === "string" ? environmentName : environmentName?.name;
+  const environmentSettings = Object.entries(scenario.environments ?? {}).find(([name]) => name.toLowerCase() === environmentSpelling?.toLowerCase())?.[1];
+  const environmentVars = environmentSettings?.vars ?? {};
+  const repository = scenario.github.repository ?? "contoso/llmchat";
   const vars = { ...(scenario.vars ?? {}), ...environmentVars };
   const base = { github: github(), needs, vars, inputs: scenario.inputs ?? {}, secrets: {}, matrix: {}, strategy: {}, runner: { os: "Linux", temp: "" } };
   const jobStatus = { success: () => Object.values(needs).every(n => n.result === "success"), failure: () => Object.values(needs).some(n => n.result === "failure") };
@@ -182,14 +206,30 @@ function runJob(job) {
   trace.jobs.push(record);
   if (!truthy(job.if, base, jobStatus)) return record;
 
-  // A fresh runner: no kubeconfig from another job's machine.
-  fakeState(state => { state.kubeconfig = null; });
+  const environmentKey = environmentSpelling;
+  if (environmentSettings?.rejected) {
+    record.result = "failure";
+    record.rejected = true;
+    return record;
+  }
+
+  // A fresh runner: nobody signed in, no azd environment or config, no kubeconfig from another job's machine.
+  fakeState(state => {
+    state.kubeconfig = null;
+    state.account = { selected: null, visible: [], principal: null };
+    if (state.azd) Object.assign(state.azd, { environments: {}, selected: null, remote: null, signedIn: null });
+  });
   const temp = mkdtempSync(join(tmpdir(), `runner-${id}-`));
   const env = { ...evaluate(template.env, base) ?? {}, ...evaluate(job.env, base) ?? {} };
   const steps = {};
   let failed = false;
+  let checkedOut = false;
   const stepStatus = { success: () => !failed, failure: () => failed };
   const permissions = evaluate(jobRaw.permissions, base) ?? workflowPermissions;
+  const subject = environmentKey ? `repo:${repository}:environment:${environmentKey}` : `repo:${repository}:ref:${scenario.github.ref}`;
+  const oidc = permissions?.["id-token"] === "write"
+    ? { ACTIONS_ID_TOKEN_REQUEST_URL: `https://pipelines.actions.githubusercontent.test/oidc/token?subject=${encodeURIComponent(subject)}`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runner-request-token" }
+    : {};
   const rawSteps = [...(jobRaw.steps ?? [])].map(mappingToObject);
   job.steps.forEach((step, i) => {
     const contexts = { ...base, env, steps, job: { status: failed ? "failure" : "success" }, runner: { os: "Linux", temp } };
@@ -199,14 +239,20 @@ function runJob(job) {
     if (!truthy(step.if, contexts, stepStatus)) return;
     const stepEnv = { ...env, ...(evaluate(step.env, contexts) ?? {}) };
     const processEnv = {
-      ...scenario.environment, ...stepEnv, CI: "true", GITHUB_ACTIONS: "true", RUNNER_TEMP: temp, RUNNER_OS: "Linux",
+      ...machine, ...scenario.environment, ...stepEnv, ...oidc, CI: "true", GITHUB_ACTIONS: "true", RUNNER_TEMP: temp, RUNNER_OS: "Linux",
       GITHUB_SHA: contexts.github.sha, GITHUB_REF: contexts.github.ref, GITHUB_WORKSPACE: root, GITHUB_EVENT_NAME: scenario.event, GITHUB_JOB: id,
     };
     let result;
     if (step.uses) {
-      const standIn = STAND_INS[step.uses.value];
       const inputs = evaluate(rawSteps[i].with, contexts) ?? {};
-      result = standIn ? standIn(inputs, { ...contexts, permissions }, processEnv) : { code: 1, output: `no stand-in for ${step.uses.value}: the workflow runner cannot play it` };
+      const context = { ...contexts, permissions, subject };
+      if (step.uses.value.startsWith("./")) {
+        result = runLocalAction(step.uses.value, inputs, context, processEnv, checkedOut);
+      } else {
+        const standIn = STAND_INS[step.uses.value];
+        result = standIn ? standIn(inputs, context, processEnv) : { code: 1, output: `no stand-in for ${step.uses.value}: the workflow runner cannot play it` };
+        if (step.uses.value.startsWith("actions/checkout@") && result.code === 0) checkedOut = true;
+      }
     } else {
       const script = evaluate(step.run, contexts);
       const files = { GITHUB_OUTPUT: join(temp, `output-${i}`), GITHUB_ENV: join(temp, `env-${i}`), GITHUB_PATH: join(temp, `path-${i}`) };
@@ -230,6 +276,56 @@ function runJob(job) {
   record.result = failed ? "failure" : "success";
   record.outputs = evaluate(job.outputs, { ...base, env, steps }) ?? {};
   return record;
+}
+
+// A local composite action (`uses: ./path`), as the runner plays it: its action.yml is read from the workspace, which
+// holds the repository only once actions/checkout ran in this job; each step's `${{ }}` see the action's inputs (with
+// their defaults); a `run` step must name its shell; the first failing step fails the action.
+function runLocalAction(path, inputs, context, env, checkedOut) {
+  const folder = join(root, path);
+  const file = ["action.yml", "action.yaml"].map(f => join(folder, f)).find(existsSync);
+  if (!checkedOut || !file) {
+    return { code: 1, output: `Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '${folder}'. Did you forget to run actions/checkout before running your local action?` };
+  }
+  const action = YAML.parse(readFileSync(file, "utf8"));
+  if (action.runs?.using !== "composite") return { code: 1, output: `${path}: only composite actions are played here` };
+  const declared = action.inputs ?? {};
+  const unknown = Object.keys(inputs).filter(k => !Object.hasOwn(declared, k));
+  if (unknown.length > 0) return { code: 1, output: `${path}: unexpected input(s) ${unknown.join(", ")}` };
+  const values = Object.fromEntries(Object.entries(declared).map(([k, d]) => [k, inputs[k] ?? d.default ?? ""]));
+  const missing = Object.entries(declared).filter(([k, d]) => d.required && values[k] === "").map(([k]) => k);
+  if (missing.length > 0) return { code: 1, output: `${path}: input required and not supplied: ${missing.join(", ")}` };
+  const contexts = { github: context.github, env: context.env, runner: context.runner, inputs: values, steps: {}, job: context.job };
+  const interpolate = value => typeof value === "string"
+    ? value.replace(/\$\{\{(.*?)\}\}/g, (_, expression) => evaluateExpression(expression.trim(), contexts, STATUS_SUCCESS).coerceString())
+    : value;
+  const output = [];
+  for (const step of action.runs.steps ?? []) {
+    let result;
+    if (step.uses) {
+      const standIn = STAND_INS[step.uses];
+      const stepInputs = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, interpolate(v)]));
+      result = standIn ? standIn(stepInputs, context, env) : { code: 1, output: `no stand-in for ${step.uses}: the workflow runner cannot play it` };
+    } else if (!step.shell) {
+      result = { code: 1, output: `${path}: a run step of a composite action must name its shell` };
+    } else {
+      const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", interpolate(step.run)], { cwd: root, env, encoding: "utf8" });
+      result = { code: run.status ?? 1, output: (run.stdout ?? "") + (run.stderr ?? "") };
+    }
+    output.push(`[${step.uses ?? step.name ?? "run"}] ${result.output}`);
+    if (result.code !== 0) return { code: result.code, output: output.join("\n") };
+  }
+  return { code: 0, output: output.join("\n") };
+}
+
+/** Every action a workflow's jobs name, local composite actions' own steps included. */
+function actionsUsed() {
+  const named = template.jobs.flatMap(j => (j.steps ?? []).filter(s => s.uses).map(s => s.uses.value));
+  return [...new Set(named.flatMap(uses => {
+    if (!uses.startsWith("./")) return [uses];
+    const file = ["action.yml", "action.yaml"].map(f => join(root, uses, f)).find(existsSync);
+    return file ? [uses, ...(YAML.parse(readFileSync(file, "utf8")).runs?.steps ?? []).filter(s => s.uses).map(s => s.uses)] : [uses];
+  }))];
 }
 
 function github() {

@@ -15,6 +15,10 @@
 //      principal must exist (PrincipalNotFound), and its role name must be a built-in role.
 //   A8 Key Vault certificate policies: subject "CN=...", subject alternative names that are DNS names, an exportable
 //      key for a certificate whose private key a gateway must read (Key Vault docs, certificate policy).
+//   A9 A federated sign-in (azure/login, `azd auth login --federated-credential-provider github`) needs an app in the
+//      tenant (AADSTS700016) with a federated credential whose subject equals the token's, case included: a job with
+//      `environment: production` presents `repo:<owner>/<repo>:environment:production` (AADSTS700213; Azure/login
+//      issues 379, 482 and 515).
 import { ToolError, Unmodelled, jsonArgument } from "./cli.mjs";
 import { guid, selectedSubscription, resourceGroup, findResource } from "./state.mjs";
 
@@ -169,14 +173,30 @@ export function az(state, parsed, args) {
       return undefined;
     }
     case "login": {
-      // The azure/login action's stand-in signs az in as the workflow's principal, on the subscription it names.
-      state.account.principal = { ...state.account.principal, ...(state.principals?.[options["--username"]] ?? {}) };
-      if (options["--subscription"]) state.account.selected = options["--subscription"];
-      return undefined;
+      // The azure/login action's stand-in: `az login --service-principal --federated-token`, then `az account set`.
+      if (!("--service-principal" in options) || !options["--federated-token"]) throw new Unmodelled("az", args);
+      const principal = federatedSignIn(state, options["--username"], options["--tenant"], options["--federated-token"]);
+      state.account.principal = principal;
+      state.account.visible = principal.subscriptions;
+      state.account.selected = principal.subscriptions[0] ?? null;
+      return principal.subscriptions.map(id => ({ id, tenantId: options["--tenant"], user: { name: options["--username"], type: "servicePrincipal" } }));
     }
     default:
       throw new Unmodelled("az", args);
   }
+}
+
+/** A9: the principal a GitHub Actions OIDC token signs in as (the token is `github-oidc:<subject>` here). */
+export function federatedSignIn(state, clientId, tenantId, token) {
+  const app = state.principals?.[clientId];
+  if (!app || app.tenantId !== tenantId) {
+    throw new ToolError(`ERROR: AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${tenantId}'.`);
+  }
+  const subject = String(token ?? "").replace(/^github-oidc:/, "");
+  if (!(app.federatedSubjects ?? []).includes(subject)) {
+    throw new ToolError(`ERROR: AADSTS700213: No matching federated identity record found for presented assertion subject '${subject}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.`);
+  }
+  return { objectId: app.objectId, type: "ServicePrincipal", graph: app.graph ?? "none", name: clientId, subscriptions: app.subscriptions ?? [] };
 }
 
 /** `az rest` against https://management.azure.com: the subscription's details (its offer is subscriptionPolicies.quotaId). */

@@ -4,17 +4,37 @@
 // remote-environments-support). `provision` runs the project's real hooks from azure.yaml around a stand-in for the
 // Bicep deployment (its outputs and resources, prepared by the test harness); `deploy` records each service's
 // release and applies its manifests with azd's template rule (only *.tmpl.yaml files are rendered).
+//   A10 Remote state is a blob container in a storage account (state.remoteState[account]); reading or writing it
+//       needs a data role there (Storage Blob Data Contributor): 403 AuthorizationPermissionMismatch otherwise (Azure
+//       Storage REST docs, blob service error codes). An account that does not exist does not resolve.
+//   A9 (lib/arm.mjs) `azd auth login --federated-credential-provider github` reads the job's OIDC token, which GitHub
+//       offers only to a job with `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN).
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync, appendFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ToolError, Unmodelled, requireTool } from "./cli.mjs";
 import { apply } from "./kubectl.mjs";
+import { federatedSignIn } from "./arm.mjs";
 
 const YAML = requireTool("yaml");
 
 function azd(state) {
-  state.azd ??= { environments: {}, selected: null, remote: null, remoteEnvironments: {} };
+  state.azd ??= { environments: {}, selected: null, remote: null };
   return state.azd;
+}
+
+/** A10: the remote state's environments, for the principal azd signed in as (or az's, when azd uses az's sign-in). */
+function remoteStore(state) {
+  const a = azd(state);
+  if (!a.remote) return undefined;
+  if (a.remote.backend !== "AzureBlobStorage" || !a.remote.accountName) throw new ToolError("ERROR: remote state: set state.remote.backend AzureBlobStorage and state.remote.config.accountName");
+  const store = state.remoteState?.[a.remote.accountName];
+  if (!store) throw new ToolError(`ERROR: remote state: dial tcp: lookup ${a.remote.accountName}.blob.core.windows.net: no such host`);
+  const who = a.signedIn?.objectId ?? state.account.principal?.objectId;
+  if (!(store.principals ?? []).includes(who)) {
+    throw new ToolError(`ERROR: remote state: RESPONSE 403: This request is not authorized to perform this operation using this permission.\nERROR CODE: AuthorizationPermissionMismatch`);
+  }
+  return (store.environments ??= {});
 }
 
 export function values(state) {
@@ -25,7 +45,8 @@ export function values(state) {
 
 function persist(state) {
   const a = azd(state);
-  if (a.remote && a.selected) a.remoteEnvironments[a.selected] = { ...a.environments[a.selected] };
+  const remote = remoteStore(state);
+  if (remote && a.selected) remote[a.selected] = { ...a.environments[a.selected] };
 }
 
 function dotenv(env) {
@@ -68,7 +89,7 @@ export function azdCommand(state, parsed, args, io) {
     case "env new": {
       const name = words[2];
       if (a.environments[name]) throw new ToolError(`ERROR: environment '${name}' already exists`);
-      if (a.remote && a.remoteEnvironments[name]) throw new ToolError(`ERROR: environment '${name}' already exists in remote state`);
+      if (remoteStore(state)?.[name]) throw new ToolError(`ERROR: environment '${name}' already exists in remote state`);
       a.environments[name] = { AZURE_ENV_NAME: name };
       a.selected = name;
       for (const [option, key] of [["--subscription", "AZURE_SUBSCRIPTION_ID"], ["--location", "AZURE_LOCATION"]]) if (options[option]) a.environments[name][key] = options[option];
@@ -78,7 +99,8 @@ export function azdCommand(state, parsed, args, io) {
     case "env select": {
       const name = words[2];
       if (!a.environments[name]) {
-        if (a.remote && a.remoteEnvironments[name]) a.environments[name] = { ...a.remoteEnvironments[name] };
+        const remote = remoteStore(state)?.[name];
+        if (remote) a.environments[name] = { ...remote };
         else throw new ToolError(`ERROR: environment '${name}' does not exist`);
       }
       a.selected = name;
@@ -93,8 +115,15 @@ export function azdCommand(state, parsed, args, io) {
     case "auth login":
       // The workflow's federated sign-in: azd and az are separate sign-ins; azd's does not select az's subscription.
       if (!options["--client-id"] || !options["--tenant-id"] || options["--federated-credential-provider"] !== "github") throw new Unmodelled("azd", args);
-      a.signedIn = { clientId: options["--client-id"], tenantId: options["--tenant-id"] };
-      return "";
+      if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+        throw new ToolError("ERROR: logging in: github federated credential: ACTIONS_ID_TOKEN_REQUEST_URL is not set: the job needs `permissions: id-token: write`");
+      }
+      {
+        const subject = new URL(process.env.ACTIONS_ID_TOKEN_REQUEST_URL).searchParams.get("subject");
+        const principal = federatedSignIn(state, options["--client-id"], options["--tenant-id"], subject);
+        a.signedIn = { clientId: options["--client-id"], tenantId: options["--tenant-id"], objectId: principal.objectId };
+      }
+      return "Logged in to Azure.\n";
     default:
       break;
   }
@@ -158,6 +187,8 @@ function deploy(state, io) {
   if (!cluster) throw new ToolError(`ERROR: could not determine AKS cluster: run azd provision first`);
   const release = (state.azd.releases = (state.azd.releases ?? 0) + 1);
   for (const [name, service] of Object.entries(project.services)) {
+    // A scenario may break the deploy at one service: those before it were applied.
+    if (state.failDeployAt === name) throw new ToolError(`ERROR: failed deploying service '${name}': failed pushing image: unexpected status from PUT request: 503 Service Unavailable`);
     env[`SERVICE_${name.toUpperCase()}_IMAGE_NAME`] = `${env.AZURE_CONTAINER_REGISTRY_ENDPOINT}/${project.name}/${name}-${env.AZURE_ENV_NAME}:azd-deploy-${release}`;
     const folder = join(io.root, service.project, service.k8s?.deploymentPath ?? "manifests");
     for (const file of walk(folder)) {

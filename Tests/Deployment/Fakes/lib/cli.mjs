@@ -23,7 +23,7 @@ export class Unmodelled extends ToolError {
 
 // Options that take no value, in the tools we model.
 const FLAGS = new Set(["--all", "--overwrite-existing", "--wait", "--overwrite", "--server-side", "--no-prompt", "--no-wait",
-  "--quiet", "--rm", "-i", "--password-stdin", "--force-conflicts"]);
+  "--quiet", "--rm", "-i", "--password-stdin", "--force-conflicts", "--service-principal"]);
 
 /** The words of a command (every argument that is neither an option nor an option's value) and its options by name. */
 export function parse(args) {
