@@ -44,7 +44,7 @@ param nodePoolSpot object = {}
 @description('Node count each pool has now, by pool name, as the preprovision hook found it (AKS_<POOL>_CURRENT_COUNT); empty for a new pool. Sent as the pool\'s count so a provision never resizes a pool the cluster autoscaler owns.')
 param nodePoolCurrentCounts object = {}
 
-@description('Container registry tier; Premium enables geo-replication.')
+@description('Container registry tier; Premium enables geo-replication (REGISTRY_SKU).')
 @allowed([
   'Basic'
   'Standard'
@@ -52,14 +52,14 @@ param nodePoolCurrentCounts object = {}
 ])
 param registrySku string = 'Standard'
 
-@description('Regions the registry replicates to (Premium only).')
+@description('Regions the registry replicates to, Premium only (REGISTRY_REPLICATION_LOCATIONS, a JSON array such as ["northeurope"]).')
 param registryReplicationLocations array = []
 
 @description('Appended to the Key Vault name. A deleted vault keeps its name for 90 days (purge protection): set a suffix to provision again after `azd down` (AZURE_KEY_VAULT_NAME_SUFFIX).')
 @maxLength(8)
 param keyVaultNameSuffix string = ''
 
-@description('Purge protection on the Key Vault: a deleted vault and its secrets can be recovered for 90 days and never purged early. Irreversible once on.')
+@description('Purge protection on the Key Vault: a deleted vault and its secrets can be recovered for 90 days and never purged early. Irreversible once on (KEY_VAULT_PURGE_PROTECTION).')
 param keyVaultPurgeProtection bool = true
 
 @secure()
@@ -69,11 +69,14 @@ param secretValues object
 @description('Email addresses that receive alerts, separated by commas (ALERT_EMAILS). Empty: the alerts exist but reach nobody.')
 param alertEmails string = ''
 
-@description('Turns on Microsoft Defender for Containers (subscription plan and cluster sensor).')
+@description('Turns on Microsoft Defender for Containers, subscription plan and cluster sensor (DEFENDER_FOR_CONTAINERS).')
 param enableDefenderForContainers bool = false
 
-@description('Stores conversations in Cosmos DB for Table (continuous backup, point-in-time restore) instead of Table Storage.')
+@description('Stores conversations in Cosmos DB for Table (continuous backup, point-in-time restore) instead of Table Storage (USE_COSMOS_TABLE).')
 param useCosmosTable bool = false
+
+@description('Daily log ingestion cap in GB, -1 for none (LOG_DAILY_QUOTA_GB). A cap protects the budget from a log storm; the 5xx alert reads Prometheus, not the logs, so the cap never silences it.')
+param logDailyQuotaGb int = 5
 
 var plan = loadJsonContent('deployment-plan.json')
 var abbrs = loadJsonContent('abbreviations.json')
@@ -130,6 +133,7 @@ module monitoring 'modules/monitoring.bicep' = {
     logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
     applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
     monitorWorkspaceName: '${abbrs.monitorAccounts}${resourceToken}'
+    dailyQuotaGb: logDailyQuotaGb
   }
 }
 

@@ -18,6 +18,12 @@ internal static class AzdEnvironment
     public const string WebTlsCertificateUri = "WEB_TLS_CERTIFICATE_URI";
     public const string AlertEmails = "ALERT_EMAILS";
     public const string AksTier = "AKS_TIER";
+    public const string UseCosmosTable = "USE_COSMOS_TABLE";
+    public const string KeyVaultPurgeProtection = "KEY_VAULT_PURGE_PROTECTION";
+    public const string DefenderForContainers = "DEFENDER_FOR_CONTAINERS";
+    public const string RegistrySku = "REGISTRY_SKU";
+    public const string RegistryReplicationLocations = "REGISTRY_REPLICATION_LOCATIONS";
+    public const string LogDailyQuotaGb = "LOG_DAILY_QUOTA_GB";
 
     /// <summary>The template text azd replaces by the value of <paramref name="name"/>.</summary>
     public static string Reference(string name) => $"{{{{.Env.{name}}}}}";

@@ -125,6 +125,14 @@ internal static class InfraPlanWriter
             ["keyVaultNameSuffix"] = Value("${AZURE_KEY_VAULT_NAME_SUFFIX=}"),
             ["secretValues"] = Value(new JsonObject([.. plan.Secrets.Select(s => KeyValuePair.Create(s.SecretName, (JsonNode?)$"${{{s.EnvironmentVariable}}}"))])),
             ["alertEmails"] = Value($"${{{AzdEnvironment.AlertEmails}=}}"),
+            // azd turns "true"/"false" and digits into the bool and int the template declares (azure-dev
+            // armParameterFileValue), and parses an array parameter's substituted text as JSON.
+            ["useCosmosTable"] = Value($"${{{AzdEnvironment.UseCosmosTable}=false}}"),
+            ["keyVaultPurgeProtection"] = Value($"${{{AzdEnvironment.KeyVaultPurgeProtection}=true}}"),
+            ["enableDefenderForContainers"] = Value($"${{{AzdEnvironment.DefenderForContainers}=false}}"),
+            ["registrySku"] = Value($"${{{AzdEnvironment.RegistrySku}=Standard}}"),
+            ["registryReplicationLocations"] = Value($"${{{AzdEnvironment.RegistryReplicationLocations}=[]}}"),
+            ["logDailyQuotaGb"] = Value($"${{{AzdEnvironment.LogDailyQuotaGb}=5}}"),
         };
 
         var document = new JsonObject

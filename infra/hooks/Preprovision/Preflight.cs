@@ -66,7 +66,7 @@ internal static class Preflight
         {
             if (!skus.TryGetValue(pool.VmSize, out var sku))
             {
-                gaps.Add($"Pool {pool.Name}: VM size {pool.VmSize} does not exist in {location}. Choose another size or region (docs/deploy.md, \"Choosing the GPU\").");
+                gaps.Add($"Pool {pool.Name}: VM size {pool.VmSize} does not exist in {location}. Choose another size or region (docs/deploy.md, \"Choosing the GPU and the model\").");
                 continue;
             }
 
