@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Identity.Abstractions;
 using Microsoft.Identity.Client;
+using Microsoft.Identity.Web;
 using Web.Services;
 
 namespace Web.Auth;
@@ -25,6 +26,12 @@ public sealed class EntraAccessTokenProvider(IAuthorizationHeaderProvider header
         }
         catch (MsalUiRequiredException ex)
         {
+            throw new ChatApiException(ChatApiError.From(401, null), ex);
+        }
+        catch (MicrosoftIdentityWebChallengeUserException ex)
+        {
+            // Microsoft.Identity.Web wraps MSAL's "sign in again" (no cached account or tokens for this user: the shared
+            // cache was emptied, or the refresh token expired) in its own exception. Unhandled, it is a 500 on the page.
             throw new ChatApiException(ChatApiError.From(401, null), ex);
         }
     }
