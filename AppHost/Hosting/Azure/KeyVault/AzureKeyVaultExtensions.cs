@@ -59,16 +59,7 @@ public static partial class AzureKeyVaultExtensions
 
         var secret = new AzureKeyVaultSecretResource(name, secretName, value.Resource, builder.Resource);
         builder.Resource.Add(secret);
-        return builder.ApplicationBuilder.AddResource(secret)
-            .WithParentRelationship(builder)
-            .WithIconName("Password")
-            .ExcludeFromManifest()
-            .WithInitialState(new CustomResourceSnapshot
-            {
-                ResourceType = "Key Vault secret",
-                State = KnownResourceStates.Active,
-                Properties = [new("SecretName", secretName)],
-            });
+        return builder.ApplicationBuilder.AddDeployedItem(secret, builder, "Password", "Key Vault secret", [new("SecretName", secretName)]);
     }
 
     /// <summary>Adds an RSA key to the vault, created with it when deployed (run mode has no vault and ignores it).</summary>
@@ -87,16 +78,7 @@ public static partial class AzureKeyVaultExtensions
 
         var key = new AzureKeyVaultKeyResource(name, keyName, builder.Resource);
         builder.Resource.Add(key);
-        return builder.ApplicationBuilder.AddResource(key)
-            .WithParentRelationship(builder)
-            .WithIconName("Key")
-            .ExcludeFromManifest()
-            .WithInitialState(new CustomResourceSnapshot
-            {
-                ResourceType = "Key Vault key",
-                State = KnownResourceStates.Active,
-                Properties = [new("KeyName", keyName)],
-            });
+        return builder.ApplicationBuilder.AddDeployedItem(key, builder, "Key", "Key Vault key", [new("KeyName", keyName)]);
     }
 
     /// <summary>

@@ -170,16 +170,7 @@ public static class AzureStorageExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return builder.ApplicationBuilder.AddResource(new AzureBlobStorageContainerResource(name, blobContainerName ?? name, builder.Resource))
-            .WithParentRelationship(builder)
-            .WithIconName("Folder")
-            .ExcludeFromManifest()
-            .WithInitialState(new CustomResourceSnapshot
-            {
-                ResourceType = "Azure Blob container",
-                State = KnownResourceStates.Active,
-                Properties = [],
-            });
+        return builder.ApplicationBuilder.AddDeployedItem(new AzureBlobStorageContainerResource(name, blobContainerName ?? name, builder.Resource), builder, "Folder", "Azure Blob container", []);
     }
 
     /// <summary>
