@@ -22,7 +22,8 @@ public sealed class AppHostModelTests
         Assert.IsType<OllamaExternalResource>(model.Parent);
         Assert.Equal(ResourceNames.Ollama, model.Parent.Name);
         Assert.Equivalent(new[] { ResourceNames.ChatModel, ResourceNames.Tables, ResourceNames.Secrets, ResourceNames.Cache }, api.WaitsFor());
-        Assert.Equal([ResourceNames.Api], web.WaitsFor());
+        // The web waits for the shared store too: its users' token cache lives there.
+        Assert.Equal([ResourceNames.Api, ResourceNames.Cache], web.WaitsFor());
 
         var apiEnvironment = await builder.EnvironmentAsync(api);
         Assert.Equal(ResourceNames.ChatModel, Assert.IsType<ConnectionStringReference>(apiEnvironment["ConnectionStrings__chat"]).Resource.Name);
@@ -35,6 +36,7 @@ public sealed class AppHostModelTests
 
         var webEnvironment = await builder.EnvironmentAsync(web);
         Assert.Contains(webEnvironment.Keys, key => key.StartsWith("services__api__", StringComparison.Ordinal));
+        Assert.Equal(ResourceNames.Cache, Assert.IsType<ConnectionStringReference>(webEnvironment["ConnectionStrings__cache"]).Resource.Name);
     }
 
     [Fact]
