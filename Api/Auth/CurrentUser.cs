@@ -5,11 +5,15 @@ namespace Api.Auth;
 
 /// <summary>
 /// The caller's stable id and its Table Storage partition key. Entra ID's <c>oid</c> (object id) is stable
-/// across apps; <c>sub</c> is the fallback for other issuers.
+/// across apps; <c>sub</c> is the fallback for other issuers. <see cref="KeyId"/> names the personal API key the
+/// request came with, when it came with one.
 /// </summary>
-public sealed record CurrentUser(string Id, string PartitionKey)
+public sealed record CurrentUser(string Id, string PartitionKey, string? KeyId = null)
 {
     public const string ObjectIdClaim = "http://schemas.microsoft.com/identity/claims/objectidentifier";
+
+    /// <summary>The claim a request signed in with a personal API key carries: the key's id.</summary>
+    public const string KeyIdClaim = "key_id";
 
     /// <summary>Minimal API binding: endpoints take <see cref="CurrentUser"/> as a parameter.</summary>
     public static ValueTask<CurrentUser?> BindAsync(HttpContext context) => ValueTask.FromResult(From(context.User));
@@ -27,7 +31,7 @@ public sealed record CurrentUser(string Id, string PartitionKey)
             ?? principal.FindFirstValue("sub")
             ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
 
-        return string.IsNullOrWhiteSpace(id) ? null : new CurrentUser(id, ToPartitionKey(id));
+        return string.IsNullOrWhiteSpace(id) ? null : new CurrentUser(id, ToPartitionKey(id), principal.FindFirstValue(KeyIdClaim));
     }
 
     /// <summary>

@@ -1,6 +1,9 @@
 using Api.Auth;
 using Api.Conversations;
+using Api.Errors;
 using Api.Infrastructure;
+using Api.ModelCalls;
+using Api.Streaming;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Api.Chat;
@@ -38,23 +41,23 @@ public static class ChatEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> SendAsync(string id, [FromBody] SendMessageRequest? request, CurrentUser user, ChatTurnService turns, Replies.ReplyRuns runs, CancellationToken cancellationToken)
+    private static async Task<IResult> SendAsync(string id, [FromBody] SendMessageRequest? request, CurrentUser user, ChatTurnService turns, TurnStreamer streamer, Replies.ReplyRuns runs, HttpContext http, CancellationToken cancellationToken)
     {
         if (request is null)
         {
-            return Infrastructure.ApiProblems.BadRequest("The request body is missing.", "missing_body");
+            return ApiError.Of(ErrorCodes.MissingBody, "The request body is missing.").ToResult();
         }
 
-        return Reply(await turns.PrepareSendAsync(user, id, request, cancellationToken), runs, request.Stream ?? true);
+        return Reply(await turns.PrepareSendAsync(user, id, request, RequestOrigin.Of(http), cancellationToken), streamer, runs, request.Stream ?? true);
     }
 
-    private static async Task<IResult> RegenerateAsync(string id, [FromBody] RegenerateRequest? request, CurrentUser user, ChatTurnService turns, Replies.ReplyRuns runs, CancellationToken cancellationToken)
+    private static async Task<IResult> RegenerateAsync(string id, [FromBody] RegenerateRequest? request, CurrentUser user, ChatTurnService turns, TurnStreamer streamer, Replies.ReplyRuns runs, HttpContext http, CancellationToken cancellationToken)
     {
         request ??= new RegenerateRequest();
-        return Reply(await turns.PrepareRegenerateAsync(user, id, request, cancellationToken), runs, request.Stream ?? true);
+        return Reply(await turns.PrepareRegenerateAsync(user, id, request, RequestOrigin.Of(http), cancellationToken), streamer, runs, request.Stream ?? true);
     }
 
-    /// <summary>An admitted turn streams (or returns one JSON reply); a refused one is its ProblemDetails, with Retry-After when given.</summary>
-    private static IResult Reply(TurnAdmission admission, Replies.ReplyRuns runs, bool stream) =>
-        admission.Turn is { } turn ? new ChatReplyResult(runs, turn, stream) : ApiProblems.WithRetryAfter(admission.Problem!, admission.RetryAfter);
+    /// <summary>An admitted turn streams (or returns one JSON reply); a refused one is its error, with Retry-After when waiting helps.</summary>
+    private static IResult Reply(TurnAdmission admission, TurnStreamer streamer, Replies.ReplyRuns runs, bool stream) =>
+        admission.Turn is { } turn ? new ChatReplyResult(runs, new ChatReply(turn, streamer), stream) : admission.Refusal!.ToResult();
 }

@@ -1,61 +1,43 @@
 using Api.Auth;
 using Api.Conversations;
 using Api.Llm;
+using Api.ModelCalls;
 
 namespace Api.Chat;
 
 /// <summary>
-/// A turn that passed every check and holds its slots: a stream slot of the user's and a slot on a model backend.
-/// Disposing it frees both; the turn service does that when the reply has been saved.
+/// An admitted chat turn: the model run (its slots, its usage reservation) and what its context read (the conversation,
+/// its history, the new message or the reply to redo). Disposing it settles the usage and frees the slots.
 /// </summary>
-public sealed class PreparedTurn(
-    CurrentUser user,
-    Conversation conversation,
-    string? userMessage,
-    LlmRequest request,
-    StoredMessage? replacedAssistant,
-    bool needsTitle,
-    bool injectionFlagged,
-    DateTimeOffset startedAt,
-    LlmLease lease,
-    IDisposable streamSlot) : IDisposable
+public sealed class PreparedTurn(ModelRun run, ChatContext context, DateTimeOffset startedAt) : IAsyncDisposable
 {
-    private int _disposed;
+    public ModelRun Run { get; } = run;
 
-    public CurrentUser User { get; } = user;
+    public CurrentUser User => Run.Call.User;
 
-    public Conversation Conversation { get; } = conversation;
+    public Conversation Conversation { get; } = context.Conversation!;
 
-    public string? UserMessage { get; } = userMessage;
+    /// <summary>The new user message, as cleaned; null when regenerating.</summary>
+    public string? UserMessage { get; } = context.UserMessage;
 
-    public LlmRequest Request { get; } = request;
+    public LlmRequest Request => Run.Request;
 
-    public StoredMessage? ReplacedAssistant { get; } = replacedAssistant;
+    public StoredMessage? ReplacedAssistant { get; } = context.Replaced;
 
     /// <summary>The conversation has no final title yet, and this turn sends a user message to name it by.</summary>
-    public bool NeedsTitle { get; } = needsTitle;
+    public bool NeedsTitle => UserMessage is not null && !Conversation.TitleGenerated;
 
-    public bool InjectionFlagged { get; } = injectionFlagged;
-
-    /// <summary>The day's usage as read before the turn: the turn's write adds to it without reading it again.</summary>
-    public DailyUsage? Usage { get; init; }
+    public bool InjectionFlagged => Run.InjectionFlagged;
 
     /// <summary>Every message of the conversation before this turn, as read (or held warm) for its context.</summary>
-    public IReadOnlyList<StoredMessage> History { get; init; } = [];
+    public IReadOnlyList<StoredMessage> History { get; } = context.History;
 
     public DateTimeOffset StartedAt { get; } = startedAt;
 
-    public LlmLease Lease { get; } = lease;
+    public LlmLease Lease => Run.Lease;
 
-    /// <summary>Why the reply was stopped before its end (cancelled by its user, or nobody read it), when it was.</summary>
+    /// <summary>Why the reply was stopped before its end (cancelled by its user, nobody read it, its conversation deleted).</summary>
     public string? StopReason { get; set; }
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            Lease.Dispose();
-            streamSlot.Dispose();
-        }
-    }
+    public ValueTask DisposeAsync() => Run.DisposeAsync();
 }

@@ -1,36 +1,64 @@
+using System.Text;
+using Api.Auth;
 using Api.Llm;
+using Api.ModelCalls;
+using Api.Safety;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 
 namespace Api.Chat;
 
 /// <summary>
-/// A short title after the first exchange, asked of the LLM with a tight time and token budget; when that
-/// fails or is slow, the first words of the user's message.
+/// A short title after the first exchange, asked of the model as a request of its own through the pipeline (route
+/// <c>title</c>: the breaker, the user's token budget, fair admission, the leak guard, its usage in the ledger) with a
+/// tight time and token budget; when that fails, is refused or is slow, the first words of the user's message.
 /// </summary>
-public sealed class TitleGenerator(IOptions<LlmOptions> options, ILogger<TitleGenerator> logger)
+public sealed class TitleGenerator(ModelCallPipeline pipeline, IOptions<LlmOptions> options, ILogger<TitleGenerator> logger)
 {
     public const int MaxTitleChars = 60;
 
-    public async Task<string> GenerateAsync(IChatClient chat, string userMessage, string reply, string? model, CancellationToken cancellationToken)
+    private static readonly string Instructions = PromptTexts.Load("title-instructions.txt");
+
+    public async Task<string> GenerateAsync(CurrentUser user, string userMessage, string reply, string? model, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(chat);
+        ArgumentNullException.ThrowIfNull(user);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(options.Value.TitleTimeout);
         try
         {
-            var response = await chat.GetResponseAsync(
+            var admission = await pipeline.AdmitAsync(new ModelCall
+            {
+                Route = ModelRoute.Title,
+                User = user,
+                Model = model,
+                Temperature = 0.2,
+                MaxOutputTokens = 24,
+                Where = "a title",
+                Context = new FixedContext(
                 [
-                    new ChatMessage(ChatRole.System, "Write a title of at most six words for this conversation. Reply with the title only: no quotes, no punctuation at the end."),
+                    new ChatMessage(ChatRole.System, Instructions),
                     new ChatMessage(ChatRole.User, $"User: {Truncate(userMessage, 800)}\nAssistant: {Truncate(reply, 800)}"),
-                ],
-                new ChatOptions { MaxOutputTokens = 24, Temperature = 0.2f, ModelId = model },
-                cts.Token);
+                ]),
+            }, cts.Token);
+            if (admission.Run is not { } run)
+            {
+                logger.LogInformation("No title from the model ({Code}); using the plain title.", admission.Refusal!.Code);
+                return Fallback(userMessage);
+            }
 
-            var title = Clean(response.Text);
-            return string.IsNullOrWhiteSpace(title) ? Fallback(userMessage) : title;
+            await using (run)
+            {
+                var text = new StringBuilder();
+                await foreach (var piece in run.StreamAsync(cts.Token))
+                {
+                    text.Append(piece);
+                }
+
+                var title = run.Outcome.Failure is null && !run.Outcome.Cancelled ? Clean(text.ToString()) : string.Empty;
+                return string.IsNullOrWhiteSpace(title) ? Fallback(userMessage) : title;
+            }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             logger.LogInformation("Title generation failed ({Reason}); using the plain title.", ex.GetType().Name);
             return Fallback(userMessage);

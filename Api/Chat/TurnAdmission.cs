@@ -1,14 +1,11 @@
-using Microsoft.AspNetCore.Mvc;
+using Api.Errors;
 
 namespace Api.Chat;
 
-/// <summary>
-/// The outcome of a turn's checks and limits: the turn, holding its slots, ready to stream; or why it was refused
-/// (a problem with a stable code, and how long to wait when waiting helps). The endpoints turn a refusal into HTTP.
-/// </summary>
-public sealed record TurnAdmission(PreparedTurn? Turn, ProblemDetails? Problem, TimeSpan? RetryAfter)
+/// <summary>A chat turn admitted by the model pipeline (holding its slots, ready to stream), or the error it was refused with.</summary>
+public sealed record TurnAdmission(PreparedTurn? Turn, ApiError? Refusal)
 {
-    public static TurnAdmission Admitted(PreparedTurn turn) => new(turn, null, null);
+    public static TurnAdmission Admitted(PreparedTurn turn) => new(turn, null);
 
-    public static TurnAdmission Refused(ProblemDetails problem, TimeSpan? retryAfter) => new(null, problem, retryAfter);
+    public static TurnAdmission Refused(ApiError refusal) => new(null, refusal);
 }

@@ -1,18 +1,24 @@
 using Api.Conversations;
 using Api.Llm;
 using Api.Safety;
+using Api.Streaming;
 using Microsoft.Extensions.Options;
 
 namespace Api.Chat;
 
 /// <summary>
-/// The end of a turn, whatever way its reply ended: records the metrics, names the conversation, writes the turn once
-/// (<see cref="TurnRecorder"/>), and returns the stream's last event (<c>done</c>, or <c>error</c> with a code).
+/// The end of a turn, whatever way its reply ended: gives the model's slot back, records the metrics, names the
+/// conversation (the title is a model request of its own, through the pipeline), writes the turn once
+/// (<see cref="TurnRecorder"/>), and returns the stream's last event (<c>done</c>, or <c>error</c> with a code). The
+/// turn's usage is not part of that write: the ledger settles it whatever becomes of the turn.
 /// </summary>
 public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder, ConversationHistoryCache historyCache, LlmMetrics metrics, IOptions<ConversationOptions> conversationOptions, TimeProvider time, ILogger<TurnCompletion> logger)
 {
-    internal async Task<ChatEvent?> CompleteAsync(PreparedTurn turn, TurnOutcome outcome, CancellationToken requestAborted)
+    internal async Task<ChatEvent?> CompleteAsync(PreparedTurn turn, CancellationToken requestAborted)
     {
+        var outcome = turn.Run.Outcome;
+        // The reply has ended: its model slot is free for others (and for this turn's title).
+        turn.Run.ReleaseModel();
         var failure = outcome.Failure;
         var interrupted = outcome.Cancelled || outcome.ShuttingDown;
         var reply = outcome.Reply.ToString();
@@ -38,7 +44,7 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
         {
             if (status == MessageStatus.Complete)
             {
-                title = await titles.GenerateAsync(backend.Chat, turn.UserMessage, reply, model, requestAborted);
+                title = await titles.GenerateAsync(turn.User, turn.UserMessage, reply, model, requestAborted);
                 titleIsFinal = true;
             }
             else if (turn.Conversation.MessageCount == 0)
@@ -49,7 +55,7 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
         }
 
         var now = time.GetUtcNow();
-        var error = failure is not null ? ChatFailures.Describe(failure).Problem.Title
+        var error = failure is not null ? ReplyFailures.Describe(failure).Kind.Title
             : outcome.ShuttingDown ? "The server restarted during the reply."
             : outcome.Cancelled ? turn.StopReason ?? "The reply was cancelled."
             : null;
@@ -68,33 +74,24 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
             Fallback: backend.IsFallback,
             Error: error);
         var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt);
-        var day = DateOnly.FromDateTime(now.UtcDateTime);
-        var usage = new TurnUsage(day, promptTokens ?? 0, completionTokens ?? 0, turn.Usage?.Day == day ? turn.Usage : null);
 
-        var record = await recorder.RecordAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, titleIsFinal, usage));
+        var record = await recorder.RecordAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, titleIsFinal));
         KeepHistoryWarm(turn, record, user, assistant);
-        if (ChatFailures.NotSaved(record.Status, conversationOptions.Value.MaxMessagesPerConversation) is { } notSaved)
+        if (TurnNotSaved.Describe(record.Status, conversationOptions.Value.MaxMessagesPerConversation) is { } notSaved)
         {
-            return notSaved;
+            return new ChatEvent.Error(notSaved);
         }
 
         var saved = record.Saved!;
         var messageId = (turn.ReplacedAssistant?.Sequence ?? saved.NextSequence - 1).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
         if (outcome.ShuttingDown)
         {
-            var problem = ChatTurnService.ShutdownProblem();
-            problem.Extensions["messageId"] = messageId;
-            problem.Extensions["partial"] = reply.Length > 0;
-            return new ChatEvent.Error(problem, TimeSpan.FromSeconds(1));
+            return new ChatEvent.Error(ReplyFailures.ShuttingDown().With("messageId", messageId).With("partial", reply.Length > 0));
         }
 
         if (failure is not null)
         {
-            var (problem, retryAfter) = ChatFailures.Describe(failure);
-            problem.Extensions["messageId"] = messageId;
-            problem.Extensions["partial"] = reply.Length > 0;
-            problem.Extensions["fallback"] = backend.IsFallback;
-            return new ChatEvent.Error(problem, retryAfter);
+            return new ChatEvent.Error(ReplyFailures.Describe(failure).With("messageId", messageId).With("partial", reply.Length > 0).With("fallback", backend.IsFallback));
         }
 
         return new ChatEvent.Done(new DoneEvent(

@@ -1,13 +1,14 @@
 using System.Runtime.CompilerServices;
+using Api.Streaming;
 
 namespace Api.Chat;
 
 /// <summary>
 /// Streams an admitted turn: the model's tokens through the leak guard, as <see cref="ChatEvent"/>s for the SSE writer,
 /// until the model finishes, fails, the client leaves, a leak is caught, or the shutdown drain runs out; then
-/// <see cref="TurnCompletion"/> writes the turn and says how the stream ends.
+/// <see cref="TurnCompletion"/> writes the turn and says how the stream ends. Disposing the turn then settles its usage.
 /// </summary>
-public sealed class TurnStreamer(GuardedReplyReader reader, TurnCompletion completion)
+public sealed class TurnStreamer(TurnCompletion completion)
 {
     /// <summary>
     /// Streams the reply. When the reply is cancelled the upstream call ends and the partial reply is kept as
@@ -16,17 +17,16 @@ public sealed class TurnStreamer(GuardedReplyReader reader, TurnCompletion compl
     /// </summary>
     public async IAsyncEnumerable<ChatEvent> StreamAsync(PreparedTurn turn, [EnumeratorCancellation] CancellationToken cancellation)
     {
-        var outcome = new TurnOutcome();
         var finished = false;
         try
         {
-            await foreach (var text in reader.ReadAsync(turn.Lease, turn.Request, outcome, turn.User.Id, turn.Conversation.Id, cancellation))
+            await foreach (var text in turn.Run.StreamAsync(cancellation))
             {
                 yield return new ChatEvent.Delta(text);
             }
 
             finished = true;
-            if (await completion.CompleteAsync(turn, outcome, cancellation) is { } last)
+            if (await completion.CompleteAsync(turn, cancellation) is { } last)
             {
                 yield return last;
             }
@@ -36,11 +36,11 @@ public sealed class TurnStreamer(GuardedReplyReader reader, TurnCompletion compl
             if (!finished)
             {
                 // The caller stopped reading: the client is gone. Save what was sent.
-                outcome.Cancelled = true;
-                await completion.CompleteAsync(turn, outcome, CancellationToken.None);
+                turn.Run.Outcome.Cancelled = true;
+                await completion.CompleteAsync(turn, CancellationToken.None);
             }
 
-            turn.Dispose();
+            await turn.DisposeAsync();
         }
     }
 }

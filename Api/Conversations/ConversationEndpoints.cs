@@ -1,4 +1,5 @@
 using Api.Auth;
+using Api.Errors;
 using Api.Infrastructure;
 using Api.Safety;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,7 +32,7 @@ public static class ConversationEndpoints
         var title = request?.Title is { } requested ? InputSanitizer.SanitizeTitle(requested) : null;
         if (title is { Length: > 0 } && title.Length > options.Value.MaxTitleChars)
         {
-            return ApiProblems.BadRequest($"The title is longer than {options.Value.MaxTitleChars} characters.", "title_too_long");
+            return ApiProblems.BadRequest($"The title is longer than {options.Value.MaxTitleChars} characters.", ErrorCodes.TitleTooLong);
         }
 
         var chosen = title is { Length: > 0 } && InputSanitizer.HasVisibleText(title);
@@ -45,7 +46,7 @@ public static class ConversationEndpoints
         var size = pageSize ?? 20;
         if (size < 1 || size > options.Value.MaxPageSize)
         {
-            return ApiProblems.BadRequest($"pageSize must be between 1 and {options.Value.MaxPageSize}.", "invalid_page_size");
+            return ApiProblems.BadRequest($"pageSize must be between 1 and {options.Value.MaxPageSize}.", ErrorCodes.InvalidPageSize);
         }
 
         try
@@ -55,7 +56,7 @@ public static class ConversationEndpoints
         }
         catch (InvalidContinuationTokenException)
         {
-            return ApiProblems.BadRequest("The continuation token is not valid.", "invalid_continuation_token");
+            return ApiProblems.BadRequest("The continuation token is not valid.", ErrorCodes.InvalidContinuationToken);
         }
     }
 
@@ -80,12 +81,12 @@ public static class ConversationEndpoints
         var title = request?.Title is { } requested ? InputSanitizer.SanitizeTitle(requested) : null;
         if (string.IsNullOrEmpty(title) || !InputSanitizer.HasVisibleText(title))
         {
-            return ApiProblems.BadRequest("The title is empty.", "empty_title");
+            return ApiProblems.BadRequest("The title is empty.", ErrorCodes.EmptyTitle);
         }
 
         if (title.Length > options.Value.MaxTitleChars)
         {
-            return ApiProblems.BadRequest($"The title is longer than {options.Value.MaxTitleChars} characters.", "title_too_long");
+            return ApiProblems.BadRequest($"The title is longer than {options.Value.MaxTitleChars} characters.", ErrorCodes.TitleTooLong);
         }
 
         try
@@ -95,23 +96,29 @@ public static class ConversationEndpoints
         }
         catch (ConversationBusyException)
         {
-            return TypedResults.Problem(ApiProblems.Create(StatusCodes.Status409Conflict, "The conversation is busy",
-                "Other changes to this conversation kept winning; try again.", "conversation_busy"));
+            return ApiProblems.Of(ApiError.Of(ErrorCodes.ConversationBusy, "Other changes to this conversation kept winning; try again."));
         }
     }
 
-    /// <summary>204 when this call deleted it or finished another delete of it; 404 <c>not_found</c> when nothing was there.</summary>
+    /// <summary>
+    /// 204 when this call deleted it or finished another delete of it; 404 <c>not_found</c> when nothing was there. A reply
+    /// running in it is cancelled first, on whichever replica runs it: its model call ends, and its usage is still counted.
+    /// </summary>
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
-        string id, CurrentUser user, ConversationStore store, CancellationToken cancellationToken)
+        string id, CurrentUser user, ConversationStore store, IEnumerable<IConversationDeletedListener> listeners, CancellationToken cancellationToken)
     {
         try
         {
+            if (ConversationStore.IsValidId(id))
+            {
+                await Task.WhenAll(listeners.Select(l => l.DeletingAsync(user.PartitionKey, id)));
+            }
+
             return await store.DeleteAsync(user.PartitionKey, id, cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound("The conversation");
         }
         catch (ConversationBusyException)
         {
-            return TypedResults.Problem(ApiProblems.Create(StatusCodes.Status409Conflict, "The conversation is busy",
-                "Other changes to this conversation kept winning; try again.", "conversation_busy"));
+            return ApiProblems.Of(ApiError.Of(ErrorCodes.ConversationBusy, "Other changes to this conversation kept winning; try again."));
         }
     }
 }

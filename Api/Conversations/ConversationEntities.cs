@@ -6,14 +6,13 @@ namespace Api.Conversations;
 /// How conversations, their index entries, messages and daily usage are laid out as Table Storage entities in the
 /// user's partition. Row keys: <c>c_{id}</c> the conversation (or its tombstone while it is being deleted);
 /// <c>i_{inverted updated ticks}_{id}</c> its index entry, so a range query lists newest activity first;
-/// <c>m_{id}_{sequence:D6}</c> its messages, in order; <c>usage_{yyyyMMdd}</c> the user's tokens of a day.
+/// <c>m_{id}_{sequence:D6}</c> its messages, in order. The usage ledger's rows share the partition (Api/Usage/UsageEntities.cs).
 /// </summary>
 internal static class ConversationEntities
 {
     public const string ConversationPrefix = "c_";
     public const string IndexPrefix = "i_";
     public const string MessagePrefix = "m_";
-    public const string UsagePrefix = "usage_";
     private const string DeletedProperty = "Deleted";
 
     public static string ConversationRowKey(string id) => ConversationPrefix + id;
@@ -23,8 +22,6 @@ internal static class ConversationEntities
     public static string MessagePrefixOf(string id) => $"{MessagePrefix}{id}_";
 
     public static string IndexRowKey(DateTimeOffset updatedAt, string id) => $"{IndexPrefix}{DateTimeOffset.MaxValue.UtcTicks - updatedAt.UtcTicks:D19}_{id}";
-
-    public static string UsageRowKey(DateOnly day) => $"{UsagePrefix}{day:yyyyMMdd}";
 
     public static string MessageId(int sequence) => sequence.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -127,11 +124,4 @@ internal static class ConversationEntities
             entity.GetBoolean("Fallback") ?? false,
             entity.GetString("Error"));
     }
-
-    public static DailyUsage FromUsageEntity(DateOnly day, TableEntity entity) => new(
-        day,
-        entity.GetInt64("PromptTokens") ?? 0,
-        entity.GetInt64("OutputTokens") ?? 0,
-        entity.GetInt64("Replies") ?? 0,
-        entity.ETag.ToString());
 }

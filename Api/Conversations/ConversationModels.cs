@@ -55,17 +55,8 @@ public sealed record StoredMessage(
 public sealed record ConversationPageResult(IReadOnlyList<Conversation> Items, string? ContinuationToken);
 
 /// <summary>
-/// What one turn writes, in one batch: the user message (none when regenerating), the assistant message, the title
-/// when the turn made one, and the tokens used. A title marked final (made by the model) is never replaced; a provisional one (the first words, after a failed
+/// What one turn writes, in one batch: the user message (none when regenerating), the assistant message, and the title
+/// when the turn made one (its tokens are the usage ledger's, settled apart). A title marked final (made by the model) is never replaced; a provisional one (the first words, after a failed
 /// first reply) gives way to the model's title after the next complete reply.
 /// </summary>
-public sealed record TurnWrite(StoredMessage? UserMessage, StoredMessage AssistantMessage, bool ReplacesLastAssistant, string? Title, bool TitleIsFinal, TurnUsage? Usage = null);
-
-/// <summary>
-/// Tokens a turn used, added to the user's daily usage in the same batch. <paramref name="Known"/> is the usage row as
-/// read before the turn (its ETag included): the first attempt writes over it without reading it again.
-/// </summary>
-public sealed record TurnUsage(DateOnly Day, int PromptTokens, int OutputTokens, DailyUsage? Known = null);
-
-/// <summary>A user's usage on one UTC day; <paramref name="ETag"/> is empty when the day has no row yet.</summary>
-public sealed record DailyUsage(DateOnly Day, long PromptTokens, long OutputTokens, long Replies, string ETag = "");
+public sealed record TurnWrite(StoredMessage? UserMessage, StoredMessage AssistantMessage, bool ReplacesLastAssistant, string? Title, bool TitleIsFinal);

@@ -74,13 +74,6 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
         return messages;
     }
 
-    /// <summary>The user's token usage on <paramref name="day"/> (UTC).</summary>
-    public async Task<DailyUsage> GetDailyUsageAsync(string userKey, DateOnly day, CancellationToken cancellationToken)
-    {
-        await EnsureTableAsync(cancellationToken);
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(userKey, UsageRowKey(day), cancellationToken: cancellationToken);
-        return response.HasValue && response.Value is { } entity ? FromUsageEntity(day, entity) : new DailyUsage(day, 0, 0, 0);
-    }
 
     /// <summary>Renames a conversation; null when it does not exist. Throws <see cref="ConversationBusyException"/> when other writes keep winning.</summary>
     public async Task<Conversation?> RenameAsync(string userKey, string id, string title, CancellationToken cancellationToken)
@@ -198,7 +191,6 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
     {
         var limit = options.Value.MaxMessagesPerConversation;
         var current = conversation;
-        var usageRow = turn.Usage?.Known;
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
@@ -250,12 +242,6 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
 
             actions.Add(new(TableTransactionActionType.UpsertReplace, ToIndexEntity(userKey, updated)));
 
-            if (turn.Usage is { } usage)
-            {
-                usageRow ??= await GetDailyUsageAsync(userKey, usage.Day, cancellationToken);
-                actions.Add(UsageAction(userKey, usage, usageRow));
-            }
-
             try
             {
                 // The batch's answer carries each row's new ETag: no read is needed to know the saved conversation.
@@ -265,46 +251,9 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
             catch (TableTransactionFailedException ex) when (IsRace(ex))
             {
                 current = await GetAsync(userKey, current.Id, cancellationToken) ?? throw new ConversationDeletedException(conversation.Id);
-                usageRow = null;
                 await BackOffAsync(current.Id, attempt, cancellationToken, maxAttempts: int.MaxValue);
             }
         }
-    }
-
-    /// <summary>
-    /// Adds a reply's tokens to the day's usage when no conversation is written with them (the OpenAI-compatible route):
-    /// read, add, write guarded by the ETag, again on a conflict with a parallel writer.
-    /// </summary>
-    public async Task AddUsageAsync(string userKey, TurnUsage usage, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var current = attempt == 0 && usage.Known is { } known ? known : await GetDailyUsageAsync(userKey, usage.Day, cancellationToken);
-            try
-            {
-                await _table.SubmitTransactionAsync([UsageAction(userKey, usage, current)], cancellationToken);
-                return;
-            }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < 16)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(2, 20)), time, cancellationToken);
-            }
-        }
-    }
-
-    /// <summary>Adds the turn's tokens to the day's usage as last read, guarded by its ETag like the conversation.</summary>
-    private static TableTransactionAction UsageAction(string userKey, TurnUsage usage, DailyUsage current)
-    {
-        var entity = new TableEntity(userKey, UsageRowKey(usage.Day))
-        {
-            ["PromptTokens"] = current.PromptTokens + usage.PromptTokens,
-            ["OutputTokens"] = current.OutputTokens + usage.OutputTokens,
-            ["Replies"] = current.Replies + 1,
-        };
-
-        return current.ETag.Length > 0
-            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, new ETag(current.ETag))
-            : new TableTransactionAction(TableTransactionActionType.Add, entity);
     }
 
     public static bool IsValidId(string? id) => id is { Length: 32 } && id.All(char.IsAsciiHexDigitLower);

@@ -21,32 +21,16 @@ public static class ProblemCodes
         context.ProblemDetails.Extensions["code"] = context.Exception is BadHttpRequestException bad ? ForBadRequest(bad, status) : ForStatus(status);
     }
 
-    public static string ForStatus(int status) => status switch
-    {
-        400 => "invalid_request",
-        401 => "unauthenticated",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        406 => "not_acceptable",
-        408 => "request_timeout",
-        409 => "conflict",
-        413 => "request_too_large",
-        415 => "unsupported_media_type",
-        429 => "too_many_requests",
-        431 => "headers_too_large",
-        503 => "unavailable",
-        >= 500 => "internal_error",
-        _ => "error",
-    };
+    /// <summary>The catalogue's code for an error that names none.</summary>
+    public static string ForStatus(int status) => Errors.ErrorCatalogue.ForStatus(status).Code;
 
     private static string ForBadRequest(BadHttpRequestException bad, int status) => bad switch
     {
-        { StatusCode: StatusCodes.Status413PayloadTooLarge } => "request_too_large",
-        { StatusCode: StatusCodes.Status415UnsupportedMediaType } => "unsupported_media_type",
-        { InnerException: JsonException } => "invalid_json",
-        _ when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => "invalid_parameter",
-        _ when bad.Message.StartsWith("Required parameter", StringComparison.Ordinal) => "missing_parameter",
+        { StatusCode: StatusCodes.Status413PayloadTooLarge } => Errors.ErrorCodes.RequestTooLarge,
+        { StatusCode: StatusCodes.Status415UnsupportedMediaType } => Errors.ErrorCodes.UnsupportedMediaType,
+        { InnerException: JsonException } => Errors.ErrorCodes.InvalidJson,
+        _ when bad.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => Errors.ErrorCodes.InvalidParameter,
+        _ when bad.Message.StartsWith("Required parameter", StringComparison.Ordinal) => Errors.ErrorCodes.MissingParameter,
         _ => ForStatus(status),
     };
 

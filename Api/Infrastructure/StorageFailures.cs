@@ -19,9 +19,6 @@ public static class StorageFailures
         _ => false,
     };
 
-    public static Microsoft.AspNetCore.Mvc.ProblemDetails Problem() => ApiProblems.Create(
-        StatusCodes.Status503ServiceUnavailable,
-        "The conversation store is unavailable",
-        "Conversations cannot be read or written right now. Nothing was sent to the model. Try again shortly.",
-        "storage_unavailable");
+    public static Api.Errors.ApiError Error() => Api.Errors.ApiError.Of(Api.Errors.ErrorCodes.StorageUnavailable,
+        "Conversations cannot be read or written right now. Nothing was sent to the model. Try again shortly.", RetryAfter);
 }

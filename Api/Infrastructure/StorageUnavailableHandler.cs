@@ -14,7 +14,7 @@ public sealed class StorageUnavailableHandler(ILogger<StorageUnavailableHandler>
 
         logger.LogWarning("The conversation store is unavailable: {Message}", exception.GetBaseException().Message);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        await ApiProblems.WithRetryAfter(StorageFailures.Problem(), StorageFailures.RetryAfter).ExecuteAsync(httpContext);
+        await StorageFailures.Error().ToResult().ExecuteAsync(httpContext);
         return true;
     }
 }

@@ -18,7 +18,7 @@ public sealed class ApiKeyAuthenticationHandler(
     private readonly ILogger _security = logger.CreateLogger(Safety.SecurityEvents.Category);
 
     public const string SchemeName = "ApiKey";
-    public const string KeyIdClaim = "key_id";
+    public const string KeyIdClaim = Auth.CurrentUser.KeyIdClaim;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {

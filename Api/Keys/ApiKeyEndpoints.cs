@@ -1,3 +1,4 @@
+using Api.Errors;
 using Api.Auth;
 using Api.Infrastructure;
 
@@ -21,7 +22,7 @@ public static class ApiKeyEndpoints
     {
         var keys = endpoints.MapGroup("/api/keys").WithTags("API keys").AddEndpointFilter(async (context, next) =>
             context.HttpContext.User.Identity?.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName
-                ? TypedResults.Problem(ApiProblems.Create(StatusCodes.Status403Forbidden, "Forbidden", "API keys are managed by a signed-in user, not with an API key.", "key_cannot_manage_keys"))
+                ? ApiProblems.Of(ApiError.Of(ErrorCodes.KeyCannotManageKeys, "API keys are managed by a signed-in user, not with an API key."))
                 : await next(context));
 
         keys.MapGet(string.Empty, async (CurrentUser user, ApiKeyStore store, CancellationToken cancellationToken) =>
@@ -55,12 +56,12 @@ public static class ApiKeyEndpoints
         var name = request?.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || name.Any(char.IsControl))
         {
-            return ApiProblems.BadRequest($"A key needs a name of 1 to {MaxNameLength} characters, without control characters.", "invalid_key_name");
+            return ApiProblems.BadRequest($"A key needs a name of 1 to {MaxNameLength} characters, without control characters.", ErrorCodes.InvalidKeyName);
         }
 
         if (request!.ExpiresAt is { } expires && expires <= time.GetUtcNow())
         {
-            return ApiProblems.BadRequest("expiresAt must be in the future.", "invalid_key_expiry");
+            return ApiProblems.BadRequest("expiresAt must be in the future.", ErrorCodes.InvalidKeyExpiry);
         }
 
         var (info, key) = await store.CreateAsync(user.Id, user.PartitionKey, name, request.ExpiresAt, cancellationToken);
@@ -70,7 +71,7 @@ public static class ApiKeyEndpoints
         }
 
         return info is null
-            ? TypedResults.Problem(ApiProblems.Create(StatusCodes.Status409Conflict, "Too many keys", $"You can hold {options.Value.MaxKeysPerUser} keys; revoke one first.", "too_many_keys"))
+            ? ApiProblems.Of(ApiError.Of(ErrorCodes.TooManyKeys, $"You can hold {options.Value.MaxKeysPerUser} keys; revoke one first."))
             : TypedResults.Created($"/api/keys/{info.Id}", new CreatedApiKey(info, key!));
     }
 }

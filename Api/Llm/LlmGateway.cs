@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
+using Api.Errors;
 using Polly.Timeout;
 
 namespace Api.Llm;
@@ -11,17 +12,15 @@ namespace Api.Llm;
 /// Streaming: the first-token, idle and total timeouts; a primary that fails before its first token hands over to the
 /// fallback; a stream that ends without Ollama's final message is an error, never a silently short reply.
 /// </summary>
-public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClients, IOptions<LlmOptions> options, LlmMetrics metrics, TimeProvider time, ILogger<LlmGateway> logger)
+public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClients, IOptions<LlmOptions> options, TimeProvider time, ILogger<LlmGateway> logger)
 {
     private static readonly TimeSpan CapacityRetryAfter = TimeSpan.FromSeconds(2);
 
-    public async Task<(LlmLease? Lease, LlmRejection? Rejection)> AdmitAsync(string? model, string user, CancellationToken cancellationToken, string route = LlmMetricNames.ChatRoute)
+    public async Task<(LlmLease? Lease, ApiError? Rejection)> AdmitAsync(string? model, string user, CancellationToken cancellationToken, string route = LlmMetricNames.ChatRoute)
     {
         if (backends.Primary is null && backends.Fallback is null)
         {
-            metrics.Rejected("unavailable");
-            return (null, new LlmRejection(StatusCodes.Status503ServiceUnavailable, "llm_unavailable", "The language model is unavailable",
-                backends.UnavailableReason ?? "No language model is configured.", TimeSpan.FromSeconds(30)));
+            return (null, ApiError.Of(ErrorCodes.LlmUnavailable, backends.UnavailableReason ?? "No language model is configured.", TimeSpan.FromSeconds(30)));
         }
 
         var requested = model is null ? backends.Primary ?? backends.Fallback! : backends.ForModel(model) ?? backends.Primary!;
@@ -51,21 +50,17 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
 
         if (full)
         {
-            metrics.Rejected("capacity");
-            return (null, new LlmRejection(StatusCodes.Status429TooManyRequests, "llm_capacity", "The language model is at capacity",
-                "Every model slot is busy and the queue is full. Try again shortly.", CapacityRetryAfter));
+            return (null, ApiError.Of(ErrorCodes.LlmCapacity, "Every model slot is busy and the queue is full. Try again shortly.", CapacityRetryAfter));
         }
 
-        metrics.Rejected("circuit_open");
-        return (null, new LlmRejection(StatusCodes.Status503ServiceUnavailable, "llm_unavailable", "The language model is unavailable",
-            "The model server has been failing; requests are paused while it recovers.", openFor is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1)));
+        return (null, BreakerOpen(openFor is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1)));
     }
 
     /// <summary>
     /// Refuses at once, before any I/O, when every backend that could take a request for <paramref name="model"/> has
     /// its breaker open: the one place the breaker turns callers away (admission then takes a slot on a closed one).
     /// </summary>
-    public LlmRejection? RefuseWhileOpen(string? model)
+    public ApiError? RefuseWhileOpen(string? model)
     {
         var candidates = model is null ? backends.All.ToList() : [.. new[] { backends.ForModel(model), backends.ForModel(model)?.IsFallback == false ? backends.Fallback : null }.OfType<LlmBackend>()];
         if (candidates.Count == 0 || candidates.Any(b => b.Breaker.State != BreakerState.Open))
@@ -73,11 +68,12 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             return null;
         }
 
-        metrics.Rejected("circuit_open");
         var wait = candidates.Min(b => b.Breaker.RetryAfter);
-        return new LlmRejection(StatusCodes.Status503ServiceUnavailable, "llm_unavailable", "The language model is unavailable",
-            "The model server has been failing; requests are paused while it recovers.", wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
+        return BreakerOpen(wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1));
     }
+
+    private static ApiError BreakerOpen(TimeSpan wait) =>
+        ApiError.Of(ErrorCodes.LlmUnavailable, "The model server has been failing; requests are paused while it recovers.", wait);
 
     public async IAsyncEnumerable<LlmChunk> StreamAsync(LlmLease lease, LlmRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

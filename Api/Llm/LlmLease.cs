@@ -23,6 +23,3 @@ public sealed class LlmLease(LlmBackend backend, IDisposable permit, string user
 
     public void Dispose() => _permit.Dispose();
 }
-
-/// <summary>Why a chat request was not admitted: the HTTP status, a stable code and when to retry.</summary>
-public sealed record LlmRejection(int Status, string Code, string Title, string Detail, TimeSpan RetryAfter);

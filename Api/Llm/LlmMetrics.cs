@@ -30,7 +30,7 @@ public sealed class LlmMetrics
 
         _timeToFirstToken = meter.CreateHistogram<double>("llm.time_to_first_token", unit: "s", description: "Time from the call to the first token.");
         _tokensPerSecond = meter.CreateHistogram<double>("llm.tokens_per_second", unit: "{token}/s", description: "Output tokens per second after the first.");
-        _rejections = meter.CreateCounter<long>("llm.rejections", unit: "{request}", description: "Chat requests refused, by reason.");
+        _rejections = meter.CreateCounter<long>("llm.rejections", unit: "{request}", description: "Model requests refused, by reason and route.");
         _outputTokens = meter.CreateCounter<long>("llm.output_tokens", unit: "{token}", description: "Output tokens generated.");
         _replies = meter.CreateCounter<long>("llm.replies", unit: "{reply}", description: "Replies by final status.");
         _safetyFlags = meter.CreateCounter<long>("llm.safety.flags", unit: "{event}", description: "Safety events by kind.");
@@ -41,7 +41,9 @@ public sealed class LlmMetrics
         backends.All.SelectMany(b => LlmAdmission.Routes.Select(route => new Measurement<int>(value(b, route),
             new KeyValuePair<string, object?>(LlmMetricNames.BackendTag, b.Name), new KeyValuePair<string, object?>(LlmMetricNames.RouteTag, route))));
 
-    public void Rejected(string reason) => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    /// <summary>A model request refused, by the catalogue's reason for its error and by route (chat, regenerate, title, openai).</summary>
+    public void Rejected(string reason, string route) =>
+        _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>(LlmMetricNames.RouteTag, route));
 
     public void SafetyFlag(string kind) => _safetyFlags.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

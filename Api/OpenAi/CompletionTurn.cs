@@ -1,15 +1,12 @@
-using Api.Auth;
-using Api.Conversations;
-using Api.Llm;
+using Api.Errors;
+using Api.ModelCalls;
 
 namespace Api.OpenAi;
 
-/// <summary>An admitted completion: the model request, its slots (the user's stream slot, a model slot), and its identity.</summary>
-public sealed class CompletionTurn(CurrentUser user, string id, long created, string model, LlmRequest request, LlmLease lease, IDisposable streamSlot, DailyUsage usage) : IDisposable
+/// <summary>An admitted completion: its model run (slots, usage reservation) and its identity in OpenAI's terms.</summary>
+public sealed class CompletionTurn(ModelRun run, string id, long created, string model) : IAsyncDisposable
 {
-    private int _disposed;
-
-    public CurrentUser User { get; } = user;
+    public ModelRun Run { get; } = run;
 
     /// <summary><c>chatcmpl-...</c>: every frame of one completion carries it.</summary>
     public string Id { get; } = id;
@@ -20,20 +17,7 @@ public sealed class CompletionTurn(CurrentUser user, string id, long created, st
     /// <summary>The model as the caller named it (the fallback may serve it; the answer names the model used).</summary>
     public string Model { get; } = model;
 
-    public LlmRequest Request { get; } = request;
-
-    public LlmLease Lease { get; } = lease;
-
-    public DailyUsage Usage { get; } = usage;
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            Lease.Dispose();
-            streamSlot.Dispose();
-        }
-    }
+    public ValueTask DisposeAsync() => Run.DisposeAsync();
 }
 
 /// <summary>What a completion stream produces: text, then its end (finish reason and usage), or an error.</summary>
@@ -43,5 +27,5 @@ public abstract record CompletionPiece
 
     public sealed record End(string FinishReason, string Model, CompletionUsage Usage) : CompletionPiece;
 
-    public sealed record Failed(CompletionError Error) : CompletionPiece;
+    public sealed record Failed(ApiError Error) : CompletionPiece;
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Api.Auth;
-using Api.Conversations;
+using Api.Errors;
 using Api.Infrastructure;
 using Api.Llm;
 using Microsoft.AspNetCore.Diagnostics;
@@ -35,7 +35,7 @@ public static class OpenAiEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> CompleteAsync(HttpRequest http, CurrentUser user, LlmBackends backends, CompletionService service, IOptions<ConversationOptions> conversations, CancellationToken cancellationToken)
+    private static async Task<IResult> CompleteAsync(HttpRequest http, CurrentUser user, CompletionService service, CancellationToken cancellationToken)
     {
         ChatCompletionRequest? body;
         try
@@ -44,22 +44,20 @@ public static class OpenAiEndpoints
         }
         catch (JsonException ex)
         {
-            return OpenAiErrors.Result(new CompletionError(StatusCodes.Status400BadRequest, "invalid_request_error", "invalid_json", null,
-                $"The body is not valid JSON for a chat completion request ({ex.Path ?? "$"}: {ex.Message.Split('.')[0]})."));
+            return OpenAiErrors.Result(ApiError.Of(ErrorCodes.InvalidJson, $"The body is not valid JSON for a chat completion request ({ex.Path ?? "$"}: {ex.Message.Split('.')[0]})."));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return OpenAiErrors.Result(new CompletionError(StatusCodes.Status413PayloadTooLarge, "invalid_request_error", "request_too_large", "messages",
-                $"The request body is larger than {BodyLimit / 1024} KB."));
+            return OpenAiErrors.Result(ApiError.Of(ErrorCodes.RequestTooLarge, $"The request body is larger than {BodyLimit / 1024} KB.", param: "messages"));
         }
 
-        var (request, invalid) = CompletionRequestReader.Read(body, backends, conversations.Value.MaxMessageChars);
+        var (request, invalid) = CompletionRequestReader.Read(body);
         if (invalid is not null)
         {
             return OpenAiErrors.Result(invalid);
         }
 
-        var (turn, refused) = await service.AdmitAsync(user, request!, cancellationToken);
+        var (turn, refused) = await service.AdmitAsync(user, request!, ModelCalls.RequestOrigin.Of(http.HttpContext), cancellationToken);
         return refused is not null ? OpenAiErrors.Result(refused) : new CompletionResult(service, turn!, request!.Stream, request.IncludeUsage);
     }
 

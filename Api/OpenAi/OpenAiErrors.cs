@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Api.Chat;
+using Api.Errors;
 
 namespace Api.OpenAi;
 
@@ -17,48 +17,27 @@ public static class OpenAiErrors
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>OpenAI's error type for a status.</summary>
-    public static string TypeFor(int status) => status switch
-    {
-        401 => "authentication_error",
-        403 => "permission_error",
-        404 => "invalid_request_error",
-        429 => "rate_limit_error",
-        >= 500 => "server_error",
-        _ => "invalid_request_error",
-    };
+    public static IResult Result(ApiError error) => new ErrorResult(error);
 
-    public static CompletionError From(GateRefusal refusal) =>
-        new(refusal.Status, TypeFor(refusal.Status), refusal.Code, null, refusal.Detail, refusal.RetryAfter);
-
-    public static IResult Result(CompletionError error) => new ErrorResult(error);
-
-    public static OpenAiErrorBody Body(CompletionError error) => new(new OpenAiError(error.Message, error.Type, error.Param, error.Code));
+    /// <summary>OpenAI's error object: the error's own words, the catalogue's OpenAI type, the parameter at fault, the code.</summary>
+    public static OpenAiErrorBody Body(ApiError error) => new(new OpenAiError(error.Detail, error.Kind.OpenAiType, error.Param, error.Code));
 
     /// <summary>Writes an error for a status the framework set (401, 403, 404, 405, 413, ...), OpenAI-shaped.</summary>
     public static Task WriteStatusAsync(HttpContext context, string message)
     {
         var status = context.Response.StatusCode;
-        var code = status switch
-        {
-            401 => "invalid_api_key",
-            403 => "forbidden",
-            404 => "not_found",
-            405 => "method_not_allowed",
-            413 => "request_too_large",
-            _ => Infrastructure.ProblemCodes.ForStatus(status),
-        };
-        return context.Response.WriteAsJsonAsync(Body(new CompletionError(status, TypeFor(status), code, null, message)), Json);
+        var kind = status == StatusCodes.Status401Unauthorized ? ErrorCatalogue.Get(ErrorCodes.InvalidApiKey) : ErrorCatalogue.ForStatus(status);
+        return context.Response.WriteAsJsonAsync(Body(new ApiError(kind, message)), Json);
     }
 
-    private sealed class ErrorResult(CompletionError error) : IResult
+    private sealed class ErrorResult(ApiError error) : IResult
     {
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.StatusCode = error.Status;
-            if (error.RetryAfter is { } wait)
+            if (error.Wait is { } wait)
             {
-                httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                httpContext.Response.Headers.RetryAfter = ApiError.Seconds(wait).ToString(CultureInfo.InvariantCulture);
             }
 
             await httpContext.Response.WriteAsJsonAsync(Body(error), Json);

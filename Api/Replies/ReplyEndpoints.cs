@@ -1,5 +1,6 @@
 using Api.Auth;
 using Api.Conversations;
+using Api.Errors;
 using Api.Infrastructure;
 using Api.Shared;
 
@@ -51,7 +52,7 @@ public static class ReplyEndpoints
         {
             if (!ReplyEventId.TryParse(lastEventId, out var last))
             {
-                return ApiProblems.BadRequest("Last-Event-ID must be the id of an event of this API's replies ({replyId}:{index}).", "invalid_last_event_id");
+                return ApiError.Of(ErrorCodes.InvalidLastEventId, "Last-Event-ID must be the id of an event of this API's replies ({replyId}:{index}).").ToResult();
             }
 
             (replyId, from) = (last.ReplyId, last.Index + 1);
@@ -127,16 +128,14 @@ public static class ReplyEndpoints
 
         return store.Configured && !store.Usable
             ? StoreAway()
-            : TypedResults.Problem(ApiProblems.Create(StatusCodes.Status404NotFound, "Not found", "The conversation has no reply in progress.", "no_active_reply"));
+            : ApiError.Of(ErrorCodes.NoActiveReply, "The conversation has no reply in progress.").ToResult();
     }
 
     private static IResult ReplyNotFound() =>
-        TypedResults.Problem(ApiProblems.Create(StatusCodes.Status404NotFound, "Not found", "The reply does not exist, or it ended long enough ago that only the saved conversation has it.", "reply_not_found"));
+        ApiError.Of(ErrorCodes.ReplyNotFound, "The reply does not exist, or it ended long enough ago that only the saved conversation has it.").ToResult();
 
-    private static IResult StoreAway() => ApiProblems.WithRetryAfter(
-        ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "Replies cannot be followed across servers right now",
-            "The shared store is unreachable: a reply in progress on another server can be neither resumed nor cancelled from here until it is back.", "shared_store_unavailable"),
-        TimeSpan.FromSeconds(5));
+    private static IResult StoreAway() => ApiError.Of(ErrorCodes.SharedStoreUnavailable,
+        "The shared store is unreachable: a reply in progress on another server can be neither resumed nor cancelled from here until it is back.").ToResult();
 }
 
 /// <summary>The body of a cancel: the reply that was asked to stop.</summary>

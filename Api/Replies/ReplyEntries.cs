@@ -1,6 +1,5 @@
 using System.Text.Json;
-using Api.Chat;
-using Api.Infrastructure;
+using Api.Streaming;
 
 namespace Api.Replies;
 
@@ -19,20 +18,9 @@ public static class ReplyEntries
     {
         ChatEvent.Delta delta => (Delta, new DeltaEvent(delta.Text)),
         ChatEvent.Done done => (Done, done.Payload),
-        ChatEvent.Error error => (Error, error.Problem),
+        ChatEvent.Error error => (Error, error.Problem.ToProblem()),
         _ => throw new ArgumentOutOfRangeException(nameof(item)),
     };
-
-    /// <summary>An error event carries its wait in its data too: headers are long gone by the time it is sent.</summary>
-    public static ChatEvent Prepare(ChatEvent item)
-    {
-        if (item is ChatEvent.Error { RetryAfter: { } retry } error)
-        {
-            error.Problem.Extensions["retryAfterSeconds"] = ApiProblems.RetryAfterSeconds(retry);
-        }
-
-        return item;
-    }
 
     public static byte[] Encode(ChatEvent item, JsonSerializerOptions json)
     {

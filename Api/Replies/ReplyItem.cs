@@ -1,4 +1,4 @@
-using Api.Chat;
+using Api.Streaming;
 
 namespace Api.Replies;
 

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Api.Chat;
+using Api.Streaming;
 using Api.Infrastructure;
 
 namespace Api.Replies;
@@ -68,8 +68,6 @@ public static class ReplyLogReader
         }
     }
 
-    public static ChatEvent Lost() => ReplyEntries.Prepare(new ChatEvent.Error(
-        ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "The reply was lost",
-            "The server generating this reply stopped before its end; the conversation keeps what was saved.", "reply_lost"),
-        TimeSpan.FromSeconds(1)));
+    public static ChatEvent Lost() => new ChatEvent.Error(
+        Errors.ApiError.Of(Errors.ErrorCodes.ReplyLost, "The server generating this reply stopped before its end; the conversation keeps what was saved."));
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
-using Api.Chat;
+using Api.Streaming;
 using Api.Shared;
 using StackExchange.Redis;
 

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Api.Chat;
+using Api.Streaming;
 
 namespace Api.Replies;
 
@@ -18,21 +18,21 @@ public sealed class ReplyRun : IDisposable
     private long _unreadSince;
     private bool _complete;
 
-    public ReplyRun(string id, PreparedTurn turn, TimeProvider time)
+    public ReplyRun(string id, IReplySource source, TimeProvider time)
     {
         Id = id;
-        Turn = turn;
+        Source = source;
         _time = time;
         _unreadSince = time.GetTimestamp();
     }
 
     public string Id { get; }
 
-    public PreparedTurn Turn { get; }
+    public IReplySource Source { get; }
 
-    public string User => Turn.User.PartitionKey;
+    public string User => Source.User;
 
-    public string ConversationId => Turn.Conversation.Id;
+    public string ConversationId => Source.ConversationId;
 
     /// <summary>Fires when the reply must stop: cancelled by its user, or abandoned.</summary>
     public CancellationToken Cancellation => _cancel.Token;
@@ -116,7 +116,7 @@ public sealed class ReplyRun : IDisposable
             return false;
         }
 
-        Turn.StopReason ??= reason;
+        Source.StopReason ??= reason;
         _cancel.Cancel();
         return true;
     }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Api.Chat;
+using Api.Streaming;
 using Api.Shared;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -14,13 +14,12 @@ namespace Api.Replies;
 /// the replies to end (the drain ends them in time).
 /// </summary>
 public sealed class ReplyRuns(
-    TurnStreamer streamer,
     ReplyLogStore logs,
     SharedStore store,
     IOptions<ReplyOptions> options,
     IOptions<JsonOptions> json,
     TimeProvider time,
-    ILogger<ReplyRuns> logger) : IHostedService
+    ILogger<ReplyRuns> logger) : IHostedService, Conversations.IConversationDeletedListener
 {
     private static readonly TimeSpan WatchEvery = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan KeepAliveEvery = TimeSpan.FromSeconds(5);
@@ -28,10 +27,10 @@ public sealed class ReplyRuns(
     private readonly ConcurrentDictionary<string, ReplyRun> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string User, string Conversation), ReplyRun> _active = new();
 
-    /// <summary>Starts generating an admitted turn's reply; its events are read with <see cref="ReplyRun.Read"/>.</summary>
-    public ReplyRun Begin(PreparedTurn turn)
+    /// <summary>Starts generating a reply; its events are read with <see cref="ReplyRun.Read"/>.</summary>
+    public ReplyRun Begin(IReplySource source)
     {
-        var run = new ReplyRun(ReplyIds.New(), turn, time);
+        var run = new ReplyRun(ReplyIds.New(), source, time);
         var mirror = store.Usable ? new ReplyMirror(logs, run, json.Value.SerializerOptions, logger) : null;
         run.Mirrored = mirror is not null;
         mirror?.Start();
@@ -55,11 +54,10 @@ public sealed class ReplyRuns(
         var watch = WatchAsync(run, ticks);
         try
         {
-            await foreach (var item in streamer.StreamAsync(run.Turn, run.Cancellation))
+            await foreach (var item in run.Source.StreamAsync(run.Cancellation))
             {
-                var prepared = ReplyEntries.Prepare(item);
-                run.Append(prepared);
-                mirror?.Add(prepared);
+                run.Append(item);
+                mirror?.Add(item);
             }
         }
         catch (Exception ex)
@@ -119,12 +117,12 @@ public sealed class ReplyRuns(
         }
     }
 
-    /// <summary>Cancels the conversation's reply, wherever it runs; false when none is running.</summary>
-    public async Task<string?> CancelAsync(string user, string conversationId)
+    /// <summary>Cancels the conversation's reply, wherever it runs; the reply's id, or null when none is running.</summary>
+    public async Task<string?> CancelAsync(string user, string conversationId, string reason = StopReasons.Stopped)
     {
         if (FindActive(user, conversationId) is { } local)
         {
-            local.Cancel(StopReasons.Stopped);
+            local.Cancel(reason);
             return local.Id;
         }
 
@@ -142,6 +140,9 @@ public sealed class ReplyRuns(
         await logs.PublishCancelAsync(remote);
         return remote;
     }
+
+    /// <summary>A conversation is being deleted: its reply, wherever it runs, stops (its usage is still settled).</summary>
+    public Task DeletingAsync(string userKey, string conversationId) => CancelAsync(userKey, conversationId, StopReasons.Deleted);
 
     private async Task<bool> TryStore(Func<Task<bool>> call, string what)
     {
@@ -209,4 +210,6 @@ public static class StopReasons
     public const string Stopped = "Stopped by the user.";
 
     public const string Abandoned = "Nobody was reading the reply.";
+
+    public const string Deleted = "The conversation was deleted.";
 }

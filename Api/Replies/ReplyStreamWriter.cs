@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Api.Chat;
+using Api.Streaming;
 using Api.Infrastructure;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -27,7 +27,7 @@ public static class ReplyStreamWriter
             {
                 if (item.Event is ChatEvent.Error error && plainErrorBeforeStart && !sse.Started && await sse.TryCompleteWithoutStartAsync())
                 {
-                    await ApiProblems.WithRetryAfter(error.Problem, error.RetryAfter).ExecuteAsync(httpContext);
+                    await error.Problem.ToResult().ExecuteAsync(httpContext);
                     return;
                 }
 
@@ -67,7 +67,7 @@ public static class ReplyStreamWriter
                     await TypedResults.Json(done.Payload with { Content = text.ToString() }, json).ExecuteAsync(httpContext);
                     return;
                 case ChatEvent.Error error:
-                    await ApiProblems.WithRetryAfter(error.Problem, error.RetryAfter).ExecuteAsync(httpContext);
+                    await error.Problem.ToResult().ExecuteAsync(httpContext);
                     return;
             }
         }

@@ -9,12 +9,12 @@ public static partial class SecurityEvents
     public const string Category = "LlmChat.Security";
 
     [LoggerMessage(EventId = 4001, EventName = "PromptInjectionDetected", Level = LogLevel.Warning,
-        Message = "Prompt injection {Action} for user {UserId} in conversation {ConversationId}: {Matches}")]
-    public static partial void PromptInjectionDetected(ILogger logger, string action, string userId, string conversationId, string matches);
+        Message = "Prompt injection {Action} for user {UserId} in {Where}: {Matches} (from {Address}, {Path})")]
+    public static partial void PromptInjectionDetected(ILogger logger, string action, string userId, string where, string matches, string? address, string path);
 
     [LoggerMessage(EventId = 4002, EventName = "InvisibleCharactersRemoved", Level = LogLevel.Information,
-        Message = "Removed {Count} invisible or control characters from input of user {UserId} in conversation {ConversationId}")]
-    public static partial void InvisibleCharactersRemoved(ILogger logger, int count, string userId, string conversationId);
+        Message = "Removed {Count} invisible or control characters from input of user {UserId} in {Where} (from {Address}, {Path})")]
+    public static partial void InvisibleCharactersRemoved(ILogger logger, int count, string userId, string where, string? address, string path);
 
     [LoggerMessage(EventId = 4003, EventName = "OutputLeakBlocked", Level = LogLevel.Warning,
         Message = "Reply cut for user {UserId} in conversation {ConversationId}: {Kind}")]

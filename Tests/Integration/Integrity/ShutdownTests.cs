@@ -77,7 +77,7 @@ public sealed class ShutdownTests(IntegrityApi api)
     [Fact]
     public void Deployment_GracePeriod_CoversPreStopDrainAndSave()
     {
-        var shutdown = new Api.Chat.ShutdownOptions();
+        var shutdown = new Api.Streaming.ShutdownOptions();
         var grace = TimeSpan.FromSeconds(global::AppHost.Deployment.DeploymentConventions.ServiceTerminationGraceSeconds);
         var preStop = TimeSpan.FromSeconds(global::AppHost.Deployment.DeploymentConventions.PreStopSeconds);
         var configured = JsonDocument.Parse(File.ReadAllText(Path.Combine(Tests.Deployment.Repository.Root, "Api", "appsettings.json"))).RootElement;

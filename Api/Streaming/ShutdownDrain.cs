@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Api.Chat;
+namespace Api.Streaming;
 
 /// <summary>Bound from <c>Chat:Shutdown</c>. The pod's <c>terminationGracePeriodSeconds</c> must cover the drain, the preStop delay and the save.</summary>
 public sealed class ShutdownOptions

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace Api.Chat;
+namespace Api.Streaming;
 
 /// <summary>
 /// Writes Server-Sent Events with headers sent lazily: an error before anything was written can still be a plain HTTP

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Api.Chat;
+namespace Api.Streaming;
 
-/// <summary>What a streaming turn produced so far: filled while it streams, saved when it ends.</summary>
-internal sealed class TurnOutcome
+/// <summary>What a streaming reply produced so far: filled while it streams, saved when it ends.</summary>
+public sealed class ReplyOutcome
 {
     public Stopwatch Stopwatch { get; } = Stopwatch.StartNew();
 

@@ -3,11 +3,11 @@ using Api.Llm;
 using Api.Safety;
 using Microsoft.Extensions.Options;
 
-namespace Api.Chat;
+namespace Api.Streaming;
 
 /// <summary>
 /// Reads a model's reply through the leak guard, for every route that streams one (chat turns, OpenAI completions):
-/// the safe text as it comes, and in <see cref="TurnOutcome"/> how it ended: finished, failed, cancelled by the caller,
+/// the safe text as it comes, and in <see cref="ReplyOutcome"/> how it ended: finished, failed, cancelled by the caller,
 /// cut by the guard (the upstream call closes at once), or stopped by the shutdown drain.
 /// </summary>
 public sealed class GuardedReplyReader(LlmGateway gateway, ShutdownDrain drain, SystemPromptProvider prompts, LlmMetrics metrics, IOptions<SafetyOptions> safetyOptions, ILoggerFactory loggerFactory)
@@ -15,7 +15,7 @@ public sealed class GuardedReplyReader(LlmGateway gateway, ShutdownDrain drain, 
     private readonly ILogger _security = loggerFactory.CreateLogger(SecurityEvents.Category);
 
     /// <summary>The reply's safe text; <paramref name="outcome"/> is filled as it streams and says how it ended.</summary>
-    internal async IAsyncEnumerable<string> ReadAsync(LlmLease lease, LlmRequest request, TurnOutcome outcome, string userId, string where, [EnumeratorCancellation] CancellationToken cancellation)
+    internal async IAsyncEnumerable<string> ReadAsync(LlmLease lease, LlmRequest request, ReplyOutcome outcome, string userId, string where, [EnumeratorCancellation] CancellationToken cancellation)
     {
         var guard = new OutputLeakGuard(prompts.Canary, prompts.SystemPrompt, safetyOptions.Value.LeakSpanChars);
         // The model call ends when the caller cancels, or when the shutdown drain runs out.

@@ -1,4 +1,4 @@
-namespace Api.Chat;
+namespace Api.Streaming;
 
 /// <summary>Bound from <c>Chat:Stream</c>.</summary>
 public sealed class ChatStreamOptions

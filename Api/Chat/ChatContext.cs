@@ -1,0 +1,106 @@
+using Api.Conversations;
+using Api.Errors;
+using Api.Llm;
+using Api.ModelCalls;
+using Api.ModelCalls.Steps;
+using Api.Safety;
+using Microsoft.Extensions.Options;
+
+namespace Api.Chat;
+
+/// <summary>
+/// A chat turn's context (the pipeline's step 8): the conversation and its history (one round trip, or none for the
+/// history this replica holds warm at the conversation's version), the message limit, the reply to redo when
+/// regenerating (whose user message is inspected again: the model gets the reminder it got the first time), then the
+/// system prompt, as much history as fits the budget, and the new message. What it read stays here for the turn.
+/// </summary>
+public sealed class ChatContext(
+    ConversationStore store,
+    ConversationHistoryCache historyCache,
+    SystemPromptProvider prompts,
+    InspectionStep inspection,
+    IOptions<ConversationOptions> conversations,
+    IOptions<LlmOptions> llm,
+    string conversationId,
+    bool regenerate) : IModelContext
+{
+    public Conversation? Conversation { get; private set; }
+
+    /// <summary>Every message of the conversation before this turn.</summary>
+    public IReadOnlyList<StoredMessage> History { get; private set; } = [];
+
+    /// <summary>The new user message as cleaned; null when regenerating.</summary>
+    public string? UserMessage { get; private set; }
+
+    /// <summary>The reply a regenerate replaces.</summary>
+    public StoredMessage? Replaced { get; private set; }
+
+    public async Task<ApiError?> BuildAsync(ModelCallState state, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!ConversationStore.IsValidId(conversationId))
+        {
+            return NotFound();
+        }
+
+        var user = state.Call.User.PartitionKey;
+        var conversationRead = store.GetAsync(user, conversationId, cancellationToken);
+        var warm = historyCache.Has(user, conversationId);
+        var historyRead = warm ? null : store.GetMessagesAsync(user, conversationId, cancellationToken);
+        await Task.WhenAll(historyRead is null ? [conversationRead] : new Task[] { conversationRead, historyRead }).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var conversation = await conversationRead;
+        if (conversation is null)
+        {
+            return NotFound();
+        }
+
+        var limit = conversations.Value.MaxMessagesPerConversation;
+        if (!regenerate && conversation.MessageCount + 2 > limit)
+        {
+            return ApiError.Of(ErrorCodes.ConversationTooLong, $"The conversation has reached its limit of {limit} messages; start a new one.");
+        }
+
+        var history = historyRead is not null
+            ? await historyRead
+            : historyCache.Get(user, conversationId, conversation.ETag) ?? await store.GetMessagesAsync(user, conversationId, cancellationToken);
+        Conversation = conversation;
+        History = history;
+        if (regenerate)
+        {
+            if (history.Count < 2 || history[^1].Role != MessageRoles.Assistant)
+            {
+                return ApiError.Of(ErrorCodes.NothingToRegenerate, "The conversation has no reply to regenerate.");
+            }
+
+            Replaced = history[^1];
+            history = [.. history.Take(history.Count - 1)];
+            // The user message is sent again: inspected again, so a flagged one gets its reminder again.
+            if (history.LastOrDefault(m => m.Role == MessageRoles.User) is { } resent
+                && PromptInjectionDetector.Inspect(resent.Content) is { Detected: true } verdict
+                && inspection.Flag(state, verdict.Matches, resent.Content) is { } refused)
+            {
+                return refused;
+            }
+        }
+        else
+        {
+            UserMessage = state.Cleaned.Single(m => m.Role == CallerMessage.User).Text;
+        }
+
+        var options = llm.Value;
+        var systemPrompt = prompts.SystemPrompt;
+        var reminder = state.InjectionFlagged ? SystemPromptProvider.InjectionReminder : null;
+        var fixedCost = TokenEstimator.EstimateMessage(systemPrompt) + state.OutputTokens
+            + (UserMessage is null ? 0 : TokenEstimator.EstimateMessage(UserMessage))
+            + (reminder is null ? 0 : TokenEstimator.EstimateMessage(reminder));
+        if (fixedCost > options.ContextTokenBudget)
+        {
+            return ShapeStep.ContextTooLong(options.ContextTokenBudget, fixedCost, state.Call.Params.Messages);
+        }
+
+        state.ModelMessages = ChatContextBuilder.Build(systemPrompt, history, UserMessage, options.ContextTokenBudget, state.OutputTokens, reminder);
+        return null;
+    }
+
+    private static ApiError NotFound() => ApiError.Of(ErrorCodes.NotFound, "The conversation does not exist.");
+}

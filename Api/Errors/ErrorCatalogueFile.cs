@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Api.Errors;
+
+/// <summary>One kind of error, as Api/Errors/catalogue.json defines it.</summary>
+public sealed record ErrorKind(
+    string Code,
+    int Status,
+    string Title,
+    string OpenAiType,
+    string Sentence,
+    bool Retryable = false,
+    int? RetryAfterSeconds = null,
+    string? Metric = null,
+    bool ForStatus = false)
+{
+    /// <summary>The reason the rejection metric records: the catalogue's, else the code.</summary>
+    public string MetricReason => Metric ?? Code;
+}
+
+/// <summary>
+/// Reads Api/Errors/catalogue.json, embedded in the assembly that links this file (the API, and the web for its
+/// sentences): the one definition of every error code.
+/// </summary>
+public static class ErrorCatalogueFile
+{
+    public const string ResourceName = "Errors.catalogue.json";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.Strict };
+
+    public static IReadOnlyDictionary<string, ErrorKind> Load(System.Reflection.Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        using var stream = assembly.GetManifestResourceStream(ResourceName)
+            ?? throw new InvalidOperationException($"{assembly.GetName().Name} does not embed {ResourceName}.");
+        var file = JsonSerializer.Deserialize<CatalogueDocument>(stream, Json) ?? throw new InvalidOperationException($"{ResourceName} is empty.");
+        return file.Errors.ToDictionary(e => e.Code, StringComparer.Ordinal);
+    }
+
+    private sealed record CatalogueDocument(IReadOnlyList<ErrorKind> Errors);
+}

@@ -1,0 +1,12 @@
+namespace Api.Keys;
+
+public static class KeysServiceCollectionExtensions
+{
+    /// <summary>Personal API keys: their store and settings (their sign-in is part of the API's authentication).</summary>
+    public static WebApplicationBuilder AddApiKeys(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiKeyOptions>().Bind(builder.Configuration.GetSection(ApiKeyOptions.SectionName));
+        builder.Services.AddSingleton<ApiKeyStore>();
+        return builder;
+    }
+}

@@ -1,0 +1,17 @@
+using Api.Shared;
+using Microsoft.Extensions.Options;
+
+namespace Api.Limits;
+
+public static class LimitsServiceCollectionExtensions
+{
+    /// <summary>What one user may use: requests per minute and concurrent streams (shared by the replicas through the store).</summary>
+    public static WebApplicationBuilder AddUserLimits(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<UserLimitsOptions>().Bind(builder.Configuration.GetSection(UserLimitsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(services => new UserRequestLimiter(
+            services.GetRequiredService<IOptions<UserLimitsOptions>>(),
+            services.GetRequiredService<SharedStore>()));
+        return builder;
+    }
+}

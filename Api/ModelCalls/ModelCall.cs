@@ -1,0 +1,63 @@
+using Api.Auth;
+
+namespace Api.ModelCalls;
+
+/// <summary>A message as the caller sent it, before it is cleaned and inspected: its role, its text, and where it was in the request.</summary>
+/// <param name="Role"><c>system</c>, <c>developer</c>, <c>user</c> or <c>assistant</c>.</param>
+/// <param name="Param">The message's place in the request, in the route's own terms (<c>content</c>, <c>messages[2].content</c>).</param>
+public sealed record CallerMessage(string Role, string Text, string Param)
+{
+    public const string System = "system";
+    public const string Developer = "developer";
+    public const string User = "user";
+    public const string Assistant = "assistant";
+}
+
+/// <summary>The names the route gives its parameters, for the errors that point at one.</summary>
+public sealed record ParamNames(string Model, string Temperature, string MaxOutputTokens, string Messages)
+{
+    public static readonly ParamNames Chat = new("model", "temperature", "maxOutputTokens", "content");
+
+    public static readonly ParamNames OpenAi = new("model", "temperature", "max_tokens", "messages");
+}
+
+/// <summary>Where a request came from, for the security events: the client's address and the path it asked.</summary>
+public sealed record RequestOrigin(string? Address, string Path)
+{
+    public static readonly RequestOrigin Internal = new(null, "(internal)");
+
+    public static RequestOrigin Of(HttpContext http) => new(http.Connection.RemoteIpAddress?.ToString(), http.Request.Path.Value ?? string.Empty);
+}
+
+/// <summary>
+/// One model request, as a route's adapter read it from its wire format: whose, through which route, what the caller
+/// asked (model, temperature, output length) and sent (its messages, checked and inspected by the pipeline), and how the
+/// model's context is made from them (<see cref="IModelContext"/>).
+/// </summary>
+public sealed class ModelCall
+{
+    public required ModelRoute Route { get; init; }
+
+    public required CurrentUser User { get; init; }
+
+    public required IModelContext Context { get; init; }
+
+    public IReadOnlyList<CallerMessage> Messages { get; init; } = [];
+
+    /// <summary>A model the caller named (null: the default).</summary>
+    public string? Model { get; init; }
+
+    public double? Temperature { get; init; }
+
+    public int? MaxOutputTokens { get; init; }
+
+    /// <summary>At least one of the caller's user messages must keep visible text once cleaned.</summary>
+    public bool NeedsUserText { get; init; }
+
+    public ParamNames Params { get; init; } = ParamNames.Chat;
+
+    /// <summary>What the security events and logs name the request by: a conversation's id, or the route.</summary>
+    public string Where { get; init; } = string.Empty;
+
+    public RequestOrigin Origin { get; init; } = RequestOrigin.Internal;
+}

@@ -1,0 +1,63 @@
+using Api.Errors;
+using Api.Infrastructure;
+using Api.Llm;
+using Api.Streaming;
+using Api.Usage;
+
+namespace Api.ModelCalls;
+
+/// <summary>
+/// The one path every model request takes, whatever its route (chat, regenerate, title, <c>/v1</c>): the steps in
+/// their fixed order, cheapest first (1 shutdown, 2 breaker, 3 size and shape, 4 the per-user request count, 5 the
+/// stream slot, 6 the budget reservation, 7 cleaning and inspection, 8 the context budget, 9 fair admission), then
+/// the stream (10) and the settled usage (11) on the <see cref="ModelRun"/>. The first refusal ends the request: what
+/// earlier steps took is given back, and the refusal is counted once, by its catalogue reason and route.
+/// docs/architecture.md maps the whole path.
+/// </summary>
+public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, GuardedReplyReader reader, UsageLedger ledger, LlmMetrics metrics, TimeProvider time)
+{
+    private readonly IModelCallStep[] _steps = [.. steps.OrderBy(s => s.Order)];
+
+    public async Task<ModelAdmission> AdmitAsync(ModelCall call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var state = new ModelCallState(call, Guid.CreateVersion7(time.GetUtcNow()).ToString("N"));
+        var admitted = false;
+        try
+        {
+            foreach (var step in _steps)
+            {
+                ApiError? refusal;
+                try
+                {
+                    refusal = await step.RunAsync(state, cancellationToken);
+                }
+                catch (Exception ex) when (StorageFailures.IsUnavailable(ex))
+                {
+                    refusal = StorageFailures.Error();
+                }
+
+                if (refusal is not null)
+                {
+                    metrics.Rejected(refusal.Kind.MetricReason, call.Route.Name);
+                    return ModelAdmission.Refused(refusal);
+                }
+            }
+
+            admitted = true;
+            return ModelAdmission.Admitted(new ModelRun(state, reader, ledger));
+        }
+        finally
+        {
+            if (!admitted)
+            {
+                state.Lease?.Dispose();
+                state.StreamSlot?.Dispose();
+                if (state.Reservation is { } reservation)
+                {
+                    await reservation.ReleaseAsync();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Api.Llm;
+using Api.Usage;
+using Microsoft.Extensions.AI;
+
+namespace Api.ModelCalls;
+
+/// <summary>What the pipeline's steps learn and take for one request, in their order; released whole if a step refuses.</summary>
+public sealed class ModelCallState(ModelCall call, string requestId)
+{
+    public ModelCall Call { get; } = call;
+
+    /// <summary>The request's id, also its row in the usage ledger.</summary>
+    public string RequestId { get; } = requestId;
+
+    /// <summary>The model that will be asked (the caller's, or the default).</summary>
+    public string Model { get; set; } = string.Empty;
+
+    public float Temperature { get; set; }
+
+    /// <summary>The most the reply may generate: the caller's cap within the server's, within what is left of the user's day.</summary>
+    public int OutputTokens { get; set; }
+
+    public IDisposable? StreamSlot { get; set; }
+
+    public UsageReservation? Reservation { get; set; }
+
+    /// <summary>The caller's messages as cleaned (invisible and control characters removed), in order.</summary>
+    public IReadOnlyList<CallerMessage> Cleaned { get; set; } = [];
+
+    /// <summary>The injection detector matched (policy Flag): the model gets the reminder after the messages.</summary>
+    public bool InjectionFlagged { get; set; }
+
+    public IReadOnlyList<ChatMessage> ModelMessages { get; set; } = [];
+
+    public LlmLease? Lease { get; set; }
+}

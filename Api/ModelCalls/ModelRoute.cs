@@ -1,0 +1,22 @@
+using Api.Llm;
+
+namespace Api.ModelCalls;
+
+/// <summary>
+/// Where a model request comes from. Every route takes the same path (<see cref="ModelCallPipeline"/>); a route says
+/// only whether it is a user's own request (counted per minute, holding a stream slot) or one the API makes on the
+/// user's behalf (a conversation's title), and which route the gauges KEDA reads count it under.
+/// </summary>
+public sealed record ModelRoute(string Name, string MetricRoute, bool UserRequest)
+{
+    public static readonly ModelRoute Chat = new("chat", LlmMetricNames.ChatRoute, UserRequest: true);
+
+    public static readonly ModelRoute Regenerate = new("regenerate", LlmMetricNames.ChatRoute, UserRequest: true);
+
+    /// <summary>A conversation's title, asked of the model after its first complete reply.</summary>
+    public static readonly ModelRoute Title = new("title", LlmMetricNames.ChatRoute, UserRequest: false);
+
+    public static readonly ModelRoute OpenAi = new("openai", LlmMetricNames.OpenAiRoute, UserRequest: true);
+
+    public static IReadOnlyList<ModelRoute> All { get; } = [Chat, Regenerate, Title, OpenAi];
+}

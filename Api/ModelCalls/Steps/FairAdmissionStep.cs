@@ -1,0 +1,22 @@
+using Api.Errors;
+using Api.Llm;
+
+namespace Api.ModelCalls.Steps;
+
+/// <summary>9. A slot on a model backend, in the fair queue shared by every replica (each user's turn in rotation), or refused at capacity.</summary>
+public sealed class FairAdmissionStep(LlmGateway gateway) : IModelCallStep
+{
+    public int Order => StepOrder.FairAdmission;
+
+    public async ValueTask<ApiError?> RunAsync(ModelCallState state, CancellationToken cancellationToken)
+    {
+        var (lease, rejection) = await gateway.AdmitAsync(state.Call.Model, state.Call.User.PartitionKey, cancellationToken, state.Call.Route.MetricRoute);
+        if (rejection is not null)
+        {
+            return ApiError.Of(rejection.Code, rejection.Detail, rejection.RetryAfter);
+        }
+
+        state.Lease = lease;
+        return null;
+    }
+}

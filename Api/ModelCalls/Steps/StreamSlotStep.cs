@@ -1,0 +1,23 @@
+using Api.Errors;
+using Api.Limits;
+using Microsoft.Extensions.Options;
+
+namespace Api.ModelCalls.Steps;
+
+/// <summary>5. One of the user's concurrent stream slots, held until the reply ends (the title of a reply rides on its slot).</summary>
+public sealed class StreamSlotStep(UserRequestLimiter limiter, IOptions<UserLimitsOptions> limits) : IModelCallStep
+{
+    public int Order => StepOrder.StreamSlot;
+
+    public async ValueTask<ApiError?> RunAsync(ModelCallState state, CancellationToken cancellationToken)
+    {
+        if (!state.Call.Route.UserRequest)
+        {
+            return null;
+        }
+
+        state.StreamSlot = await limiter.TryStartStreamAsync(state.Call.User.PartitionKey);
+        return state.StreamSlot is not null ? null
+            : ApiError.Of(ErrorCodes.ConcurrentStreams, $"You can have {limits.Value.ConcurrentStreams} replies streaming at once; wait for one to finish.");
+    }
+}

@@ -1,0 +1,25 @@
+using Api.Errors;
+using Api.Llm;
+using Api.Safety;
+
+namespace Api.Streaming;
+
+/// <summary>How a reply's failure is told to its client, on every route: an error of the catalogue.</summary>
+public static class ReplyFailures
+{
+    public static ApiError Describe(Exception failure) => failure switch
+    {
+        OutputBlockedException => ApiError.Of(ErrorCodes.OutputBlocked, "The reply was stopped because it began to disclose confidential instructions."),
+        LlmUnavailableException unavailable => ApiError.Of(ErrorCodes.LlmUnavailable, unavailable.Message, unavailable.RetryAfter),
+        LlmStreamBrokenException broken => ApiError.Of(ErrorCodes.LlmStreamBroken, broken.Message),
+        IOException => ApiError.Of(ErrorCodes.LlmStreamBroken, "The connection to the model server broke."),
+        TimeoutException timeout => ApiError.Of(ErrorCodes.LlmTimeout, timeout.Message),
+        HttpRequestException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable } => ApiError.Of(ErrorCodes.LlmBusy, "The model server's queue is full."),
+        HttpRequestException http => ApiError.Of(ErrorCodes.LlmUnavailable, $"The model server could not be reached ({http.StatusCode?.ToString() ?? http.HttpRequestError.ToString()})."),
+        _ => ApiError.Of(ErrorCodes.LlmError, "The model server returned an error."),
+    };
+
+    /// <summary>The server is stopping: the request (or what is left of a reply) goes to another replica when sent again.</summary>
+    public static ApiError ShuttingDown() =>
+        ApiError.Of(ErrorCodes.ServerShuttingDown, "This server is shutting down; send the request again and another one will take it.");
+}

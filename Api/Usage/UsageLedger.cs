@@ -1,0 +1,58 @@
+using Api.Errors;
+using Api.Infrastructure;
+using Api.Limits;
+using Microsoft.Extensions.Options;
+
+namespace Api.Usage;
+
+/// <summary>
+/// Every model request's tokens, whatever becomes of it: reserved at admission (its largest output, or what is left
+/// of the user's day when that is less: the quota is never passed, whatever runs in parallel on any replica), settled
+/// at its end with the real count whether its reply was saved, its conversation deleted or full, or it failed or was
+/// cancelled. The ledger keeps route, model and key of each request (<see cref="UsageStore"/>).
+/// </summary>
+public sealed class UsageLedger(UsageStore store, UsageReservations reservations, UsageOutbox outbox, IOptions<UserLimitsOptions> limits, TimeProvider time, ILogger<UsageLedger> logger)
+{
+    /// <summary>How long one attempt to write a request's usage may take before it waits in the outbox.</summary>
+    public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Reserves up to <paramref name="wanted"/> output tokens of today's quota; refused once nothing is left.</summary>
+    public async Task<(UsageReservation? Reservation, ApiError? Refusal)> ReserveAsync(string userKey, int wanted, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        var quota = limits.Value.OutputTokensPerDay;
+        var used = await store.GetDayAsync(userKey, day, cancellationToken);
+        var reservation = used.OutputTokens >= quota ? null : await reservations.ReserveAsync(userKey, day, used.OutputTokens, quota, wanted);
+        if (reservation is not null)
+        {
+            return (reservation, null);
+        }
+
+        var midnight = new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
+        return (null, ApiError.Of(ErrorCodes.DailyTokens, $"You have used your {quota} output tokens for today (UTC).", midnight - now));
+    }
+
+    /// <summary>Records the request's real usage and gives its reservation back; the store away, the outbox keeps both.</summary>
+    public async Task SettleAsync(UsageReservation reservation, UsageRecord record)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(WriteTimeout);
+            await store.AddAsync(record, timeout.Token);
+            await reservation.ReleaseAsync();
+        }
+        catch (Exception ex) when (StorageFailures.IsUnavailable(ex) || ex is OperationCanceledException)
+        {
+            if (outbox.TryAdd(record, reservation))
+            {
+                logger.LogWarning("The usage of request {RequestId} ({Tokens} output tokens) waits in the outbox: {Reason}", record.RequestId, record.OutputTokens, ex.GetBaseException().Message);
+            }
+            else
+            {
+                logger.LogError(ex, "The usage of request {RequestId} ({Tokens} output tokens) is lost: the outbox is full.", record.RequestId, record.OutputTokens);
+                await reservation.ReleaseAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+namespace Api.Usage;
+
+public static class UsageServiceCollectionExtensions
+{
+    /// <summary>The usage ledger: reservations at admission, settled usage in Table Storage, the outbox for when it is away.</summary>
+    public static IServiceCollection AddUsageLedger(this IServiceCollection services)
+    {
+        services.AddSingleton<UsageStore>();
+        services.AddSingleton<UsageReservations>();
+        services.AddSingleton<UsageOutbox>();
+        services.AddSingleton<UsageLedger>();
+        services.AddHostedService<UsageOutboxWriter>();
+        return services;
+    }
+}

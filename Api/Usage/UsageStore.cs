@@ -1,0 +1,81 @@
+using Azure;
+using Azure.Data.Tables;
+using Api.Conversations;
+using Microsoft.Extensions.Options;
+using static Api.Usage.UsageEntities;
+
+namespace Api.Usage;
+
+/// <summary>
+/// The ledger's rows in Table Storage (<see cref="UsageEntities"/>): the day's total, and one row per request added
+/// with it in one batch under the total's ETag. A parallel writer makes the batch fail whole; it is read and sent again
+/// until its caller's time runs out. A request already written (a retry after an answer that was lost) is not counted
+/// twice: its row exists, and the batch is refused for that.
+/// </summary>
+public sealed class UsageStore(TableServiceClient tables, IOptions<ConversationOptions> options, TimeProvider time)
+{
+    private readonly TableClient _table = tables.GetTableClient(options.Value.TableName);
+
+    public async Task<DayUsage> GetDayAsync(string userKey, DateOnly day, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _table.GetEntityIfExistsAsync<TableEntity>(userKey, DayRowKey(day), cancellationToken: cancellationToken);
+            return response.HasValue && response.Value is { } entity ? FromDayEntity(day, entity) : new DayUsage(day, 0, 0, 0);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == "TableNotFound")
+        {
+            // No table yet: nobody has used anything.
+            return new DayUsage(day, 0, 0, 0);
+        }
+    }
+
+    /// <summary>Every request of a user's day, as the ledger recorded it.</summary>
+    public async Task<IReadOnlyList<UsageRecord>> GetRequestsAsync(string userKey, DateOnly day, CancellationToken cancellationToken)
+    {
+        var prefix = $"{RequestPrefix}{day:yyyyMMdd}_";
+        var rows = new List<UsageRecord>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(ConversationEntities.PrefixFilter(userKey, prefix), cancellationToken: cancellationToken))
+        {
+            rows.Add(FromRequestEntity(entity));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Adds one request to the ledger (once, whatever the retries); throws when the store cannot take it in time.</summary>
+    public async Task AddAsync(UsageRecord record, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var current = await GetDayAsync(record.UserKey, record.Day, cancellationToken);
+            var total = ToDayEntity(record.UserKey, current, record);
+            var actions = new List<TableTransactionAction>
+            {
+                current.ETag.Length > 0
+                    ? new(TableTransactionActionType.UpdateReplace, total, new ETag(current.ETag))
+                    : new(TableTransactionActionType.Add, total),
+                new(TableTransactionActionType.Add, ToRequestEntity(record)),
+            };
+            try
+            {
+                await _table.SubmitTransactionAsync(actions, cancellationToken);
+                return;
+            }
+            catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex == 1 && ex.Status == 409)
+            {
+                // The request's row exists: an earlier attempt was written, whatever its caller heard.
+                return;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // Another request of the same user's day was added meanwhile: read the total again.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(2, 25)), time, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == "TableNotFound")
+            {
+                await _table.CreateIfNotExistsAsync(cancellationToken);
+            }
+        }
+    }
+}
