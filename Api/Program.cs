@@ -26,6 +26,12 @@ if (AuditCommand.IsCommand(args))
     return await AuditCommand.RunAsync(args);
 }
 
+// And the injection detector on standard input: `Api inspect` (why was this message flagged?).
+if (InspectCommand.IsCommand(args))
+{
+    return InspectCommand.Run(Console.In, Console.Out);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();

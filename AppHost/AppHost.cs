@@ -104,7 +104,9 @@ if (builder.ExecutionContext.IsPublishMode)
 
     api.WithEnvironment("Auth__Jwt__Authority", ReferenceExpression.Create($"https://login.microsoftonline.com/{tenant}/v2.0"))
         .WithEnvironment("Auth__Jwt__Audience", apiApp)
-        .WithEnvironment("Auth__Jwt__RequiredScope", "chat");
+        .WithEnvironment("Auth__Jwt__RequiredScope", "chat")
+        // Tokens for the API's scope are accepted from the web app only (their azp).
+        .WithEnvironment("Auth__Jwt__ClientIds__0", webApp);
     // Several web replicas must share the Data Protection keys (sign-in cookies, antiforgery, the token cache): a blob
     // in a container only the web may touch, each key wrapped by a Key Vault key that never leaves the vault.
     var keyRing = storage.AddBlobContainer("dataprotection");

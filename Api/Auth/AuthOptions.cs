@@ -10,6 +10,9 @@ public sealed class AuthOptions
 
     /// <summary>The named user for local development, used when a request carries no token.</summary>
     public DevUserOptions DevUser { get; set; } = new();
+
+    /// <summary>Failed authentications (unknown keys, invalid tokens) one client address may make a minute before it is refused unread.</summary>
+    public int FailedAuthenticationsPerMinute { get; set; } = 20;
 }
 
 public sealed class JwtOptions
@@ -20,8 +23,15 @@ public sealed class JwtOptions
     /// <summary>The API's application ID URI or client id, for example <c>api://llm-chat-api</c>.</summary>
     public string? Audience { get; set; }
 
-    /// <summary>Scope a token must carry (the <c>scp</c> claim); none when empty.</summary>
+    /// <summary>Scope a token must carry (the <c>scp</c> claim). Required outside Development.</summary>
     public string? RequiredScope { get; set; }
+
+    /// <summary>
+    /// The client apps whose tokens the API accepts (the token's <c>azp</c>, <c>appid</c> for v1 tokens): the web app,
+    /// and any other client an administrator adds. Required outside Development: a token the tenant issued to any other
+    /// app for this API's scope is refused.
+    /// </summary>
+    public IList<string> ClientIds { get; } = [];
 }
 
 public sealed class DevUserOptions

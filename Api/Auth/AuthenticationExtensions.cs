@@ -1,4 +1,3 @@
-using Api.Keys;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
@@ -34,6 +33,16 @@ public static class AuthenticationExtensions
             throw new InvalidOperationException("Auth:Jwt:Authority and Auth:Jwt:Audience must be set (or Auth:DevUser:Enabled in Development).");
         }
 
+        if (!builder.Environment.IsDevelopment() && (string.IsNullOrWhiteSpace(options.Jwt.RequiredScope) || options.Jwt.ClientIds.Count == 0))
+        {
+            throw new InvalidOperationException(
+                $"Auth:Jwt:RequiredScope and Auth:Jwt:ClientIds (the web app's client id) must be set in the '{builder.Environment.EnvironmentName}' " +
+                "environment: without them, a token the tenant issues to any app for this API would be accepted.");
+        }
+
+        builder.Services.AddSingleton<AuthenticationFailures>();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ForbiddenEvents>();
+
         builder.Services.Configure<AuthOptions>(section);
         var authentication = builder.Services.AddAuthentication(SelectorScheme);
         authentication.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, _ => { });
@@ -45,6 +54,7 @@ public static class AuthenticationExtensions
             jwt.MapInboundClaims = false;
             jwt.RequireHttpsMetadata = !builder.Environment.IsDevelopment();
             jwt.TokenValidationParameters.NameClaimType = "name";
+            jwt.Events = JwtEvents.For(options.Jwt);
         });
 
         if (devUser)
@@ -66,6 +76,7 @@ public static class AuthenticationExtensions
                 policy.RequireAuthenticatedUser();
                 // Without a stable id there is no partition to keep the user's data in.
                 policy.RequireAssertion(context => CurrentUser.From(context.User) is not null);
+                // Required outside Development (checked above); a Development issuer may leave it out.
                 if (!string.IsNullOrWhiteSpace(options.Jwt.RequiredScope))
                 {
                     var scope = options.Jwt.RequiredScope;

@@ -33,6 +33,7 @@ public sealed class TitleGenerator(ModelCallPipeline pipeline, IOptions<LlmOptio
                 Model = model,
                 Temperature = 0.2,
                 MaxOutputTokens = 24,
+                Stream = false,
                 Where = "a title",
                 Context = new FixedContext(
                 [

@@ -1,7 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
+// The web links this file (Web.csproj); there it lives in its own namespace, so that an assembly that references both
+// (the tests) sees two distinct types.
+#if WEB
+namespace Web.Errors;
+#else
 namespace Api.Errors;
+#endif
 
 /// <summary>One kind of error, as Api/Errors/catalogue.json defines it.</summary>
 public sealed record ErrorKind(

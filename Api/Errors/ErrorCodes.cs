@@ -1,4 +1,10 @@
+// The web links this file (Web.csproj); there it lives in its own namespace, so that an assembly that references both
+// (the tests) sees two distinct types.
+#if WEB
+namespace Web.Errors;
+#else
 namespace Api.Errors;
+#endif
 
 /// <summary>The catalogue's codes, for the code that raises them (a test keeps this list and catalogue.json the same).</summary>
 public static class ErrorCodes

@@ -18,12 +18,24 @@ public static class ApiKeyEndpoints
 {
     private const int MaxNameLength = 80;
 
+    /// <summary>A client's "90 days from now" reaches us a moment later than it was worked out.</summary>
+    private static readonly TimeSpan LifetimeTolerance = TimeSpan.FromMinutes(5);
+
     public static IEndpointRouteBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var keys = endpoints.MapGroup("/api/keys").WithTags("API keys").AddEndpointFilter(async (context, next) =>
-            context.HttpContext.User.Identity?.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName
-                ? ApiProblems.Of(ApiError.Of(ErrorCodes.KeyCannotManageKeys, "API keys are managed by a signed-in user, not with an API key."))
-                : await next(context));
+        {
+            var http = context.HttpContext;
+            if (http.User.Identity?.AuthenticationType != ApiKeyAuthenticationHandler.SchemeName)
+            {
+                return await next(context);
+            }
+
+            // A key asking for keys is a leaked key trying to make itself permanent, or a script misconfigured: either way, on record.
+            Safety.SecurityEvents.ApiKeyOnKeyRoutes(http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(Safety.SecurityEvents.Category),
+                http.User.FindFirst(ApiKeyAuthenticationHandler.KeyIdClaim)?.Value ?? "?", CurrentUser.From(http.User)?.Id ?? "?", http.Connection.RemoteIpAddress?.ToString(), http.Request.Path.Value ?? string.Empty);
+            return ApiProblems.Of(ApiError.Of(ErrorCodes.KeyCannotManageKeys, "API keys are managed by a signed-in user, not with an API key."));
+        });
 
         keys.MapGet(string.Empty, async (CurrentUser user, ApiKeyStore store, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await store.ListAsync(user.PartitionKey, cancellationToken)))
@@ -36,12 +48,15 @@ public static class ApiKeyEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        keys.MapDelete("/{keyId}", async (string keyId, CurrentUser user, ApiKeyStore store, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        keys.MapDelete("/{keyId}", async (string keyId, CurrentUser user, ApiKeyStore store, RunningKeyCalls running, ILoggerFactory loggers, CancellationToken cancellationToken) =>
             {
                 if (!await store.RevokeAsync(user.PartitionKey, keyId, cancellationToken))
                 {
                     return ApiProblems.NotFound("The key");
                 }
+
+                // Its streams on this replica end now; the other replicas' within the cache duration (RevokedKeyWatcher).
+                running.Revoke(keyId);
 
                 Safety.SecurityEvents.ApiKeyRevoked(loggers.CreateLogger(Safety.SecurityEvents.Category), keyId, user.Id);
                 return Results.NoContent();
@@ -59,12 +74,14 @@ public static class ApiKeyEndpoints
             return ApiProblems.BadRequest($"A key needs a name of 1 to {MaxNameLength} characters, without control characters.", ErrorCodes.InvalidKeyName);
         }
 
-        if (request!.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+        var now = time.GetUtcNow();
+        var longest = options.Value.MaxLifetime;
+        if (request!.ExpiresAt is { } expires && (expires <= now || expires > now + longest + LifetimeTolerance))
         {
-            return ApiProblems.BadRequest("expiresAt must be in the future.", ErrorCodes.InvalidKeyExpiry);
+            return ApiProblems.BadRequest($"expiresAt must be in the future and at most {longest.TotalDays:0} days away.", ErrorCodes.InvalidKeyExpiry);
         }
 
-        var (info, key) = await store.CreateAsync(user.Id, user.PartitionKey, name, request.ExpiresAt, cancellationToken);
+        var (info, key) = await store.CreateAsync(user.Id, user.PartitionKey, name, request.ExpiresAt ?? now + longest, cancellationToken);
         if (info is not null)
         {
             Safety.SecurityEvents.ApiKeyCreated(loggers.CreateLogger(Safety.SecurityEvents.Category), info.Id, info.Name, user.Id, info.ExpiresAt);

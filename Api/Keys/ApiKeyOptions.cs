@@ -10,8 +10,14 @@ public sealed class ApiKeyOptions
     /// <summary>Keys one user may hold at once.</summary>
     public int MaxKeysPerUser { get; set; } = 10;
 
+    /// <summary>The longest a key may live: a key made without an expiry gets this one, and a later expiry is refused.</summary>
+    public TimeSpan MaxLifetime { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>How long a replica trusts what it read about a key (a revoked key stops working everywhere within it).</summary>
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Unknown keys a replica remembers as unknown (each for <see cref="CacheDuration"/>); the oldest go first beyond it.</summary>
+    public int NegativeCacheEntries { get; set; } = 10_000;
 
     /// <summary>A key's last-used time is written at most this often.</summary>
     public TimeSpan LastUsedResolution { get; set; } = TimeSpan.FromMinutes(5);

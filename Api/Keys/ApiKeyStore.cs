@@ -1,3 +1,4 @@
+using Api.Auth;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Caching.Memory;
@@ -8,32 +9,55 @@ namespace Api.Keys;
 /// <summary>A key as its owner sees it: never the key itself.</summary>
 public sealed record ApiKeyInfo(string Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt);
 
-/// <summary>Whose a key is, as a request authenticated by it needs to know.</summary>
-public sealed record ApiKeyOwner(string UserId, string UserKey, string KeyId, DateTimeOffset? ExpiresAt);
-
 /// <summary>
 /// Personal API keys in Table Storage (<c>apikeys</c>): under the user's partition, what they list (name, hint, dates,
-/// the key's hash); under <c>lookup</c>, the hash, which is how a request's key is found. A key is written listed
-/// first and findable second, and revoked unfindable first: no key can work without its owner seeing it. A replica
-/// trusts what it read about a key for <see cref="ApiKeyOptions.CacheDuration"/>.
+/// the key's hash); under <c>lookup_{first two hex digits of the hash}</c> (256 partitions, so a flood of lookups
+/// cannot throttle one), the hash, which is how a request's key is found. A key is written listed first and findable
+/// second, and revoked unfindable first: no key can work without its owner seeing it. A replica trusts what it read
+/// about a key for <see cref="ApiKeyOptions.CacheDuration"/>, and remembers a bounded number of unknown keys as unknown.
+/// Every key expires, within <see cref="ApiKeyOptions.MaxLifetime"/>.
 /// </summary>
-public sealed class ApiKeyStore(TableServiceClient tables, IMemoryCache cache, IOptions<ApiKeyOptions> options, TimeProvider time)
+public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
 {
-    private const string LookupPartition = "lookup";
-    private readonly TableClient _table = tables.GetTableClient(options.Value.TableName);
-    private int _tableReady;
+    /// <summary>The single partition lookups lived in before they were spread; moved out when the table is first used.</summary>
+    internal const string LegacyLookupPartition = "lookup";
 
-    public async Task<(ApiKeyInfo? Info, string? Key)> CreateAsync(string userId, string userKey, string name, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    private readonly TableClient _table;
+    private readonly IMemoryCache _cache;
+    private readonly MemoryCache _unknown;
+    private readonly IOptions<ApiKeyOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ApiKeyStore> _logger;
+    private int _tableReady;
+    private long _lookupReads;
+
+    public ApiKeyStore(TableServiceClient tables, IMemoryCache cache, IOptions<ApiKeyOptions> options, TimeProvider time, ILogger<ApiKeyStore> logger)
+    {
+        _table = tables.GetTableClient(options.Value.TableName);
+        _cache = cache;
+        _unknown = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.NegativeCacheEntries, CompactionPercentage = 0.25 });
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Storage reads made to find keys (a benchmark's and a test's measure of what made-up keys cost).</summary>
+    public long LookupReads => Interlocked.Read(ref _lookupReads);
+
+    /// <summary>The partition a key's hash is found under.</summary>
+    public static string LookupPartition(string hash) => "lookup_" + hash[..2];
+
+    public async Task<(ApiKeyInfo? Info, string? Key)> CreateAsync(string userId, string userKey, string name, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
-        if ((await ListAsync(userKey, cancellationToken)).Count >= options.Value.MaxKeysPerUser)
+        if ((await ListAsync(userKey, cancellationToken)).Count >= _options.Value.MaxKeysPerUser)
         {
             return (null, null);
         }
 
         var key = ApiKeyFormat.New();
         var hash = ApiKeyFormat.Hash(key);
-        var info = new ApiKeyInfo(ApiKeyFormat.NewId(), name, ApiKeyFormat.Hint(key), time.GetUtcNow(), expiresAt, null);
+        var info = new ApiKeyInfo(ApiKeyFormat.NewId(), name, ApiKeyFormat.Hint(key), _time.GetUtcNow(), expiresAt, null);
         await _table.AddEntityAsync(new TableEntity(userKey, RowKey(info.Id))
         {
             ["Name"] = info.Name,
@@ -42,13 +66,16 @@ public sealed class ApiKeyStore(TableServiceClient tables, IMemoryCache cache, I
             ["ExpiresAt"] = info.ExpiresAt,
             ["Hash"] = hash,
         }, cancellationToken);
-        await _table.AddEntityAsync(new TableEntity(LookupPartition, hash)
+        await _table.AddEntityAsync(new TableEntity(LookupPartition(hash), hash)
         {
             ["UserId"] = userId,
             ["UserKey"] = userKey,
             ["KeyId"] = info.Id,
+            ["CreatedAt"] = info.CreatedAt,
             ["ExpiresAt"] = info.ExpiresAt,
         }, cancellationToken);
+        // A made-up key that happened to be this one (it cannot, but the cache must never say so) is forgotten.
+        _unknown.Remove(hash);
         return (info, key);
     }
 
@@ -56,7 +83,8 @@ public sealed class ApiKeyStore(TableServiceClient tables, IMemoryCache cache, I
     {
         await EnsureTableAsync(cancellationToken);
         var keys = new List<ApiKeyInfo>();
-        await foreach (var entity in _table.QueryAsync<TableEntity>(e => e.PartitionKey == userKey, cancellationToken: cancellationToken))
+        // The key rows only: "key_" up to the next character after '_' ('`').
+        await foreach (var entity in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {userKey} and RowKey ge {"key_"} and RowKey lt {"key`"}"), cancellationToken: cancellationToken))
         {
             keys.Add(ToInfo(entity));
         }
@@ -64,7 +92,11 @@ public sealed class ApiKeyStore(TableServiceClient tables, IMemoryCache cache, I
         return [.. keys.OrderBy(k => k.CreatedAt)];
     }
 
-    /// <summary>Revokes a key: unfindable at once on this replica, everywhere within the cache duration. False when there is no such key.</summary>
+    /// <summary>
+    /// Revokes a key: unfindable at once on this replica, everywhere within the cache duration. False when there is no
+    /// such key. The key is marked revoked here before its row goes, so a lookup that read the row just before cannot
+    /// put it back in this replica's cache.
+    /// </summary>
     public async Task<bool> RevokeAsync(string userKey, string id, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
@@ -75,48 +107,94 @@ public sealed class ApiKeyStore(TableServiceClient tables, IMemoryCache cache, I
         }
 
         var hash = entity.GetString("Hash");
-        await _table.DeleteEntityAsync(LookupPartition, hash, ETag.All, cancellationToken);
-        cache.Remove(hash);
+        _cache.Set(RevokedMarker(hash), true, _options.Value.CacheDuration * 2);
+        await _table.DeleteEntityAsync(LookupPartition(hash), hash, ETag.All, cancellationToken);
+        await _table.DeleteEntityAsync(LegacyLookupPartition, hash, ETag.All, cancellationToken);
+        _cache.Remove(hash);
         await _table.DeleteEntityAsync(userKey, RowKey(id), ETag.All, cancellationToken);
+        _cache.Set("listed:" + id, false, _options.Value.CacheDuration);
         return true;
     }
+
+    /// <summary>Whether a key is still listed (not revoked): what a long stream started with the key checks as it runs.</summary>
+    public async Task<bool> IsListedAsync(string userKey, string keyId, CancellationToken cancellationToken)
+    {
+        var marker = "listed:" + keyId;
+        if (_cache.TryGetValue(marker, out bool listed))
+        {
+            return listed;
+        }
+
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(userKey, RowKey(keyId), select: ["RowKey"], cancellationToken: cancellationToken);
+        listed = row.HasValue;
+        _cache.Set(marker, listed, _options.Value.CacheDuration);
+        return listed;
+    }
+
+    /// <summary>The owner of a key this replica read recently and that has not expired: no storage read, no failure counted.</summary>
+    public ApiKeyOwner? FindCached(string key) =>
+        _cache.TryGetValue(ApiKeyFormat.Hash(key), out ApiKeyOwner? owner) && owner is not null && !(owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow()) ? owner : null;
 
     /// <summary>The owner of a key that exists and has not expired; null otherwise.</summary>
     public async Task<ApiKeyOwner?> FindAsync(string key, CancellationToken cancellationToken)
     {
         var hash = ApiKeyFormat.Hash(key);
-        if (!cache.TryGetValue(hash, out ApiKeyOwner? owner))
+        if (_unknown.TryGetValue(hash, out _))
         {
-            await EnsureTableAsync(cancellationToken);
-            var found = await _table.GetEntityIfExistsAsync<TableEntity>(LookupPartition, hash, cancellationToken: cancellationToken);
-            owner = found.HasValue && found.Value is { } entity
-                ? new ApiKeyOwner(entity.GetString("UserId"), entity.GetString("UserKey"), entity.GetString("KeyId"), entity.GetDateTimeOffset("ExpiresAt"))
-                : null;
-            cache.Set(hash, owner, options.Value.CacheDuration);
+            return null;
         }
 
-        return owner is { ExpiresAt: { } expires } && expires <= time.GetUtcNow() ? null : owner;
+        if (!_cache.TryGetValue(hash, out ApiKeyOwner? owner))
+        {
+            await EnsureTableAsync(cancellationToken);
+            Interlocked.Increment(ref _lookupReads);
+            var found = await _table.GetEntityIfExistsAsync<TableEntity>(LookupPartition(hash), hash, cancellationToken: cancellationToken);
+            if (!found.HasValue || found.Value is not { } entity)
+            {
+                _unknown.Set(hash, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.Value.CacheDuration });
+                return null;
+            }
+
+            owner = new ApiKeyOwner(entity.GetString("UserId"), entity.GetString("UserKey"), entity.GetString("KeyId"), ExpiryOf(entity));
+            _cache.Set(hash, owner, _options.Value.CacheDuration);
+            if (_cache.TryGetValue(RevokedMarker(hash), out _))
+            {
+                // Revoked on this replica while the row was being read: never trust what was read.
+                _cache.Remove(hash);
+                return null;
+            }
+        }
+
+        return owner is { ExpiresAt: { } expires } && expires <= _time.GetUtcNow() ? null : owner;
     }
 
     /// <summary>Records that a key was used, at most once per <see cref="ApiKeyOptions.LastUsedResolution"/> per replica.</summary>
     public async Task TouchAsync(ApiKeyOwner owner, CancellationToken cancellationToken)
     {
         var marker = "used:" + owner.KeyId;
-        if (cache.TryGetValue(marker, out _))
+        if (_cache.TryGetValue(marker, out _))
         {
             return;
         }
 
-        cache.Set(marker, true, options.Value.LastUsedResolution);
+        _cache.Set(marker, true, _options.Value.LastUsedResolution);
         try
         {
-            await _table.UpdateEntityAsync(new TableEntity(owner.UserKey, RowKey(owner.KeyId)) { ["LastUsedAt"] = time.GetUtcNow() }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            await _table.UpdateEntityAsync(new TableEntity(owner.UserKey, RowKey(owner.KeyId)) { ["LastUsedAt"] = _time.GetUtcNow() }, ETag.All, TableUpdateMode.Merge, cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             // Revoked meanwhile.
         }
     }
+
+    public void Dispose() => _unknown.Dispose();
+
+    /// <summary>A key made before every key had an expiry lives <see cref="ApiKeyOptions.MaxLifetime"/> from its creation.</summary>
+    private DateTimeOffset? ExpiryOf(TableEntity lookup) =>
+        lookup.GetDateTimeOffset("ExpiresAt") ?? (lookup.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue) + _options.Value.MaxLifetime;
+
+    private static string RevokedMarker(string hash) => "revoked:" + hash;
 
     private static string RowKey(string id) => "key_" + id;
 
@@ -133,7 +211,51 @@ public sealed class ApiKeyStore(TableServiceClient tables, IMemoryCache cache, I
         if (Volatile.Read(ref _tableReady) == 0)
         {
             await _table.CreateIfNotExistsAsync(cancellationToken);
+            await MoveLegacyLookupsAsync(cancellationToken);
             Volatile.Write(ref _tableReady, 1);
+        }
+    }
+
+    /// <summary>
+    /// Moves lookups from the one partition they used to share into their spread partitions (idempotent: replicas that
+    /// start together may both move a row). A legacy row with no creation time is given the listed row's.
+    /// </summary>
+    private async Task MoveLegacyLookupsAsync(CancellationToken cancellationToken)
+    {
+        var moved = 0;
+        await foreach (var legacy in _table.QueryAsync<TableEntity>(e => e.PartitionKey == LegacyLookupPartition, cancellationToken: cancellationToken))
+        {
+            var hash = legacy.RowKey;
+            var createdAt = legacy.GetDateTimeOffset("CreatedAt");
+            if (createdAt is null
+                && await _table.GetEntityIfExistsAsync<TableEntity>(legacy.GetString("UserKey"), RowKey(legacy.GetString("KeyId")), cancellationToken: cancellationToken) is { HasValue: true, Value: { } listed })
+            {
+                createdAt = listed.GetDateTimeOffset("CreatedAt");
+            }
+
+            await _table.UpsertEntityAsync(new TableEntity(LookupPartition(hash), hash)
+            {
+                ["UserId"] = legacy.GetString("UserId"),
+                ["UserKey"] = legacy.GetString("UserKey"),
+                ["KeyId"] = legacy.GetString("KeyId"),
+                ["CreatedAt"] = createdAt,
+                ["ExpiresAt"] = legacy.GetDateTimeOffset("ExpiresAt"),
+            }, TableUpdateMode.Replace, cancellationToken);
+            try
+            {
+                await _table.DeleteEntityAsync(LegacyLookupPartition, hash, ETag.All, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // Another replica moved it first.
+            }
+
+            moved++;
+        }
+
+        if (moved > 0)
+        {
+            _logger.LogInformation("Moved {Count} API key lookups out of the single legacy partition.", moved);
         }
     }
 }

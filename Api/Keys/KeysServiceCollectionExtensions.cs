@@ -7,6 +7,9 @@ public static class KeysServiceCollectionExtensions
     {
         builder.Services.AddOptions<ApiKeyOptions>().Bind(builder.Configuration.GetSection(ApiKeyOptions.SectionName));
         builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<Auth.IApiKeyResolver>(services => services.GetRequiredService<ApiKeyStore>());
+        builder.Services.AddSingleton<RunningKeyCalls>();
+        builder.Services.AddHostedService<RevokedKeyWatcher>();
         return builder;
     }
 }

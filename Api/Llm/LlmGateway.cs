@@ -100,7 +100,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             using var bound = CommunityToolkit.Aspire.OllamaSharp.OllamaStreamCancellation.Bind(linked.Token);
             // The hot path reads Ollama's stream itself (OllamaChatStream): a token costs its text, not two object layers.
             var http = httpClients.CreateClient(backend.HttpClientName);
-            await using (var updates = OllamaChatStream.ReadAsync(http, modelId, request.Messages, request.Temperature, request.MaxOutputTokens, linked.Token).GetAsyncEnumerator(linked.Token))
+            await using (var updates = OllamaChatStream.ReadAsync(http, modelId, request.Messages, request.Temperature, request.MaxOutputTokens, linked.Token, request.Stream).GetAsyncEnumerator(linked.Token))
             {
                 while (true)
                 {

@@ -19,9 +19,10 @@ public static class OllamaChatStream
 {
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    public static async IAsyncEnumerable<LlmChunk> ReadAsync(HttpClient http, string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <remarks>With <paramref name="stream"/> false Ollama answers one JSON object, the shape of a stream's last line with the whole text in it: read as a one-line stream.</remarks>
+    public static async IAsyncEnumerable<LlmChunk> ReadAsync(HttpClient http, string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens, [EnumeratorCancellation] CancellationToken cancellationToken, bool stream = true)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/chat") { Content = Body(model, messages, temperature, maxOutputTokens) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/chat") { Content = Body(model, messages, temperature, maxOutputTokens, stream) };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
@@ -62,7 +63,7 @@ public static class OllamaChatStream
         }
     }
 
-    private static ByteArrayContent Body(string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens)
+    private static ByteArrayContent Body(string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens, bool stream)
     {
         var output = new ArrayBufferWriter<byte>(1024);
         using (var json = new Utf8JsonWriter(output))
@@ -79,7 +80,7 @@ public static class OllamaChatStream
             }
 
             json.WriteEndArray();
-            json.WriteBoolean("stream", true);
+            json.WriteBoolean("stream", stream);
             json.WriteStartObject("options");
             if (temperature is { } t)
             {

@@ -54,6 +54,9 @@ public sealed class ModelCall
     /// <summary>At least one of the caller's user messages must keep visible text once cleaned.</summary>
     public bool NeedsUserText { get; init; }
 
+    /// <summary>False: the model answers in one piece (a title, which nobody watches arrive).</summary>
+    public bool Stream { get; init; } = true;
+
     public ParamNames Params { get; init; } = ParamNames.Chat;
 
     /// <summary>What the security events and logs name the request by: a conversation's id, or the route.</summary>

@@ -14,7 +14,7 @@ namespace Api.ModelCalls;
 /// earlier steps took is given back, and the refusal is counted once, by its catalogue reason and route.
 /// docs/architecture.md maps the whole path.
 /// </summary>
-public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, GuardedReplyReader reader, UsageLedger ledger, LlmMetrics metrics, TimeProvider time)
+public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, GuardedReplyReader reader, UsageLedger ledger, Keys.RunningKeyCalls keyCalls, LlmMetrics metrics, TimeProvider time)
 {
     private readonly IModelCallStep[] _steps = [.. steps.OrderBy(s => s.Order)];
 
@@ -45,6 +45,11 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, Guarded
             }
 
             admitted = true;
+            if (call.User.KeyId is { } keyId)
+            {
+                state.KeyCall = keyCalls.Register(call.User.PartitionKey, keyId);
+            }
+
             return ModelAdmission.Admitted(new ModelRun(state, reader, ledger));
         }
         finally

@@ -33,4 +33,7 @@ public sealed class ModelCallState(ModelCall call, string requestId)
     public IReadOnlyList<ChatMessage> ModelMessages { get; set; } = [];
 
     public LlmLease? Lease { get; set; }
+
+    /// <summary>For a request signed in with a key: cancelled when the key is revoked.</summary>
+    public Keys.RunningKeyCalls.Registration? KeyCall { get; set; }
 }

@@ -23,7 +23,7 @@ public sealed class ModelRun : IAsyncDisposable
         _state = state;
         _reader = reader;
         _ledger = ledger;
-        Request = new LlmRequest(state.ModelMessages, state.Model, state.Temperature, state.OutputTokens);
+        Request = new LlmRequest(state.ModelMessages, state.Model, state.Temperature, state.OutputTokens, state.Call.Stream);
     }
 
     public string RequestId => _state.RequestId;
@@ -50,7 +50,7 @@ public sealed class ModelRun : IAsyncDisposable
 
     /// <summary>Step 10: the reply's safe text as it comes; <see cref="Outcome"/> says how it ended.</summary>
     public IAsyncEnumerable<string> StreamAsync(CancellationToken cancellation) =>
-        _reader.ReadAsync(Lease, Request, Outcome, Call.User.Id, Call.Where, cancellation);
+        _reader.ReadAsync(Lease, Request, Outcome, Call.User.Id, Call.Where, cancellation, _state.KeyCall?.Revoked ?? CancellationToken.None);
 
     /// <summary>Gives the model's slot back once the reply has ended; the rest is held until disposal.</summary>
     public void ReleaseModel()
@@ -71,6 +71,7 @@ public sealed class ModelRun : IAsyncDisposable
 
         ReleaseModel();
         _state.StreamSlot?.Dispose();
+        _state.KeyCall?.Dispose();
         if (_state.Reservation is { } reservation)
         {
             var outcome = Outcome.Failure is not null ? "failed" : Outcome.Cancelled || Outcome.ShuttingDown ? "cancelled" : "complete";

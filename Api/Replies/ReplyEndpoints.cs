@@ -3,6 +3,7 @@ using Api.Conversations;
 using Api.Errors;
 using Api.Infrastructure;
 using Api.Shared;
+using Api.Streaming;
 
 namespace Api.Replies;
 

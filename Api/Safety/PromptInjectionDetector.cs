@@ -87,10 +87,13 @@ public static partial class PromptInjectionDetector
         return matches.Count == 0 ? InjectionVerdict.Clean : new InjectionVerdict([.. matches]);
     }
 
-    /// <summary>NFKC (full-width and compatibility forms), then homoglyphs and leetspeak to Latin letters, lower case.</summary>
+    /// <summary>
+    /// Compatibility forms to ASCII (NFKC's fold, from our own table: the API runs with invariant globalization),
+    /// then homoglyphs and leetspeak to Latin letters, lower case.
+    /// </summary>
     public static string Fold(string text)
     {
-        var normalized = text.Normalize(NormalizationForm.FormKC).ToLowerInvariant();
+        var normalized = CompatibilityFolding.Fold(text);
         var builder = new StringBuilder(normalized.Length);
         foreach (var c in normalized)
         {

@@ -32,7 +32,23 @@ public static partial class SecurityEvents
         Message = "API key {KeyId} revoked by user {UserId}")]
     public static partial void ApiKeyRevoked(ILogger logger, string keyId, string userId);
 
-    [LoggerMessage(EventId = 4012, EventName = "ApiKeyRefused", Level = LogLevel.Warning,
-        Message = "A request with an unknown, revoked or expired API key ({Hint}) was refused")]
-    public static partial void ApiKeyRefused(ILogger logger, string hint);
+    [LoggerMessage(EventId = 4012, EventName = "AuthenticationFailed", Level = LogLevel.Warning,
+        Message = "Authentication refused ({Kind}) from {Address}, {Path}; further failures from this address in the minute are counted, not logged")]
+    public static partial void AuthenticationFailed(ILogger logger, string kind, string address, string path);
+
+    [LoggerMessage(EventId = 4013, EventName = "AuthenticationLimited", Level = LogLevel.Warning,
+        Message = "{Count} failed authentications from {Address} within {WindowSeconds} s: its requests are refused unread for the rest of the minute")]
+    public static partial void AuthenticationLimited(ILogger logger, string address, int count, int windowSeconds);
+
+    [LoggerMessage(EventId = 4014, EventName = "AuthenticationFailuresSummary", Level = LogLevel.Warning,
+        Message = "{Count} failed authentications from {Address} in {WindowSeconds} s")]
+    public static partial void AuthenticationFailuresSummary(ILogger logger, string address, int count, int windowSeconds);
+
+    [LoggerMessage(EventId = 4015, EventName = "ApiKeyOnKeyRoutes", Level = LogLevel.Warning,
+        Message = "API key {KeyId} of user {UserId} tried to manage keys (from {Address}, {Path}): refused")]
+    public static partial void ApiKeyOnKeyRoutes(ILogger logger, string keyId, string userId, string? address, string path);
+
+    [LoggerMessage(EventId = 4016, EventName = "AccessForbidden", Level = LogLevel.Warning,
+        Message = "User {UserId}, signed in by {Scheme}, was refused {Path} (from {Address}): {Reason}")]
+    public static partial void AccessForbidden(ILogger logger, string userId, string scheme, string path, string? address, string reason);
 }

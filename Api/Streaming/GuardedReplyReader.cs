@@ -15,11 +15,12 @@ public sealed class GuardedReplyReader(LlmGateway gateway, ShutdownDrain drain, 
     private readonly ILogger _security = loggerFactory.CreateLogger(SecurityEvents.Category);
 
     /// <summary>The reply's safe text; <paramref name="outcome"/> is filled as it streams and says how it ended.</summary>
-    internal async IAsyncEnumerable<string> ReadAsync(LlmLease lease, LlmRequest request, ReplyOutcome outcome, string userId, string where, [EnumeratorCancellation] CancellationToken cancellation)
+    /// <param name="revoked">Cancelled when the API key the request was signed in with is revoked: the reply fails.</param>
+    internal async IAsyncEnumerable<string> ReadAsync(LlmLease lease, LlmRequest request, ReplyOutcome outcome, string userId, string where, [EnumeratorCancellation] CancellationToken cancellation, CancellationToken revoked = default)
     {
         var guard = new OutputLeakGuard(prompts.Canary, prompts.SystemPrompt, safetyOptions.Value.LeakSpanChars);
-        // The model call ends when the caller cancels, or when the shutdown drain runs out.
-        using var callEnds = CancellationTokenSource.CreateLinkedTokenSource(cancellation, drain.StreamsMustEnd);
+        // The model call ends when the caller cancels, when the shutdown drain runs out, or when the caller's key is revoked.
+        using var callEnds = CancellationTokenSource.CreateLinkedTokenSource(cancellation, drain.StreamsMustEnd, revoked);
         await using (var upstream = gateway.StreamAsync(lease, request, callEnds.Token).GetAsyncEnumerator(callEnds.Token))
         {
             while (true)
@@ -42,6 +43,11 @@ public sealed class GuardedReplyReader(LlmGateway gateway, ShutdownDrain drain, 
                 catch (Exception) when (drain.StreamsMustEnd.IsCancellationRequested)
                 {
                     outcome.ShuttingDown = true;
+                    break;
+                }
+                catch (Exception) when (revoked.IsCancellationRequested)
+                {
+                    outcome.Failure = new Keys.ApiKeyRevokedException();
                     break;
                 }
                 catch (Exception ex)

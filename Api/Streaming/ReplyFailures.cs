@@ -10,6 +10,7 @@ public static class ReplyFailures
     public static ApiError Describe(Exception failure) => failure switch
     {
         OutputBlockedException => ApiError.Of(ErrorCodes.OutputBlocked, "The reply was stopped because it began to disclose confidential instructions."),
+        Keys.ApiKeyRevokedException revoked => ApiError.Of(ErrorCodes.InvalidApiKey, revoked.Message),
         LlmUnavailableException unavailable => ApiError.Of(ErrorCodes.LlmUnavailable, unavailable.Message, unavailable.RetryAfter),
         LlmStreamBrokenException broken => ApiError.Of(ErrorCodes.LlmStreamBroken, broken.Message),
         IOException => ApiError.Of(ErrorCodes.LlmStreamBroken, "The connection to the model server broke."),

@@ -38,7 +38,7 @@ public sealed class SseWriter : IAsyncDisposable
     public bool Started => _started;
 
     /// <summary>Writes one event whose data is <paramref name="value"/> as JSON, and flushes it; with an id when <paramref name="id"/> is given.</summary>
-    public Task WriteEventAsync<T>(ReadOnlyMemory<byte> eventName, T value, JsonSerializerOptions options, CancellationToken cancellationToken, Replies.ReplyEventId? id = null) =>
+    public Task WriteEventAsync<T>(ReadOnlyMemory<byte> eventName, T value, JsonSerializerOptions options, CancellationToken cancellationToken, ReplyEventId? id = null) =>
         WriteAsync(id, eventName, (Writer: this, Value: value, Options: options), static (pipe, state) =>
         {
             var writer = state.Writer;
@@ -56,11 +56,11 @@ public sealed class SseWriter : IAsyncDisposable
         }, cancellationToken);
 
     /// <summary>Writes one event whose data is already JSON (an event read back from a reply's log), and flushes it.</summary>
-    public Task WriteRawEventAsync(ReadOnlyMemory<byte> eventName, ReadOnlyMemory<byte> json, Replies.ReplyEventId id, CancellationToken cancellationToken) =>
+    public Task WriteRawEventAsync(ReadOnlyMemory<byte> eventName, ReadOnlyMemory<byte> json, ReplyEventId id, CancellationToken cancellationToken) =>
         WriteAsync(id, eventName, json, static (pipe, data) => pipe.Write(data.Span), cancellationToken);
 
     /// <summary>One event, framed (id, name, data, blank line) and flushed, alone on the pipe.</summary>
-    private async Task WriteAsync<TState>(Replies.ReplyEventId? id, ReadOnlyMemory<byte> eventName, TState state, Action<System.IO.Pipelines.PipeWriter, TState> writeData, CancellationToken cancellationToken)
+    private async Task WriteAsync<TState>(ReplyEventId? id, ReadOnlyMemory<byte> eventName, TState state, Action<System.IO.Pipelines.PipeWriter, TState> writeData, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -81,7 +81,7 @@ public sealed class SseWriter : IAsyncDisposable
         }
     }
 
-    private static void WriteId(System.IO.Pipelines.PipeWriter pipe, Replies.ReplyEventId? id)
+    private static void WriteId(System.IO.Pipelines.PipeWriter pipe, ReplyEventId? id)
     {
         if (id is not { } value)
         {

@@ -128,6 +128,9 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.Equal("{{.Env.AZURE_KEY_VAULT_ENDPOINT}}", environment["ConnectionStrings__secrets"]);
         Assert.Equal("9464", environment["Metrics__Port"]);
         Assert.Equal("https://login.microsoftonline.com/{{.Env.AZURE_TENANT_ID}}/v2.0", environment["Auth__Jwt__Authority"]);
+        // Outside Development the API refuses to start without the scope and the clients it accepts (the web's azp).
+        Assert.Equal("chat", environment["Auth__Jwt__RequiredScope"]);
+        Assert.Equal("{{.Env.ENTRA_WEB_CLIENT_ID}}", environment["Auth__Jwt__ClientIds__0"]);
         // Admission per API replica follows Ollama's parallelism: one value in the AppHost feeds both.
         Assert.Equal("4", environment["Llm__Admission__SlotsPerServer"]);
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Tests.Integration;
 
@@ -61,9 +62,52 @@ public sealed class ApiKeyTests(AppFixture app)
 
         using var empty = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = " " });
         using var past = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = "old", expiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) });
+        using var tooFar = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = "forever", expiresAt = DateTimeOffset.UtcNow.AddDays(91) });
+        using var unsaid = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = "no expiry given" });
 
         Assert.Equal("invalid_key_name", (await empty.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("code").GetString());
         Assert.Equal("invalid_key_expiry", (await past.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("code").GetString());
+        Assert.Equal("invalid_key_expiry", (await tooFar.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("code").GetString());
+        // Every key ends: one made without an expiry gets the longest lifetime, 90 days.
+        var expires = (await unsaid.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("info").GetProperty("expiresAt").GetDateTimeOffset();
+        Assert.InRange(expires, DateTimeOffset.UtcNow.AddDays(90).AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(90).AddMinutes(5));
+    }
+
+    /// <summary>
+    /// Before: every made-up key cost a Table read on one partition and a Warning line, with no limit. Now an address
+    /// is refused unread after its failed authentications for the minute, while a genuine key the replica knows goes on.
+    /// </summary>
+    [Fact]
+    public async Task MadeUpKeys_FromOneAddress_CostABoundedNumberOfReads_WhileAKnownGenuineKeyGoesOn()
+    {
+        var owner = app.NewUser("keys");
+        var genuine = await OpenAiClients.NewKeyAsync(owner);
+        await using var api = new InProcessApiFactory(app, "Development", new Dictionary<string, string?>
+        {
+            ["Auth:DevUser:Enabled"] = "true",
+            ["Auth:FailedAuthenticationsPerMinute"] = "20",
+        });
+        using var client = api.CreateClient();
+        var store = api.Services.GetRequiredService<Api.Keys.ApiKeyStore>();
+        using (var first = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", genuine))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        var readsBefore = store.LookupReads;
+        var statuses = new List<(HttpStatusCode Status, string? Code)>();
+        for (var i = 0; i < 1_000; i++)
+        {
+            using var response = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", "llmc_" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N")[..11]);
+            statuses.Add((response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("code").GetString()));
+        }
+
+        using var genuineDuringFlood = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", genuine);
+
+        Assert.Equal(Enumerable.Repeat((HttpStatusCode.Unauthorized, (string?)"invalid_api_key"), 20), statuses.Take(20));
+        Assert.All(statuses.Skip(20), s => Assert.Equal((HttpStatusCode.TooManyRequests, (string?)"authentication_failures"), s));
+        Assert.InRange(store.LookupReads - readsBefore, 20, 20);
+        Assert.Equal(HttpStatusCode.OK, genuineDuringFlood.StatusCode);
     }
 
     [Fact]
@@ -79,6 +123,7 @@ public sealed class ApiKeyTests(AppFixture app)
             ["Auth:Jwt:Authority"] = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
             ["Auth:Jwt:Audience"] = "api://llm-chat-api",
             ["Auth:Jwt:RequiredScope"] = "chat",
+            ["Auth:Jwt:ClientIds:0"] = "web-client",
         });
         using var client = api.CreateClient();
 

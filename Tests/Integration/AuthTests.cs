@@ -20,6 +20,8 @@ public sealed class AuthTests(AppFixture app)
         {
             ["Auth:Jwt:Authority"] = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
             ["Auth:Jwt:Audience"] = Audience,
+            ["Auth:Jwt:RequiredScope"] = "chat",
+            ["Auth:Jwt:ClientIds:0"] = "web-client",
         });
         using var client = api.CreateClient();
 
@@ -55,6 +57,26 @@ public sealed class AuthTests(AppFixture app)
         Assert.Contains("Auth:Jwt:Authority", error.ToString());
     }
 
+    [Theory]
+    [InlineData("Auth:Jwt:RequiredScope")]
+    [InlineData("Auth:Jwt:ClientIds")]
+    public async Task Production_WithoutTheScopeOrTheAcceptedClients_RefusesToStart(string missing)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Auth:Jwt:Authority"] = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+            ["Auth:Jwt:Audience"] = Audience,
+            ["Auth:Jwt:RequiredScope"] = "chat",
+            ["Auth:Jwt:ClientIds:0"] = "web-client",
+        };
+        settings.Remove(missing == "Auth:Jwt:ClientIds" ? "Auth:Jwt:ClientIds:0" : missing);
+        await using var api = new InProcessApiFactory(app, "Production", settings);
+
+        var error = Assert.ThrowsAny<Exception>(() => api.CreateClient());
+
+        Assert.Contains("Auth:Jwt:RequiredScope and Auth:Jwt:ClientIds", error.ToString());
+    }
+
     [Fact]
     public async Task BearerToken_FromTheIssuer_IsAccepted_AndEachUserSeesOnlyTheirOwn()
     {
@@ -79,6 +101,7 @@ public sealed class AuthTests(AppFixture app)
     [InlineData("expired")]
     [InlineData("missing-scope")]
     [InlineData("tampered")]
+    [InlineData("another-client")]
     public async Task BearerToken_Invalid_Is401Or403(string defect)
     {
         await using var issuer = await OidcIssuerDouble.StartAsync();
@@ -89,6 +112,8 @@ public sealed class AuthTests(AppFixture app)
             "wrong-audience" => issuer.CreateToken("api://someone-else", "33333333-cccc-4000-8000-000000000003"),
             "expired" => issuer.CreateToken(Audience, "33333333-cccc-4000-8000-000000000003", expires: DateTime.UtcNow.AddMinutes(-10)),
             "missing-scope" => issuer.CreateToken(Audience, "33333333-cccc-4000-8000-000000000003", scope: null),
+            // Issued by the tenant for this API and scope, but to an app the API does not accept (its azp).
+            "another-client" => issuer.CreateToken(Audience, "33333333-cccc-4000-8000-000000000003", clientId: "some-other-app"),
             _ => issuer.CreateToken(Audience, "33333333-cccc-4000-8000-000000000003")[..^4] + "AAAA",
         };
 
@@ -105,6 +130,7 @@ public sealed class AuthTests(AppFixture app)
             ["Auth:Jwt:Authority"] = issuer.Issuer,
             ["Auth:Jwt:Audience"] = Audience,
             ["Auth:Jwt:RequiredScope"] = "chat",
+            ["Auth:Jwt:ClientIds:0"] = OidcIssuerDouble.ClientId,
         });
 
     private static async Task<HttpResponseMessage> SendWithDevHeaderAsync(HttpClient client)

@@ -214,23 +214,25 @@ public sealed class OpenAiRouteTests(AppFixture app) : IAsyncLifetime
         var before = app.Ollama.ChatRequests().Count;
         var message = new[] { new { role = "user", content = "hi" } };
 
-        var cases = new (object Body, string Code, string? Param)[]
+        var cases = new (object Body, string Code, string? Param, HttpStatusCode Status)[]
         {
-            (new { model = AppFixture.Model, messages = message, n = 2 }, "unsupported_parameter", "n"),
-            (new { model = AppFixture.Model, messages = message, logprobs = true }, "unsupported_parameter", "logprobs"),
-            (new { model = AppFixture.Model, messages = message, frobnicate = 1 }, "unknown_parameter", "frobnicate"),
-            (new { model = AppFixture.Model, messages = Array.Empty<object>() }, "invalid_value", "messages"),
-            (new { model = AppFixture.Model, messages = new[] { new { role = "tool", content = "x" } } }, "invalid_value", "messages[0].role"),
-            (new { model = AppFixture.Model, messages = new[] { new { role = "user", content = new string('x', 5000) } } }, "message_too_long", "messages[0].content"),
-            (new { model = AppFixture.Model, messages = Enumerable.Range(0, 20).Select(_ => new { role = "user", content = new string('y', 3000) }).ToArray() }, "context_length_exceeded", "messages"),
-            (new { messages = message }, "missing_required_parameter", "model"),
+            (new { model = AppFixture.Model, messages = message, n = 2 }, "unsupported_parameter", "n", HttpStatusCode.BadRequest),
+            (new { model = AppFixture.Model, messages = message, logprobs = true }, "unsupported_parameter", "logprobs", HttpStatusCode.BadRequest),
+            (new { model = AppFixture.Model, messages = message, frobnicate = 1 }, "unknown_parameter", "frobnicate", HttpStatusCode.BadRequest),
+            (new { model = AppFixture.Model, messages = Array.Empty<object>() }, "invalid_value", "messages", HttpStatusCode.BadRequest),
+            (new { model = AppFixture.Model, messages = new[] { new { role = "tool", content = "x" } } }, "invalid_value", "messages[0].role", HttpStatusCode.BadRequest),
+            (new { model = AppFixture.Model, messages = new[] { new { role = "user", content = new string('x', 5000) } } }, "message_too_long", "messages[0].content", HttpStatusCode.RequestEntityTooLarge),
+            (new { model = AppFixture.Model, messages = Enumerable.Range(0, 20).Select(_ => new { role = "user", content = new string('y', 3000) }).ToArray() }, "context_length_exceeded", "messages", HttpStatusCode.BadRequest),
+            (new { messages = message }, "missing_required_parameter", "model", HttpStatusCode.BadRequest),
+            (new { model = AppFixture.Model, messages = message, temperature = 2.5 }, "invalid_value", "temperature", HttpStatusCode.BadRequest),
+            (new { model = "gpt-9", messages = message }, "model_not_found", "model", HttpStatusCode.NotFound),
         };
 
-        foreach (var (body, code, param) in cases)
+        foreach (var (body, code, param, status) in cases)
         {
             using var response = await CompleteAsync(key, body);
             var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error");
-            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal(status, response.StatusCode);
             Assert.Equal(code, error.GetProperty("code").GetString());
             Assert.Equal(param, error.GetProperty("param").GetString());
             Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
@@ -239,6 +241,11 @@ public sealed class OpenAiRouteTests(AppFixture app) : IAsyncLifetime
         using var notJson = await CompleteRawAsync(key, "{\"model\":");
         Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
         Assert.Equal("invalid_json", (await notJson.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetProperty("code").GetString());
+        // A lone UTF-16 surrogate is valid JSON text (RFC 8259 allows the escape) but not valid text: a clear 400, not a 500.
+        using var loneSurrogate = await CompleteRawAsync(key, $"{{\"model\":\"{AppFixture.Model}\",\"messages\":[{{\"role\":\"user\",\"content\":\"half of a pair \\ud83d\"}}]}}");
+        var surrogateError = (await loneSurrogate.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error");
+        Assert.Equal(HttpStatusCode.BadRequest, loneSurrogate.StatusCode);
+        Assert.Equal(("invalid_value", "messages[0].content"), (surrogateError.GetProperty("code").GetString(), surrogateError.GetProperty("param").GetString()));
         using var wrongKey = await CompleteAsync("llmc_" + new string('z', 43), new { model = AppFixture.Model, messages = message });
         Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
         Assert.Equal("invalid_api_key", (await wrongKey.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetProperty("code").GetString());

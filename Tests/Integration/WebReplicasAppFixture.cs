@@ -40,7 +40,8 @@ public sealed class WebReplicasAppFixture : AppFixture
 
         api.WithEnvironment("Auth__Jwt__Authority", Entra.Issuer)
             .WithEnvironment("Auth__Jwt__Audience", ApiClientId)
-            .WithEnvironment("Auth__Jwt__RequiredScope", "chat");
+            .WithEnvironment("Auth__Jwt__RequiredScope", "chat")
+            .WithEnvironment("Auth__Jwt__ClientIds__0", WebClientId);
         web.WithEnvironment("AzureAd__Instance", $"https://{EntraDouble.Host}/")
             .WithEnvironment("AzureAd__TenantId", Entra.TenantId)
             .WithEnvironment("AzureAd__ClientId", WebClientId)

@@ -15,7 +15,7 @@ namespace Tests.Integration;
 public sealed class WebSessionTests(WebReplicasAppFixture app)
 {
     [Fact]
-    public async Task SignedInUser_WhoseReplicaStops_CallsTheApiFromTheOther_WithoutSigningInAgain()
+    public async Task SignedInUser_WhoseReplicaStops_CallsTheApiFromTheOther_WithoutSigningInAgain_AndSignsOutOnlyWithTheFormsToken()
     {
         var replicas = await app.WebReplicasAsync();
         Assert.Equal(2, replicas.Count);
@@ -51,6 +51,18 @@ public sealed class WebSessionTests(WebReplicasAppFixture app)
         Assert.DoesNotContain(app.Entra.TokenRequests, r => r.Error is not null);
         using var direct = new HttpClient();
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => direct.GetAsync(first.Address, TestContext.Current.CancellationToken));
+
+        // Sign-out is a form post that carries the page's antiforgery token: a post without it (a cross-site form) is
+        // refused and the session kept; the page's own form signs out, through Entra's end-session endpoint.
+        using var forged = await browser.PostFormAsync(new Uri(second.Address, "account/signout"), new Dictionary<string, string>());
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Contains("\"antiforgery_failed\"", await forged.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Contains($"data-conversation-id=\"{conversation}\"", await PageAsync(browser, second.Address), StringComparison.Ordinal);
+        var token = System.Text.RegularExpressions.Regex.Match(onSecond, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        using var signedOut = await browser.PostFormAsync(new Uri(second.Address, "account/signout"), new Dictionary<string, string> { ["__RequestVerificationToken"] = System.Net.WebUtility.HtmlDecode(token) });
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.EndsWith("/oauth2/v2.0/logout", signedOut.Headers.Location!.GetLeftPart(UriPartial.Path), StringComparison.Ordinal);
     }
 
     private static async Task<string> PageAsync(CookieBrowser browser, Uri replica)

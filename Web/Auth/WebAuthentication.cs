@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -63,8 +64,17 @@ public static class WebAuthentication
     {
         var account = endpoints.MapGroup("/account");
         account.MapGet("/signin", (string? returnUrl) => TypedResults.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }));
-        account.MapPost("/signout", async (HttpContext context, WebAuthOptions options) =>
+        account.MapPost("/signout", async (HttpContext context, WebAuthOptions options, IAntiforgery antiforgery) =>
         {
+            // The form renders a token; a post without it (a cross-site form signing the user out) is refused. The
+            // antiforgery middleware validates only endpoints that bind a form, so this one checks for itself.
+            if (!await antiforgery.IsRequestValidAsync(context))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid request",
+                    detail: "The sign-out form has expired. Reload the page and sign out again.",
+                    extensions: new Dictionary<string, object?> { ["code"] = "antiforgery_failed" });
+            }
+
             if (!options.UsesEntraId)
             {
                 return Results.LocalRedirect("/");
@@ -76,6 +86,16 @@ public static class WebAuthentication
         return endpoints;
     }
 
-    private static string SafeReturnUrl(string? returnUrl) =>
-        returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal) ? returnUrl : "/";
+    /// <summary>
+    /// A path on this site, else "/". Browsers drop tabs and newlines from a URL before they read it
+    /// (WHATWG URL, "remove all ASCII tab or newline"), so "/\t/evil.example" would become "//evil.example": a path
+    /// with any control character or whitespace is refused, as is one that a browser reads as another host.
+    /// </summary>
+    internal static string SafeReturnUrl(string? returnUrl) =>
+        returnUrl is { Length: > 0 }
+        && returnUrl[0] == '/'
+        && (returnUrl.Length == 1 || returnUrl[1] is not ('/' or '\\'))
+        && !returnUrl.Any(c => char.IsControl(c) || char.IsWhiteSpace(c))
+            ? returnUrl
+            : "/";
 }

@@ -17,7 +17,7 @@ public sealed class ErrorContractTests(IntegrityApi api)
     public static TheoryData<string> Cases() =>
     [
         "malformed-json", "not-json", "wrong-type", "nan", "lone-surrogate", "deep-json", "fifty-megabytes", "empty-body",
-        "invisible-only", "empty-content", "dot-dot-id", "escaped-nul-in-id", "page-size-text", "page-size-zero", "huge-header",
+        "invisible-only", "empty-content", "dot-dot-id", "escaped-nul-in-id", "page-size-text", "page-size-zero", "huge-header", "two-hundred-headers",
         "unknown-route", "wrong-method", "bad-continuation", "title-too-long", "title-invisible",
     ];
 
@@ -60,6 +60,8 @@ public sealed class ErrorContractTests(IntegrityApi api)
             "page-size-text" => (new HttpRequestMessage(HttpMethod.Get, "/api/conversations?pageSize=abc"), HttpStatusCode.BadRequest, "invalid_parameter"),
             "page-size-zero" => (new HttpRequestMessage(HttpMethod.Get, "/api/conversations?pageSize=0"), HttpStatusCode.BadRequest, "invalid_page_size"),
             "huge-header" => (WithHeader(new HttpRequestMessage(HttpMethod.Get, "/api/conversations"), "X-Filler", new string('h', 64 * 1024)), HttpStatusCode.RequestHeaderFieldsTooLarge, "headers_too_large"),
+            // Many small fields: under the size limit, over the count limit (Kestrel's own answer would be a bare 431).
+            "two-hundred-headers" => (Enumerable.Range(0, 200).Aggregate(new HttpRequestMessage(HttpMethod.Get, "/api/conversations"), (r, i) => WithHeader(r, $"X-Field-{i}", "v")), HttpStatusCode.RequestHeaderFieldsTooLarge, "headers_too_large"),
             "unknown-route" => (new HttpRequestMessage(HttpMethod.Get, "/api/nothing-here"), HttpStatusCode.NotFound, "not_found"),
             "wrong-method" => (new HttpRequestMessage(HttpMethod.Put, "/api/conversations"), HttpStatusCode.MethodNotAllowed, "method_not_allowed"),
             "bad-continuation" => (new HttpRequestMessage(HttpMethod.Get, "/api/conversations?continuationToken=%%%"), HttpStatusCode.BadRequest, "invalid_continuation_token"),

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Azure.Data.Tables;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Tests.Infrastructure;
 using Tests.TestDoubles.Network;
@@ -44,7 +45,7 @@ public sealed partial class IntegrityApi : IAsyncLifetime
     }
 
     /// <summary>Another API host on the same store and model (for a test that stops its host).</summary>
-    public (IntegrityApiFactory Host, HttpClient Http) StartHost(IReadOnlyDictionary<string, string?> overrides)
+    public (IntegrityApiFactory Host, HttpClient Http) StartHost(IReadOnlyDictionary<string, string?> overrides, Action<IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -65,7 +66,7 @@ public sealed partial class IntegrityApi : IAsyncLifetime
             settings[key] = value;
         }
 
-        var host = new IntegrityApiFactory(settings);
+        var host = new IntegrityApiFactory(settings, services);
         host.UseKestrel(0);
         host.StartServer();
         if (Host is not null)
@@ -97,10 +98,15 @@ public sealed partial class IntegrityApi : IAsyncLifetime
 }
 
 /// <summary>The API in this process, with the integrity tests' settings.</summary>
-public sealed class IntegrityApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Api.Chat.ChatTurnService>
+public sealed class IntegrityApiFactory(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null) : WebApplicationFactory<Api.Chat.ChatTurnService>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        if (services is not null)
+        {
+            builder.ConfigureServices(services);
+        }
+
         builder.UseEnvironment("Development");
         foreach (var (key, value) in settings)
         {

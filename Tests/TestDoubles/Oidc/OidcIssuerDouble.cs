@@ -71,10 +71,13 @@ public sealed class OidcIssuerDouble : IAsyncDisposable
         return issuer;
     }
 
-    public string CreateToken(string audience, string objectId, string? scope = "chat", DateTime? expires = null)
+    /// <summary>The client the tests' tokens are issued to (their <c>azp</c>), unless a test names another.</summary>
+    public const string ClientId = "web-client";
+
+    public string CreateToken(string audience, string objectId, string? scope = "chat", DateTime? expires = null, string clientId = ClientId)
     {
         var now = DateTime.UtcNow;
-        var claims = new List<Claim> { new("oid", objectId), new("sub", "pairwise-" + objectId), new("name", "Test User " + objectId) };
+        var claims = new List<Claim> { new("oid", objectId), new("sub", "pairwise-" + objectId), new("name", "Test User " + objectId), new("azp", clientId) };
         if (scope is not null)
         {
             claims.Add(new Claim("scp", scope));

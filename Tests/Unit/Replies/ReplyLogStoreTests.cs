@@ -1,5 +1,6 @@
 using Api.Llm;
 using Api.Replies;
+using Api.Streaming;
 using Api.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -104,7 +104,10 @@ public sealed class ChatComponentsTests : IDisposable
     [InlineData(503, "storage_unavailable", 5, "cannot be loaded or saved right now. Try again in 5 seconds.")]
     [InlineData(503, "server_shutting_down", 1, "The server restarted during the reply")]
     [InlineData(410, "conversation_deleted", null, "was deleted while the reply")]
-    [InlineData(409, "conversation_too_long", null, "Start a new one.")]
+    [InlineData(409, "conversation_full", null, "Start a new one.")]
+    [InlineData(403, "recent_sign_in_required", null, "needs a recent sign-in")]
+    [InlineData(400, "invalid_value", null, "The model server does not answer.")]
+    [InlineData(418, "a_code_from_a_newer_api", null, "The model server does not answer.")]
     public void ChatApiError_EveryFailure_BecomesAPlainSentence(int status, string? code, int? retryAfter, string expected)
     {
         var error = ChatApiError.From(status, new ProblemDto(status, "t", "The model server does not answer.", code, retryAfter, null, null));

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Api.Errors;
 
-namespace Api.OpenAi;
+namespace Api.Errors;
 
 /// <summary>Errors OpenAI's way: <c>{"error": {...}}</c> with the matching status, and <c>Retry-After</c> when there is a wait.</summary>
 public static class OpenAiErrors
@@ -44,3 +45,12 @@ public static class OpenAiErrors
         }
     }
 }
+
+/// <summary>OpenAI's error body: <c>{"error": {"message", "type", "param", "code"}}</c>.</summary>
+public sealed record OpenAiErrorBody([property: JsonPropertyName("error")] OpenAiError Error);
+
+public sealed record OpenAiError(
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("param"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Param,
+    [property: JsonPropertyName("code"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Code);

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Api.Keys;
+namespace Api.Auth;
 
 /// <summary>
 /// A personal API key: <c>llmc_</c> and 32 random bytes in base64url. Only its SHA-256 is stored; the key itself is

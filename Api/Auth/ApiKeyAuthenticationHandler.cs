@@ -2,23 +2,24 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 
-namespace Api.Keys;
+namespace Api.Auth;
 
 /// <summary>
 /// Signs in a request that carries a personal API key (<c>Authorization: Bearer llmc_...</c>) as the key's owner: the
 /// same user id, so the same partition, limits, usage and audit trail as their signed-in requests. The principal says
 /// it came from a key (authentication type and <c>key_id</c>), which the key routes refuse: a key cannot make keys.
+/// An address with too many failed authentications this minute is refused before any lookup
+/// (<see cref="AuthenticationFailures"/>).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     Microsoft.Extensions.Options.IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    ApiKeyStore keys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    IApiKeyResolver keys,
+    AuthenticationFailures failures) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private readonly ILogger _security = logger.CreateLogger(Safety.SecurityEvents.Category);
-
     public const string SchemeName = "ApiKey";
-    public const string KeyIdClaim = Auth.CurrentUser.KeyIdClaim;
+    public const string KeyIdClaim = CurrentUser.KeyIdClaim;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -27,17 +28,31 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var owner = await keys.FindAsync(token, Context.RequestAborted);
+        // A key this replica knows passes even from an address that is being refused: a flood of made-up keys from a
+        // shared address does not lock out the genuine users behind it.
+        var owner = keys.FindCached(token);
+        if (owner is null && failures.Refusal(Context) is { } refusal)
+        {
+            AuthenticationRefusal.Set(Context, refusal);
+            return AuthenticateResult.Fail(refusal.Detail);
+        }
+
+        owner ??= await keys.FindAsync(token, Context.RequestAborted);
         if (owner is null)
         {
-            Safety.SecurityEvents.ApiKeyRefused(_security, ApiKeyFormat.Hint(token));
-            return AuthenticateResult.Fail("The API key is not valid: unknown, revoked or expired.");
+            failures.Record(Context, $"unknown, revoked or expired API key {ApiKeyFormat.Hint(token)}");
+            var invalid = Errors.ApiError.Of(Errors.ErrorCodes.InvalidApiKey, "The API key is not valid: unknown, revoked or expired.");
+            AuthenticationRefusal.Set(Context, invalid);
+            return AuthenticateResult.Fail(invalid.Detail);
         }
 
         _ = keys.TouchAsync(owner, CancellationToken.None);
         var identity = new ClaimsIdentity([new Claim("oid", owner.UserId), new Claim(KeyIdClaim, owner.KeyId)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        AuthenticationRefusal.TryWriteAsync(Context) is { } written ? written : base.HandleChallengeAsync(properties);
 
     public static string? BearerToken(HttpRequest request) =>
         request.Headers.Authorization.FirstOrDefault() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Api.Replies;
+namespace Api.Streaming;
 
 /// <summary>
 /// An SSE event's id: the reply and the event's place in it (<c>{replyId}:{index}</c>). A client that reconnects

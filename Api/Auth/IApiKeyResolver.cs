@@ -1,0 +1,17 @@
+namespace Api.Auth;
+
+/// <summary>Whose a key is, as a request authenticated by it needs to know.</summary>
+public sealed record ApiKeyOwner(string UserId, string UserKey, string KeyId, DateTimeOffset? ExpiresAt);
+
+/// <summary>Finds the owner of a personal API key (the key store, in <c>Keys/</c>), for the key's sign-in here.</summary>
+public interface IApiKeyResolver
+{
+    /// <summary>The owner of a key this replica read recently and that has not expired: no storage read.</summary>
+    ApiKeyOwner? FindCached(string key);
+
+    /// <summary>The owner of a key that exists and has not expired; null otherwise.</summary>
+    Task<ApiKeyOwner?> FindAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Records that the key was used (at most so often).</summary>
+    Task TouchAsync(ApiKeyOwner owner, CancellationToken cancellationToken);
+}
