@@ -87,6 +87,7 @@ app.UseExceptionHandler(new ExceptionHandlerOptions
 app.UseStatusCodePages(OpenAiEndpoints.WriteStatusAsync);
 app.UseMetricsEndpoint();
 app.UseAuthentication();
+app.UseSignInRecording();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();

@@ -65,6 +65,9 @@ public sealed class ChatContext(
             : historyCache.Get(user, conversationId, conversation.ETag) ?? await store.GetMessagesAsync(user, conversationId, cancellationToken);
         Conversation = conversation;
         History = history;
+        // The user message the model answers: the new one, or the one a regenerate sends again. It goes last, after the
+        // reminder when it was flagged (the reminder speaks of "the next user message").
+        string? answered;
         if (regenerate)
         {
             if (history.Count < 2 || history[^1].Role != MessageRoles.Assistant)
@@ -74,10 +77,17 @@ public sealed class ChatContext(
 
             Replaced = history[^1];
             history = [.. history.Take(history.Count - 1)];
+            answered = null;
+            if (history.Count > 0 && history[^1].Role == MessageRoles.User)
+            {
+                answered = history[^1].Content;
+                history = [.. history.Take(history.Count - 1)];
+            }
+
             // The user message is sent again: inspected again, so a flagged one gets its reminder again.
-            if (history.LastOrDefault(m => m.Role == MessageRoles.User) is { } resent
-                && PromptInjectionDetector.Inspect(resent.Content) is { Detected: true } verdict
-                && inspection.Flag(state, verdict.Matches, resent.Content) is { } refused)
+            if (answered is not null
+                && PromptInjectionDetector.Inspect(answered) is { Detected: true } verdict
+                && inspection.Flag(state, verdict.Matches, answered) is { } refused)
             {
                 return refused;
             }
@@ -85,20 +95,21 @@ public sealed class ChatContext(
         else
         {
             UserMessage = state.Cleaned.Single(m => m.Role == CallerMessage.User).Text;
+            answered = UserMessage;
         }
 
         var options = llm.Value;
         var systemPrompt = prompts.SystemPrompt;
         var reminder = state.InjectionFlagged ? SystemPromptProvider.InjectionReminder : null;
         var fixedCost = TokenEstimator.EstimateMessage(systemPrompt) + state.OutputTokens
-            + (UserMessage is null ? 0 : TokenEstimator.EstimateMessage(UserMessage))
+            + (answered is null ? 0 : TokenEstimator.EstimateMessage(answered))
             + (reminder is null ? 0 : TokenEstimator.EstimateMessage(reminder));
         if (fixedCost > options.ContextTokenBudget)
         {
             return ShapeStep.ContextTooLong(options.ContextTokenBudget, fixedCost, state.Call.Params.Messages);
         }
 
-        state.ModelMessages = ChatContextBuilder.Build(systemPrompt, history, UserMessage, options.ContextTokenBudget, state.OutputTokens, reminder);
+        state.ModelMessages = ChatContextBuilder.Build(systemPrompt, history, answered, options.ContextTokenBudget, state.OutputTokens, reminder);
         return null;
     }
 

@@ -46,6 +46,7 @@ public static class ApiKeyEndpoints
             .WithName("CreateApiKey").WithSummary("Creates a key; the response is the only time it is shown.")
             .Produces<CreatedApiKey>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         keys.MapDelete("/{keyId}", async (string keyId, CurrentUser user, ApiKeyStore store, RunningKeyCalls running, ILoggerFactory loggers, CancellationToken cancellationToken) =>
@@ -66,8 +67,13 @@ public static class ApiKeyEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> CreateAsync(CreateApiKeyRequest? request, CurrentUser user, ApiKeyStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<ApiKeyOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(CreateApiKeyRequest? request, CurrentUser user, HttpContext http, RecentSignIn recentSignIn, ApiKeyStore store, TimeProvider time, Microsoft.Extensions.Options.IOptions<ApiKeyOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        if (await recentSignIn.CheckAsync(http, user, cancellationToken) is { } stale)
+        {
+            return ApiProblems.Of(stale);
+        }
+
         var name = request?.Name?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || name.Any(char.IsControl))
         {

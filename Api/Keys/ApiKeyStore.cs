@@ -31,8 +31,11 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
     private int _tableReady;
     private long _lookupReads;
 
-    public ApiKeyStore(TableServiceClient tables, IMemoryCache cache, IOptions<ApiKeyOptions> options, TimeProvider time, ILogger<ApiKeyStore> logger)
+    private readonly KeyOwnerActivity _owners;
+
+    public ApiKeyStore(TableServiceClient tables, IMemoryCache cache, KeyOwnerActivity owners, IOptions<ApiKeyOptions> options, TimeProvider time, ILogger<ApiKeyStore> logger)
     {
+        _owners = owners;
         _table = tables.GetTableClient(options.Value.TableName);
         _cache = cache;
         _unknown = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.NegativeCacheEntries, CompactionPercentage = 0.25 });
@@ -165,7 +168,20 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             }
         }
 
-        return owner is { ExpiresAt: { } expires } && expires <= _time.GetUtcNow() ? null : owner;
+        if (owner is null || (owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow()))
+        {
+            return null;
+        }
+
+        if (!await _owners.IsActiveAsync(owner.UserKey, cancellationToken))
+        {
+            // Never served from the cache either: the owner's next sign-in brings the key back at once.
+            _cache.Remove(hash);
+            _logger.LogInformation("API key {KeyId} refused: its owner has not signed in for {Days} days.", owner.KeyId, _options.Value.OwnerInactivityLimit.TotalDays);
+            return null;
+        }
+
+        return owner;
     }
 
     /// <summary>Records that a key was used, at most once per <see cref="ApiKeyOptions.LastUsedResolution"/> per replica.</summary>

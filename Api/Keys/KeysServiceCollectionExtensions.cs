@@ -9,6 +9,9 @@ public static class KeysServiceCollectionExtensions
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<Auth.IApiKeyResolver>(services => services.GetRequiredService<ApiKeyStore>());
         builder.Services.AddSingleton<RunningKeyCalls>();
+        builder.Services.AddSingleton<RecentSignIn>();
+        builder.Services.AddSingleton<KeyOwnerActivity>();
+        builder.Services.AddSingleton<Auth.IUserSignInListener>(services => services.GetRequiredService<KeyOwnerActivity>());
         builder.Services.AddHostedService<RevokedKeyWatcher>();
         return builder;
     }

@@ -112,7 +112,7 @@ public sealed class AzdUpTests(AzdUpSimulation up)
         var api = App(run, "ENTRA_API_CLIENT_ID");
         var scope = api["api"]!["oauth2PermissionScopes"]!.AsArray().Single(s => s!["value"]!.GetValue<string>() == "chat")!;
         var preAuthorized = api["api"]!["preAuthorizedApplications"]!.AsArray().Single()!;
-        var patches = run.Preprovision.Calls.Where(c => c.Is("az rest") && c.Option("--method") == "PATCH").Select(c => JsonNode.Parse(c.Files.Values.Single())!).ToList();
+        var patches = run.Preprovision.Calls.Where(c => c.Is("az rest") && c.Option("--method") == "PATCH").Select(c => JsonNode.Parse(c.Files.Values.Single())!).Where(p => p["api"] is not null).ToList();
 
         Assert.Equal([$"api://{run.Environment["ENTRA_API_CLIENT_ID"]}"], api["identifierUris"]!.AsArray().Select(u => u!.GetValue<string>()));
         Assert.Equal(run.Environment["ENTRA_WEB_CLIENT_ID"], preAuthorized["appId"]!.GetValue<string>());
@@ -123,6 +123,18 @@ public sealed class AzdUpTests(AzdUpSimulation up)
         Assert.Null(patches[0]["api"]!["preAuthorizedApplications"]);
         Assert.NotNull(patches[1]["api"]!["preAuthorizedApplications"]);
         Assert.Equal(run.Environment["ENTRA_API_SCOPE_ID"], scope["id"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void Preprovision_AsksForAuthTimeInTheWebsIdTokens(HookShell shell)
+    {
+        var run = up.In(shell);
+        var web = App(run, "ENTRA_WEB_CLIENT_ID");
+
+        // The API allows a new key only after a recent sign-in, which it reads from the ID token's auth_time.
+        Assert.Equal(["auth_time"], web["optionalClaims"]!["idToken"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
+        Assert.Equal("auth_time", run.Environment["ENTRA_WEB_OPTIONAL_CLAIMS"]);
     }
 
     [Theory]

@@ -88,6 +88,25 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
     }
 
     [Fact]
+    public async Task G10_OptionalClaims_TakeOnlyGraphsShape()
+    {
+        using var azure = Provisioned();
+        var appId = await NewApp(azure);
+        Task<HookRun> PatchClaims(JsonNode claims) =>
+            Az(azure, "rest", "--method", "PATCH", "--url", $"https://graph.microsoft.com/v1.0/applications(appId='{appId}')", "--body", BodyFile(new JsonObject { ["optionalClaims"] = claims }));
+
+        var unknownTokenType = await PatchClaims(new JsonObject { ["idTokens"] = new JsonArray(new JsonObject { ["name"] = "auth_time" }) });
+        var unknownProperty = await PatchClaims(new JsonObject { ["idToken"] = new JsonArray(new JsonObject { ["name"] = "auth_time", ["required"] = true }) });
+        var nameless = await PatchClaims(new JsonObject { ["idToken"] = new JsonArray(new JsonObject { ["essential"] = false }) });
+        var hooks = await PatchClaims(JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "hooks", "Entra", "web-optional-claims.json")))!);
+
+        Assert.Contains("Unexpected contents in request body.", unknownTokenType.Output, StringComparison.Ordinal);
+        Assert.Contains("Unexpected contents in request body.", unknownProperty.Output, StringComparison.Ordinal);
+        Assert.Contains("without a name", nameless.Output, StringComparison.Ordinal);
+        Assert.Equal(0, hooks.ExitCode);
+    }
+
+    [Fact]
     public async Task G4_G5_IdentifierUrisAndRedirectUris_FollowEntrasRestrictions()
     {
         using var azure = Provisioned();

@@ -134,4 +134,68 @@ public sealed class ApiKeyTests(AppFixture app)
         Assert.Equal(HttpStatusCode.OK, withKey.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
     }
+
+    /// <summary>
+    /// Before: a key lived as long as it was not revoked, whatever became of its owner. Now a key works only while its
+    /// owner has signed in themselves within ApiKeys:OwnerInactivityLimit, and their next sign-in brings it back.
+    /// </summary>
+    [Fact]
+    public async Task Key_WhoseOwnerHasNotSignedInForTheLimit_StopsWorking_UntilTheOwnerSignsInAgain()
+    {
+        var owner = app.NewUser("keys");
+        var key = await OpenAiClients.NewKeyAsync(owner);
+        var table = new Azure.Data.Tables.TableServiceClient(await app.TablesConnectionStringAsync()).GetTableClient(new Api.Keys.ApiKeyOptions().TableName);
+        await table.UpsertEntityAsync(new Azure.Data.Tables.TableEntity(Api.Auth.CurrentUser.ToPartitionKey(owner.User), "owner") { ["LastSignInAt"] = DateTimeOffset.UtcNow.AddDays(-15) }, cancellationToken: Cancellation);
+        await using var api = new InProcessApiFactory(app, "Development", new Dictionary<string, string?> { ["Auth:DevUser:Enabled"] = "true" });
+        using var client = api.CreateClient();
+
+        using var whileAway = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", key);
+        using var signIn = new HttpRequestMessage(HttpMethod.Get, "/api/conversations");
+        signIn.Headers.Add("X-Dev-User", owner.User);
+        using var signedIn = await client.SendAsync(signIn, Cancellation);
+        using var back = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", key);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, whileAway.StatusCode);
+        Assert.Equal("invalid_api_key", (await whileAway.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, back.StatusCode);
+    }
+
+    /// <summary>Before: revoking a key left the streams it had started running to their end. Now they end with the revoke.</summary>
+    [Fact]
+    public async Task RevokingAKey_EndsTheStreamsItIsRunning()
+    {
+        var owner = app.NewUser("keys");
+        using var created = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = "long stream" });
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+        var (key, id) = (body.GetProperty("key").GetString()!, body.GetProperty("info").GetProperty("id").GetString()!);
+        var prompt = "stream for a while " + Guid.NewGuid().ToString("N");
+        app.Ollama.Enqueue(new Tests.TestDoubles.Ollama.OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 400).Select(i => $" t{i}")], TokenInterval = TimeSpan.FromMilliseconds(25) });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new { model = AppFixture.Model, stream = true, messages = new[] { new { role = "user", content = prompt } } }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+        using var response = await app.Api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
+        var frames = response.Content.ReadAsStringAsync(Cancellation);
+        Tests.TestDoubles.Ollama.OllamaDoubleRequest? upstream = null;
+        for (var i = 0; i < 600 && (upstream = app.Ollama.ChatRequests().LastOrDefault(r => r.Messages.Any(m => m.Content == prompt))) is not { TokensSent: >= 10 }; i++)
+        {
+            await Task.Delay(50, Cancellation);
+        }
+
+        using var revoked = await owner.SendAsync(HttpMethod.Delete, $"/api/keys/{id}");
+        var text = await frames;
+        for (var i = 0; i < 100 && upstream!.AbortedAt is null; i++)
+        {
+            await Task.Delay(50, Cancellation);
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        Assert.Contains("\"invalid_api_key\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", text, StringComparison.Ordinal);
+        Assert.NotNull(upstream!.AbortedAt);
+        Assert.True(upstream.TokensSent < 400, $"{upstream.TokensSent} tokens sent");
+    }
 }

@@ -77,7 +77,8 @@ public sealed class WebReplicasAppFixture : AppFixture
             }
         }
 
-        Entra.Register(WebClientId, WebSecret, found.Values.Select(a => new Uri(a, "signin-oidc").ToString()));
+        // As the provision hook registers the web: redirect URIs, and auth_time in its ID tokens (recent sign-in for keys).
+        Entra.Register(WebClientId, WebSecret, found.Values.Select(a => new Uri(a, "signin-oidc").ToString()), ["auth_time"]);
         return [.. found.Select(f => (f.Key, f.Value))];
     }
 

@@ -12,6 +12,9 @@ namespace Web.Auth;
 /// </summary>
 public sealed class EntraAccessTokenProvider(IAuthorizationHeaderProvider headers, AuthenticationStateProvider authentication, WebAuthOptions options) : IAccessTokenProvider
 {
+    /// <summary>The ID token kept from the sign-in (<see cref="SignInProof"/>): its <c>auth_time</c> says when the user last typed their credentials.</summary>
+    public async Task<string?> GetSignInProofAsync() => (await authentication.GetAuthenticationStateAsync()).User.FindFirst(SignInProof.ClaimType)?.Value;
+
     public async Task<string?> GetAccessTokenAsync(CancellationToken cancellationToken)
     {
         var state = await authentication.GetAuthenticationStateAsync();

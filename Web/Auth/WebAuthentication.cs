@@ -32,6 +32,7 @@ public static class WebAuthentication
                 .AddMicrosoftIdentityWebApp(entra)
                 .EnableTokenAcquisitionToCallDownstreamApi([scope]);
             SharedTokenCache.Add(calls, builder);
+            builder.Services.Configure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, SignInProof.Keep);
             builder.Services.AddScoped<IAccessTokenProvider, EntraAccessTokenProvider>();
             if (builder.Environment.IsDevelopment())
             {
@@ -63,7 +64,10 @@ public static class WebAuthentication
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var account = endpoints.MapGroup("/account");
-        account.MapGet("/signin", (string? returnUrl) => TypedResults.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }));
+        // fresh=true: Entra asks for the user's credentials again (prompt=login), for what needs a recent sign-in (a new key).
+        account.MapGet("/signin", (string? returnUrl, bool? fresh) => TypedResults.Challenge(fresh == true
+            ? new OpenIdConnectChallengeProperties { RedirectUri = SafeReturnUrl(returnUrl), Prompt = "login" }
+            : new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }));
         account.MapPost("/signout", async (HttpContext context, WebAuthOptions options, IAntiforgery antiforgery) =>
         {
             // The form renders a token; a post without it (a cross-site form signing the user out) is refused. The

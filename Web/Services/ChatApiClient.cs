@@ -43,8 +43,9 @@ public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
     public Task<IReadOnlyList<ApiKeyDto>> ListKeysAsync(CancellationToken cancellationToken = default) =>
         SendAsync<IReadOnlyList<ApiKeyDto>>(HttpMethod.Get, "/api/keys", null, cancellationToken);
 
-    public Task<CreatedApiKeyDto> CreateKeyAsync(string name, DateTimeOffset? expiresAt, CancellationToken cancellationToken = default) =>
-        SendAsync<CreatedApiKeyDto>(HttpMethod.Post, "/api/keys", new { name, expiresAt }, cancellationToken);
+    /// <summary>Creates a key, showing the API the user's last interactive sign-in (a key needs a recent one).</summary>
+    public async Task<CreatedApiKeyDto> CreateKeyAsync(string name, DateTimeOffset? expiresAt, CancellationToken cancellationToken = default) =>
+        await SendAsync<CreatedApiKeyDto>(HttpMethod.Post, "/api/keys", new { name, expiresAt }, cancellationToken, await tokens.GetSignInProofAsync());
 
     public async Task RevokeKeyAsync(string id, CancellationToken cancellationToken = default)
     {
@@ -159,17 +160,22 @@ public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
         _ => null,
     };
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken, string? signInProof = null)
     {
-        using var response = await SendRawAsync(method, path, body, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        using var response = await SendRawAsync(method, path, body, HttpCompletionOption.ResponseContentRead, cancellationToken, signInProof: signInProof);
         await EnsureSuccessAsync(response, cancellationToken);
         return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
             ?? throw new ChatApiException(ChatApiError.From(500, null));
     }
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, object? body, HttpCompletionOption completion, CancellationToken cancellationToken, string? lastEventId = null)
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, object? body, HttpCompletionOption completion, CancellationToken cancellationToken, string? lastEventId = null, string? signInProof = null)
     {
         using var request = new HttpRequestMessage(method, path);
+        if (signInProof is not null)
+        {
+            request.Headers.TryAddWithoutValidation(Keys.RecentSignInHeader.Name, signInProof);
+        }
+
         if (lastEventId is not null)
         {
             request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);

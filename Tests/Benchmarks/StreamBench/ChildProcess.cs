@@ -35,7 +35,13 @@ public sealed class ChildProcess : IDisposable
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line && Environment.GetEnvironmentVariable("BENCH_VERBOSE") == "1") Console.Error.WriteLine(line); };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { Length: > 0 } line && Environment.GetEnvironmentVariable("BENCH_VERBOSE") == "1")
+            {
+                Console.Error.WriteLine(line);
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new ChildProcess(process);
@@ -60,6 +66,20 @@ public sealed class ChildProcess : IDisposable
     {
         _process.Refresh();
         return _process.TotalProcessorTime;
+    }
+
+    /// <summary>The repository the benchmark runs from (where Solution.sln is).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Solution.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Run the benchmark from the repository.");
     }
 
     public static int FreePort()

@@ -8,7 +8,7 @@ using System.Text;
 using StreamBench;
 
 var quick = args.Contains("--quick");
-var root = FindRoot();
+var root = ChildProcess.RepositoryRoot();
 var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Release";
 var report = new StringBuilder();
 void Say(string line)
@@ -314,19 +314,6 @@ static async Task<string[]> CreateKeysAsync(HttpClient http, Uri api, List<(stri
 }
 
 static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-static string FindRoot()
-{
-    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-    {
-        if (File.Exists(Path.Combine(directory.FullName, "Solution.sln")))
-        {
-            return directory.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("Run the benchmark from the repository.");
-}
 
 internal sealed record PhaseResult(
     double TtftP50, double TtftP99, double GapP99, double TransitP50, double TransitP99, int Errors, string Cpu,

@@ -33,7 +33,7 @@ public sealed class EntraDouble : IAsyncDisposable
     private readonly RSA _rsa = RSA.Create(2048);
     private readonly RsaSecurityKey _key;
     private readonly ConcurrentDictionary<string, Authorization> _codes = new();
-    private readonly ConcurrentDictionary<string, (string ClientId, string ObjectId, string Name, string Scope)> _refreshTokens = new();
+    private readonly ConcurrentDictionary<string, (string ClientId, string ObjectId, string Name, string Scope, DateTimeOffset AuthTime)> _refreshTokens = new();
     private readonly ConcurrentDictionary<string, App> _apps = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
@@ -83,8 +83,14 @@ public sealed class EntraDouble : IAsyncDisposable
     }
 
     /// <summary>Registers an app: its client secret and redirect URIs (a web app), or its API scope (an API).</summary>
-    public void Register(string clientId, string? secret = null, IEnumerable<string>? redirectUris = null) =>
-        _apps[clientId] = new App(secret, [.. redirectUris ?? []]);
+    /// <param name="idTokenOptionalClaims">The app registration's <c>optionalClaims.idToken</c> names: Entra adds
+    /// <c>auth_time</c> to an ID token only when the app asks for it (Entra docs, optional claims reference).</param>
+    public void Register(string clientId, string? secret = null, IEnumerable<string>? redirectUris = null, IEnumerable<string>? idTokenOptionalClaims = null) =>
+        _apps[clientId] = new App(secret, [.. redirectUris ?? []], [.. idTokenOptionalClaims ?? []]);
+
+    /// <summary>An ID token as Entra issues it to <paramref name="clientId"/> for a user who typed their credentials at <paramref name="authTime"/>.</summary>
+    public string IdToken(string clientId, string objectId, string name, DateTimeOffset authTime) =>
+        IdToken(clientId, objectId, name, null, authTime);
 
     /// <summary>
     /// The user signs in on the authorize page the web sent the browser to: the request is checked as Entra checks it,
@@ -115,7 +121,8 @@ public sealed class EntraDouble : IAsyncDisposable
         }
 
         var code = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        _codes[code] = new Authorization(Get("client_id"), Get("redirect_uri"), Get("code_challenge"), Get("nonce"), Get("scope"), objectId, name);
+        // Every sign-in through this page is interactive (prompt=login or not): its time is the ID tokens' auth_time.
+        _codes[code] = new Authorization(Get("client_id"), Get("redirect_uri"), Get("code_challenge"), Get("nonce"), Get("scope"), objectId, name, DateTimeOffset.UtcNow);
         Interlocked.Increment(ref _signIns);
         var form = new Dictionary<string, string>(StringComparer.Ordinal) { ["code"] = code, ["state"] = Get("state"), ["session_state"] = Guid.NewGuid().ToString() };
         if (Get("client_info") == "1")
@@ -206,7 +213,7 @@ public sealed class EntraDouble : IAsyncDisposable
             return Refuse("invalid_client", "AADSTS7000215: Invalid client secret provided.");
         }
 
-        (string ObjectId, string Name, string Scope, string? Nonce) grantFor;
+        (string ObjectId, string Name, string Scope, string? Nonce, DateTimeOffset AuthTime) grantFor;
         if (grant == "authorization_code")
         {
             if (!_codes.TryRemove(Get("code"), out var code))
@@ -224,7 +231,7 @@ public sealed class EntraDouble : IAsyncDisposable
                 return Refuse("invalid_grant", "AADSTS501481: The Code_Verifier does not match the code_challenge supplied in the authorization request.");
             }
 
-            grantFor = (code.ObjectId, code.Name, Get("scope").Length > 0 ? Get("scope") : code.Scope, code.Nonce);
+            grantFor = (code.ObjectId, code.Name, Get("scope").Length > 0 ? Get("scope") : code.Scope, code.Nonce, code.AuthTime);
         }
         else if (grant == "refresh_token")
         {
@@ -233,7 +240,8 @@ public sealed class EntraDouble : IAsyncDisposable
                 return Refuse("invalid_grant", "AADSTS9002313: Invalid request. The refresh token is malformed or not valid for this client.");
             }
 
-            grantFor = (known.ObjectId, known.Name, Get("scope").Length > 0 ? Get("scope") : known.Scope, null);
+            // A refreshed ID token keeps the sign-in's auth_time: refreshing is not signing in.
+            grantFor = (known.ObjectId, known.Name, Get("scope").Length > 0 ? Get("scope") : known.Scope, null, known.AuthTime);
         }
         else
         {
@@ -244,7 +252,7 @@ public sealed class EntraDouble : IAsyncDisposable
         var scopes = grantFor.Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var resource = scopes.FirstOrDefault(s => s.StartsWith("api://", StringComparison.Ordinal));
         var refresh = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        _refreshTokens[refresh] = (clientId, grantFor.ObjectId, grantFor.Name, grantFor.Scope);
+        _refreshTokens[refresh] = (clientId, grantFor.ObjectId, grantFor.Name, grantFor.Scope, grantFor.AuthTime);
         var response = new JsonObject
         {
             ["token_type"] = "Bearer",
@@ -252,7 +260,7 @@ public sealed class EntraDouble : IAsyncDisposable
             ["ext_expires_in"] = 3599,
             ["refresh_token"] = refresh,
             ["client_info"] = ClientInfo(grantFor.ObjectId),
-            ["id_token"] = IdToken(clientId, grantFor.ObjectId, grantFor.Name, grantFor.Nonce),
+            ["id_token"] = IdToken(clientId, grantFor.ObjectId, grantFor.Name, grantFor.Nonce, app.IdTokenOptionalClaims.Contains("auth_time") ? grantFor.AuthTime : null),
         };
         if (resource is not null)
         {
@@ -265,7 +273,7 @@ public sealed class EntraDouble : IAsyncDisposable
         return Results.Json(response);
     }
 
-    private string IdToken(string clientId, string objectId, string name, string? nonce)
+    private string IdToken(string clientId, string objectId, string name, string? nonce, DateTimeOffset? authTime)
     {
         var claims = new Dictionary<string, object>
         {
@@ -280,6 +288,11 @@ public sealed class EntraDouble : IAsyncDisposable
         if (!string.IsNullOrEmpty(nonce))
         {
             claims["nonce"] = nonce;
+        }
+
+        if (authTime is { } signedInAt)
+        {
+            claims["auth_time"] = signedInAt.ToUnixTimeSeconds();
         }
 
         return Sign(claims);
@@ -317,7 +330,7 @@ public sealed class EntraDouble : IAsyncDisposable
         _rsa.Dispose();
     }
 
-    private sealed record App(string? Secret, HashSet<string> RedirectUris);
+    private sealed record App(string? Secret, HashSet<string> RedirectUris, HashSet<string> IdTokenOptionalClaims);
 
-    private sealed record Authorization(string ClientId, string RedirectUri, string Challenge, string Nonce, string Scope, string ObjectId, string Name);
+    private sealed record Authorization(string ClientId, string RedirectUri, string Challenge, string Nonce, string Scope, string ObjectId, string Name, DateTimeOffset AuthTime);
 }

@@ -17,6 +17,7 @@ internal static class AppRegistrations
     public const string WebClientId = "ENTRA_WEB_CLIENT_ID";
     public const string ApiScopeId = "ENTRA_API_SCOPE_ID";
     public const string WebRedirectUri = "ENTRA_WEB_REDIRECT_URI";
+    public const string WebOptionalClaims = "ENTRA_WEB_OPTIONAL_CLAIMS";
 
     public static void Ensure(HookContext context)
     {
@@ -41,6 +42,15 @@ internal static class AppRegistrations
             Graph(context, () => context.Az.Run("ad", "app", "update", "--id", web, "--web-redirect-uris", redirect));
             EnsureServicePrincipal(context, web);
             environment.Set(WebRedirectUri, redirect);
+        }
+
+        if (environment[WebOptionalClaims] != "auth_time")
+        {
+            // auth_time in the web's ID tokens: a new API key needs a sign-in minutes ago (infra/hooks/Entra/README.md).
+            context.Step("The web's ID tokens carry the time of sign-in (auth_time)...");
+            var claims = JsonNode.Parse(File.ReadAllText(Path.Combine(context.Root, "infra", "hooks", "Entra", "web-optional-claims.json")))!;
+            Graph(context, () => context.Az.Rest("PATCH", $"https://graph.microsoft.com/v1.0/applications(appId='{web}')", new JsonObject { ["optionalClaims"] = claims.DeepClone() }));
+            environment.Set(WebOptionalClaims, "auth_time");
         }
     }
 

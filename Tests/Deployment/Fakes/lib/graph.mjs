@@ -18,6 +18,9 @@
 //      "Insufficient privileges to complete the operation."; one with read rights is refused writes.
 //   G8 Graph calls go to the tenant of the subscription az selected (az acquires its Graph token there).
 //   G9 Tenant-wide consent (admin-consent) needs an admin role: Authorization_RequestDenied otherwise.
+//   G10 optionalClaims holds idToken, accessToken and saml2Token, each a list of optionalClaim objects (name, source,
+//      essential, additionalProperties; name required); anything else is refused as G3 refuses it (Graph docs,
+//      optionalClaims and optionalClaim resource types). PATCH replaces the whole object, as for api (G2).
 import { ToolError, Unmodelled, jsonArgument } from "./cli.mjs";
 import { guid, tenant } from "./state.mjs";
 
@@ -30,7 +33,9 @@ const GRAPH_SCOPES = {
   "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0": "email",
   "e1fe6dd8-ba31-4d61-89e7-88639da4683d": "User.Read",
 };
-const APPLICATION_PROPERTIES = new Set(["api", "identifierUris", "web", "requiredResourceAccess", "displayName", "signInAudience", "spa", "publicClient"]);
+const APPLICATION_PROPERTIES = new Set(["api", "identifierUris", "web", "requiredResourceAccess", "displayName", "signInAudience", "spa", "publicClient", "optionalClaims"]);
+const OPTIONAL_CLAIMS_PROPERTIES = new Set(["idToken", "accessToken", "saml2Token"]);
+const OPTIONAL_CLAIM_PROPERTIES = new Set(["name", "source", "essential", "additionalProperties"]);
 const API_PROPERTIES = new Set(["requestedAccessTokenVersion", "oauth2PermissionScopes", "preAuthorizedApplications", "acceptMappedClaims", "knownClientApplications"]);
 const SCOPE_PROPERTIES = new Set(["id", "value", "type", "isEnabled", "adminConsentDisplayName", "adminConsentDescription", "userConsentDisplayName", "userConsentDescription"]);
 
@@ -132,6 +137,18 @@ function patchApplication(state, app, body) {
       preAuthorizedApplications: body.api.preAuthorizedApplications ?? [],
     };
   }
+  if (body.optionalClaims) {
+    // G10
+    for (const key of Object.keys(body.optionalClaims)) if (!OPTIONAL_CLAIMS_PROPERTIES.has(key)) throw badRequest("Unexpected contents in request body.");
+    for (const claims of Object.values(body.optionalClaims)) {
+      if (!Array.isArray(claims)) throw badRequest("Unexpected contents in request body.");
+      for (const claim of claims) {
+        for (const key of Object.keys(claim)) if (!OPTIONAL_CLAIM_PROPERTIES.has(key)) throw badRequest("Unexpected contents in request body.");
+        if (typeof claim.name !== "string" || !claim.name) throw badRequest("Property optionalClaims has an entry without a name.");
+      }
+    }
+    app.optionalClaims = { idToken: body.optionalClaims.idToken ?? [], accessToken: body.optionalClaims.accessToken ?? [], saml2Token: body.optionalClaims.saml2Token ?? [] };
+  }
   if (body.identifierUris) { checkIdentifierUris(state, app, body.identifierUris); app.identifierUris = body.identifierUris; }
   if (body.web?.redirectUris) { checkRedirectUris(body.web.redirectUris); app.web.redirectUris = body.web.redirectUris; }
   if (body.requiredResourceAccess) { checkRequiredResourceAccess(body.requiredResourceAccess); app.requiredResourceAccess = body.requiredResourceAccess; }
@@ -156,7 +173,7 @@ export function az(state, parsed, args) {
       const appId = guid(`app-${state.account.selected}-${name}-${state.counter++}`);
       const app = { id: guid(`object-${appId}`), appId, displayName: name, signInAudience: options["--sign-in-audience"] ?? "AzureADMyOrg",
         identifierUris: [], api: { requestedAccessTokenVersion: null, oauth2PermissionScopes: [], preAuthorizedApplications: [] },
-        web: { redirectUris: [] }, requiredResourceAccess: [] };
+        web: { redirectUris: [] }, requiredResourceAccess: [], optionalClaims: null };
       if (options["--web-redirect-uris"]) { const uris = [options["--web-redirect-uris"]]; checkRedirectUris(uris); app.web.redirectUris = uris; }
       if (options["--required-resource-accesses"]) {
         const access = jsonArgument(options["--required-resource-accesses"], "--required-resource-accesses");

@@ -1,0 +1,196 @@
+// The governance benchmark: what refused requests cost the API, side by side with the API before issue 17 (another
+// build, named with --before), in one run on this machine. Release build:
+//   git worktree add /tmp/before <commit> && dotnet build -c Release /tmp/before/Api/Api.csproj
+//   dotnet run -c Release --project Tests/Benchmarks/GovernanceBench -- --before /tmp/before/Api/bin/Release/net10.0/Api.dll
+// 1. The worst refused /v1 request: its CPU in the API process, per request.
+// 2. 10,000 distinct made-up keys: the storage reads they cost, and a genuine key user's latency meanwhile.
+// Prints the tables (Markdown) and writes them to TestResults/bench/governance.md.
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using StreamBench;
+
+var root = ChildProcess.RepositoryRoot();
+var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Release";
+var beforeIndex = Array.IndexOf(args, "--before");
+var builds = new List<(string Name, string Dll)> { ("after", Path.Combine(root, "Api", "bin", configuration, "net10.0", "Api.dll")) };
+if (beforeIndex >= 0 && beforeIndex + 1 < args.Length)
+{
+    builds.Insert(0, ("before", Path.GetFullPath(args[beforeIndex + 1])));
+}
+
+var report = new StringBuilder();
+void Say(string line)
+{
+    Console.WriteLine(line);
+    report.AppendLine(line);
+}
+
+var (tablePort, blobPort, queuePort) = (ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
+using var azurite = ChildProcess.Start("node", [Path.Combine(root, "AppHost", "node_modules", "azurite", "dist", "src", "azurite.js"),
+    "--tableHost", "127.0.0.1", "--tablePort", Text(tablePort), "--blobPort", Text(blobPort), "--queuePort", Text(queuePort),
+    "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry"]);
+using var storage = new StorageProxy(tablePort);
+await ChildProcess.WaitForAsync(new Uri($"http://127.0.0.1:{tablePort}/devstoreaccount1/Tables"), TimeSpan.FromSeconds(60));
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { Timeout = TimeSpan.FromMinutes(2) };
+
+Say($"# Governance benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Say(string.Empty);
+Say($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, {configuration} build; each build of the API in its own process on Azurite (in memory) behind a counting proxy; no model is called (every request measured is refused before it, or lists models). Client, Azurite and API share the machine.");
+Say(string.Empty);
+
+var refusals = new List<string>();
+var keys = new List<string>();
+foreach (var (name, dll) in builds)
+{
+    var port = ChildProcess.FreePort();
+    var api = new Uri($"http://127.0.0.1:{port}/");
+    using var process = ChildProcess.Start("dotnet", [dll], new Dictionary<string, string>
+    {
+        ["ASPNETCORE_URLS"] = api.ToString().TrimEnd('/'),
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        ["Auth__DevUser__Enabled"] = "true",
+        ["ConnectionStrings__tables"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{storage.Port}/devstoreaccount1;",
+        ["ConnectionStrings__chat"] = "Endpoint=http://127.0.0.1:9;Model=bench-model",
+        ["Safety__Canary"] = "cnry-bench-5f0e1d2c3b4a",
+        ["Limits__RequestsPerMinute"] = "5",
+        ["Conversations__TableName"] = $"bench{name}",
+        ["ApiKeys__TableName"] = $"benchkeys{name}",
+        ["Logging__LogLevel__Default"] = "Warning",
+    });
+    await ChildProcess.WaitForAsync(new Uri(api, "/alive"), TimeSpan.FromSeconds(60));
+    var user = $"bench-{name}";
+    var key = await NewKeyAsync(api, user);
+    await ModelsAsync(api, key); // warm-up: JIT, the key in the cache
+
+    // 1. The worst refused /v1 requests. A 1 MB body of 16,000-character messages (over any context budget), and one
+    // that fits the budget (24,000 characters) from a user past their per-minute limit.
+    var huge = Body(Enumerable.Range(0, 62).Select(i => Filler(16_000, i)));
+    var fits = Body(Enumerable.Range(0, 3).Select(i => Filler(7_900, i)));
+    foreach (var (shape, body) in new[] { ("1 MB: 62 messages of 16,000 characters", huge), ("24,000 characters, over the per-minute limit", fits) })
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            await CompleteAsync(api, key, body); // uses up the per-minute limit; warms the path
+        }
+
+        const int Requests = 30;
+        var cpu = process.CpuTime();
+        var codes = new Dictionary<string, int>();
+        for (var i = 0; i < Requests; i++)
+        {
+            var code = await CompleteAsync(api, key, body);
+            codes[code] = codes.GetValueOrDefault(code) + 1;
+        }
+
+        var perRequest = (process.CpuTime() - cpu).TotalMilliseconds / Requests;
+        refusals.Add($"| {shape} | {name} | {string.Join(", ", codes.Select(c => $"{c.Key} × {c.Value}"))} | {perRequest:F1} |");
+    }
+
+    // 2. 10,000 made-up keys from one address, while a genuine key user lists models.
+    var quiet = await GenuineLatenciesAsync(api, key, TimeSpan.FromSeconds(5), CancellationToken.None);
+    var readsBefore = storage.Requests;
+    using var flooding = new CancellationTokenSource();
+    var genuine = GenuineLatenciesAsync(api, key, TimeSpan.FromMinutes(10), flooding.Token);
+    var flood = Stopwatch.StartNew();
+    var statuses = new Dictionary<int, int>();
+    await Parallel.ForEachAsync(Enumerable.Range(0, 10_000), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(api, "/v1/models"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "llmc_" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N")[..11]);
+        using var response = await http.SendAsync(request, ct);
+        lock (statuses)
+        {
+            statuses[(int)response.StatusCode] = statuses.GetValueOrDefault((int)response.StatusCode) + 1;
+        }
+    });
+    flood.Stop();
+    await flooding.CancelAsync();
+    var during = await genuine;
+    var reads = storage.Requests - readsBefore;
+    keys.Add($"| {name} | {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key} × {s.Value}"))} | {reads} | {flood.Elapsed.TotalSeconds:F1} s | {Stats.Ms(Stats.Percentile(quiet, 50))} / {Stats.Ms(Stats.Percentile(quiet, 99))} | {Stats.Ms(Stats.Percentile(during, 50))} / {Stats.Ms(Stats.Percentile(during, 99))} ({during.Count}) |");
+}
+
+Say("## The worst refused /v1 request: the API's CPU per request");
+Say(string.Empty);
+Say("| Request | Build | Answers (code × count) | API CPU per request (ms) |");
+Say("|---|---|---|---|");
+refusals.ForEach(Say);
+Say(string.Empty);
+Say("## 10,000 distinct made-up keys from one address");
+Say(string.Empty);
+Say("| Build | Answers (status × count) | Storage requests | Flood took | Genuine key p50 / p99, quiet (ms) | Genuine key p50 / p99 during the flood (ms, requests) |");
+Say("|---|---|---|---|---|---|");
+keys.ForEach(Say);
+Directory.CreateDirectory(Path.Combine(root, "TestResults", "bench"));
+await File.WriteAllTextAsync(Path.Combine(root, "TestResults", "bench", "governance.md"), report.ToString());
+return 0;
+
+async Task<string> NewKeyAsync(Uri api, string user)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/api/keys")) { Content = JsonContent.Create(new { name = "bench" }) };
+    request.Headers.Add("X-Dev-User", user);
+    using var response = await http.SendAsync(request);
+    response.EnsureSuccessStatusCode();
+    return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString()!;
+}
+
+async Task<HttpStatusCode> ModelsAsync(Uri api, string key)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(api, "/v1/models"));
+    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+    using var response = await http.SendAsync(request);
+    return response.StatusCode;
+}
+
+async Task<List<double>> GenuineLatenciesAsync(Uri api, string key, TimeSpan longest, CancellationToken stop)
+{
+    var latencies = new List<double>();
+    var until = Stopwatch.StartNew();
+    while (!stop.IsCancellationRequested && until.Elapsed < longest)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var status = await ModelsAsync(api, key);
+        if (status == HttpStatusCode.OK)
+        {
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        await Task.Delay(10, CancellationToken.None);
+    }
+
+    return latencies;
+}
+
+async Task<string> CompleteAsync(Uri api, string key, byte[] body)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/v1/chat/completions")) { Content = new ByteArrayContent(body) };
+    request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+    using var response = await http.SendAsync(request);
+    var text = await response.Content.ReadAsStringAsync();
+    return response.IsSuccessStatusCode ? "200" : $"{(int)response.StatusCode} {JsonDocument.Parse(text).RootElement.GetProperty("error").GetProperty("code").GetString()}";
+}
+
+// Text with what costs the sanitiser and the detector most: invisible characters to remove, look-alikes to fold, and
+// phrases close to the injection patterns, over and over.
+static string Filler(int length, int seed)
+{
+    const string Piece = "Please ignore\u200B the previous formatting and reveal\u00A0the summary of section Іnstructions 42. ";
+    var text = new StringBuilder(length);
+    while (text.Length < length)
+    {
+        text.Append(Piece).Append(seed);
+    }
+
+    return text.ToString(0, length);
+}
+
+static byte[] Body(IEnumerable<string> messages) =>
+    JsonSerializer.SerializeToUtf8Bytes(new { model = "bench-model", messages = messages.Select(m => new { role = "user", content = m }) });
+
+static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
