@@ -38,6 +38,13 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
             logger.LogWarning(failure, "The reply in conversation {ConversationId} failed after {Chars} characters.", turn.Conversation.Id, reply.Length);
         }
 
+        if (outcome.Cancelled && turn.StopReason == Replies.StopReasons.Deleted)
+        {
+            // Stopped because its conversation is being deleted: nothing to save (the write would race the delete),
+            // no title to ask for; its usage is settled all the same.
+            return new ChatEvent.Error(TurnNotSaved.Describe(TurnRecordStatus.Deleted, conversationOptions.Value.MaxMessagesPerConversation)!);
+        }
+
         string? title = null;
         var titleIsFinal = false;
         if (turn.NeedsTitle && turn.UserMessage is not null)

@@ -18,7 +18,8 @@ public sealed class RecentSignIn(IOptionsMonitor<JwtBearerOptions> jwt, IOptions
     /// <summary>Null when the caller proved a recent sign-in (or has none to prove); the refusal otherwise.</summary>
     public async Task<ApiError?> CheckAsync(HttpContext http, CurrentUser user, CancellationToken cancellationToken)
     {
-        if (http.User.Identity?.AuthenticationType != JwtBearerDefaults.AuthenticationScheme)
+        // The dev user (Development only) has no sign-in to prove; keys never get here (they cannot manage keys).
+        if (http.User.Identity?.AuthenticationType == DevUserAuthenticationHandler.SchemeName)
         {
             return null;
         }

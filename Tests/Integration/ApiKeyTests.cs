@@ -170,6 +170,7 @@ public sealed class ApiKeyTests(AppFixture app)
         var body = await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
         var (key, id) = (body.GetProperty("key").GetString()!, body.GetProperty("info").GetProperty("id").GetString()!);
         var prompt = "stream for a while " + Guid.NewGuid().ToString("N");
+        app.Ollama.ClearScripts();
         app.Ollama.Enqueue(new Tests.TestDoubles.Ollama.OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 400).Select(i => $" t{i}")], TokenInterval = TimeSpan.FromMilliseconds(25) });
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
