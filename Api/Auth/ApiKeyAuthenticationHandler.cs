@@ -28,10 +28,10 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        // A key this replica knows passes even from an address that is being refused: a flood of made-up keys from a
-        // shared address does not lock out the genuine users behind it.
+        // A key this replica knows passes even from an address that is being refused, and one it found genuine lately is
+        // looked up again: a flood of made-up keys from a shared address does not lock out the genuine users behind it.
         var owner = keys.FindCached(token);
-        if (owner is null && failures.Refusal(Context) is { } refusal)
+        if (owner is null && !keys.WasGenuine(token) && failures.Refusal(Context) is { } refusal)
         {
             AuthenticationRefusal.Set(Context, refusal);
             return AuthenticateResult.Fail(refusal.Detail);

@@ -9,6 +9,9 @@ public interface IApiKeyResolver
     /// <summary>The owner of a key this replica read recently and that has not expired: no storage read.</summary>
     ApiKeyOwner? FindCached(string key);
 
+    /// <summary>Whether this replica found the key genuine within the last hour (it is looked up again all the same).</summary>
+    bool WasGenuine(string key);
+
     /// <summary>The owner of a key that exists and has not expired; null otherwise.</summary>
     Task<ApiKeyOwner?> FindAsync(string key, CancellationToken cancellationToken);
 

@@ -25,6 +25,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
     private readonly TableClient _table;
     private readonly IMemoryCache _cache;
     private readonly MemoryCache _unknown;
+    private readonly MemoryCache _genuine;
     private readonly IOptions<ApiKeyOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ApiKeyStore> _logger;
@@ -39,6 +40,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
         _table = tables.GetTableClient(options.Value.TableName);
         _cache = cache;
         _unknown = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.NegativeCacheEntries, CompactionPercentage = 0.25 });
+        _genuine = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.NegativeCacheEntries, CompactionPercentage = 0.25 });
         _options = options;
         _time = time;
         _logger = logger;
@@ -111,6 +113,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
 
         var hash = entity.GetString("Hash");
         _cache.Set(RevokedMarker(hash), true, _options.Value.CacheDuration * 2);
+        _genuine.Remove(hash);
         await _table.DeleteEntityAsync(LookupPartition(hash), hash, ETag.All, cancellationToken);
         await _table.DeleteEntityAsync(LegacyLookupPartition, hash, ETag.All, cancellationToken);
         _cache.Remove(hash);
@@ -138,6 +141,8 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
     public ApiKeyOwner? FindCached(string key) =>
         _cache.TryGetValue(ApiKeyFormat.Hash(key), out ApiKeyOwner? owner) && owner is not null && !(owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow()) ? owner : null;
 
+    public bool WasGenuine(string key) => _genuine.TryGetValue(ApiKeyFormat.Hash(key), out _);
+
     /// <summary>The owner of a key that exists and has not expired; null otherwise.</summary>
     public async Task<ApiKeyOwner?> FindAsync(string key, CancellationToken cancellationToken)
     {
@@ -160,6 +165,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
 
             owner = new ApiKeyOwner(entity.GetString("UserId"), entity.GetString("UserKey"), entity.GetString("KeyId"), ExpiryOf(entity));
             _cache.Set(hash, owner, _options.Value.CacheDuration);
+            _genuine.Set(hash, true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromHours(1) });
             if (_cache.TryGetValue(RevokedMarker(hash), out _))
             {
                 // Revoked on this replica while the row was being read: never trust what was read.
@@ -204,7 +210,11 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
         }
     }
 
-    public void Dispose() => _unknown.Dispose();
+    public void Dispose()
+    {
+        _unknown.Dispose();
+        _genuine.Dispose();
+    }
 
     /// <summary>A key made before every key had an expiry lives <see cref="ApiKeyOptions.MaxLifetime"/> from its creation.</summary>
     private DateTimeOffset? ExpiryOf(TableEntity lookup) =>
