@@ -38,6 +38,12 @@ public sealed class ModelPipelineTests(IntegrityApi api)
         Assert.Equal(HttpStatusCode.OK, regenerate.Status);
         Assert.Equal(HttpStatusCode.OK, completion.StatusCode);
         Assert.Equal(["chat", "title", "regenerate", "openai"], step.Routes(session.User));
+        // Each is in the ledger: one row per model request with its route, model, key and outcome.
+        var ledger = await LedgerAsync(session.User);
+        Assert.Equal(["chat", "openai", "regenerate", "title"], ledger.Select(r => r.GetString("Route")).Order(StringComparer.Ordinal));
+        Assert.All(ledger, r => Assert.Equal(("complete", AppFixture.Model), (r.GetString("Outcome"), r.GetString("Model"))));
+        Assert.Equal([null, null, null], ledger.Where(r => r.GetString("Route") != "openai").Select(r => r.GetString("KeyId")));
+        Assert.NotNull(ledger.Single(r => r.GetString("Route") == "openai").GetString("KeyId"));
 
         // The same step refusing: each route answers in its own wire format, and the model is never called.
         step.Refuse(session.User);
@@ -121,6 +127,18 @@ public sealed class ModelPipelineTests(IntegrityApi api)
         long now = before;
         await WaitUntilAsync(async () => (now = await OutputTokensTodayAsync(user)) > before);
         return now;
+    }
+
+    private async Task<List<TableEntity>> LedgerAsync(string user)
+    {
+        var prefix = $"ul_{DateTime.UtcNow:yyyyMMdd}_";
+        var rows = new List<TableEntity>();
+        await foreach (var row in api.Tables.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {Api.Auth.CurrentUser.ToPartitionKey(user)} and RowKey ge {prefix} and RowKey lt {prefix + "~"}"), cancellationToken: Cancellation))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
     }
 
     private async Task<long> OutputTokensTodayAsync(string user)
