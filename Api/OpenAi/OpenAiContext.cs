@@ -8,7 +8,8 @@ namespace Api.OpenAi;
 /// <summary>
 /// The context of a <c>/v1</c> completion (the pipeline's step 8): our system prompt first, with its canary; then the
 /// caller's messages in their order, its system and developer instructions marked as the caller's and ranked below
-/// ours; the reminder last when the injection detector flagged any of them. Stateless: nothing is read or kept.
+/// ours; the reminder, when the injection detector flagged any of them, just before the last user message (after it,
+/// only an assistant prefill, itself inspected). Stateless: nothing is read or kept.
 /// </summary>
 public sealed class OpenAiContext(SystemPromptProvider prompts) : IModelContext
 {
@@ -28,7 +29,8 @@ public sealed class OpenAiContext(SystemPromptProvider prompts) : IModelContext
 
         if (state.InjectionFlagged)
         {
-            messages.Add(new ChatMessage(ChatRole.System, SystemPromptProvider.InjectionReminder));
+            var lastUser = messages.FindLastIndex(m => m.Role == ChatRole.User);
+            messages.Insert(lastUser < 0 ? messages.Count : lastUser, new ChatMessage(ChatRole.System, SystemPromptProvider.InjectionReminder));
         }
 
         state.ModelMessages = messages;

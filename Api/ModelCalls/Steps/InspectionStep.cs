@@ -23,6 +23,7 @@ public sealed class InspectionStep(LlmMetrics metrics, IOptions<SafetyOptions> s
         var cleaned = new List<CallerMessage>(call.Messages.Count);
         var removed = 0;
         var matches = new List<string>();
+        string? firstMatched = null;
         foreach (var message in call.Messages)
         {
             var clean = InputSanitizer.Sanitize(message.Text);
@@ -31,6 +32,7 @@ public sealed class InspectionStep(LlmMetrics metrics, IOptions<SafetyOptions> s
             if (PromptInjectionDetector.Inspect(clean.Text) is { Detected: true } verdict)
             {
                 matches.AddRange(verdict.Matches.Select(m => $"{m} ({message.Role})"));
+                firstMatched ??= message.Param;
             }
         }
 
@@ -46,14 +48,15 @@ public sealed class InspectionStep(LlmMetrics metrics, IOptions<SafetyOptions> s
             return ValueTask.FromResult<ApiError?>(ApiError.Of(ErrorCodes.EmptyMessage, "The message has no visible content.", param: call.Params.Messages));
         }
 
-        return ValueTask.FromResult(matches.Count == 0 ? null : Flag(state, matches, string.Join("\n", cleaned.Select(m => m.Text))));
+        return ValueTask.FromResult(matches.Count == 0 ? null : Flag(state, matches, string.Join("\n", cleaned.Select(m => m.Text)), firstMatched));
     }
 
     /// <summary>
     /// What the injection policy does with a match, for the caller's messages here and for text the route inspects
     /// itself (the user message a regenerate sends again): refuses under Block, flags under Flag.
     /// </summary>
-    public ApiError? Flag(ModelCallState state, IReadOnlyList<string> matches, string text)
+    /// <param name="param">The message that matched first, for the refusal to name (the route's messages otherwise).</param>
+    public ApiError? Flag(ModelCallState state, IReadOnlyList<string> matches, string text, string? param = null)
     {
         var call = state.Call;
         var block = safety.Value.PromptInjection == InjectionPolicy.Block;
@@ -66,7 +69,7 @@ public sealed class InspectionStep(LlmMetrics metrics, IOptions<SafetyOptions> s
         metrics.SafetyFlag("prompt_injection");
         if (block)
         {
-            return ApiError.Of(ErrorCodes.PromptInjection, "The request was refused by the prompt-injection policy.", param: call.Params.Messages);
+            return ApiError.Of(ErrorCodes.PromptInjection, "The request was refused by the prompt-injection policy.", param: param ?? call.Params.Messages);
         }
 
         state.InjectionFlagged = true;
