@@ -17,7 +17,5 @@ public static class ErrorCatalogue
     public static bool Defines(string code) => Kinds.ContainsKey(code);
 
     /// <summary>The code for an error that names none (one the framework raised): its status's, else the class's.</summary>
-    public static ErrorKind ForStatus(int status) =>
-        Kinds.Values.FirstOrDefault(k => k.ForStatus && k.Status == status)
-        ?? Get(status >= 500 ? ErrorCodes.InternalError : ErrorCodes.InvalidRequest);
+    public static ErrorKind ForStatus(int status) => ErrorCatalogueFile.ForStatus(Kinds, status);
 }

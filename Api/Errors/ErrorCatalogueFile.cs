@@ -44,5 +44,17 @@ public static class ErrorCatalogueFile
         return file.Errors.ToDictionary(e => e.Code, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The kind for an error that names no code (or one this reader does not know): the code that stands for its status,
+    /// else, when <paramref name="anyOfTheStatus"/>, any code of that status, else the class's (server or request).
+    /// </summary>
+    public static ErrorKind ForStatus(IReadOnlyDictionary<string, ErrorKind> kinds, int status, bool anyOfTheStatus = false)
+    {
+        ArgumentNullException.ThrowIfNull(kinds);
+        return kinds.Values.FirstOrDefault(k => k.ForStatus && k.Status == status)
+            ?? (anyOfTheStatus ? kinds.Values.FirstOrDefault(k => k.Status == status) : null)
+            ?? kinds[status >= 500 ? ErrorCodes.InternalError : ErrorCodes.InvalidRequest];
+    }
+
     private sealed record CatalogueDocument(IReadOnlyList<ErrorKind> Errors);
 }

@@ -32,9 +32,7 @@ public sealed record ChatApiError(int Status, string? Code, string UserMessage, 
             return kind;
         }
 
-        return Catalogue.Values.FirstOrDefault(k => k.ForStatus && k.Status == status)
-            ?? Catalogue.Values.FirstOrDefault(k => k.Status == status)
-            ?? Catalogue[status is >= 500 or < 400 ? ErrorCodes.InternalError : ErrorCodes.InvalidRequest];
+        return ErrorCatalogueFile.ForStatus(Catalogue, status, anyOfTheStatus: true);
     }
 
     private static string Fill(ErrorKind kind, string? detail, TimeSpan? retryAfter)
