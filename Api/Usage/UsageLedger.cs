@@ -9,9 +9,11 @@ namespace Api.Usage;
 /// Every model request's tokens, whatever becomes of it: reserved at admission (its largest output, or what is left
 /// of the user's day when that is less: the quota is never passed, whatever runs in parallel on any replica), settled
 /// at its end with the real count whether its reply was saved, its conversation deleted or full, or it failed or was
-/// cancelled. The ledger keeps route, model and key of each request (<see cref="UsageStore"/>).
+/// cancelled. The ledger keeps route, model and key of each request (<see cref="UsageStore"/>). Reserving reads the
+/// day's settled total from memory or the shared store (<see cref="UsageDayTotals"/>): only a user this replica has
+/// not seen today, with no total in the store either, costs a table read before the model is called.
 /// </summary>
-public sealed class UsageLedger(UsageStore store, UsageReservations reservations, UsageOutbox outbox, IOptions<UserLimitsOptions> limits, TimeProvider time, ILogger<UsageLedger> logger)
+public sealed class UsageLedger(UsageStore store, UsageReservations reservations, UsageDayTotals totals, UsageOutbox outbox, IOptions<UserLimitsOptions> limits, TimeProvider time, ILogger<UsageLedger> logger)
 {
     /// <summary>How long one attempt to write a request's usage may take before it waits in the outbox.</summary>
     public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(10);
@@ -22,8 +24,15 @@ public sealed class UsageLedger(UsageStore store, UsageReservations reservations
         var now = time.GetUtcNow();
         var day = DateOnly.FromDateTime(now.UtcDateTime);
         var quota = limits.Value.OutputTokensPerDay;
-        var used = await store.GetDayAsync(userKey, day, cancellationToken);
-        var reservation = used.OutputTokens >= quota ? null : await reservations.ReserveAsync(userKey, day, used.OutputTokens, quota, wanted);
+        // The day's settled total as this replica or the shared store knows it: a warm user's reservation reads no table.
+        var (reservation, needsTotal) = await reservations.TryReserveAsync(userKey, day, totals.Known(userKey, day), quota, wanted);
+        if (needsTotal)
+        {
+            var used = (await store.GetDayAsync(userKey, day, cancellationToken)).OutputTokens;
+            totals.Seed(userKey, day, used);
+            (reservation, _) = await reservations.TryReserveAsync(userKey, day, totals.Known(userKey, day) ?? used, quota, wanted);
+        }
+
         if (reservation is not null)
         {
             return (reservation, null);
@@ -40,7 +49,7 @@ public sealed class UsageLedger(UsageStore store, UsageReservations reservations
         {
             using var timeout = new CancellationTokenSource(WriteTimeout);
             await store.AddAsync(record, timeout.Token);
-            await reservation.ReleaseAsync();
+            await reservation.SettleAsync(record.OutputTokens);
         }
         catch (Exception ex) when (StorageFailures.IsUnavailable(ex) || ex is OperationCanceledException)
         {
@@ -51,7 +60,7 @@ public sealed class UsageLedger(UsageStore store, UsageReservations reservations
             else
             {
                 logger.LogError(ex, "The usage of request {RequestId} ({Tokens} output tokens) is lost: the outbox is full.", record.RequestId, record.OutputTokens);
-                await reservation.ReleaseAsync();
+                await reservation.SettleAsync(record.OutputTokens);
             }
         }
     }

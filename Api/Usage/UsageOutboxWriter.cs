@@ -42,7 +42,7 @@ public sealed class UsageOutboxWriter(UsageOutbox outbox, UsageStore store, Time
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(UsageLedger.WriteTimeout);
                 await store.AddAsync(entry.Record, timeout.Token);
-                await entry.Reservation.ReleaseAsync();
+                await entry.Reservation.SettleAsync(entry.Record.OutputTokens);
             }
             catch (Exception ex) when (StorageFailures.IsUnavailable(ex) || ex is OperationCanceledException)
             {

@@ -5,7 +5,7 @@ namespace Api.Usage;
 /// most <see cref="Tokens"/>. Held in the shared store (every replica counts it) or, while the store is away, by this
 /// replica alone; a reservation nobody settles lapses by itself.
 /// </summary>
-public sealed class UsageReservation(string userKey, DateOnly day, string id, int tokens, Func<Task> release)
+public sealed class UsageReservation(string userKey, DateOnly day, string id, int tokens, Func<Task> release, Func<long, Task> settle)
 {
     private int _released;
 
@@ -20,6 +20,9 @@ public sealed class UsageReservation(string userKey, DateOnly day, string id, in
 
     public bool Released => Volatile.Read(ref _released) == 1;
 
-    /// <summary>Gives the reservation back (once): the settled usage now counts instead.</summary>
+    /// <summary>Gives the reservation back (once) with nothing used: the request never reached the model.</summary>
     public Task ReleaseAsync() => Interlocked.Exchange(ref _released, 1) == 0 ? release() : Task.CompletedTask;
+
+    /// <summary>Gives the reservation back (once) as the <paramref name="outputTokens"/> the request used: they join the day's total in the same step.</summary>
+    public Task SettleAsync(long outputTokens) => Interlocked.Exchange(ref _released, 1) == 0 ? settle(outputTokens) : Task.CompletedTask;
 }

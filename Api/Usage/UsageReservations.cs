@@ -6,13 +6,18 @@ using StackExchange.Redis;
 namespace Api.Usage;
 
 /// <summary>
-/// The output tokens held for requests in progress, per user and day: in the shared store, so every replica's
-/// requests count against the same quota (<c>Scripts/usage-reserve.lua</c>); while the store is away, by this replica
-/// alone. A reservation lapses by itself after the longest a reply may stream, so one a dead replica held frees up.
+/// The output tokens held for requests in progress, per user and day, beside the day's settled total: in the shared
+/// store, so every replica's requests count against the same quota (<c>Scripts/usage-reserve.lua</c>, settled by
+/// <c>Scripts/usage-settle.lua</c>); while the store is away, by this replica alone. A reservation lapses by itself
+/// after the longest a reply may stream, so one a dead replica held frees up.
 /// </summary>
-public sealed class UsageReservations(SharedStore store, IOptions<LlmOptions> llm, TimeProvider time)
+public sealed class UsageReservations(SharedStore store, UsageDayTotals totals, IOptions<LlmOptions> llm, TimeProvider time)
 {
+    /// <summary>How long the store keeps a day's settled total: the day, and the hours either side of it.</summary>
+    public static readonly TimeSpan TotalLives = TimeSpan.FromHours(26);
+
     private static readonly string Reserve = StoreScripts.Load("usage-reserve.lua");
+    private static readonly string Settle = StoreScripts.Load("usage-settle.lua");
     private readonly Dictionary<string, List<(string Id, int Tokens, DateTimeOffset Lapses)>> _local = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -23,17 +28,32 @@ public sealed class UsageReservations(SharedStore store, IOptions<LlmOptions> ll
     /// Holds up to <paramref name="wanted"/> tokens of the day's <paramref name="quota"/> beside the <paramref name="used"/>
     /// ones; fewer when less is left, null when nothing is.
     /// </summary>
-    public async Task<UsageReservation?> ReserveAsync(string userKey, DateOnly day, long used, int quota, int wanted)
+    public async Task<UsageReservation?> ReserveAsync(string userKey, DateOnly day, long used, int quota, int wanted) =>
+        (await TryReserveAsync(userKey, day, used, quota, wanted)).Reservation;
+
+    /// <summary>
+    /// As <see cref="ReserveAsync"/>, with the settled total known only when <paramref name="used"/> is: the store's own
+    /// total counts when it holds one. <c>NeedsTotal</c>: neither knows it; read the ledger and ask again.
+    /// </summary>
+    public async Task<(UsageReservation? Reservation, bool NeedsTotal)> TryReserveAsync(string userKey, DateOnly day, long? used, int quota, int wanted)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
         if (store.Usable)
         {
             try
             {
-                var key = Key(userKey, day);
+                RedisKey[] keys = [Key(userKey, day), TotalKey(userKey, day)];
                 var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-                var tokens = (int)(long)await store.Database.ScriptEvaluateAsync(Reserve, [key], [now, (long)Lease.TotalMilliseconds, used, quota, wanted, id]);
-                return tokens < 1 ? null : new UsageReservation(userKey, day, id, tokens, () => ReleaseShared(key, $"{id}:{tokens}"));
+                var tokens = (int)(long)await store.Database.ScriptEvaluateAsync(Reserve, keys,
+                    [now, (long)Lease.TotalMilliseconds, used ?? -1, quota, wanted, id, (long)TotalLives.TotalMilliseconds]);
+                if (tokens < 0)
+                {
+                    return (null, true);
+                }
+
+                return (tokens < 1 ? null : new UsageReservation(userKey, day, id, tokens,
+                    () => ReleaseShared(keys[0], $"{id}:{tokens}"),
+                    settled => SettleShared(keys, userKey, day, $"{id}:{tokens}", settled)), false);
             }
             catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
             {
@@ -41,7 +61,7 @@ public sealed class UsageReservations(SharedStore store, IOptions<LlmOptions> ll
             }
         }
 
-        return ReserveLocal(userKey, day, used, quota, wanted, id);
+        return used is { } known ? (ReserveLocal(userKey, day, known, quota, wanted, id), false) : (null, true);
     }
 
     private UsageReservation? ReserveLocal(string userKey, DateOnly day, long used, int quota, int wanted, string id)
@@ -60,7 +80,7 @@ public sealed class UsageReservations(SharedStore store, IOptions<LlmOptions> ll
 
             var tokens = (int)Math.Min(wanted, left);
             held.Add((id, tokens, now + Lease));
-            return new UsageReservation(userKey, day, id, tokens, () =>
+            Task Release()
             {
                 lock (_lock)
                 {
@@ -72,6 +92,16 @@ public sealed class UsageReservations(SharedStore store, IOptions<LlmOptions> ll
                 }
 
                 return Task.CompletedTask;
+            }
+
+            return new UsageReservation(userKey, day, id, tokens, Release, settled =>
+            {
+                // One step under the lock: no other request of this replica sees the tokens in neither place.
+                lock (_lock)
+                {
+                    totals.Settled(userKey, day, settled, storeTotal: null);
+                    return Release();
+                }
             });
         }
     }
@@ -91,5 +121,24 @@ public sealed class UsageReservations(SharedStore store, IOptions<LlmOptions> ll
         return Task.CompletedTask;
     }
 
+    private async Task SettleShared(RedisKey[] keys, string userKey, DateOnly day, string member, long settled)
+    {
+        long? total = null;
+        try
+        {
+            var answer = (long)await store.Database.ScriptEvaluateAsync(Settle, keys, [member, settled]);
+            total = answer < 0 ? null : answer;
+        }
+        catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
+        {
+            // The reservation lapses with its lease; the ledger's row holds the tokens, and this replica counts them.
+            store.Failed(ex, "settling a user's reserved tokens");
+        }
+
+        totals.Settled(userKey, day, settled, total);
+    }
+
     private static string Key(string userKey, DateOnly day) => $"llmchat:usage:{userKey}:{day:yyyyMMdd}";
+
+    private static string TotalKey(string userKey, DateOnly day) => $"llmchat:usage:{userKey}:{day:yyyyMMdd}:settled";
 }

@@ -6,6 +6,7 @@ public static class UsageServiceCollectionExtensions
     public static IServiceCollection AddUsageLedger(this IServiceCollection services)
     {
         services.AddSingleton<UsageStore>();
+        services.AddSingleton<UsageDayTotals>();
         services.AddSingleton<UsageReservations>();
         services.AddSingleton<UsageOutbox>();
         services.AddSingleton<UsageLedger>();

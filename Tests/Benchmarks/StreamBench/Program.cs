@@ -8,6 +8,8 @@ using System.Text;
 using StreamBench;
 
 var quick = args.Contains("--quick");
+// --ttft: the first-token and per-turn tables only (c=1 and c=100), for iterating on the path before the first token.
+var ttftOnly = args.Contains("--ttft");
 var root = ChildProcess.RepositoryRoot();
 var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Release";
 var report = new StringBuilder();
@@ -72,7 +74,7 @@ await ChildProcess.WaitForAsync(yarp, TimeSpan.FromSeconds(60));
 
 using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = int.MaxValue }) { Timeout = TimeSpan.FromMinutes(2) };
 var client = new StreamClient(http);
-var levels = quick ? new[] { 250, 500, 750 } : [250, 500, 750, 1000, 1500];
+var levels = ttftOnly ? [100] : quick ? new[] { 250, 500, 750 } : [250, 500, 750, 1000, 1500];
 var conversations = await CreateConversationsAsync(http, api, levels.Max());
 var storedConversations = await CreateConversationsAsync(http, apiWithStore, levels.Max());
 var keys = await CreateKeysAsync(http, api, conversations);
@@ -93,7 +95,7 @@ await RunAsync("API /v1", 20, false);
 var rows = new List<string>();
 var perTurn = new List<string>();
 var memory = new List<string>();
-foreach (var c in new[] { 1, 100, 500 })
+foreach (var c in ttftOnly ? [1, 100] : new[] { 1, 100, 500 })
 {
     var results = new Dictionary<string, PhaseResult>();
     foreach (var peer in peers)
@@ -130,6 +132,27 @@ Say("| c | Peer | Storage calls | Exceptions | Allocated | Allocated per token |
 Say("|---|---|---|---|---|---|");
 perTurn.ForEach(Say);
 Say(string.Empty);
+// Round trips to storage before the first token: the same turns with 5 ms added to every storage call (a real
+// account's round trip); each call the first token waits for adds 5 ms to it.
+Say("## Storage round trips before the first token (5 ms added to every storage call), c=1");
+Say(string.Empty);
+Say("| Peer | TTFT p50 | TTFT p50, storage +5 ms | Round trips before the first token | Storage calls per turn |");
+Say("|---|---|---|---|---|");
+foreach (var peer in new[] { "API", "API /v1", "API+store" })
+{
+    var plain = await RunAsync(peer, 1, measure: true);
+    storage.Delay = TimeSpan.FromMilliseconds(5);
+    var slow = await RunAsync(peer, 1, measure: true);
+    storage.Delay = TimeSpan.Zero;
+    Say($"| {peer} | {Stats.Ms(plain.TtftP50)} | {Stats.Ms(slow.TtftP50)} | {Math.Max(0, (slow.TtftP50 - plain.TtftP50) / 5):F1} | {slow.StorageCallsPerTurn:F1} |");
+}
+
+Say(string.Empty);
+if (ttftOnly)
+{
+    return await WriteReportAsync();
+}
+
 // What one more token costs the API, apart from the turn: 15 replies of 30 tokens, then 15 of 300.
 var shortTurns = await RunAsync("API", 1, measure: false);
 ollama.Tokens = 300;
@@ -180,24 +203,16 @@ foreach (var peer in peers)
 }
 
 Say(string.Empty);
-Say("## With 5 ms added to every storage call (a real account's round trip)");
-Say(string.Empty);
-storage.Delay = TimeSpan.FromMilliseconds(5);
-Say("| c | API TTFT p50 | API TTFT p99 | Added over Direct p50 / p99 | Storage calls per turn |");
-Say("|---|---|---|---|---|");
-foreach (var c in new[] { 1, 100 })
-{
-    var direct = await RunAsync("Direct", c, measure: true);
-    var result = await RunAsync("API", c, measure: true);
-    Say($"| {c} | {Stats.Ms(result.TtftP50)} | {Stats.Ms(result.TtftP99)} | +{Stats.Ms(result.TtftP50 - direct.TtftP50)} / +{Stats.Ms(result.TtftP99 - direct.TtftP99)} | {result.StorageCallsPerTurn:F1} |");
-}
+return await WriteReportAsync();
 
-storage.Delay = TimeSpan.Zero;
-var output = Path.Combine(root, "TestResults", "bench");
-Directory.CreateDirectory(output);
-await File.WriteAllTextAsync(Path.Combine(output, "streaming.md"), report.ToString());
-Console.WriteLine($"Written to {Path.Combine(output, "streaming.md")}");
-return 0;
+async Task<int> WriteReportAsync()
+{
+    var output = Path.Combine(root, "TestResults", "bench");
+    Directory.CreateDirectory(output);
+    await File.WriteAllTextAsync(Path.Combine(output, "streaming.md"), report.ToString());
+    Console.WriteLine($"Written to {Path.Combine(output, "streaming.md")}");
+    return 0;
+}
 
 // One phase: c streams at once (c = 1: fifteen in a row), through one peer.
 async Task<PhaseResult> RunAsync(string peer, int c, bool measure)

@@ -22,7 +22,7 @@ public sealed class UsageReservationsTests
         using var garnet = await GarnetServer.StartAsync();
         await using var connection = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
         var store = new SharedStore(TimeProvider.System, NullLogger<SharedStore>.Instance, connection);
-        var reservations = new UsageReservations(store, Options.Create(new LlmOptions()), TimeProvider.System);
+        var reservations = new UsageReservations(store, new UsageDayTotals(), Options.Create(new LlmOptions()), TimeProvider.System);
         var day = DateOnly.FromDateTime(DateTime.UtcNow);
 
         var first = await reservations.ReserveAsync("u_test", day, used: 1_000, quota: 3_000, wanted: 1_500);
