@@ -10,7 +10,7 @@ namespace Api.Chat;
 
 /// <summary>
 /// A chat turn's context (the pipeline's step 8): the conversation and its history (one round trip, or none for the
-/// history this replica holds warm at the conversation's version), the message limit, the reply to redo when
+/// history this replica holds warm, confirmed by the row's version while the model call is in flight), the message limit, the reply to redo when
 /// regenerating (whose user message is inspected again: the model gets the reminder it got the first time), then the
 /// system prompt, as much history as fits the budget, and the new message. What it read stays here for the turn.
 /// </summary>
@@ -45,6 +45,16 @@ public sealed class ChatContext(
 
         var user = state.Call.User.PartitionKey;
         var conversationRead = store.GetAsync(user, conversationId, cancellationToken);
+        // Warm (this replica wrote the conversation last): the model is called with the history held here while the
+        // conversation's row is read; the row then confirms the snapshot (same version) or the context is made again.
+        if (!regenerate && historyCache.Peek(user, conversationId) is { } snapshot
+            && Compose(state, snapshot.Messages, snapshot.Messages.Count) is null)
+        {
+            History = snapshot.Messages;
+            state.Defer(ConfirmAsync(state, conversationRead, snapshot, cancellationToken));
+            return null;
+        }
+
         var warm = historyCache.Has(user, conversationId);
         var historyRead = warm ? null : store.GetMessagesAsync(user, conversationId, cancellationToken);
         await Task.WhenAll(historyRead is null ? [conversationRead] : new Task[] { conversationRead, historyRead }).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -54,17 +64,45 @@ public sealed class ChatContext(
             return NotFound();
         }
 
-        var limit = conversations.Value.MaxMessagesPerConversation;
-        if (!regenerate && conversation.MessageCount + 2 > limit)
-        {
-            return ApiError.Of(ErrorCodes.ConversationTooLong, $"The conversation has reached its limit of {limit} messages; start a new one.");
-        }
-
         var history = historyRead is not null
             ? await historyRead
             : historyCache.Get(user, conversationId, conversation.ETag) ?? await store.GetMessagesAsync(user, conversationId, cancellationToken);
         Conversation = conversation;
         History = history;
+        return Compose(state, history, conversation.MessageCount);
+    }
+
+    /// <summary>The warm turn's check, while the model call is in flight: the row at the snapshot's version, or the context again.</summary>
+    private async Task<ApiError?> ConfirmAsync(ModelCallState state, Task<Conversation?> conversationRead, HistorySnapshot snapshot, CancellationToken cancellationToken)
+    {
+        var conversation = await conversationRead;
+        if (conversation is null)
+        {
+            return NotFound();
+        }
+
+        Conversation = conversation;
+        if (conversation.ETag == snapshot.ETag)
+        {
+            return null;
+        }
+
+        // Written elsewhere since (another replica, a rename): the model was asked with an old history. Ask again.
+        var history = await store.GetMessagesAsync(state.Call.User.PartitionKey, conversationId, cancellationToken);
+        History = history;
+        state.ContextChanged = true;
+        return Compose(state, history, conversation.MessageCount);
+    }
+
+    /// <summary>The model's messages from <paramref name="history"/>: the limit, the reply to redo, then what fits the budget.</summary>
+    private ApiError? Compose(ModelCallState state, IReadOnlyList<StoredMessage> history, int messageCount)
+    {
+        var limit = conversations.Value.MaxMessagesPerConversation;
+        if (!regenerate && messageCount + 2 > limit)
+        {
+            return ApiError.Of(ErrorCodes.ConversationTooLong, $"The conversation has reached its limit of {limit} messages; start a new one.");
+        }
+
         // The user message the model answers: the new one, or the one a regenerate sends again. It goes last, after the
         // reminder when it was flagged (the reminder speaks of "the next user message").
         string? answered;

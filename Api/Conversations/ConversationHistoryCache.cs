@@ -7,10 +7,11 @@ namespace Api.Conversations;
 public sealed record HistorySnapshot(string ETag, IReadOnlyList<StoredMessage> Messages);
 
 /// <summary>
-/// The history of conversations this replica wrote last, kept warm so that a turn reads only two rows (the
-/// conversation and the day's usage, point reads, together) instead of querying every message. A snapshot is used
-/// only while the conversation's row still has the ETag it was taken at: any write anywhere (another replica's turn,
-/// a rename, a delete) changes the ETag, and the turn then queries the messages as before. Bounded by characters.
+/// The history of conversations this replica wrote last, kept warm so that a turn calls the model at once, with the
+/// snapshot, while it reads the conversation's row (a point read) instead of querying every message first. A snapshot
+/// counts only while the row still has the ETag it was taken at: any write anywhere (another replica's turn, a rename,
+/// a delete) changes the ETag, and the turn then queries the messages and asks the model again before anything is
+/// sent. Bounded by characters.
 /// </summary>
 public sealed class ConversationHistoryCache(IOptions<ConversationOptions> options) : IDisposable
 {
@@ -18,6 +19,10 @@ public sealed class ConversationHistoryCache(IOptions<ConversationOptions> optio
 
     /// <summary>Whether a snapshot is held (of whatever version): the turn then skips the query unless the version moved.</summary>
     public bool Has(string userKey, string conversationId) => _cache.TryGetValue(Key(userKey, conversationId), out _);
+
+    /// <summary>The snapshot held, of whatever version: a turn may start on it while the row's version is read.</summary>
+    public HistorySnapshot? Peek(string userKey, string conversationId) =>
+        _cache.TryGetValue(Key(userKey, conversationId), out HistorySnapshot? snapshot) ? snapshot : null;
 
     public IReadOnlyList<StoredMessage>? Get(string userKey, string conversationId, string etag) =>
         _cache.TryGetValue(Key(userKey, conversationId), out HistorySnapshot? snapshot) && snapshot!.ETag == etag ? snapshot.Messages : null;

@@ -23,6 +23,7 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, Guarded
         ArgumentNullException.ThrowIfNull(call);
         var state = new ModelCallState(call, Guid.CreateVersion7(time.GetUtcNow()).ToString("N"));
         var admitted = false;
+        ModelRun? run = null;
         try
         {
             foreach (var step in _steps)
@@ -44,18 +45,32 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, Guarded
                 }
             }
 
-            admitted = true;
             if (call.User.KeyId is { } keyId)
             {
                 state.KeyCall = keyCalls.Register(call.User.PartitionKey, keyId);
             }
 
-            return ModelAdmission.Admitted(new ModelRun(state, reader, ledger));
+            run = new ModelRun(state, reader, ledger);
+            if (state.Deferred.Count > 0 && await ConfirmWhileTheModelWorksAsync(run, state) is { } late)
+            {
+                metrics.Rejected(late.Kind.MetricReason, call.Route.Name);
+                return ModelAdmission.Refused(late);
+            }
+
+            admitted = true;
+            return ModelAdmission.Admitted(run);
         }
         finally
         {
             if (!admitted)
             {
+                Observe(state.Deferred);
+                if (run is not null)
+                {
+                    await run.StopAsync();
+                }
+
+                state.KeyCall?.Dispose();
                 state.Lease?.Dispose();
                 state.StreamSlot?.Dispose();
                 if (state.Reservation is { } reservation)
@@ -63,6 +78,48 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, Guarded
                     await reservation.ReleaseAsync();
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The deferred checks answer while the model works on its first token (<see cref="ModelRun.Start"/>): the first
+    /// refusal drops the call unread; a context made again (the history had moved) asks the model again.
+    /// </summary>
+    private static async Task<ApiError?> ConfirmWhileTheModelWorksAsync(ModelRun run, ModelCallState state)
+    {
+        run.Start();
+        foreach (var check in state.Deferred)
+        {
+            ApiError? refusal;
+            try
+            {
+                refusal = await check;
+            }
+            catch (Exception ex) when (StorageFailures.IsUnavailable(ex))
+            {
+                refusal = StorageFailures.Error();
+            }
+
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+        }
+
+        if (state.ContextChanged)
+        {
+            await run.RestartAsync();
+        }
+
+        return null;
+    }
+
+    /// <summary>Checks nobody waits for any more (a step refused first): their failures are seen, not thrown at the finalizer.</summary>
+    private static void Observe(IReadOnlyList<Task<ApiError?>> checks)
+    {
+        foreach (var check in checks)
+        {
+            _ = check.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Api.Errors;
 using Api.Llm;
 using Api.Usage;
 using Microsoft.Extensions.AI;
@@ -33,6 +34,19 @@ public sealed class ModelCallState(ModelCall call, string requestId)
     public IReadOnlyList<ChatMessage> ModelMessages { get; set; } = [];
 
     public LlmLease? Lease { get; set; }
+
+    /// <summary>
+    /// Checks that answer while the model call is in flight (a warm conversation's version): the first token is held
+    /// until every one has answered, and dropped, with the first refusal, if one refuses.
+    /// </summary>
+    public IReadOnlyList<Task<ApiError?>> Deferred => _deferred;
+
+    /// <summary>A deferred check made the model's messages again (the history had moved): the model is asked again.</summary>
+    public bool ContextChanged { get; set; }
+
+    private readonly List<Task<ApiError?>> _deferred = [];
+
+    public void Defer(Task<ApiError?> check) => _deferred.Add(check);
 
     /// <summary>For a request signed in with a key: cancelled when the key is revoked.</summary>
     public Keys.RunningKeyCalls.Registration? KeyCall { get; set; }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Api.Llm;
 using Api.Streaming;
 using Api.Usage;
@@ -17,20 +18,26 @@ public sealed class ModelRun : IAsyncDisposable
     private readonly UsageLedger _ledger;
     private int _modelReleased;
     private int _disposed;
+    private CancellationTokenSource _call = new();
+    private IAsyncEnumerator<string>? _upstream;
+    private Task<bool>? _first;
 
     internal ModelRun(ModelCallState state, GuardedReplyReader reader, UsageLedger ledger)
     {
         _state = state;
         _reader = reader;
         _ledger = ledger;
-        Request = new LlmRequest(state.ModelMessages, state.Model, state.Temperature, state.OutputTokens, state.Call.Stream);
+        Request = NewRequest(state);
     }
+
+    private static LlmRequest NewRequest(ModelCallState state) =>
+        new(state.ModelMessages, state.Model, state.Temperature, state.OutputTokens, state.Call.Stream);
 
     public string RequestId => _state.RequestId;
 
     public ModelCall Call => _state.Call;
 
-    public LlmRequest Request { get; }
+    public LlmRequest Request { get; private set; }
 
     public LlmLease Lease => _state.Lease!;
 
@@ -40,7 +47,7 @@ public sealed class ModelRun : IAsyncDisposable
     public IReadOnlyList<Api.ModelCalls.CallerMessage> Cleaned => _state.Cleaned;
 
     /// <summary>How the reply went: its text, tokens, timings and end; filled while it streams.</summary>
-    public ReplyOutcome Outcome { get; } = new();
+    public ReplyOutcome Outcome { get; private set; } = new();
 
     /// <summary>The model that answered: the fallback's own when it took over.</summary>
     public string ModelUsed => Lease.Backend.IsFallback ? Lease.Backend.Model : Request.Model;
@@ -48,9 +55,77 @@ public sealed class ModelRun : IAsyncDisposable
     /// <summary>The reply's output tokens: as the model counted them, else estimated from the text.</summary>
     public int OutputTokens => Outcome.CompletionTokens ?? (Outcome.Reply.Length > 0 ? TokenEstimator.Estimate(Outcome.Reply.ToString()) : 0);
 
-    /// <summary>Step 10: the reply's safe text as it comes; <see cref="Outcome"/> says how it ended.</summary>
-    public IAsyncEnumerable<string> StreamAsync(CancellationToken cancellation) =>
-        _reader.ReadAsync(Lease, Request, Outcome, Call.User.Id, Call.Where, cancellation, _state.KeyCall?.Revoked ?? CancellationToken.None);
+    /// <summary>
+    /// Calls the model now, before the route reads the reply: the deferred checks answer while it works on its first
+    /// token. Nothing it sends reaches anyone until <see cref="StreamAsync"/> reads it.
+    /// </summary>
+    internal void Start()
+    {
+        if (_upstream is not null)
+        {
+            return;
+        }
+
+        _upstream = _reader.ReadAsync(Lease, Request, Outcome, Call.User.Id, Call.Where, _call.Token, _state.KeyCall?.Revoked ?? CancellationToken.None)
+            .GetAsyncEnumerator(_call.Token);
+        _first = _upstream.MoveNextAsync().AsTask();
+    }
+
+    /// <summary>The call started on an old context is dropped unread and the model asked again with the new one.</summary>
+    internal async Task RestartAsync()
+    {
+        await StopAsync();
+        _call = new CancellationTokenSource();
+        Outcome = new ReplyOutcome();
+        Request = NewRequest(_state);
+        Start();
+    }
+
+    /// <summary>Drops a started call unread (a deferred check refused, or the context changed).</summary>
+    internal async Task StopAsync()
+    {
+        if (_upstream is not { } upstream)
+        {
+            return;
+        }
+
+        await _call.CancelAsync();
+        try
+        {
+            await _first!;
+        }
+        catch (Exception)
+        {
+            // Whatever the dropped call became, nobody reads it.
+        }
+
+        await upstream.DisposeAsync();
+        _call.Dispose();
+        _upstream = null;
+        _first = null;
+    }
+
+    /// <summary>Step 10: the reply's safe text as it comes (from the call already started, if it was); <see cref="Outcome"/> says how it ended.</summary>
+    public async IAsyncEnumerable<string> StreamAsync([EnumeratorCancellation] CancellationToken cancellation)
+    {
+        Start();
+        var call = _call;
+        using var stop = cancellation.Register(static c => ((CancellationTokenSource)c!).Cancel(), call);
+        var upstream = _upstream!;
+        try
+        {
+            var more = await _first!;
+            while (more)
+            {
+                yield return upstream.Current;
+                more = await upstream.MoveNextAsync();
+            }
+        }
+        finally
+        {
+            await upstream.DisposeAsync();
+        }
+    }
 
     /// <summary>Gives the model's slot back once the reply has ended; the rest is held until disposal.</summary>
     public void ReleaseModel()
@@ -69,6 +144,7 @@ public sealed class ModelRun : IAsyncDisposable
             return;
         }
 
+        await StopAsync();
         ReleaseModel();
         _state.StreamSlot?.Dispose();
         _state.KeyCall?.Dispose();

@@ -32,6 +32,19 @@ internal static class IntegrityAssertions
         Assert.True(report.Clean, string.Join('\n', report.Findings));
     }
 
+    /// <summary>Waits (polling, up to 30 s) for <paramref name="condition"/>; fails the test if it never holds.</summary>
+    public static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 600 && !await condition(); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(await condition(), "The condition did not become true within 30 s.");
+    }
+
     /// <summary>A stream that did not end with a <c>done</c> event ended with an <c>error</c> event that has a code in <paramref name="codes"/>.</summary>
     public static void EndedWithDoneOr(ChatResult result, params string[] codes)
     {

@@ -8,6 +8,7 @@ using Api.ModelCalls;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Tests.TestDoubles.Ollama;
+using static Tests.Integration.Integrity.IntegrityAssertions;
 
 namespace Tests.Integration.Integrity;
 
@@ -145,18 +146,6 @@ public sealed class ModelPipelineTests(IntegrityApi api)
     {
         var row = await api.Tables.GetEntityIfExistsAsync<TableEntity>(Api.Auth.CurrentUser.ToPartitionKey(user), $"usage_{DateTime.UtcNow:yyyyMMdd}", cancellationToken: Cancellation);
         return row.HasValue ? row.Value!.GetInt64("OutputTokens") ?? 0 : 0;
-    }
-
-    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 600 && !await condition(); i++)
-        {
-            await Task.Delay(50, Cancellation);
-        }
-
-        Assert.True(await condition(), "The condition did not become true within 30 s.");
     }
 
     private static async Task<HttpResponseMessage> CompleteAsync(HttpClient http, string key, string content)

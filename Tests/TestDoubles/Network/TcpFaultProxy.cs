@@ -6,7 +6,8 @@ namespace Tests.TestDoubles.Network;
 /// <summary>
 /// A loopback TCP proxy in front of a real server (Azurite here) that a test can cut and restore: cut closes every
 /// open connection with a reset and refuses new ones, as a store that went away would; restore listens again on the
-/// same port. The server behind it keeps its data, so what was written before the cut is there after it.
+/// same port. The server behind it keeps its data, so what was written before the cut is there after it. Hold keeps
+/// every answer from the server back (requests still arrive) until Flow lets them through: a store that is slow to answer.
 /// </summary>
 public sealed class TcpFaultProxy : IAsyncDisposable
 {
@@ -15,6 +16,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     private readonly Lock _gate = new();
     private TcpListener? _listener;
     private CancellationTokenSource _stop = new();
+    private TaskCompletionSource _flowing = Flowing();
 
     private TcpFaultProxy(int port, int targetPort)
     {
@@ -58,6 +60,30 @@ public sealed class TcpFaultProxy : IAsyncDisposable
             }
 
             _open.Clear();
+        }
+    }
+
+    /// <summary>From now on the server's answers wait, on every connection, until <see cref="Flow"/>.</summary>
+    public void Hold() => Interlocked.CompareExchange(ref _flowing, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), _flowing);
+
+    /// <summary>The answers held back go through, and the next ones flow as they come.</summary>
+    public void Flow() => Volatile.Read(ref _flowing).TrySetResult();
+
+    private static TaskCompletionSource Flowing()
+    {
+        var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        flowing.SetResult();
+        return flowing;
+    }
+
+    private async Task AnswersAsync(Stream from, Stream to, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            await Volatile.Read(ref _flowing).Task.WaitAsync(cancellationToken);
+            await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
     }
 
@@ -112,7 +138,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
             await target.ConnectAsync(IPAddress.Loopback, _targetPort, cancellationToken);
             var a = client.GetStream();
             var b = target.GetStream();
-            await Task.WhenAny(a.CopyToAsync(b, cancellationToken), b.CopyToAsync(a, cancellationToken));
+            await Task.WhenAny(a.CopyToAsync(b, cancellationToken), AnswersAsync(b, a, cancellationToken));
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
