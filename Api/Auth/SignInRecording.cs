@@ -11,7 +11,8 @@ public static class SignInRecording
 {
     /// <summary>
     /// After authentication: a request signed in by its user (not by a key) proves the account still works, which is
-    /// what keeps the user's API keys working (<c>ApiKeys:OwnerInactivityLimit</c>).
+    /// what keeps the user's API keys working (<c>ApiKeys:OwnerInactivityLimit</c>). The record is written beside the
+    /// request, never before it: the listener notes the sign-in in memory at once, and the request waits for no write.
     /// </summary>
     public static IApplicationBuilder UseSignInRecording(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
@@ -20,10 +21,26 @@ public static class SignInRecording
         {
             foreach (var listener in context.RequestServices.GetServices<IUserSignInListener>())
             {
-                await listener.SignedInAsync(user, context.RequestAborted);
+                var recording = listener.SignedInAsync(user, CancellationToken.None);
+                if (!recording.IsCompletedSuccessfully)
+                {
+                    _ = FinishAsync(recording, context.RequestServices.GetRequiredService<ILoggerFactory>());
+                }
             }
         }
 
         await next(context);
     });
+
+    private static async Task FinishAsync(ValueTask recording, ILoggerFactory loggers)
+    {
+        try
+        {
+            await recording;
+        }
+        catch (Exception ex)
+        {
+            loggers.CreateLogger(typeof(SignInRecording)).LogWarning(ex, "A sign-in was not recorded.");
+        }
+    }
 }

@@ -10,6 +10,9 @@ using StreamBench;
 var quick = args.Contains("--quick");
 // --ttft: the first-token and per-turn tables only (c=1 and c=100), for iterating on the path before the first token.
 var ttftOnly = args.Contains("--ttft");
+// --profile PEER: after the warm-up, a CPU profile (dotnet-trace, sampled) of that peer's process under bursts of 100
+// streams, and its top frames (exclusive and inclusive); nothing else is measured.
+var profilePeer = args.SkipWhile(a => a != "--profile").Skip(1).FirstOrDefault();
 var root = ChildProcess.RepositoryRoot();
 var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Release";
 var report = new StringBuilder();
@@ -92,6 +95,11 @@ await RunAsync("API", 20, false);
 await RunAsync("API+store", 20, false);
 await RunAsync("API /v1", 20, false);
 
+if (profilePeer is not null)
+{
+    return await ProfileAsync(profilePeer);
+}
+
 var rows = new List<string>();
 var perTurn = new List<string>();
 var memory = new List<string>();
@@ -132,21 +140,29 @@ Say("| c | Peer | Storage calls | Exceptions | Allocated | Allocated per token |
 Say("|---|---|---|---|---|---|");
 perTurn.ForEach(Say);
 Say(string.Empty);
-// Round trips to storage before the first token: the same turns with 5 ms added to every storage call (a real
-// account's round trip); each call the first token waits for adds 5 ms to it.
-Say("## Storage round trips before the first token (5 ms added to every storage call), c=1");
+// What the first token waits for: the same turns with 5 ms added to every storage call (a real account's round trip).
+// With the double answering at once, every call made before the first token adds 5 ms to it; with the double taking
+// 30 ms to its first token, as a real model does on a short prompt, only the calls that outlast the model's own work
+// do. The added first-token time at 30 ms is over Direct with the same 30 ms.
+Say("## What the first token waits for: storage +5 ms a call, c=1");
 Say(string.Empty);
-Say("| Peer | TTFT p50 | TTFT p50, storage +5 ms | Round trips before the first token | Storage calls per turn |");
-Say("|---|---|---|---|---|");
-foreach (var peer in new[] { "API", "API /v1", "API+store" })
+Say("| Peer | Model's first token | TTFT p50 | TTFT p50, storage +5 ms | Storage calls the first token waits for | Added TTFT p50 (storage +0) | Storage calls per turn |");
+Say("|---|---|---|---|---|---|---|");
+foreach (var firstToken in new[] { 0, 30 })
 {
-    var plain = await RunAsync(peer, 1, measure: true);
-    storage.Delay = TimeSpan.FromMilliseconds(5);
-    var slow = await RunAsync(peer, 1, measure: true);
-    storage.Delay = TimeSpan.Zero;
-    Say($"| {peer} | {Stats.Ms(plain.TtftP50)} | {Stats.Ms(slow.TtftP50)} | {Math.Max(0, (slow.TtftP50 - plain.TtftP50) / 5):F1} | {slow.StorageCallsPerTurn:F1} |");
+    ollama.FirstToken = TimeSpan.FromMilliseconds(firstToken);
+    var direct = await RunAsync("Direct", 1, measure: true);
+    foreach (var peer in new[] { "YARP", "API", "API /v1", "API+store" })
+    {
+        var plain = await RunAsync(peer, 1, measure: true);
+        storage.Delay = TimeSpan.FromMilliseconds(5);
+        var slow = peer == "YARP" ? plain : await RunAsync(peer, 1, measure: true);
+        storage.Delay = TimeSpan.Zero;
+        Say($"| {peer} | {firstToken} ms | {Stats.Ms(plain.TtftP50)} | {(peer == "YARP" ? "-" : Stats.Ms(slow.TtftP50))} | {(peer == "YARP" ? "-" : $"{Math.Max(0, (slow.TtftP50 - plain.TtftP50) / 5):F1}")} | +{Stats.Ms(plain.TtftP50 - direct.TtftP50)} | {(peer == "YARP" ? "-" : $"{slow.StorageCallsPerTurn:F1}")} |");
+    }
 }
 
+ollama.FirstToken = TimeSpan.Zero;
 Say(string.Empty);
 if (ttftOnly)
 {
@@ -204,6 +220,38 @@ foreach (var peer in peers)
 
 Say(string.Empty);
 return await WriteReportAsync();
+
+async Task<int> ProfileAsync(string peer)
+{
+    var process = peer switch { "API" or "API /v1" => apiProcess, "API+store" => storedProcess, _ => yarpProcess };
+    var output = Path.Combine(root, "TestResults", "bench");
+    Directory.CreateDirectory(output);
+    var trace = Path.Combine(output, $"profile-{peer.Replace(' ', '-').Replace('/', '-').Replace('+', '-')}.nettrace");
+    using (var collector = ChildProcess.Start("dotnet", ["dotnet-trace", "collect", "-p", Text(process.Id), "--profile", "dotnet-sampled-thread-time", "-o", trace, "--duration", "00:00:00:25"], workingDirectory: root))
+    {
+        await Task.Delay(3000);
+        for (var i = 0; i < 10; i++)
+        {
+            await RunAsync(peer, 100, measure: false);
+        }
+
+        await collector.WaitForExitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    foreach (var inclusive in new[] { false, true })
+    {
+        using var report = ChildProcess.Start("dotnet", ["dotnet-trace", "report", trace, "topN", "-n", "30", .. inclusive ? new[] { "--inclusive" } : []], workingDirectory: root, captureOutput: true);
+        await report.WaitForExitAsync(TimeSpan.FromSeconds(120));
+        Say($"## CPU profile of {peer}, 10 bursts of 100 streams, top frames ({(inclusive ? "inclusive" : "exclusive")})");
+        Say(string.Empty);
+        Say("```");
+        Say(report.Output.TrimEnd());
+        Say("```");
+        Say(string.Empty);
+    }
+
+    return await WriteReportAsync();
+}
 
 async Task<int> WriteReportAsync()
 {

@@ -22,6 +22,9 @@ public sealed class StampingOllama : IAsyncDisposable
 
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1.0 / 30);
 
+    /// <summary>How long the model works before its first token (a real model reads the prompt first: tens of ms).</summary>
+    public TimeSpan FirstToken { get; set; }
+
     public Uri Endpoint => new(_app.Urls.First());
 
     public static async Task<StampingOllama> StartAsync()
@@ -57,6 +60,12 @@ public sealed class StampingOllama : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
+            if (FirstToken > TimeSpan.Zero)
+            {
+                await Task.Delay(FirstToken, context.RequestAborted);
+                started = Stopwatch.GetTimestamp();
+            }
+
             for (var i = 0; i < Tokens; i++)
             {
                 var due = started + (long)(Interval.TotalSeconds * Stopwatch.Frequency * i);

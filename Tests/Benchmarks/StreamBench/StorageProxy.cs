@@ -79,6 +79,10 @@ public sealed class StorageProxy : IDisposable
             if (requests > 0)
             {
                 Interlocked.Add(ref _requests, requests);
+                if (Environment.GetEnvironmentVariable("BENCH_TRACE_STORAGE") == "1")
+                {
+                    Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.ffff} {Encoding.ASCII.GetString(buffer, 0, Math.Min(read, 120)).Split('\r')[0]}");
+                }
                 if (Delay > TimeSpan.Zero)
                 {
                     await Task.Delay(Delay, _stop.Token);

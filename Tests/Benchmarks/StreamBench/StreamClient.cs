@@ -43,6 +43,10 @@ public sealed class StreamClient(HttpClient http)
     private async Task<StreamSample> ReadAsync(HttpRequestMessage request, bool sse, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        if (Environment.GetEnvironmentVariable("BENCH_TRACE_STORAGE") == "1")
+        {
+            Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.ffff} CLIENT {request.RequestUri}");
+        }
         var gaps = new List<double>(64);
         var transit = new List<double>(64);
         double ttft = -1;

@@ -120,11 +120,15 @@ public sealed class HistoryCacheTests(IntegrityApi api)
         var session = api.Session();
         var id = await session.CreateConversationAsync("warm");
         api.Ollama.DefaultScript = OllamaDoubleScript.Reply("ok");
+        var before = api.Ollama.ChatRequests().Count;
 
         for (var i = 0; i < 4; i++)
         {
             Assert.NotNull((await session.ChatAsync(id, new { content = $"message {i}" })).Done);
         }
+
+        // Warm on the replica that wrote it: the model is asked once a turn, never again for a history that moved.
+        Assert.Equal(before + 4, api.Ollama.ChatRequests().Count);
 
         var prompt = api.Ollama.ChatRequests().Last().Body!.Value.GetProperty("messages").EnumerateArray()
             .Where(m => m.GetProperty("role").GetString() != "system").Select(m => $"{m.GetProperty("role").GetString()}: {m.GetProperty("content").GetString()}").ToList();
