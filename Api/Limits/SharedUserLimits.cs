@@ -19,7 +19,7 @@ public sealed class SharedUserLimits(SharedStore store)
     public async Task<TimeSpan?> CountRequestAsync(string userKey, int limit)
     {
         var now = store.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var wait = (long)await store.Database.ScriptEvaluateAsync(RequestWindow, [Key(userKey, "rpm")],
+        var wait = (long)await store.Database.ScriptEvaluateAsync(RequestWindow, [RequestsKey(userKey)],
             [now, (long)TimeSpan.FromMinutes(1).TotalMilliseconds, limit, $"{now}-{Guid.NewGuid():N}"]);
         return wait == 0 ? null : TimeSpan.FromMilliseconds(wait);
     }
@@ -27,11 +27,20 @@ public sealed class SharedUserLimits(SharedStore store)
     public async Task<IDisposable?> TryStartStreamAsync(string userKey, int limit)
     {
         var id = Guid.NewGuid().ToString("N");
-        var key = Key(userKey, "streams");
+        var key = StreamsKey(userKey);
         var taken = (long)await store.Database.ScriptEvaluateAsync(StreamAcquire, [key],
             [store.Time.GetUtcNow().ToUnixTimeMilliseconds(), (long)StreamLease.TotalMilliseconds, limit, id]);
         return taken == 1 ? new Slot(store, key, id) : null;
     }
+
+    /// <summary>The user's requests this minute (<c>Scripts/request-window-count.lua</c>).</summary>
+    public static RedisKey RequestsKey(string userKey) => Key(userKey, "rpm");
+
+    /// <summary>The user's open streams (<c>Scripts/stream-take.lua</c>).</summary>
+    public static RedisKey StreamsKey(string userKey) => Key(userKey, "streams");
+
+    /// <summary>A stream slot another script took (<c>model-admit.lua</c>), given back like this class's own.</summary>
+    public IDisposable Adopt(string userKey, string id) => new Slot(store, StreamsKey(userKey), id);
 
     private static RedisKey Key(string userKey, string what) => $"llmchat:limits:{userKey}:{what}";
 

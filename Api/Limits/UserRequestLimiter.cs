@@ -37,6 +37,9 @@ public sealed class UserRequestLimiter : IDisposable
         }));
     }
 
+    /// <summary>The shared counts while the store is usable (another script may count there: <c>model-admit.lua</c>).</summary>
+    public SharedUserLimits? SharedNow => Shared ? _shared : null;
+
     /// <summary>Whether the limits are shared by the replicas now: a store is configured and did not fail lately.</summary>
     public bool Shared => _store is { Usable: true };
 

@@ -80,6 +80,43 @@ public sealed class LlmAdmission : IAsyncDisposable
         return await TryAcquireLocallyAsync(user, index, cancellationToken);
     }
 
+    /// <summary>The shared admission while the store is usable: another script may take its first step (<c>model-admit.lua</c>).</summary>
+    public SharedAdmission? SharedNow => _shared is not null && _store!.Usable ? _shared : null;
+
+    /// <summary>The script's arguments for a new ticket of <paramref name="user"/> on this backend, and the ticket.</summary>
+    public (string Ticket, StackExchange.Redis.RedisValue[] Arguments) SharedArguments(string user)
+    {
+        var ticket = _shared!.NewTicket();
+        return (ticket, SharedAdmission.Arguments(Capacity, _options.MaxQueue, ticket, user));
+    }
+
+    /// <summary>A slot another script took for <paramref name="ticket"/>: held, counted and freed like this admission's own.</summary>
+    public IDisposable Adopt(string ticket, string route)
+    {
+        _shared!.Hold(ticket);
+        return Hold(RouteIndex(route), () => _shared.Release(ticket));
+    }
+
+    /// <summary>Waits for a slot for <paramref name="ticket"/>, which another script put in the queue; null when the wait runs out.</summary>
+    public async Task<IDisposable?> WaitQueuedAsync(string ticket, string user, string route, CancellationToken cancellationToken)
+    {
+        var index = RouteIndex(route);
+        var wasQueued = 0;
+        try
+        {
+            var (result, _) = await _shared!.WaitAsync(ticket, user, Capacity, _options.MaxQueue, _options.QueueTimeout,
+                () => { wasQueued = 1; Interlocked.Increment(ref _queued[index]); }, queued: true, cancellationToken);
+            return result == AdmissionResult.Admitted ? Hold(index, () => _shared.Release(ticket)) : null;
+        }
+        finally
+        {
+            if (wasQueued == 1)
+            {
+                Interlocked.Decrement(ref _queued[index]);
+            }
+        }
+    }
+
     private async Task<IDisposable?> TryAcquireLocallyAsync(string user, int index, CancellationToken cancellationToken)
     {
         var queued = 0;

@@ -18,17 +18,13 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
 
     public async Task<(LlmLease? Lease, ApiError? Rejection)> AdmitAsync(string? model, string user, CancellationToken cancellationToken, string route = LlmMetricNames.ChatRoute)
     {
-        if (backends.Primary is null && backends.Fallback is null)
+        if (Unconfigured() is { } unavailable)
         {
-            return (null, ApiError.Of(ErrorCodes.LlmUnavailable, backends.UnavailableReason ?? "No language model is configured.", TimeSpan.FromSeconds(30)));
+            return (null, unavailable);
         }
 
-        var requested = model is null ? backends.Primary ?? backends.Fallback! : backends.ForModel(model) ?? backends.Primary!;
-        var candidates = requested == backends.Primary && backends.Fallback is { } fallback ? new[] { requested, fallback } : [requested];
         TimeSpan? openFor = null;
-        var full = false;
-
-        foreach (var backend in candidates)
+        foreach (var backend in Candidates(model))
         {
             if (!backend.Breaker.TryAllow(out var retryAfter))
             {
@@ -37,23 +33,56 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             }
 
             var permit = await backend.Admission.TryAcquireAsync(user, cancellationToken, route);
-            if (permit is null)
-            {
-                backend.Breaker.RecordAbandoned();
-                // Overload is not an outage: a busy primary does not spill onto a (slow, small) fallback.
-                full = true;
-                break;
-            }
-
-            return (new LlmLease(backend, permit, user) { Route = route }, null);
-        }
-
-        if (full)
-        {
-            return (null, ApiError.Of(ErrorCodes.LlmCapacity, "Every model slot is busy and the queue is full. Try again shortly.", CapacityRetryAfter));
+            // Overload is not an outage: a busy primary does not spill onto a (slow, small) fallback.
+            return permit is null ? (null, Full(backend)) : (Lease(backend, permit, user, route), null);
         }
 
         return (null, BreakerOpen(openFor is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1)));
+    }
+
+    /// <summary>
+    /// The backend a request for <paramref name="model"/> goes to, as <see cref="AdmitAsync"/> picks it (the first whose
+    /// breaker lets a call through), for a caller that takes its slot another way; or why none can take it.
+    /// </summary>
+    public (LlmBackend? Backend, ApiError? Rejection) Choose(string? model)
+    {
+        if (Unconfigured() is { } unavailable)
+        {
+            return (null, unavailable);
+        }
+
+        TimeSpan? openFor = null;
+        foreach (var backend in Candidates(model))
+        {
+            if (backend.Breaker.TryAllow(out var retryAfter))
+            {
+                return (backend, null);
+            }
+
+            openFor = openFor is null || retryAfter < openFor ? retryAfter : openFor;
+        }
+
+        return (null, BreakerOpen(openFor is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1)));
+    }
+
+    /// <summary>The lease on <paramref name="backend"/> for a slot taken (<paramref name="permit"/>).</summary>
+    public static LlmLease Lease(LlmBackend backend, IDisposable permit, string user, string route) => new(backend, permit, user) { Route = route };
+
+    /// <summary>The backend had no slot and no room in its queue (or the wait ran out): the refusal, and the breaker told.</summary>
+    public static ApiError Full(LlmBackend backend)
+    {
+        backend.Breaker.RecordAbandoned();
+        return ApiError.Of(ErrorCodes.LlmCapacity, "Every model slot is busy and the queue is full. Try again shortly.", CapacityRetryAfter);
+    }
+
+    private ApiError? Unconfigured() => backends.Primary is null && backends.Fallback is null
+        ? ApiError.Of(ErrorCodes.LlmUnavailable, backends.UnavailableReason ?? "No language model is configured.", TimeSpan.FromSeconds(30))
+        : null;
+
+    private LlmBackend[] Candidates(string? model)
+    {
+        var requested = model is null ? backends.Primary ?? backends.Fallback! : backends.ForModel(model) ?? backends.Primary!;
+        return requested == backends.Primary && backends.Fallback is { } fallback ? [requested, fallback] : [requested];
     }
 
     /// <summary>

@@ -45,33 +45,71 @@ public sealed class SharedAdmission : IAsyncDisposable
     /// <see cref="AdmissionResult.Full"/> when the queue is full or the wait ran out. Store failures throw (the caller
     /// falls back to its own replica's limit).
     /// </summary>
-    public async Task<(AdmissionResult Result, string? Ticket)> TryAcquireAsync(string user, int capacity, int maxQueue, TimeSpan queueTimeout, Action onQueued, CancellationToken cancellationToken)
+    public Task<(AdmissionResult Result, string? Ticket)> TryAcquireAsync(string user, int capacity, int maxQueue, TimeSpan queueTimeout, Action onQueued, CancellationToken cancellationToken) =>
+        WaitAsync(NewTicket(), user, capacity, maxQueue, queueTimeout, onQueued, queued: false, cancellationToken);
+
+    /// <summary>The backend's admission keys, in the order <c>Scripts/admission-admit.lua</c> takes them.</summary>
+    public IReadOnlyList<RedisKey> Keys => _keys;
+
+    /// <summary>The script's arguments after the time, for <paramref name="ticket"/> of <paramref name="user"/>: slot lease, capacity, queue limit, ticket, user, waiting lease, keys' life.</summary>
+    public static RedisValue[] Arguments(int capacity, int maxQueue, string ticket, string user) =>
+        [(long)SlotLease.TotalMilliseconds, capacity, maxQueue, ticket, user, (long)WaitingLease.TotalMilliseconds, (long)KeysLive.TotalMilliseconds];
+
+    /// <summary>
+    /// A new ticket. Equal tags belong to different users (one ticket per user per tag): the queue orders them by
+    /// member, and a ticket named by the time left until the end of time sorts the latest arrival first. So a user's
+    /// first request goes ahead of another user's ticket of the same tag (queued before it arrived), and is served at
+    /// the next free slot; each round of tags is still served whole before the next, so nobody starves.
+    /// </summary>
+    public string NewTicket() => $"{long.MaxValue - _store.Time.GetUtcNow().ToUnixTimeMilliseconds():D19}:{Guid.NewGuid():N}";
+
+    /// <summary>A ticket another script admitted (<c>model-admit.lua</c>): held, renewed and freed like this one's own.</summary>
+    public void Hold(string ticket)
     {
         EnsureSubscribed();
-        // Equal tags belong to different users (one ticket per user per tag): the queue orders them by member, and a
-        // ticket named by the time left until the end of time sorts the latest arrival first. So a user's first request
-        // goes ahead of another user's ticket of the same tag (queued before it arrived), and is served at the next free
-        // slot; each round of tags is still served whole before the next, so nobody starves.
-        var ticket = $"{long.MaxValue - _store.Time.GetUtcNow().ToUnixTimeMilliseconds():D19}:{Guid.NewGuid():N}";
+        lock (_heldLock)
+        {
+            _held[ticket] = true;
+        }
+    }
+
+    /// <summary>
+    /// Asks for a slot for <paramref name="ticket"/> until it holds one, the queue is full, or the wait runs out;
+    /// <paramref name="queued"/>: the ticket already waits in the queue (another script put it there).
+    /// </summary>
+    public async Task<(AdmissionResult Result, string? Ticket)> WaitAsync(string ticket, string user, int capacity, int maxQueue, TimeSpan queueTimeout, Action onQueued, bool queued, CancellationToken cancellationToken)
+    {
+        EnsureSubscribed();
         var started = _store.Time.GetTimestamp();
-        var queued = false;
+        if (queued)
+        {
+            onQueued();
+        }
+
+        // A ticket another script queued waits for a freed slot (or the poll) before it asks again.
+        var signal = queued ? Volatile.Read(ref _slotFreed) : null;
         try
         {
             while (true)
             {
-                var signal = Volatile.Read(ref _slotFreed);
-                var answer = (long)await _store.Database.ScriptEvaluateAsync(Acquire, _keys,
-                [
-                    _store.Time.GetUtcNow().ToUnixTimeMilliseconds(), (long)SlotLease.TotalMilliseconds, capacity, maxQueue, ticket, user,
-                    (long)WaitingLease.TotalMilliseconds, (long)KeysLive.TotalMilliseconds,
-                ]);
-                if (answer == 1)
+                if (signal is not null)
                 {
-                    lock (_heldLock)
+                    var left = queueTimeout - _store.Time.GetElapsedTime(started);
+                    if (left <= TimeSpan.Zero)
                     {
-                        _held[ticket] = true;
+                        return (AdmissionResult.Full, null);
                     }
 
+                    await Task.WhenAny(signal.Task, Task.Delay(left < Poll ? left : Poll, _store.Time, cancellationToken));
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                signal = Volatile.Read(ref _slotFreed);
+                var answer = (long)await _store.Database.ScriptEvaluateAsync(Acquire, [.. _keys],
+                    [_store.Time.GetUtcNow().ToUnixTimeMilliseconds(), .. Arguments(capacity, maxQueue, ticket, user)]);
+                if (answer == 1)
+                {
+                    Hold(ticket);
                     queued = false;
                     return (AdmissionResult.Admitted, ticket);
                 }
@@ -86,15 +124,6 @@ public sealed class SharedAdmission : IAsyncDisposable
                     queued = true;
                     onQueued();
                 }
-
-                var left = queueTimeout - _store.Time.GetElapsedTime(started);
-                if (left <= TimeSpan.Zero)
-                {
-                    return (AdmissionResult.Full, null);
-                }
-
-                await Task.WhenAny(signal.Task, Task.Delay(left < Poll ? left : Poll, _store.Time, cancellationToken));
-                cancellationToken.ThrowIfCancellationRequested();
             }
         }
         finally

@@ -35,6 +35,9 @@ public sealed class ModelCallState(ModelCall call, string requestId)
 
     public LlmLease? Lease { get; set; }
 
+    /// <summary>Steps 4 to 6's parts left to step 9's one call to the shared store (<see cref="SharedModelGate"/>); null without the store.</summary>
+    public GatePlan? Gate { get; set; }
+
     /// <summary>
     /// Checks that answer while the model call is in flight (a warm conversation's version): the first token is held
     /// until every one has answered, and dropped, with the first refusal, if one refuses.

@@ -28,18 +28,28 @@ public sealed class UsageLedger(UsageStore store, UsageReservations reservations
         var (reservation, needsTotal) = await reservations.TryReserveAsync(userKey, day, totals.Known(userKey, day), quota, wanted);
         if (needsTotal)
         {
-            var used = (await store.GetDayAsync(userKey, day, cancellationToken)).OutputTokens;
-            totals.Seed(userKey, day, used);
-            (reservation, _) = await reservations.TryReserveAsync(userKey, day, totals.Known(userKey, day) ?? used, quota, wanted);
+            (reservation, _) = await reservations.TryReserveAsync(userKey, day, await SeedAsync(userKey, day, cancellationToken), quota, wanted);
         }
 
-        if (reservation is not null)
-        {
-            return (reservation, null);
-        }
+        return reservation is not null ? (reservation, null) : (null, Exhausted(now));
+    }
 
+    /// <summary>The day's settled total as this replica knows it (null: it has not read it).</summary>
+    public long? Known(string userKey, DateOnly day) => totals.Known(userKey, day);
+
+    /// <summary>Reads the day's settled total from the ledger's row (the one read a cold user costs) and keeps it.</summary>
+    public async Task<long> SeedAsync(string userKey, DateOnly day, CancellationToken cancellationToken)
+    {
+        var used = (await store.GetDayAsync(userKey, day, cancellationToken)).OutputTokens;
+        totals.Seed(userKey, day, used);
+        return totals.Known(userKey, day) ?? used;
+    }
+
+    /// <summary>The refusal once nothing is left of the day: until midnight, UTC.</summary>
+    public ApiError Exhausted(DateTimeOffset now)
+    {
         var midnight = new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
-        return (null, ApiError.Of(ErrorCodes.DailyTokens, $"You have used your {quota} output tokens for today (UTC).", midnight - now));
+        return ApiError.Of(ErrorCodes.DailyTokens, $"You have used your {limits.Value.OutputTokensPerDay} output tokens for today (UTC).", midnight - now);
     }
 
     /// <summary>Records the request's real usage and gives its reservation back; the store away, the outbox keeps both.</summary>

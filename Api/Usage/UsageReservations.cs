@@ -64,6 +64,20 @@ public sealed class UsageReservations(SharedStore store, UsageDayTotals totals, 
         return used is { } known ? (ReserveLocal(userKey, day, known, quota, wanted, id), false) : (null, true);
     }
 
+    /// <summary>The keys and arguments of a reservation made by another script (<c>model-admit.lua</c>): the user's reservations and settled total; lease, seed, quota, wanted, id, the total's life.</summary>
+    public (RedisKey[] Keys, RedisValue[] Arguments, string Id) SharedArguments(string userKey, DateOnly day, long? used, int quota, int wanted)
+    {
+        var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
+        return ([Key(userKey, day), TotalKey(userKey, day)], [(long)Lease.TotalMilliseconds, used ?? -1, quota, wanted, id, (long)TotalLives.TotalMilliseconds], id);
+    }
+
+    /// <summary>A reservation another script made: released and settled like this class's own.</summary>
+    public UsageReservation Adopt(string userKey, DateOnly day, string id, int tokens)
+    {
+        RedisKey[] keys = [Key(userKey, day), TotalKey(userKey, day)];
+        return new UsageReservation(userKey, day, id, tokens, () => ReleaseShared(keys[0], $"{id}:{tokens}"), settled => SettleShared(keys, userKey, day, $"{id}:{tokens}", settled));
+    }
+
     private UsageReservation? ReserveLocal(string userKey, DateOnly day, long used, int quota, int wanted, string id)
     {
         var key = Key(userKey, day);

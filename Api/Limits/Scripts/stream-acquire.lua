@@ -3,10 +3,5 @@
 -- KEYS[1]: the user's open streams (a sorted set of stream ids scored by when their lease lapses, in ms)
 -- ARGV[1]: now (ms)  ARGV[2]: the lease (ms)  ARGV[3]: the limit  ARGV[4]: this stream's id
 -- Returns 1 when the slot is taken, 0 when all are busy.
-redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, ARGV[1])
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
+--#include stream-take.lua
+return take_stream(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4])

@@ -3,13 +3,21 @@ using Api.Llm;
 
 namespace Api.ModelCalls.Steps;
 
-/// <summary>9. A slot on a model backend, in the fair queue shared by every replica (each user's turn in rotation), or refused at capacity.</summary>
-public sealed class FairAdmissionStep(LlmGateway gateway) : IModelCallStep
+/// <summary>
+/// 9. A slot on a model backend, in the fair queue shared by every replica (each user's turn in rotation), or refused
+/// at capacity; with the shared store, in one call with steps 4 to 6's parts (<see cref="SharedModelGate"/>).
+/// </summary>
+public sealed class FairAdmissionStep(LlmGateway gateway, SharedModelGate gate) : IModelCallStep
 {
     public int Order => StepOrder.FairAdmission;
 
     public async ValueTask<ApiError?> RunAsync(ModelCallState state, CancellationToken cancellationToken)
     {
+        if (state.Gate is not null)
+        {
+            return await gate.AdmitAsync(state, cancellationToken);
+        }
+
         var (lease, rejection) = await gateway.AdmitAsync(state.Call.Model, state.Call.User.PartitionKey, cancellationToken, state.Call.Route.MetricRoute);
         if (rejection is not null)
         {

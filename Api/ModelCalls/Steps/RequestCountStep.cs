@@ -7,9 +7,10 @@ namespace Api.ModelCalls.Steps;
 /// <summary>
 /// 4. The user's requests per minute, on every replica at once: every request that gets here counts, the ones a later
 /// step refuses too, so a caller cannot make the server work on refusals for free. The API's own requests on the
-/// user's behalf (a title) are not the user's and do not count.
+/// user's behalf (a title) are not the user's and do not count. With the shared store the count goes in step 9's one
+/// call (<see cref="SharedModelGate"/>), and a request a step between refuses is counted then.
 /// </summary>
-public sealed class RequestCountStep(UserRequestLimiter limiter, IOptions<UserLimitsOptions> limits) : IModelCallStep
+public sealed class RequestCountStep(UserRequestLimiter limiter, SharedModelGate gate, IOptions<UserLimitsOptions> limits) : IModelCallStep
 {
     public int Order => StepOrder.RequestCount;
 
@@ -20,7 +21,16 @@ public sealed class RequestCountStep(UserRequestLimiter limiter, IOptions<UserLi
             return null;
         }
 
+        if (gate.Active)
+        {
+            SharedModelGate.Plan(state).CountRequest = true;
+            return null;
+        }
+
         var (allowed, wait) = await limiter.CountRequestAsync(state.Call.User.PartitionKey);
-        return allowed ? null : ApiError.Of(ErrorCodes.RequestsPerMinute, $"You can send {limits.Value.RequestsPerMinute} requests a minute.", wait);
+        return allowed ? null : Refusal(limits.Value, wait);
     }
+
+    public static ApiError Refusal(UserLimitsOptions limits, TimeSpan wait) =>
+        ApiError.Of(ErrorCodes.RequestsPerMinute, $"You can send {limits.RequestsPerMinute} requests a minute.", wait);
 }

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace Api.ModelCalls.Steps;
 
-/// <summary>5. One of the user's concurrent stream slots, held until the reply ends (the title of a reply rides on its slot).</summary>
-public sealed class StreamSlotStep(UserRequestLimiter limiter, IOptions<UserLimitsOptions> limits) : IModelCallStep
+/// <summary>
+/// 5. One of the user's concurrent stream slots, held until the reply ends (the title of a reply rides on its slot);
+/// with the shared store, taken in step 9's one call (<see cref="SharedModelGate"/>).
+/// </summary>
+public sealed class StreamSlotStep(UserRequestLimiter limiter, SharedModelGate gate, IOptions<UserLimitsOptions> limits) : IModelCallStep
 {
     public int Order => StepOrder.StreamSlot;
 
@@ -16,8 +19,16 @@ public sealed class StreamSlotStep(UserRequestLimiter limiter, IOptions<UserLimi
             return null;
         }
 
+        if (gate.Active)
+        {
+            SharedModelGate.Plan(state).TakeStream = true;
+            return null;
+        }
+
         state.StreamSlot = await limiter.TryStartStreamAsync(state.Call.User.PartitionKey);
-        return state.StreamSlot is not null ? null
-            : ApiError.Of(ErrorCodes.ConcurrentStreams, $"You can have {limits.Value.ConcurrentStreams} replies streaming at once; wait for one to finish.");
+        return state.StreamSlot is not null ? null : Refusal(limits.Value);
     }
+
+    public static ApiError Refusal(UserLimitsOptions limits) =>
+        ApiError.Of(ErrorCodes.ConcurrentStreams, $"You can have {limits.ConcurrentStreams} replies streaming at once; wait for one to finish.");
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Tests.Infrastructure;
 using Tests.TestDoubles.Ollama;
 
@@ -38,6 +39,43 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
         var (_, a) = api.StartHost(settings);
         var (_, b) = api.StartHost(settings);
         return (new ApiSession(a, user), new ApiSession(b, user), a, b);
+    }
+
+    /// <summary>
+    /// Issue 18: with the store, a warm turn's limits, stream slot, reservation and fair admission are one script call,
+    /// the only command the replica sends the store before the model is called (seen by StackExchange.Redis's own
+    /// profiler on the replica's connection).
+    /// </summary>
+    [Fact]
+    public async Task AWarmTurn_SendsTheStoreOneScriptCall_BeforeTheModelIsCalled()
+    {
+        var settings = new Dictionary<string, string?> { ["ConnectionStrings:cache"] = store.Garnet.ConnectionString };
+        var (host, http) = api.StartHost(settings);
+        var session = new ApiSession(http, "gate-" + Guid.NewGuid().ToString("N")[..10]);
+        var id = await session.CreateConversationAsync("one call");
+        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("warm");
+        Assert.NotNull((await session.ChatAsync(id, new { content = "warm up" })).Done);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+
+        var profiler = new StackExchange.Redis.Profiling.ProfilingSession();
+        var connection = host.Services.GetRequiredService<Api.Shared.SharedStore>().Connection;
+        // When the API calls the model: the start of its model-call activity (this host runs in the test's process).
+        var calls = new System.Collections.Concurrent.ConcurrentQueue<DateTime>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Api.Llm.LlmTelemetry.Source.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStarted = activity => calls.Enqueue(activity.StartTimeUtc),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        connection.RegisterProfiler(() => profiler);
+        var turn = await session.ChatAsync(id, new { content = "now" });
+        connection.RegisterProfiler(() => null);
+
+        Assert.NotNull(turn.Done);
+        var modelCalled = calls.Min();
+        var commands = profiler.FinishProfiling().Where(c => c.CommandCreated.ToUniversalTime() < modelCalled).Select(c => c.Command).ToList();
+        Assert.Equal(["EVALSHA"], commands.Select(c => c == "EVAL" ? "EVALSHA" : c));
     }
 
     [Fact]

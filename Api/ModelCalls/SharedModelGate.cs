@@ -1,0 +1,181 @@
+using Api.Errors;
+using Api.Limits;
+using Api.Llm;
+using Api.ModelCalls.Steps;
+using Api.Shared;
+using Api.Usage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Api.ModelCalls;
+
+/// <summary>The parts of steps 4 to 6 left, while the shared store is usable, to the one call step 9 makes (<see cref="SharedModelGate"/>).</summary>
+public sealed class GatePlan
+{
+    public bool CountRequest { get; set; }
+
+    public bool TakeStream { get; set; }
+
+    public bool Reserve { get; set; }
+
+    /// <summary>The request has been counted (by the call, or because a step between refused).</summary>
+    public bool Counted { get; set; }
+}
+
+/// <summary>
+/// With the shared store, the user's request count (4), stream slot (5) and token reservation (6) go with fair
+/// admission (9) in one script call (<c>Scripts/model-admit.lua</c>): one round trip before the model is called, the
+/// parts in the pipeline's order, each given back when a later one refuses. What the call took is held and freed as
+/// the parts' own services hold theirs. While the store is away, each part runs on its own, on this replica.
+/// </summary>
+public sealed class SharedModelGate(
+    SharedStore store,
+    UserRequestLimiter limiter,
+    UsageLedger ledger,
+    UsageReservations reservations,
+    LlmGateway gateway,
+    IOptions<UserLimitsOptions> limits,
+    TimeProvider time)
+{
+    private static readonly string Admit = StoreScripts.Load("model-admit.lua");
+
+    /// <summary>Whether steps 4 to 6 leave their part to step 9's call now.</summary>
+    public bool Active => store.Usable;
+
+    /// <summary>The plan of <paramref name="state"/>'s request, made on first use.</summary>
+    public static GatePlan Plan(ModelCallState state) => state.Gate ??= new GatePlan();
+
+    /// <summary>Step 9 with the parts planned: one call, or each part on its own when the store is away.</summary>
+    public async ValueTask<ApiError?> AdmitAsync(ModelCallState state, CancellationToken cancellationToken)
+    {
+        var plan = state.Gate!;
+        var call = state.Call;
+        var user = call.User.PartitionKey;
+        var (backend, rejection) = gateway.Choose(call.Model);
+        if (backend is null)
+        {
+            return rejection;
+        }
+
+        var admission = backend.Admission;
+        var shared = limiter.SharedNow;
+        if (admission.SharedNow is not { } sharedAdmission || shared is null)
+        {
+            return await EachOnItsOwnAsync(state, cancellationToken);
+        }
+
+        var now = time.GetUtcNow();
+        var day = DateOnly.FromDateTime(now.UtcDateTime);
+        var options = limits.Value;
+        long? used = ledger.Known(user, day);
+        var requestId = $"{now.ToUnixTimeMilliseconds()}-{Guid.NewGuid():N}";
+        var streamId = Guid.NewGuid().ToString("N");
+        while (true)
+        {
+            var (ticket, admissionArguments) = admission.SharedArguments(user);
+            var (reservationKeys, reservationArguments, reservationId) = reservations.SharedArguments(user, day, used, options.OutputTokensPerDay, state.OutputTokens);
+            RedisKey[] keys = [SharedUserLimits.RequestsKey(user), SharedUserLimits.StreamsKey(user), .. reservationKeys, .. sharedAdmission.Keys];
+            RedisValue[] arguments =
+            [
+                now.ToUnixTimeMilliseconds(),
+                Flag(plan.CountRequest && !plan.Counted), (long)TimeSpan.FromMinutes(1).TotalMilliseconds, options.RequestsPerMinute, requestId,
+                Flag(plan.TakeStream), (long)SharedUserLimits.StreamLease.TotalMilliseconds, options.ConcurrentStreams, streamId,
+                Flag(plan.Reserve), .. reservationArguments,
+                .. admissionArguments,
+            ];
+            RedisResult[] answer;
+            try
+            {
+                answer = (RedisResult[])(await store.Database.ScriptEvaluateAsync(Admit, keys, arguments))!;
+            }
+            catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
+            {
+                store.Failed(ex, "admitting a model request");
+                return await EachOnItsOwnAsync(state, cancellationToken);
+            }
+
+            plan.Counted |= plan.CountRequest;
+            var (outcome, value) = ((int)answer[0], (long)answer[1]);
+            switch (outcome)
+            {
+                case 2:
+                    return RequestCountStep.Refusal(options, TimeSpan.FromMilliseconds(value));
+                case 3:
+                    return StreamSlotStep.Refusal(options);
+                case 4:
+                    return ledger.Exhausted(now);
+                case 5:
+                    // Neither the store nor this replica knows the day's total: the ledger's row, then the call again.
+                    used = await ledger.SeedAsync(user, day, cancellationToken);
+                    continue;
+                case 6:
+                    return LlmGateway.Full(backend);
+            }
+
+            state.StreamSlot = plan.TakeStream ? shared.Adopt(user, streamId) : null;
+            if (plan.Reserve)
+            {
+                state.Reservation = reservations.Adopt(user, day, reservationId, (int)value);
+                state.OutputTokens = (int)value;
+            }
+
+            var permit = outcome == 0 ? admission.Adopt(ticket, call.Route.MetricRoute) : await admission.WaitQueuedAsync(ticket, user, call.Route.MetricRoute, cancellationToken);
+            if (permit is null)
+            {
+                return LlmGateway.Full(backend);
+            }
+
+            state.Lease = LlmGateway.Lease(backend, permit, user, call.Route.MetricRoute);
+            return null;
+        }
+    }
+
+    /// <summary>A step after the plan refused the request first: it still counts against the user's minute.</summary>
+    public void Refused(ModelCallState state)
+    {
+        if (state.Gate is { CountRequest: true, Counted: false } plan)
+        {
+            plan.Counted = true;
+            _ = limiter.CountRequestAsync(state.Call.User.PartitionKey).AsTask();
+        }
+    }
+
+    /// <summary>The store went away: each planned part as its own step takes it (this replica's counts while it is away).</summary>
+    private async ValueTask<ApiError?> EachOnItsOwnAsync(ModelCallState state, CancellationToken cancellationToken)
+    {
+        var plan = state.Gate!;
+        var user = state.Call.User.PartitionKey;
+        if (plan.CountRequest && !plan.Counted)
+        {
+            plan.Counted = true;
+            var (allowed, wait) = await limiter.CountRequestAsync(user);
+            if (!allowed)
+            {
+                return RequestCountStep.Refusal(limits.Value, wait);
+            }
+        }
+
+        if (plan.TakeStream && (state.StreamSlot = await limiter.TryStartStreamAsync(user)) is null)
+        {
+            return StreamSlotStep.Refusal(limits.Value);
+        }
+
+        if (plan.Reserve)
+        {
+            var (reservation, refusal) = await ledger.ReserveAsync(user, state.OutputTokens, cancellationToken);
+            if (reservation is null)
+            {
+                return refusal;
+            }
+
+            state.Reservation = reservation;
+            state.OutputTokens = reservation.Tokens;
+        }
+
+        var (lease, rejection) = await gateway.AdmitAsync(state.Call.Model, user, cancellationToken, state.Call.Route.MetricRoute);
+        state.Lease = lease;
+        return rejection;
+    }
+
+    private static int Flag(bool on) => on ? 1 : 0;
+}
