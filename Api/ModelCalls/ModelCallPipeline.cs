@@ -14,7 +14,7 @@ namespace Api.ModelCalls;
 /// earlier steps took is given back, and the refusal is counted once, by its catalogue reason and route.
 /// docs/architecture.md maps the whole path.
 /// </summary>
-public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, SharedModelGate gate, GuardedReplyReader reader, UsageLedger ledger, Keys.RunningKeyCalls keyCalls, LlmMetrics metrics, TimeProvider time)
+public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, GuardedReplyReader reader, UsageLedger ledger, Keys.RunningKeyCalls keyCalls, LlmMetrics metrics, TimeProvider time)
 {
     private readonly IModelCallStep[] _steps = [.. steps.OrderBy(s => s.Order)];
 
@@ -40,7 +40,6 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, SharedM
 
                 if (refusal is not null)
                 {
-                    gate.Refused(state);
                     metrics.Rejected(refusal.Kind.MetricReason, call.Route.Name);
                     return ModelAdmission.Refused(refusal);
                 }

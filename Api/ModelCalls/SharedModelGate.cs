@@ -9,24 +9,23 @@ using StackExchange.Redis;
 
 namespace Api.ModelCalls;
 
-/// <summary>The parts of steps 4 to 6 left, while the shared store is usable, to the one call step 9 makes (<see cref="SharedModelGate"/>).</summary>
+/// <summary>What step 4's one call to the shared store took for steps 4 to 6 (and 9, unless the store was away).</summary>
 public sealed class GatePlan
 {
-    public bool CountRequest { get; set; }
+    public bool CountRequest { get; init; }
 
-    public bool TakeStream { get; set; }
+    public bool TakeStream { get; init; }
 
-    public bool Reserve { get; set; }
-
-    /// <summary>The request has been counted (by the call, or because a step between refused).</summary>
     public bool Counted { get; set; }
 }
 
 /// <summary>
-/// With the shared store, the user's request count (4), stream slot (5) and token reservation (6) go with fair
-/// admission (9) in one script call (<c>Scripts/model-admit.lua</c>): one round trip before the model is called, the
-/// parts in the pipeline's order, each given back when a later one refuses. What the call took is held and freed as
-/// the parts' own services hold theirs. While the store is away, each part runs on its own, on this replica.
+/// With the shared store, the user's request count (4), stream slot (5), token reservation (6) and fair admission (9)
+/// are one script call (<c>Scripts/model-admit.lua</c>) made at step 4: one round trip before the model is called, the
+/// parts in the pipeline's order, each given back when a later one refuses. Steps 5, 6 and 9 then find their part
+/// done, and a refusal by step 7 or 8 gives back what the call took, as any refusal does. What the call took is held
+/// and freed as the parts' own services hold theirs. While the store is away, steps 4 to 6 run on this replica (and 9
+/// at its place).
 /// </summary>
 public sealed class SharedModelGate(
     SharedStore store,
@@ -39,17 +38,14 @@ public sealed class SharedModelGate(
 {
     private static readonly string Admit = StoreScripts.Load("model-admit.lua");
 
-    /// <summary>Whether steps 4 to 6 leave their part to step 9's call now.</summary>
+    /// <summary>Whether step 4 makes the one call now.</summary>
     public bool Active => store.Usable;
 
-    /// <summary>The plan of <paramref name="state"/>'s request, made on first use.</summary>
-    public static GatePlan Plan(ModelCallState state) => state.Gate ??= new GatePlan();
-
-    /// <summary>Step 9 with the parts planned: one call, or each part on its own when the store is away.</summary>
+    /// <summary>Steps 4, 5, 6 and 9 in one call; steps 4 to 6 on this replica when the store turns out to be away.</summary>
     public async ValueTask<ApiError?> AdmitAsync(ModelCallState state, CancellationToken cancellationToken)
     {
-        var plan = state.Gate!;
         var call = state.Call;
+        var plan = state.Gate = new GatePlan { CountRequest = call.Route.UserRequest, TakeStream = call.Route.UserRequest };
         var user = call.User.PartitionKey;
         var (backend, rejection) = gateway.Choose(call.Model);
         if (backend is null)
@@ -80,7 +76,7 @@ public sealed class SharedModelGate(
                 now.ToUnixTimeMilliseconds(),
                 Flag(plan.CountRequest && !plan.Counted), (long)TimeSpan.FromMinutes(1).TotalMilliseconds, options.RequestsPerMinute, requestId,
                 Flag(plan.TakeStream), (long)SharedUserLimits.StreamLease.TotalMilliseconds, options.ConcurrentStreams, streamId,
-                Flag(plan.Reserve), .. reservationArguments,
+                1, .. reservationArguments,
                 .. admissionArguments,
             ];
             RedisResult[] answer;
@@ -113,11 +109,8 @@ public sealed class SharedModelGate(
             }
 
             state.StreamSlot = plan.TakeStream ? shared.Adopt(user, streamId) : null;
-            if (plan.Reserve)
-            {
-                state.Reservation = reservations.Adopt(user, day, reservationId, (int)value);
-                state.OutputTokens = (int)value;
-            }
+            state.Reservation = reservations.Adopt(user, day, reservationId, (int)value);
+            state.OutputTokens = (int)value;
 
             var permit = outcome == 0 ? admission.Adopt(ticket, call.Route.MetricRoute) : await admission.WaitQueuedAsync(ticket, user, call.Route.MetricRoute, cancellationToken);
             if (permit is null)
@@ -130,17 +123,7 @@ public sealed class SharedModelGate(
         }
     }
 
-    /// <summary>A step after the plan refused the request first: it still counts against the user's minute.</summary>
-    public void Refused(ModelCallState state)
-    {
-        if (state.Gate is { CountRequest: true, Counted: false } plan)
-        {
-            plan.Counted = true;
-            _ = limiter.CountRequestAsync(state.Call.User.PartitionKey).AsTask();
-        }
-    }
-
-    /// <summary>The store went away: each planned part as its own step takes it (this replica's counts while it is away).</summary>
+    /// <summary>The store went away: steps 4 to 6 as their own steps take them (this replica's counts), step 9 at its place.</summary>
     private async ValueTask<ApiError?> EachOnItsOwnAsync(ModelCallState state, CancellationToken cancellationToken)
     {
         var plan = state.Gate!;
@@ -160,21 +143,15 @@ public sealed class SharedModelGate(
             return StreamSlotStep.Refusal(limits.Value);
         }
 
-        if (plan.Reserve)
+        var (reservation, refusal) = await ledger.ReserveAsync(user, state.OutputTokens, cancellationToken);
+        if (reservation is null)
         {
-            var (reservation, refusal) = await ledger.ReserveAsync(user, state.OutputTokens, cancellationToken);
-            if (reservation is null)
-            {
-                return refusal;
-            }
-
-            state.Reservation = reservation;
-            state.OutputTokens = reservation.Tokens;
+            return refusal;
         }
 
-        var (lease, rejection) = await gateway.AdmitAsync(state.Call.Model, user, cancellationToken, state.Call.Route.MetricRoute);
-        state.Lease = lease;
-        return rejection;
+        state.Reservation = reservation;
+        state.OutputTokens = reservation.Tokens;
+        return null;
     }
 
     private static int Flag(bool on) => on ? 1 : 0;

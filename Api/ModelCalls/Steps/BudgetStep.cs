@@ -6,18 +6,17 @@ namespace Api.ModelCalls.Steps;
 /// <summary>
 /// 6. The output tokens the reply may use, reserved against the user's day on every replica at once; the reply's cap
 /// comes down to what is left of the day, so parallel streams cannot carry the user past the quota. With the shared
-/// store it is reserved in step 9's one call (<see cref="SharedModelGate"/>).
+/// store it is reserved in step 4's one call (<see cref="SharedModelGate"/>).
 /// </summary>
-public sealed class BudgetStep(UsageLedger ledger, SharedModelGate gate) : IModelCallStep
+public sealed class BudgetStep(UsageLedger ledger) : IModelCallStep
 {
     public int Order => StepOrder.Budget;
 
     public async ValueTask<ApiError?> RunAsync(ModelCallState state, CancellationToken cancellationToken)
     {
-        if (gate.Active)
+        if (state.Gate is not null)
         {
-            // Reserved in step 9's one call; the context is made for the whole cap meanwhile (what is left can only be less).
-            SharedModelGate.Plan(state).Reserve = true;
+            // Reserved in step 4's one call (SharedModelGate).
             return null;
         }
 

@@ -7,8 +7,8 @@ namespace Api.ModelCalls.Steps;
 /// <summary>
 /// 4. The user's requests per minute, on every replica at once: every request that gets here counts, the ones a later
 /// step refuses too, so a caller cannot make the server work on refusals for free. The API's own requests on the
-/// user's behalf (a title) are not the user's and do not count. With the shared store the count goes in step 9's one
-/// call (<see cref="SharedModelGate"/>), and a request a step between refuses is counted then.
+/// user's behalf (a title) are not the user's and do not count. With the shared store, steps 4, 5, 6 and 9 are one call
+/// made here (<see cref="SharedModelGate"/>).
 /// </summary>
 public sealed class RequestCountStep(UserRequestLimiter limiter, SharedModelGate gate, IOptions<UserLimitsOptions> limits) : IModelCallStep
 {
@@ -16,14 +16,13 @@ public sealed class RequestCountStep(UserRequestLimiter limiter, SharedModelGate
 
     public async ValueTask<ApiError?> RunAsync(ModelCallState state, CancellationToken cancellationToken)
     {
-        if (!state.Call.Route.UserRequest)
-        {
-            return null;
-        }
-
         if (gate.Active)
         {
-            SharedModelGate.Plan(state).CountRequest = true;
+            return await gate.AdmitAsync(state, cancellationToken);
+        }
+
+        if (!state.Call.Route.UserRequest)
+        {
             return null;
         }
 

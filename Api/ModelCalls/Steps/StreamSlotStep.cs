@@ -6,22 +6,17 @@ namespace Api.ModelCalls.Steps;
 
 /// <summary>
 /// 5. One of the user's concurrent stream slots, held until the reply ends (the title of a reply rides on its slot);
-/// with the shared store, taken in step 9's one call (<see cref="SharedModelGate"/>).
+/// with the shared store, taken in step 4's one call (<see cref="SharedModelGate"/>).
 /// </summary>
-public sealed class StreamSlotStep(UserRequestLimiter limiter, SharedModelGate gate, IOptions<UserLimitsOptions> limits) : IModelCallStep
+public sealed class StreamSlotStep(UserRequestLimiter limiter, IOptions<UserLimitsOptions> limits) : IModelCallStep
 {
     public int Order => StepOrder.StreamSlot;
 
     public async ValueTask<ApiError?> RunAsync(ModelCallState state, CancellationToken cancellationToken)
     {
-        if (!state.Call.Route.UserRequest)
+        if (!state.Call.Route.UserRequest || state.Gate is not null)
         {
-            return null;
-        }
-
-        if (gate.Active)
-        {
-            SharedModelGate.Plan(state).TakeStream = true;
+            // Not the user's request, or taken in step 4's one call (SharedModelGate).
             return null;
         }
 
