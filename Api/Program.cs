@@ -89,6 +89,7 @@ app.UseMetricsEndpoint();
 app.UseAuthentication();
 app.UseSignInRecording();
 app.UseAuthorization();
+app.UseKeyRecheck();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi().AllowAnonymous();

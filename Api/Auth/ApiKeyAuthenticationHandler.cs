@@ -9,7 +9,8 @@ namespace Api.Auth;
 /// same user id, so the same partition, limits, usage and audit trail as their signed-in requests. The principal says
 /// it came from a key (authentication type and <c>key_id</c>), which the key routes refuse: a key cannot make keys.
 /// An address with too many failed authentications this minute is refused before any lookup
-/// (<see cref="AuthenticationFailures"/>).
+/// (<see cref="AuthenticationFailures"/>). A key found genuine lately whose cached entry lapsed signs in at once and is
+/// looked up again beside the request (<see cref="KeyRecheck"/>).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     Microsoft.Extensions.Options.IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -31,6 +32,13 @@ public sealed class ApiKeyAuthenticationHandler(
         // A key this replica knows passes even from an address that is being refused, and one it found genuine lately is
         // looked up again: a flood of made-up keys from a shared address does not lock out the genuine users behind it.
         var owner = keys.FindCached(token);
+        if (owner is null && keys.FindLastKnown(token) is { } known)
+        {
+            // Genuine here lately, its cached entry lapsed: the request goes on as its owner while the key is looked up again.
+            Context.Features.Set(new KeyRecheck(keys.FindAsync(token, CancellationToken.None), known));
+            owner = known;
+        }
+
         if (owner is null && !keys.WasGenuine(token) && failures.Refusal(Context) is { } refusal)
         {
             AuthenticationRefusal.Set(Context, refusal);
@@ -41,7 +49,7 @@ public sealed class ApiKeyAuthenticationHandler(
         if (owner is null)
         {
             failures.Record(Context, $"unknown, revoked or expired API key {ApiKeyFormat.Hint(token)}");
-            var invalid = Errors.ApiError.Of(Errors.ErrorCodes.InvalidApiKey, "The API key is not valid: unknown, revoked or expired.");
+            var invalid = Invalid();
             AuthenticationRefusal.Set(Context, invalid);
             return AuthenticateResult.Fail(invalid.Detail);
         }
@@ -50,6 +58,9 @@ public sealed class ApiKeyAuthenticationHandler(
         var identity = new ClaimsIdentity([new Claim("oid", owner.UserId), new Claim(KeyIdClaim, owner.KeyId)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    /// <summary>The refusal of a key that is unknown, revoked or expired.</summary>
+    public static Errors.ApiError Invalid() => Errors.ApiError.Of(Errors.ErrorCodes.InvalidApiKey, "The API key is not valid: unknown, revoked or expired.");
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
         AuthenticationRefusal.TryWriteAsync(Context) is { } written ? written : base.HandleChallengeAsync(properties);

@@ -12,6 +12,12 @@ public interface IApiKeyResolver
     /// <summary>Whether this replica found the key genuine within the last hour (it is looked up again all the same).</summary>
     bool WasGenuine(string key);
 
+    /// <summary>
+    /// The owner of a key this replica found genuine within the last hour, not revoked here nor expired, whose cached
+    /// entry has lapsed: the request may go on as that owner while <see cref="FindAsync"/> checks the key again.
+    /// </summary>
+    ApiKeyOwner? FindLastKnown(string key);
+
     /// <summary>The owner of a key that exists and has not expired; null otherwise.</summary>
     Task<ApiKeyOwner?> FindAsync(string key, CancellationToken cancellationToken);
 

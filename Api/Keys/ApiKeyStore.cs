@@ -143,6 +143,13 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
 
     public bool WasGenuine(string key) => _genuine.TryGetValue(ApiKeyFormat.Hash(key), out _);
 
+    public ApiKeyOwner? FindLastKnown(string key)
+    {
+        var hash = ApiKeyFormat.Hash(key);
+        return _genuine.TryGetValue(hash, out ApiKeyOwner? owner) && owner is not null && !_cache.TryGetValue(RevokedMarker(hash), out _)
+            && !(owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow()) ? owner : null;
+    }
+
     /// <summary>The owner of a key that exists and has not expired; null otherwise.</summary>
     public async Task<ApiKeyOwner?> FindAsync(string key, CancellationToken cancellationToken)
     {
@@ -165,7 +172,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
 
             owner = new ApiKeyOwner(entity.GetString("UserId"), entity.GetString("UserKey"), entity.GetString("KeyId"), ExpiryOf(entity));
             _cache.Set(hash, owner, _options.Value.CacheDuration);
-            _genuine.Set(hash, true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromHours(1) });
+            _genuine.Set(hash, owner, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromHours(1) });
             if (_cache.TryGetValue(RevokedMarker(hash), out _))
             {
                 // Revoked on this replica while the row was being read: never trust what was read.

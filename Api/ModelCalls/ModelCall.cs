@@ -63,4 +63,7 @@ public sealed class ModelCall
     public string Where { get; init; } = string.Empty;
 
     public RequestOrigin Origin { get; init; } = RequestOrigin.Internal;
+
+    /// <summary>Checks the route started that answer while the model call is in flight (a key's recheck): each holds the first token.</summary>
+    public IReadOnlyList<Task<Errors.ApiError?>> Checks { get; init; } = [];
 }

@@ -22,6 +22,11 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, Guarded
     {
         ArgumentNullException.ThrowIfNull(call);
         var state = new ModelCallState(call, Guid.CreateVersion7(time.GetUtcNow()).ToString("N"));
+        foreach (var check in call.Checks)
+        {
+            state.Defer(check);
+        }
+
         var admitted = false;
         ModelRun? run = null;
         try

@@ -16,7 +16,7 @@ namespace Api.OpenAi;
 /// </summary>
 public sealed class CompletionService(ModelCallPipeline pipeline, SystemPromptProvider prompts, LlmMetrics metrics, TimeProvider time, ILogger<CompletionService> logger)
 {
-    public async Task<(CompletionTurn? Turn, ApiError? Error)> AdmitAsync(CurrentUser user, CompletionRequest request, RequestOrigin origin, CancellationToken cancellationToken)
+    public async Task<(CompletionTurn? Turn, ApiError? Error)> AdmitAsync(CurrentUser user, CompletionRequest request, RequestOrigin origin, KeyRecheck? recheck, CancellationToken cancellationToken)
     {
         var admission = await pipeline.AdmitAsync(new ModelCall
         {
@@ -31,6 +31,7 @@ public sealed class CompletionService(ModelCallPipeline pipeline, SystemPromptPr
             Params = ParamNames.OpenAi with { MaxOutputTokens = request.MaxTokensParam },
             Where = "the OpenAI-compatible route",
             Origin = origin,
+            Checks = recheck is null ? [] : [recheck.VerdictAsync()],
         }, cancellationToken);
         return admission.Run is { } run
             ? (new CompletionTurn(run, "chatcmpl-" + Guid.NewGuid().ToString("N"), time.GetUtcNow().ToUnixTimeSeconds(), request.Model), null)

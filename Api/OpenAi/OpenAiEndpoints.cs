@@ -30,6 +30,7 @@ public static class OpenAiEndpoints
         v1.MapPost("/chat/completions", CompleteAsync)
             .WithBodyLimit(BodyLimit)
             .WithName("OpenAiChatCompletions")
+            .WithMetadata(Auth.DeferredKeyCheck.Instance)
             .WithSummary("OpenAI's chat completions, streamed (chat.completion.chunk frames, data: [DONE]) or not; stateless.");
 
         return endpoints;
@@ -57,7 +58,7 @@ public static class OpenAiEndpoints
             return OpenAiErrors.Result(invalid);
         }
 
-        var (turn, refused) = await service.AdmitAsync(user, request!, ModelCalls.RequestOrigin.Of(http.HttpContext), cancellationToken);
+        var (turn, refused) = await service.AdmitAsync(user, request!, ModelCalls.RequestOrigin.Of(http.HttpContext), Auth.KeyRecheck.Of(http.HttpContext), cancellationToken);
         return refused is not null ? OpenAiErrors.Result(refused) : new CompletionResult(service, turn!, request!.Stream, request.IncludeUsage);
     }
 

@@ -121,10 +121,12 @@ foreach (var c in ttftOnly ? [1, 100] : new[] { 1, 100, 500 })
         }
     }
 
-    foreach (var peer in new[] { "API", "API /v1", "API+store" })
+    foreach (var peer in new[] { "YARP", "API", "API /v1", "API+store" })
     {
         var turn = results[peer];
-        perTurn.Add($"| {c} | {peer} | {turn.StorageCallsPerTurn:F1} | {turn.ExceptionsPerTurn:F2} | {turn.AllocatedPerTurnKb:F0} KB | {turn.AllocatedPerTokenKb:F2} KB |");
+        perTurn.Add(peer == "YARP"
+            ? $"| {c} | {peer} | - | - | - | - | {turn.CpuPerTurnMs:F1} ms | {turn.CpuPerTokenUs:F0} µs | - | - |"
+            : $"| {c} | {peer} | {turn.StorageCallsPerTurn:F1} | {turn.ExceptionsPerTurn:F2} | {turn.AllocatedPerTurnKb:F0} KB | {turn.AllocatedPerTokenKb:F2} KB | {turn.CpuPerTurnMs:F1} ms | {turn.CpuPerTokenUs:F0} µs | {turn.AzuriteCpuPerTurnMs:F1} ms | {turn.GarnetCpuPerTurnMs:F1} ms |");
     }
 }
 
@@ -134,10 +136,10 @@ Say("| c | Peer | TTFT p50 | TTFT p99 | Added TTFT p50 / p99 | Gap p99 | Transit
 Say("|---|---|---|---|---|---|---|---|---|");
 rows.ForEach(Say);
 Say(string.Empty);
-Say("## The API per turn");
+Say("## Per turn: the API's storage calls, exceptions and allocations; CPU of the peer and of the emulators (per turn, all counted over the phase)");
 Say(string.Empty);
-Say("| c | Peer | Storage calls | Exceptions | Allocated | Allocated per token |");
-Say("|---|---|---|---|---|---|");
+Say("| c | Peer | Storage calls | Exceptions | Allocated | Allocated per token | Peer's CPU | Peer's CPU per token | Azurite CPU | Garnet CPU |");
+Say("|---|---|---|---|---|---|---|---|---|---|");
 perTurn.ForEach(Say);
 Say(string.Empty);
 // What the first token waits for: the same turns with 5 ms added to every storage call (a real account's round trip).
@@ -273,6 +275,7 @@ async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
     var idle = process?.ResidentBytes() ?? 0;
     var cpu = process?.CpuTime() ?? TimeSpan.Zero;
     var storageBefore = storage.Requests;
+    var emulatorBefore = (azurite.CpuTime(), garnet.CpuTime());
     var runtimeBefore = isApi ? await RuntimeCountersAsync(counters) : default;
     long peak = idle;
     using var sampling = new CancellationTokenSource();
@@ -310,6 +313,7 @@ async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
     await sampling.CancelAsync();
     await sampler;
     var cpuUsed = process is null ? TimeSpan.Zero : process.CpuTime() - cpu;
+    var (azuriteUsed, garnetUsed) = (azurite.CpuTime() - emulatorBefore.Item1, garnet.CpuTime() - emulatorBefore.Item2);
     await Task.Delay(measure && c >= 500 ? 3000 : 0);
     var after = process?.ResidentBytes() ?? 0;
     var runtimeAfter = isApi ? await RuntimeCountersAsync(counters) : default;
@@ -333,7 +337,8 @@ async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
         (storage.Requests - storageBefore) / (double)turns,
         (runtimeAfter.Exceptions - runtimeBefore.Exceptions) / turns,
         (runtimeAfter.Allocated - runtimeBefore.Allocated) / 1024.0 / turns,
-        (runtimeAfter.Allocated - runtimeBefore.Allocated) / 1024.0 / tokens);
+        (runtimeAfter.Allocated - runtimeBefore.Allocated) / 1024.0 / tokens,
+        cpuUsed.TotalMilliseconds / turns, cpuUsed.TotalMilliseconds * 1000 / tokens, azuriteUsed.TotalMilliseconds / turns, garnetUsed.TotalMilliseconds / turns);
 }
 
 // The API's runtime counters from its Prometheus endpoint (the System.Runtime meter).
@@ -381,4 +386,5 @@ static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 internal sealed record PhaseResult(
     double TtftP50, double TtftP99, double GapP99, double TransitP50, double TransitP99, int Errors, string Cpu,
     double IdleRssMb, double PeakRssMb, double AfterRssMb,
-    double StorageCallsPerTurn, double ExceptionsPerTurn, double AllocatedPerTurnKb, double AllocatedPerTokenKb);
+    double StorageCallsPerTurn, double ExceptionsPerTurn, double AllocatedPerTurnKb, double AllocatedPerTokenKb,
+    double CpuPerTurnMs, double CpuPerTokenUs, double AzuriteCpuPerTurnMs, double GarnetCpuPerTurnMs);
