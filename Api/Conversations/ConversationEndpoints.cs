@@ -27,7 +27,7 @@ public static class ConversationEndpoints
     }
 
     private static async Task<Results<Created<ConversationSummaryDto>, ProblemHttpResult>> CreateAsync(
-        CreateConversationRequest? request, CurrentUser user, ConversationStore store, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
+        CreateConversationRequest? request, CurrentUser user, ConversationStore store, ConversationHistoryCache historyCache, IOptions<ConversationOptions> options, CancellationToken cancellationToken)
     {
         var title = request?.Title is { } requested ? InputSanitizer.SanitizeTitle(requested) : null;
         if (title is { Length: > 0 } && title.Length > options.Value.MaxTitleChars)
@@ -37,6 +37,8 @@ public static class ConversationEndpoints
 
         var chosen = title is { Length: > 0 } && InputSanitizer.HasVisibleText(title);
         var conversation = await store.CreateAsync(user.PartitionKey, chosen ? title! : "New conversation", titleIsFinal: chosen, cancellationToken);
+        // This replica knows the new conversation's history (none) at its first version: its first turn here is warm.
+        historyCache.Set(user.PartitionKey, conversation.Id, new HistorySnapshot(conversation.ETag, []));
         return TypedResults.Created($"/api/conversations/{conversation.Id}", ConversationSummaryDto.From(conversation));
     }
 

@@ -8,13 +8,20 @@ namespace Api.Usage;
 
 /// <summary>
 /// The ledger's rows in Table Storage (<see cref="UsageEntities"/>): the day's total, and one row per request added
-/// with it in one batch under the total's ETag. A parallel writer makes the batch fail whole; it is read and sent again
-/// until its caller's time runs out. A request already written (a retry after an answer that was lost) is not counted
+/// with it in one batch under the total's ETag (the one this replica wrote last, else read first). A parallel writer
+/// makes the batch fail whole; it is read and sent again until its caller's time runs out. A request already written (a retry after an answer that was lost) is not counted
 /// twice: its row exists, and the batch is refused for that.
 /// </summary>
 public sealed class UsageStore(TableServiceClient tables, IOptions<ConversationOptions> options, TimeProvider time)
 {
+    /// <summary>How many users' day rows are remembered as last written; past it they are read again.</summary>
+    public const int RememberedDays = 200_000;
+
     private readonly TableClient _table = tables.GetTableClient(options.Value.TableName);
+
+    // The day rows this replica wrote last, with their ETags: the next request of the same day is added in one batch,
+    // without reading the row first. A row another replica wrote since fails the batch on its ETag and is read again.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string User, DateOnly Day), DayUsage> _written = new();
 
     public async Task<DayUsage> GetDayAsync(string userKey, DateOnly day, CancellationToken cancellationToken)
     {
@@ -28,6 +35,16 @@ public sealed class UsageStore(TableServiceClient tables, IOptions<ConversationO
             // No table yet: nobody has used anything.
             return new DayUsage(day, 0, 0, 0);
         }
+    }
+
+    private void Remember(UsageRecord record, DayUsage written)
+    {
+        if (_written.Count >= RememberedDays)
+        {
+            _written.Clear();
+        }
+
+        _written[(record.UserKey, record.Day)] = written;
     }
 
     /// <summary>Every request of a user's day, as the ledger recorded it.</summary>
@@ -46,9 +63,11 @@ public sealed class UsageStore(TableServiceClient tables, IOptions<ConversationO
     /// <summary>Adds one request to the ledger (once, whatever the retries); throws when the store cannot take it in time.</summary>
     public async Task AddAsync(UsageRecord record, CancellationToken cancellationToken)
     {
+        var remembered = _written.TryRemove((record.UserKey, record.Day), out var last) ? last : null;
         while (true)
         {
-            var current = await GetDayAsync(record.UserKey, record.Day, cancellationToken);
+            var current = remembered ?? await GetDayAsync(record.UserKey, record.Day, cancellationToken);
+            remembered = null;
             var total = ToDayEntity(record.UserKey, current, record);
             var actions = new List<TableTransactionAction>
             {
@@ -59,7 +78,12 @@ public sealed class UsageStore(TableServiceClient tables, IOptions<ConversationO
             };
             try
             {
-                await _table.SubmitTransactionAsync(actions, cancellationToken);
+                var answers = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                if (answers.Value.Count > 0 && answers.Value[0].Headers.ETag is { } etag)
+                {
+                    Remember(record, FromDayEntity(record.Day, total) with { ETag = etag.ToString() });
+                }
+
                 return;
             }
             catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex == 1 && ex.Status == 409)

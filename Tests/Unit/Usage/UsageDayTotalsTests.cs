@@ -94,6 +94,27 @@ public sealed class UsageDayTotalsTests : IAsyncLifetime
         Assert.Equal(2_500, aTotals.Known(user, late.Day));
     }
 
+    /// <summary>Each replica adds to the day's row under the ETag it wrote last, without reading it first; one the other replica wrote since is read again, and nothing is lost.</summary>
+    [Fact]
+    public async Task TwoReplicasAddingToOneDay_InTurns_TheRowCountsEveryRequest()
+    {
+        var user = $"u_{Guid.NewGuid():N}";
+        var options = Options.Create(new ConversationOptions());
+        var (a, b) = (new UsageStore(_tables, options, TimeProvider.System), new UsageStore(_tables, options, TimeProvider.System));
+        var day = DateOnly.FromDateTime(DateTime.UtcNow);
+
+        for (var i = 0; i < 6; i++)
+        {
+            var store = i % 3 == 2 ? b : a;
+            await store.AddAsync(new UsageRecord(user, day, $"r{i}", "chat", "m", null, 1, 10, "complete"), Cancellation);
+        }
+
+        var total = await a.GetDayAsync(user, day, Cancellation);
+        Assert.Equal(60, total.OutputTokens);
+        Assert.Equal(6, total.Requests);
+        Assert.Equal(6, (await a.GetRequestsAsync(user, day, Cancellation)).Count);
+    }
+
     [Fact]
     public async Task TheStoresTotalGone_TheNextReservationSeedsItFromTheLedger_NotFromZero()
     {
