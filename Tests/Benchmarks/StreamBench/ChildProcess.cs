@@ -8,27 +8,10 @@ namespace StreamBench;
 public sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly System.Text.StringBuilder? _output;
 
-    private ChildProcess(Process process, System.Text.StringBuilder? output)
-    {
-        _process = process;
-        _output = output;
-    }
+    private ChildProcess(Process process) => _process = process;
 
     public int Id => _process.Id;
-
-    /// <summary>What the process wrote to its standard output, when started with <c>captureOutput</c>.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output!)
-            {
-                return _output.ToString();
-            }
-        }
-    }
 
     /// <summary>Waits for the process to end by itself, at most <paramref name="timeout"/>.</summary>
     public async Task WaitForExitAsync(TimeSpan timeout)
@@ -43,7 +26,7 @@ public sealed class ChildProcess : IDisposable
         }
     }
 
-    public static ChildProcess Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, bool captureOutput = false)
+    public static ChildProcess Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var list = arguments.ToList();
         var start = new ProcessStartInfo(program, list) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -64,20 +47,11 @@ public sealed class ChildProcess : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
-        var output = captureOutput ? new System.Text.StringBuilder() : null;
         process.OutputDataReceived += (_, e) =>
         {
-            if (output is null && e.Data is { Length: > 0 } text && Environment.GetEnvironmentVariable("BENCH_VERBOSE") == "1")
+            if (e.Data is { Length: > 0 } text && Environment.GetEnvironmentVariable("BENCH_VERBOSE") == "1")
             {
                 Console.Error.WriteLine(text);
-            }
-
-            if (output is not null && e.Data is not null)
-            {
-                lock (output)
-                {
-                    output.AppendLine(e.Data);
-                }
             }
         };
         process.ErrorDataReceived += (_, e) =>
@@ -89,7 +63,7 @@ public sealed class ChildProcess : IDisposable
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ChildProcess(process, output);
+        return new ChildProcess(process);
     }
 
     /// <summary>Resident memory, in bytes (VmRSS).</summary>

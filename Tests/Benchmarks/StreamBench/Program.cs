@@ -1,7 +1,9 @@
 // The streaming benchmark: the chat API beside a bare .NET reverse proxy (YARP) and no proxy at all (Direct), against
 // one fake Ollama that stamps every token, in one run, on this machine. Release build:
 //   dotnet run -c Release --project Tests/Benchmarks/StreamBench [-- --quick]
-// Prints the tables (Markdown) and writes them to TestResults/bench/streaming.md.
+// Prints the tables (Markdown) and writes them to TestResults/bench/streaming.md. Options: --quick (capacity up to 750),
+// --ttft (the first-token and per-turn tables only), --profile PEER (a CPU profile under bursts of 100, nothing else).
+// BENCH_VERBOSE=1 shows the children's output; BENCH_TRACE_STORAGE=1 prints every storage request as it goes out.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -240,18 +242,32 @@ async Task<int> ProfileAsync(string peer)
         await collector.WaitForExitAsync(TimeSpan.FromSeconds(60));
     }
 
-    foreach (var inclusive in new[] { false, true })
+    using (var convert = ChildProcess.Start("dotnet", ["dotnet-trace", "convert", trace, "--format", "Speedscope", "-o", Path.ChangeExtension(trace, null)], workingDirectory: root))
     {
-        using var report = ChildProcess.Start("dotnet", ["dotnet-trace", "report", trace, "topN", "-n", "30", .. inclusive ? new[] { "--inclusive" } : []], workingDirectory: root, captureOutput: true);
-        await report.WaitForExitAsync(TimeSpan.FromSeconds(120));
-        Say($"## CPU profile of {peer}, 10 bursts of 100 streams, top frames ({(inclusive ? "inclusive" : "exclusive")})");
-        Say(string.Empty);
-        Say("```");
-        Say(report.Output.TrimEnd());
-        Say("```");
-        Say(string.Empty);
+        await convert.WaitForExitAsync(TimeSpan.FromMinutes(3));
     }
 
+    var speedscope = Path.ChangeExtension(trace, ".speedscope.json");
+    Say($"## CPU profile of {peer}: 10 bursts of 100 streams, where the CPU went");
+    Say(string.Empty);
+    Say("dotnet-trace (dotnet-sampled-thread-time), the time threads ran managed code; inclusive share of that time. First every frame, then the API's own and the libraries' entry points.");
+    Say(string.Empty);
+    Say("| Share | Frame |");
+    Say("|---|---|");
+    foreach (var (frame, share) in ProfileFrames.Inclusive(speedscope, 25, f => !f.StartsWith("Thread (", StringComparison.Ordinal) && f is not "CPU_TIME" and not "Threads" and not "(Non-Activities)" && !f.StartsWith("Process", StringComparison.Ordinal)))
+    {
+        Say($"| {share * 100:F1}% | `{frame.Replace("|", "/", StringComparison.Ordinal)[..Math.Min(frame.Length, 140)]}` |");
+    }
+
+    Say(string.Empty);
+    Say("| Share | Frame (Api, Azure, Kestrel, StackExchange.Redis, System.Text.Json) |");
+    Say("|---|---|");
+    foreach (var (frame, share) in ProfileFrames.Inclusive(speedscope, 30, f => f.StartsWith("Api!", StringComparison.Ordinal) || f.StartsWith("Azure", StringComparison.Ordinal) || f.Contains("Kestrel", StringComparison.Ordinal) || f.StartsWith("StackExchange", StringComparison.Ordinal) || f.StartsWith("System.Text.Json", StringComparison.Ordinal)))
+    {
+        Say($"| {share * 100:F1}% | `{frame.Replace("|", "/", StringComparison.Ordinal)[..Math.Min(frame.Length, 140)]}` |");
+    }
+
+    Say(string.Empty);
     return await WriteReportAsync();
 }
 
