@@ -63,7 +63,8 @@ public sealed class SharedModelGate(
         var now = time.GetUtcNow();
         var day = DateOnly.FromDateTime(now.UtcDateTime);
         var options = limits.Value;
-        long? used = ledger.Known(user, day);
+        // The store's own total counts; the ledger's row seeds it when the store has none.
+        long? used = null;
         var requestId = $"{now.ToUnixTimeMilliseconds()}-{Guid.NewGuid():N}";
         var streamId = Guid.NewGuid().ToString("N");
         while (true)

@@ -25,7 +25,8 @@ public sealed class UsageLedger(UsageStore store, UsageReservations reservations
         var day = DateOnly.FromDateTime(now.UtcDateTime);
         var quota = limits.Value.OutputTokensPerDay;
         // The day's settled total as this replica or the shared store knows it: a warm user's reservation reads no table.
-        var (reservation, needsTotal) = await reservations.TryReserveAsync(userKey, day, totals.Known(userKey, day), quota, wanted);
+        // With the store its own total counts (this replica's would miss what others settled); without, this replica's.
+        var (reservation, needsTotal) = await reservations.TryReserveAsync(userKey, day, reservations.Shared ? null : totals.Known(userKey, day), quota, wanted);
         if (needsTotal)
         {
             (reservation, _) = await reservations.TryReserveAsync(userKey, day, await SeedAsync(userKey, day, cancellationToken), quota, wanted);
@@ -34,15 +35,12 @@ public sealed class UsageLedger(UsageStore store, UsageReservations reservations
         return reservation is not null ? (reservation, null) : (null, Exhausted(now));
     }
 
-    /// <summary>The day's settled total as this replica knows it (null: it has not read it).</summary>
-    public long? Known(string userKey, DateOnly day) => totals.Known(userKey, day);
-
     /// <summary>Reads the day's settled total from the ledger's row (the one read a cold user costs) and keeps it.</summary>
     public async Task<long> SeedAsync(string userKey, DateOnly day, CancellationToken cancellationToken)
     {
         var used = (await store.GetDayAsync(userKey, day, cancellationToken)).OutputTokens;
         totals.Seed(userKey, day, used);
-        return totals.Known(userKey, day) ?? used;
+        return used;
     }
 
     /// <summary>The refusal once nothing is left of the day: until midnight, UTC.</summary>

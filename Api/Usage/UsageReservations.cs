@@ -13,8 +13,11 @@ namespace Api.Usage;
 /// </summary>
 public sealed class UsageReservations(SharedStore store, UsageDayTotals totals, IOptions<LlmOptions> llm, TimeProvider time)
 {
-    /// <summary>How long the store keeps a day's settled total: the day, and the hours either side of it.</summary>
-    public static readonly TimeSpan TotalLives = TimeSpan.FromHours(26);
+    /// <summary>
+    /// How long the store keeps a day's settled total before it is read again from the ledger: what the store missed
+    /// (settled while it was away, or between a seed's read and its write) counts again within this time.
+    /// </summary>
+    public static readonly TimeSpan TotalLives = UsageDayTotals.FreshFor;
 
     private static readonly string Reserve = StoreScripts.Load("usage-reserve.lua");
     private static readonly string Settle = StoreScripts.Load("usage-settle.lua");
@@ -24,6 +27,9 @@ public sealed class UsageReservations(SharedStore store, UsageDayTotals totals, 
     /// <summary>How long a reservation lives if nobody settles it: any reply's longest stream, and time to save it.</summary>
     public TimeSpan Lease => llm.Value.Resilience.MaxStreamDuration + TimeSpan.FromMinutes(5);
 
+    /// <summary>Whether reservations are made in the shared store now (its total counts, not this replica's).</summary>
+    public bool Shared => store.Usable;
+
     /// <summary>
     /// Holds up to <paramref name="wanted"/> tokens of the day's <paramref name="quota"/> beside the <paramref name="used"/>
     /// ones; fewer when less is left, null when nothing is.
@@ -32,8 +38,9 @@ public sealed class UsageReservations(SharedStore store, UsageDayTotals totals, 
         (await TryReserveAsync(userKey, day, used, quota, wanted)).Reservation;
 
     /// <summary>
-    /// As <see cref="ReserveAsync"/>, with the settled total known only when <paramref name="used"/> is: the store's own
-    /// total counts when it holds one. <c>NeedsTotal</c>: neither knows it; read the ledger and ask again.
+    /// As <see cref="ReserveAsync"/>, with the settled total known only when <paramref name="used"/> is (pass only a
+    /// total read from the ledger, or this replica's own count while the store is away): the store's own total counts
+    /// when it holds one. <c>NeedsTotal</c>: neither knows it; read the ledger and ask again.
     /// </summary>
     public async Task<(UsageReservation? Reservation, bool NeedsTotal)> TryReserveAsync(string userKey, DateOnly day, long? used, int quota, int wanted)
     {

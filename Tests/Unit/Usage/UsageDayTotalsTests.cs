@@ -130,6 +130,49 @@ public sealed class UsageDayTotalsTests : IAsyncLifetime
         Assert.Equal(200, late!.Tokens);
     }
 
+    /// <summary>The store lost its total while a replica still remembered an old one: the ledger's row seeds it, not the memory.</summary>
+    [Fact]
+    public async Task TheStoresTotalGone_AReplicasOldCountDoesNotSeedIt()
+    {
+        var user = $"u_{Guid.NewGuid():N}";
+        var (a, aTotals, _) = Replica();
+        var (b, _, _) = Replica();
+        var (early, _) = await a.ReserveAsync(user, 100, Cancellation);
+        await early!.ReleaseAsync();
+        Assert.Equal(0, aTotals.Known(user, early.Day));
+
+        var (big, _) = await b.ReserveAsync(user, 2_800, Cancellation);
+        await b.SettleAsync(big!, Used(user, big!, 2_800));
+        await _connection!.GetServers()[0].FlushAllDatabasesAsync();
+        var (late, _) = await a.ReserveAsync(user, 1_000, Cancellation);
+
+        Assert.Equal(200, late!.Tokens);
+    }
+
+    /// <summary>Without the store a replica trusts its count for a while, then reads the ledger again: what other replicas settled counts.</summary>
+    [Fact]
+    public async Task WithoutAStore_AnOldCountIsReadAgain_AndOtherReplicasSettlementsCount()
+    {
+        var user = $"u_{Guid.NewGuid():N}";
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var totals = new UsageDayTotals(time);
+        var a = new UsageLedger(new UsageStore(_tables, Options.Create(new ConversationOptions()), time),
+            new UsageReservations(new SharedStore(time, NullLogger<SharedStore>.Instance), totals, Options.Create(new LlmOptions()), time), totals,
+            new UsageOutbox(), Options.Create(new UserLimitsOptions { OutputTokensPerDay = Quota }), time, NullLogger<UsageLedger>.Instance);
+        var (first, _) = await a.ReserveAsync(user, 100, Cancellation);
+        await first!.ReleaseAsync();
+
+        // Another replica settles 2,500 straight into the ledger.
+        await new UsageStore(_tables, Options.Create(new ConversationOptions()), time).AddAsync(new UsageRecord(user, first.Day, "other", "chat", "m", null, 1, 2_500, "complete"), Cancellation);
+        var (stale, _) = await a.ReserveAsync(user, 1_000, Cancellation);
+        await stale!.ReleaseAsync();
+        time.Advance(UsageDayTotals.FreshFor);
+        var (fresh, _) = await a.ReserveAsync(user, 1_000, Cancellation);
+
+        Assert.Equal(1_000, stale.Tokens);
+        Assert.Equal(500, fresh!.Tokens);
+    }
+
     [Fact]
     public async Task WithoutAStore_AReplicaCountsWhatItSettles_WithoutReadingTheTableAgain()
     {
