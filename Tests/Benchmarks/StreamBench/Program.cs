@@ -2,7 +2,8 @@
 // one fake Ollama that stamps every token, in one run, on this machine. Release build:
 //   dotnet run -c Release --project Tests/Benchmarks/StreamBench [-- --quick]
 // Prints the tables (Markdown) and writes them to TestResults/bench/streaming.md. Options: --quick (capacity up to 750),
-// --ttft (the first-token and per-turn tables only), --profile PEER (a CPU profile under bursts of 100, nothing else).
+// --ttft (the first-token and per-turn tables only), --profile PEER (a CPU profile under bursts of 100, nothing else),
+// --allocations PEER (the types allocated most under the same bursts).
 // BENCH_VERBOSE=1 shows the children's output; BENCH_TRACE_STORAGE=1 prints every storage request as it goes out.
 using System.Diagnostics;
 using System.Globalization;
@@ -15,6 +16,8 @@ var ttftOnly = args.Contains("--ttft");
 // --profile PEER: after the warm-up, a CPU profile (dotnet-trace, sampled) of that peer's process under bursts of 100
 // streams, and its top frames (exclusive and inclusive); nothing else is measured.
 var profilePeer = args.SkipWhile(a => a != "--profile").Skip(1).FirstOrDefault();
+// --allocations PEER: the same bursts under dotnet-trace's gc-verbose profile, and the types allocated most.
+var allocationsPeer = args.SkipWhile(a => a != "--allocations").Skip(1).FirstOrDefault();
 var root = ChildProcess.RepositoryRoot();
 var configuration = Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar))) ?? "Release";
 var report = new StringBuilder();
@@ -100,6 +103,11 @@ await RunAsync("API /v1", 20, false);
 if (profilePeer is not null)
 {
     return await ProfileAsync(profilePeer);
+}
+
+if (allocationsPeer is not null)
+{
+    return await AllocationsAsync(allocationsPeer);
 }
 
 var rows = new List<string>();
@@ -224,6 +232,38 @@ foreach (var peer in peers)
 
 Say(string.Empty);
 return await WriteReportAsync();
+
+async Task<int> AllocationsAsync(string peer)
+{
+    var process = peer switch { "API" or "API /v1" => apiProcess, "API+store" => storedProcess, _ => yarpProcess };
+    var output = Path.Combine(root, "TestResults", "bench");
+    Directory.CreateDirectory(output);
+    var trace = Path.Combine(output, $"allocations-{peer.Replace(' ', '-').Replace('/', '-').Replace('+', '-')}.nettrace");
+    using (var collector = ChildProcess.Start("dotnet", ["dotnet-trace", "collect", "-p", Text(process.Id), "--profile", "gc-verbose", "-o", trace, "--duration", "00:00:00:20"], workingDirectory: root))
+    {
+        await Task.Delay(3000);
+        for (var i = 0; i < 5; i++)
+        {
+            await RunAsync(peer, 100, measure: false);
+        }
+
+        await collector.WaitForExitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    Say($"## Allocations of {peer}: 5 bursts of 100 streams, the types allocated most");
+    Say(string.Empty);
+    Say("dotnet-trace (gc-verbose): the runtime's allocation ticks (one about every 100 KB), summed by type.");
+    Say(string.Empty);
+    Say("| Share | Type |");
+    Say("|---|---|");
+    foreach (var (type, share) in AllocationTypes.Top(trace, 25))
+    {
+        Say($"| {share * 100:F1}% | `{type}` |");
+    }
+
+    Say(string.Empty);
+    return await WriteReportAsync();
+}
 
 async Task<int> ProfileAsync(string peer)
 {
