@@ -22,7 +22,8 @@ public sealed class ChatContext(
     IOptions<ConversationOptions> conversations,
     IOptions<LlmOptions> llm,
     string conversationId,
-    bool regenerate) : IModelContext
+    bool regenerate,
+    bool startOnSnapshot = true) : IModelContext
 {
     public Conversation? Conversation { get; private set; }
 
@@ -45,9 +46,9 @@ public sealed class ChatContext(
 
         var user = state.Call.User.PartitionKey;
         var conversationRead = store.GetAsync(user, conversationId, cancellationToken);
-        // Warm (this replica wrote the conversation last): the model is called with the history held here while the
-        // conversation's row is read; the row then confirms the snapshot (same version) or the context is made again.
-        if (!regenerate && historyCache.Peek(user, conversationId) is { } snapshot
+        // Warm (this replica wrote the conversation last) and alone: the model is called with the history held here while
+        // the conversation's row is read; the row then confirms the snapshot (same version) or the context is made again.
+        if (startOnSnapshot && !regenerate && historyCache.Peek(user, conversationId) is { } snapshot
             && Compose(state, snapshot.Messages, snapshot.Messages.Count) is null)
         {
             History = snapshot.Messages;

@@ -21,6 +21,7 @@ public sealed class ChatTurnService(
     InspectionStep inspection,
     IOptions<ConversationOptions> conversations,
     IOptions<LlmOptions> llm,
+    Shared.SharedStore sharedStore,
     TimeProvider time)
 {
     /// <summary>A new message: checked, inspected and admitted by the pipeline, or the error to answer with.</summary>
@@ -36,7 +37,10 @@ public sealed class ChatTurnService(
         string? model, double? temperature, int? maxOutputTokens, RequestOrigin origin, CancellationToken cancellationToken)
     {
         var startedAt = time.GetUtcNow();
-        var context = new ChatContext(store, historyCache, prompts, inspection, conversations, llm, conversationId, regenerate: route == ModelRoute.Regenerate);
+        // Several replicas (a shared store) write each other's conversations: a snapshot held here is often old, and
+        // asking the model again would briefly hold two calls on one model slot. One replica alone starts on its snapshot.
+        var context = new ChatContext(store, historyCache, prompts, inspection, conversations, llm, conversationId,
+            regenerate: route == ModelRoute.Regenerate, startOnSnapshot: !sharedStore.Configured);
         var admission = await pipeline.AdmitAsync(new ModelCall
         {
             Route = route,

@@ -43,8 +43,8 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
 
     /// <summary>
     /// Issue 18: with the store, a warm turn's limits, stream slot, reservation and fair admission are one script call,
-    /// the only command the replica sends the store before the model is called (seen by StackExchange.Redis's own
-    /// profiler on the replica's connection).
+    /// the only script the replica sends the store before the model is called (seen by StackExchange.Redis's own
+    /// profiler on the replica's connection); the reply log's registration, which nothing waits for, may go first.
     /// </summary>
     [Fact]
     public async Task AWarmTurn_SendsTheStoreOneScriptCall_BeforeTheModelIsCalled()
@@ -74,8 +74,11 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
 
         Assert.NotNull(turn.Done);
         var modelCalled = calls.Min();
-        var commands = profiler.FinishProfiling().Where(c => c.CommandCreated.ToUniversalTime() < modelCalled).Select(c => c.Command).ToList();
-        Assert.Equal(["EVALSHA"], commands.Select(c => c == "EVAL" ? "EVALSHA" : c));
+        var commands = profiler.FinishProfiling().Where(c => c.CommandCreated.ToUniversalTime() < modelCalled).Select(c => c.Command == "EVAL" ? "EVALSHA" : c.Command).ToList();
+        // One script: the limits, the slot, the reservation and admission. Besides it only the reply's log registers
+        // (ReplyMirror, three SETEX sent in the background: nothing waits for them).
+        Assert.Equal(["EVALSHA"], commands.Where(c => c != "SETEX"));
+        Assert.InRange(commands.Count(c => c == "SETEX"), 0, 3);
     }
 
     [Fact]
