@@ -6,7 +6,7 @@ namespace StreamBench;
 /// <summary>
 /// The types a process allocated most, from a dotnet-trace <c>gc-verbose</c> trace: the runtime's allocation ticks
 /// (one about every 100 KB allocated, naming the type that crossed the mark), summed by type. A sample, not a count:
-/// the shares are what matter.
+/// the shares are what matter. And the objects the finalizer ran for, by type: each one was dropped undisposed.
 /// </summary>
 public static class AllocationTypes
 {
@@ -27,5 +27,29 @@ public static class AllocationTypes
         }
 
         return total == 0 ? [] : [.. bytes.OrderByDescending(b => b.Value).Take(top).Select(b => (b.Key, (double)b.Value / total))];
+    }
+
+    /// <summary>The types whose objects the finalizer thread ran (the runtime's FinalizeObject events), counted.</summary>
+    public static IReadOnlyList<(string Type, long Count)> Finalized(string nettrace, int top)
+    {
+        // The event names its type by id; the bulk type events the same trace carries give the names.
+        var counts = new Dictionary<ulong, long>();
+        var names = new Dictionary<ulong, string>();
+        using (var source = new EventPipeEventSource(nettrace))
+        {
+            source.Clr.GCFinalizeObject += (FinalizeObjectTraceData finalized) =>
+                counts[finalized.TypeID] = counts.GetValueOrDefault(finalized.TypeID) + 1;
+            source.Clr.TypeBulkType += (GCBulkTypeTraceData types) =>
+            {
+                for (var i = 0; i < types.Count; i++)
+                {
+                    var type = types.Values(i);
+                    names.TryAdd(type.TypeID, type.TypeName);
+                }
+            };
+            source.Process();
+        }
+
+        return [.. counts.OrderByDescending(c => c.Value).Take(top).Select(c => (names.GetValueOrDefault(c.Key, $"type {c.Key:x}"), c.Value))];
     }
 }

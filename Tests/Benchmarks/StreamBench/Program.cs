@@ -262,6 +262,16 @@ async Task<int> AllocationsAsync(string peer)
     }
 
     Say(string.Empty);
+    Say("The objects the finalizer ran for (each one dropped without being disposed), per turn:");
+    Say(string.Empty);
+    Say("| Per turn | Type |");
+    Say("|---|---|");
+    foreach (var (type, count) in AllocationTypes.Finalized(trace, 15))
+    {
+        Say($"| {count / 500.0:F2} | `{type}` |");
+    }
+
+    Say(string.Empty);
     return await WriteReportAsync();
 }
 

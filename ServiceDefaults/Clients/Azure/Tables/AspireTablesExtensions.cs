@@ -22,8 +22,8 @@ public static class AspireTablesExtensions
     public const string HealthCheckName = "Azure_TableServiceClient";
 
     /// <summary>
-    /// Registers <see cref="TableServiceClient"/> as a singleton: a connection string (Azurite, account key)
-    /// or a service URI with <c>DefaultAzureCredential</c> (workload identity on AKS), and the
+    /// Registers <see cref="TableServiceClient"/> as a singleton: a connection string (Azurite, account key; a key
+    /// signs an account SAS once rather than every request, see <see cref="AccountSasSigning"/>) or a service URI with <c>DefaultAzureCredential</c> (workload identity on AKS), and the
     /// <c>Azure_TableServiceClient</c> health check.
     /// </summary>
     /// <param name="builder">The application builder.</param>
@@ -54,10 +54,12 @@ public static class AspireTablesExtensions
 
         builder.Services.AddAzureClients(clients =>
         {
-            var registration = clients.AddClient<TableServiceClient, TableClientOptions>((options, credential, _) =>
-                !string.IsNullOrWhiteSpace(settings.ConnectionString)
-                    ? new TableServiceClient(settings.ConnectionString, options)
-                    : new TableServiceClient(settings.ServiceUri, settings.Credential ?? credential, options));
+            var registration = clients.AddClient<TableServiceClient, TableClientOptions>((options, credential, services) =>
+                string.IsNullOrWhiteSpace(settings.ConnectionString)
+                    ? new TableServiceClient(settings.ServiceUri, settings.Credential ?? credential, options)
+                    : AccountSasSigning.Applies(settings.ConnectionString)
+                        ? AccountSasSigning.CreateClient(settings.ConnectionString, options, services.GetService<TimeProvider>() ?? TimeProvider.System)
+                        : new TableServiceClient(settings.ConnectionString, options));
 
             registration.WithCredential(settings.Credential ?? new DefaultAzureCredential());
             configureClientBuilder?.Invoke(registration);
