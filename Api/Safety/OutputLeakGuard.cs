@@ -21,7 +21,7 @@ public sealed class OutputLeakGuard
 {
     private readonly string _canary;
     private readonly int _spanChars;
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _promptWindows;
+    private readonly PromptWindows _promptWindows;
     private readonly StringBuilder _held = new();
 
     // The last spanChars characters sent, normalized (lower case, runs of white space as one space), as a sliding
@@ -37,14 +37,7 @@ public sealed class OutputLeakGuard
         _spanChars = spanChars;
         _window = new char[Math.Max(1, spanChars)];
 
-        var normalized = Normalize(systemPrompt);
-        var windows = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i + spanChars <= normalized.Length; i++)
-        {
-            windows.Add(normalized.Substring(i, spanChars));
-        }
-
-        _promptWindows = windows.GetAlternateLookup<ReadOnlySpan<char>>();
+        _promptWindows = PromptWindows.For(systemPrompt, spanChars);
     }
 
     public LeakKind Leak { get; private set; }
@@ -157,26 +150,5 @@ public sealed class OutputLeakGuard
         }
 
         _window[_windowLength++] = c;
-    }
-
-    private static string Normalize(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            if (char.IsWhiteSpace(c))
-            {
-                if (builder.Length > 0 && builder[^1] != ' ')
-                {
-                    builder.Append(' ');
-                }
-            }
-            else
-            {
-                builder.Append(char.ToLowerInvariant(c));
-            }
-        }
-
-        return builder.ToString().Trim();
     }
 }

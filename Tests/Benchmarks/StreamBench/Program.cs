@@ -262,6 +262,16 @@ async Task<int> AllocationsAsync(string peer)
     }
 
     Say(string.Empty);
+    Say("The code that allocated them: each sample's first frame outside the runtime's System.* libraries.");
+    Say(string.Empty);
+    Say("| Share | Allocated by |");
+    Say("|---|---|");
+    foreach (var (site, share) in AllocationTypes.Sites(trace, 30))
+    {
+        Say($"| {share * 100:F1}% | `{(site.Length > 160 ? site[..160] : site)}` |");
+    }
+
+    Say(string.Empty);
     Say("The objects the finalizer ran for (each one dropped without being disposed), per turn:");
     Say(string.Empty);
     Say("| Per turn | Type |");

@@ -25,6 +25,26 @@ public sealed class OutputLeakGuardTests
     }
 
     [Fact]
+    public void Guards_ForTwoPrompts_EachCatchItsOwnPromptOnly_ThoughThePromptsWindowsAreShared()
+    {
+        const string other = "You review pull requests for a payments team and never approve a change without tests.";
+        var first = new OutputLeakGuard(Canary, Prompt, 30);
+        var second = new OutputLeakGuard(Canary, other, 30);
+
+        Assert.Equal(Prompt, second.Append(Prompt));
+        Assert.Equal(other, first.Append(other));
+        var firstAgain = new OutputLeakGuard(Canary, Prompt, 30);
+        var secondAgain = new OutputLeakGuard(Canary, other, 30);
+        firstAgain.Append(Prompt);
+        secondAgain.Append(other);
+
+        Assert.Equal(LeakKind.None, first.Leak);
+        Assert.Equal(LeakKind.None, second.Leak);
+        Assert.Equal(LeakKind.SystemPromptSpan, firstAgain.Leak);
+        Assert.Equal(LeakKind.SystemPromptSpan, secondAgain.Leak);
+    }
+
+    [Fact]
     public void Append_CanaryInAnyCase_IsCaught()
     {
         var guard = new OutputLeakGuard(Canary, Prompt, 60);
