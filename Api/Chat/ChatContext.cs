@@ -10,7 +10,8 @@ namespace Api.Chat;
 
 /// <summary>
 /// A chat turn's context (the pipeline's step 8): the conversation and its history (one round trip, or none for the
-/// history this replica holds warm, confirmed by the row's version while the model call is in flight), the message limit, the reply to redo when
+/// history this replica holds warm: with the shared store, confirmed by the version its one call read before the model
+/// was called; alone, by the row's version while the model call is in flight), the message limit, the reply to redo when
 /// regenerating (whose user message is inspected again: the model gets the reminder it got the first time), then the
 /// system prompt, as much history as fits the budget, and the new message. What it read stays here for the turn.
 /// </summary>
@@ -45,6 +46,15 @@ public sealed class ChatContext(
         }
 
         var user = state.Call.User.PartitionKey;
+        // Confirmed before the model is called: the version the shared store holds (read by step 4's one call) is the
+        // snapshot's, so the history held here is the stored one, and the turn reads nothing.
+        if (state.ConversationVersion is { } version && historyCache.Peek(user, conversationId) is { Conversation: { } row } confirmed && row.Version == version)
+        {
+            Conversation = row;
+            History = confirmed.Messages;
+            return Compose(state, confirmed.Messages, row.MessageCount);
+        }
+
         var conversationRead = store.GetAsync(user, conversationId, cancellationToken);
         // Warm (this replica wrote the conversation last) and alone: the model is called with the history held here while
         // the conversation's row is read; the row then confirms the snapshot (same version) or the context is made again.

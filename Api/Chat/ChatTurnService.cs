@@ -38,7 +38,8 @@ public sealed class ChatTurnService(
     {
         var startedAt = time.GetUtcNow();
         // Several replicas (a shared store) write each other's conversations: a snapshot held here is often old, and
-        // asking the model again would briefly hold two calls on one model slot. One replica alone starts on its snapshot.
+        // asking the model again would briefly hold two calls on one model slot. One replica alone starts on its snapshot;
+        // with the store, the conversation's version (read in the same call as the limits) confirms it before the model is called.
         var context = new ChatContext(store, historyCache, prompts, inspection, conversations, llm, conversationId,
             regenerate: route == ModelRoute.Regenerate, startOnSnapshot: !sharedStore.Configured);
         var admission = await pipeline.AdmitAsync(new ModelCall
@@ -48,6 +49,7 @@ public sealed class ChatTurnService(
             Context = context,
             Messages = messages,
             Model = model,
+            ConversationId = conversationId,
             Temperature = temperature,
             MaxOutputTokens = maxOutputTokens,
             NeedsUserText = route == ModelRoute.Chat,

@@ -145,7 +145,7 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
             messages.Add(assistant with { Sequence = sequence, Id = ConversationEntities.MessageId(sequence) });
         }
 
-        historyCache.Set(turn.User.PartitionKey, turn.Conversation.Id, new HistorySnapshot(saved.ETag, messages));
+        historyCache.Set(turn.User.PartitionKey, turn.Conversation.Id, new HistorySnapshot(saved.ETag, messages, saved));
     }
 
     private static double? TokensPerSecond(int? completionTokens, TimeSpan? firstToken, TimeSpan total)

@@ -38,7 +38,7 @@ public static class ConversationEndpoints
         var chosen = title is { Length: > 0 } && InputSanitizer.HasVisibleText(title);
         var conversation = await store.CreateAsync(user.PartitionKey, chosen ? title! : "New conversation", titleIsFinal: chosen, cancellationToken);
         // This replica knows the new conversation's history (none) at its first version: its first turn here is warm.
-        historyCache.Set(user.PartitionKey, conversation.Id, new HistorySnapshot(conversation.ETag, []));
+        historyCache.Set(user.PartitionKey, conversation.Id, new HistorySnapshot(conversation.ETag, [], conversation));
         return TypedResults.Created($"/api/conversations/{conversation.Id}", ConversationSummaryDto.From(conversation));
     }
 

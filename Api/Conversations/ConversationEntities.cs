@@ -15,6 +15,9 @@ internal static class ConversationEntities
     public const string MessagePrefix = "m_";
     private const string DeletedProperty = "Deleted";
 
+    /// <summary>The row's count of writes (<see cref="Conversation.Version"/>).</summary>
+    private const string VersionProperty = "Version";
+
     public static string ConversationRowKey(string id) => ConversationPrefix + id;
 
     public static string MessageRowKey(string id, int sequence) => $"{MessagePrefix}{id}_{sequence:D6}";
@@ -40,6 +43,7 @@ internal static class ConversationEntities
         ["NextSequence"] = conversation.NextSequence,
         ["TitleGenerated"] = conversation.TitleGenerated,
         ["IndexRowKey"] = conversation.IndexRowKey,
+        [VersionProperty] = conversation.Version,
     };
 
     /// <summary>
@@ -51,6 +55,7 @@ internal static class ConversationEntities
         [DeletedProperty] = true,
         ["DeletedAt"] = deletedAt,
         ["IndexRowKey"] = conversation.IndexRowKey,
+        [VersionProperty] = conversation.Version + 1,
     };
 
     public static TableEntity ToIndexEntity(string userKey, Conversation conversation) => new(userKey, conversation.IndexRowKey)
@@ -71,7 +76,8 @@ internal static class ConversationEntities
         entity.GetInt32("NextSequence") ?? 0,
         entity.GetBoolean("TitleGenerated") ?? false,
         entity.GetString("IndexRowKey") ?? string.Empty,
-        entity.ETag.ToString());
+        entity.ETag.ToString(),
+        entity.GetInt64(VersionProperty) ?? 0);
 
     public static Conversation FromIndexEntity(TableEntity entity) => new(
         entity.GetString("ConversationId") ?? string.Empty,

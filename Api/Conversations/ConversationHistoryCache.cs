@@ -3,8 +3,11 @@ using Microsoft.Extensions.Options;
 
 namespace Api.Conversations;
 
-/// <summary>A conversation's messages as they were when its row had <paramref name="ETag"/>.</summary>
-public sealed record HistorySnapshot(string ETag, IReadOnlyList<StoredMessage> Messages);
+/// <summary>
+/// A conversation's messages as they were when its row had <paramref name="ETag"/>; <paramref name="Conversation"/> is
+/// that row, when the snapshot was taken from a write that returned it (its version then confirms the snapshot).
+/// </summary>
+public sealed record HistorySnapshot(string ETag, IReadOnlyList<StoredMessage> Messages, Conversation? Conversation = null);
 
 /// <summary>
 /// The history of conversations this replica wrote last, kept warm so that a turn calls the model at once, with the

@@ -23,7 +23,11 @@ public static class MessageRoles
     public const string Assistant = "assistant";
 }
 
-/// <summary>A conversation as the store knows it; <see cref="ETag"/> guards concurrent turns.</summary>
+/// <summary>
+/// A conversation as the store knows it; <see cref="ETag"/> guards concurrent turns. <see cref="Version"/> counts the
+/// row's writes (each one is made under the ETag read, so each adds one): the shared store keeps the highest one
+/// written, and a replica's snapshot at that version is the stored conversation (<see cref="ConversationVersions"/>).
+/// </summary>
 public sealed record Conversation(
     string Id,
     string Title,
@@ -33,7 +37,8 @@ public sealed record Conversation(
     int NextSequence,
     bool TitleGenerated,
     string IndexRowKey,
-    string ETag);
+    string ETag,
+    long Version = 0);
 
 /// <summary>A stored message with its reply metrics (assistant messages only).</summary>
 public sealed record StoredMessage(

@@ -14,7 +14,7 @@ namespace Api.Conversations;
 /// reads again and retries (with jitter, a bounded number of times), and a deleted conversation (a tombstone, then
 /// nothing) makes every later write fail whole, so nothing is ever written back into it.
 /// </summary>
-public sealed class ConversationStore(TableServiceClient tables, IOptions<ConversationOptions> options, TimeProvider time, ILogger<ConversationStore> logger)
+public sealed class ConversationStore(TableServiceClient tables, ConversationVersions versions, IOptions<ConversationOptions> options, TimeProvider time, ILogger<ConversationStore> logger)
 {
     private const int MaxBatchOperations = 100;
 
@@ -34,14 +34,16 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
         await EnsureTableAsync(cancellationToken);
         var now = time.GetUtcNow();
         var id = Guid.CreateVersion7(now).ToString("N");
-        var conversation = new Conversation(id, title, now, now, 0, 0, TitleGenerated: titleIsFinal, IndexRowKey(now, id), ETag: string.Empty);
+        var conversation = new Conversation(id, title, now, now, 0, 0, TitleGenerated: titleIsFinal, IndexRowKey(now, id), ETag: string.Empty, Version: 1);
 
-        await _table.SubmitTransactionAsync(
+        var responses = await _table.SubmitTransactionAsync(
         [
             new(TableTransactionActionType.Add, ToEntity(userKey, conversation)),
             new(TableTransactionActionType.Add, ToIndexEntity(userKey, conversation)),
         ], cancellationToken);
-        return await GetAsync(userKey, id, cancellationToken) ?? conversation;
+        await versions.RaiseAsync(userKey, id, conversation.Version);
+        // The batch's answer carries the row's ETag: no read is needed to know the saved conversation.
+        return responses.Value[0].Headers.ETag is { } etag ? conversation with { ETag = etag.ToString() } : await GetAsync(userKey, id, cancellationToken) ?? conversation;
     }
 
     /// <summary>The conversation, or null when it does not exist or is being deleted.</summary>
@@ -86,7 +88,7 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
                 return null;
             }
 
-            var renamed = conversation with { Title = title, TitleGenerated = true };
+            var renamed = conversation with { Title = title, TitleGenerated = true, Version = conversation.Version + 1 };
             try
             {
                 var responses = await _table.SubmitTransactionAsync(
@@ -94,6 +96,7 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
                     new(TableTransactionActionType.UpdateReplace, ToEntity(userKey, renamed), new ETag(conversation.ETag)),
                     new(TableTransactionActionType.UpsertReplace, ToIndexEntity(userKey, renamed)),
                 ], cancellationToken);
+                await versions.RaiseAsync(userKey, id, renamed.Version);
                 return responses.Value[0].Headers.ETag is { } etag ? renamed with { ETag = etag.ToString() } : renamed;
             }
             catch (TableTransactionFailedException ex) when (IsRace(ex))
@@ -132,12 +135,14 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
                     new(TableTransactionActionType.UpdateReplace, ToTombstone(userKey, conversation, time.GetUtcNow()), entity.ETag),
                     new(TableTransactionActionType.Delete, new TableEntity(userKey, conversation.IndexRowKey), ETag.All),
                 ], cancellationToken);
+                await versions.RaiseAsync(userKey, id, conversation.Version + 1);
                 break;
             }
             catch (TableTransactionFailedException ex) when (ex.Status == (int)HttpStatusCode.NotFound && ex.FailedTransactionActionIndex == 1)
             {
                 // The index entry is already gone (an interrupted earlier delete): tombstone the conversation alone.
                 await _table.UpdateEntityAsync(ToTombstone(userKey, conversation, time.GetUtcNow()), entity.ETag, TableUpdateMode.Replace, cancellationToken);
+                await versions.RaiseAsync(userKey, id, conversation.Version + 1);
                 break;
             }
             catch (TableTransactionFailedException ex) when (IsRace(ex))
@@ -225,6 +230,7 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
 
             var updated = current with
             {
+                Version = current.Version + 1,
                 UpdatedAt = now,
                 MessageCount = current.MessageCount + added,
                 NextSequence = sequence,
@@ -246,6 +252,7 @@ public sealed class ConversationStore(TableServiceClient tables, IOptions<Conver
             {
                 // The batch's answer carries each row's new ETag: no read is needed to know the saved conversation.
                 var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                await versions.RaiseAsync(userKey, current.Id, updated.Version);
                 return responses.Value[conversationAction].Headers.ETag is { } etag ? updated with { ETag = etag.ToString() } : updated;
             }
             catch (TableTransactionFailedException ex) when (IsRace(ex))

@@ -9,6 +9,7 @@ public static class ConversationsServiceCollectionExtensions
     {
         builder.AddAzureTableServiceClient("tables", configureClientBuilder: client => client.ConfigureOptions(ConversationStoreClient.FailFast));
         builder.Services.AddOptions<ConversationOptions>().Bind(builder.Configuration.GetSection(ConversationOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ConversationVersions>();
         builder.Services.AddSingleton<ConversationStore>();
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<ConversationHistoryCache>();

@@ -59,6 +59,9 @@ public sealed class ModelCall
 
     public ParamNames Params { get; init; } = ParamNames.Chat;
 
+    /// <summary>The conversation the call continues, whose version step 4's one call to the shared store reads too.</summary>
+    public string? ConversationId { get; init; }
+
     /// <summary>What the security events and logs name the request by: a conversation's id, or the route.</summary>
     public string Where { get; init; } = string.Empty;
 

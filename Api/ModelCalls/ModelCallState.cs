@@ -39,6 +39,12 @@ public sealed class ModelCallState(ModelCall call, string requestId)
     public GatePlan? Gate { get; set; }
 
     /// <summary>
+    /// The conversation's version the shared store held when step 4's one call ran (<see cref="ModelCall.ConversationId"/>);
+    /// null without the store, or when it held none.
+    /// </summary>
+    public long? ConversationVersion { get; set; }
+
+    /// <summary>
     /// Checks that answer while the model call is in flight (a warm conversation's version): the first token is held
     /// until every one has answered, and dropped, with the first refusal, if one refuses.
     /// </summary>

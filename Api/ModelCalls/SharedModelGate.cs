@@ -1,3 +1,4 @@
+using Api.Conversations;
 using Api.Errors;
 using Api.Limits;
 using Api.Llm;
@@ -21,7 +22,8 @@ public sealed class GatePlan
 
 /// <summary>
 /// With the shared store, the user's request count (4), stream slot (5), token reservation (6) and fair admission (9)
-/// are one script call (<c>Scripts/model-admit.lua</c>) made at step 4: one round trip before the model is called, the
+/// are one script call (<c>Scripts/model-admit.lua</c>) made at step 4, which also reads the version of the
+/// conversation the call continues (step 8 then knows whether its warm history is the stored one): one round trip before the model is called, the
 /// parts in the pipeline's order, each given back when a later one refuses. Steps 5, 6 and 9 then find their part
 /// done, and a refusal by step 7 or 8 gives back what the call took, as any refusal does. What the call took is held
 /// and freed as the parts' own services hold theirs. While the store is away, steps 4 to 6 run on this replica (and 9
@@ -33,6 +35,7 @@ public sealed class SharedModelGate(
     UsageLedger ledger,
     UsageReservations reservations,
     LlmGateway gateway,
+    ConversationVersions versions,
     IOptions<UserLimitsOptions> limits,
     TimeProvider time)
 {
@@ -71,7 +74,9 @@ public sealed class SharedModelGate(
         {
             var (ticket, admissionArguments) = admission.SharedArguments(user);
             var (reservationKeys, reservationArguments, reservationId) = reservations.SharedArguments(user, day, used, options.OutputTokensPerDay, state.OutputTokens);
-            RedisKey[] keys = [SharedUserLimits.RequestsKey(user), SharedUserLimits.StreamsKey(user), .. reservationKeys, .. sharedAdmission.Keys];
+            RedisKey[] keys = call.ConversationId is { } conversationId
+                ? [SharedUserLimits.RequestsKey(user), SharedUserLimits.StreamsKey(user), .. reservationKeys, .. sharedAdmission.Keys, versions.Key(user, conversationId)]
+                : [SharedUserLimits.RequestsKey(user), SharedUserLimits.StreamsKey(user), .. reservationKeys, .. sharedAdmission.Keys];
             RedisValue[] arguments =
             [
                 now.ToUnixTimeMilliseconds(),
@@ -109,6 +114,7 @@ public sealed class SharedModelGate(
                     return LlmGateway.Full(backend);
             }
 
+            state.ConversationVersion = call.ConversationId is not null && answer.Length > 2 && (long)answer[2] >= 0 ? (long)answer[2] : null;
             state.StreamSlot = plan.TakeStream ? shared.Adopt(user, streamId) : null;
             state.Reservation = reservations.Adopt(user, day, reservationId, (int)value);
             state.OutputTokens = (int)value;

@@ -4,6 +4,7 @@
 -- back what the parts before it took, except the request's count: a refused request still counts.
 -- KEYS[1]: the user's requests this minute  KEYS[2]: the user's open streams  KEYS[3]: the user's reservations today
 -- KEYS[4]: the user's settled tokens today  KEYS[5..9]: the backend's admission keys (admission-admit.lua)
+-- KEYS[10] (optional): the conversation's version (conversation-version.lua)
 -- ARGV[1]: now (ms)
 -- ARGV[2]: count the request (1/0)  ARGV[3]: the window (ms)  ARGV[4]: the limit  ARGV[5]: the request's id
 -- ARGV[6]: take a stream slot (1/0)  ARGV[7]: its lease (ms)  ARGV[8]: the limit  ARGV[9]: the stream's id
@@ -13,7 +14,8 @@
 -- ARGV[21]: the user  ARGV[22]: a waiting ticket's lease (ms)  ARGV[23]: how long the admission's bookkeeping lives (ms)
 -- Returns { outcome, value }: 0 admitted (value: tokens reserved), 1 queued (value: tokens reserved; the ticket waits),
 -- 2 over the requests a minute (value: ms to wait), 3 every stream slot busy, 4 nothing left of the day,
--- 5 the day's total unknown (read it and call again, not counting the request twice), 6 the queue is full.
+-- 5 the day's total unknown (read it and call again, not counting the request twice), 6 the queue is full;
+-- admitted or queued, a third value: the conversation's version (-1: none held, or no conversation).
 --#include request-window-count.lua
 --#include stream-take.lua
 --#include usage-reserve-tokens.lua
@@ -53,4 +55,8 @@ if admitted < 0 then
   end
   return { 6, 0 }
 end
-return { admitted == 1 and 0 or 1, tokens }
+local version = -1
+if KEYS[10] then
+  version = tonumber(redis.call('GET', KEYS[10]) or '-1')
+end
+return { admitted == 1 and 0 or 1, tokens, version }

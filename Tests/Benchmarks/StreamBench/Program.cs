@@ -83,8 +83,9 @@ await ChildProcess.WaitForAsync(yarp, TimeSpan.FromSeconds(60));
 using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = int.MaxValue }) { Timeout = TimeSpan.FromMinutes(2) };
 var client = new StreamClient(http);
 var levels = ttftOnly ? [100] : quick ? new[] { 250, 500, 750 } : [250, 500, 750, 1000, 1500];
-var conversations = await CreateConversationsAsync(http, api, levels.Max());
-var storedConversations = await CreateConversationsAsync(http, apiWithStore, levels.Max());
+// Each API process its own users: two deployments do not share users' day rows (two replicas of one do, with the store).
+var conversations = await CreateConversationsAsync(http, api, levels.Max(), "bench");
+var storedConversations = await CreateConversationsAsync(http, apiWithStore, levels.Max(), "bench-stored");
 var keys = await CreateKeysAsync(http, api, conversations);
 string[] peers = ["Direct", "YARP", "API", "API /v1", "API+store"];
 
@@ -426,12 +427,12 @@ async Task<(double Exceptions, double Allocated)> RuntimeCountersAsync(int port)
     return (Sum("dotnet_exceptions_total"), Sum("dotnet_gc_heap_total_allocated_bytes_total"));
 }
 
-static async Task<List<(string Id, string User)>> CreateConversationsAsync(HttpClient http, Uri api, int count)
+static async Task<List<(string Id, string User)>> CreateConversationsAsync(HttpClient http, Uri api, int count, string users)
 {
     var created = new (string, string)[count];
     await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
     {
-        var user = $"bench-{i}";
+        var user = $"{users}-{i}";
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/api/conversations")) { Content = System.Net.Http.Json.JsonContent.Create(new { title = "bench" }) };
         request.Headers.Add("X-Dev-User", user);
         using var response = await http.SendAsync(request, token);

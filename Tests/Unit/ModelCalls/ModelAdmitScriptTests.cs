@@ -52,6 +52,34 @@ public sealed class ModelAdmitScriptTests : IAsyncLifetime
         (await Db.SortedSetLengthAsync(Keys[0]), await Db.SortedSetLengthAsync(Keys[1]), await Db.SortedSetLengthAsync(Keys[2]), await Db.SortedSetLengthAsync(Keys[4]));
 
     [Fact]
+    public async Task ConversationVersion_IsReadInTheSameCall_AndOnlyEverRaised()
+    {
+        var raise = StoreScripts.Load("conversation-version.lua");
+        RedisKey version = $"{_user}:conversation:version";
+        async Task<long> Admitted()
+        {
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var answer = (RedisResult[])(await Db.ScriptEvaluateAsync(Script, [.. Keys, version],
+            [
+                now, 0, 60_000, 10, "r", 0, 900_000, 5, "s", 1, 900_000, 0, 1_000, 1, $"t-{Guid.NewGuid():N}", 93_600_000,
+                30_000, 100, 10, $"k-{Guid.NewGuid():N}", _user, 3_000, 3_600_000,
+            ]))!;
+            Assert.Equal(0, (long)answer[0]);
+            return (long)answer[2];
+        }
+
+        Assert.Equal(-1, await Admitted());
+        Assert.Equal(3, (long)await Db.ScriptEvaluateAsync(raise, [version], [3, 600_000]));
+        Assert.Equal(3, await Admitted());
+        // A writer finishing late, or a reader seeding an older read, never lowers it.
+        Assert.Equal(3, (long)await Db.ScriptEvaluateAsync(raise, [version], [2, 600_000]));
+        Assert.Equal(3, await Admitted());
+        Assert.Equal(4, (long)await Db.ScriptEvaluateAsync(raise, [version], [4, 600_000]));
+        Assert.Equal(4, await Admitted());
+        Assert.InRange((await Db.KeyTimeToLiveAsync(version))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+    }
+
+    [Fact]
     public async Task OneCall_CountsTakesReservesAndAdmits()
     {
         Assert.Equal((0, 100), await AdmitAsync("a"));
