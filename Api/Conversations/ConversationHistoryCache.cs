@@ -10,11 +10,12 @@ namespace Api.Conversations;
 public sealed record HistorySnapshot(string ETag, IReadOnlyList<StoredMessage> Messages, Conversation? Conversation = null);
 
 /// <summary>
-/// The history of conversations this replica wrote last, kept warm so that a turn calls the model at once, with the
-/// snapshot, while it reads the conversation's row (a point read) instead of querying every message first. A snapshot
-/// counts only while the row still has the ETag it was taken at: any write anywhere (another replica's turn, a rename,
-/// a delete) changes the ETag, and the turn then queries the messages and asks the model again before anything is
-/// sent. Bounded by characters.
+/// The history of conversations this replica wrote last, kept warm so that a turn calls the model at once with the
+/// snapshot. With the shared store, the conversation's version there confirms it before the model is called, and the
+/// turn reads nothing; alone, the turn reads the conversation's row (a point read) while the model works, instead of
+/// querying every message first. A snapshot counts only while the row still has the ETag and version it was taken at:
+/// any write anywhere (another replica's turn, a rename, a delete) changes both, and the turn then queries the
+/// messages (and, alone, asks the model again) before anything is sent. Bounded by characters.
 /// </summary>
 public sealed class ConversationHistoryCache(IOptions<ConversationOptions> options) : IDisposable
 {

@@ -1,4 +1,5 @@
 using Api.Auth;
+using Api.Infrastructure;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Caching.Memory;
@@ -159,13 +160,33 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             return null;
         }
 
+        Task<bool>? knownOwnerActive = null;
+        string? knownOwner = null;
         if (!_cache.TryGetValue(hash, out ApiKeyOwner? owner))
         {
             await EnsureTableAsync(cancellationToken);
+            // A key this replica knew: its owner's activity is read beside the key's row, not after it (one round trip).
+            if (_genuine.TryGetValue(hash, out ApiKeyOwner? known) && known is not null)
+            {
+                knownOwner = known.UserKey;
+                knownOwnerActive = _owners.IsActiveAsync(known.UserKey, cancellationToken);
+            }
+
             Interlocked.Increment(ref _lookupReads);
-            var found = await _table.GetEntityIfExistsAsync<TableEntity>(LookupPartition(hash), hash, cancellationToken: cancellationToken);
+            NullableResponse<TableEntity> found;
+            try
+            {
+                found = await _table.GetEntityIfExistsAsync<TableEntity>(LookupPartition(hash), hash, cancellationToken: cancellationToken);
+            }
+            catch
+            {
+                Unwaited.Observe(knownOwnerActive);
+                throw;
+            }
+
             if (!found.HasValue || found.Value is not { } entity)
             {
+                Unwaited.Observe(knownOwnerActive);
                 _unknown.Set(hash, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.Value.CacheDuration });
                 return null;
             }
@@ -176,6 +197,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             if (_cache.TryGetValue(RevokedMarker(hash), out _))
             {
                 // Revoked on this replica while the row was being read: never trust what was read.
+                Unwaited.Observe(knownOwnerActive);
                 _cache.Remove(hash);
                 return null;
             }
@@ -183,10 +205,19 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
 
         if (owner is null || (owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow()))
         {
+            Unwaited.Observe(knownOwnerActive);
             return null;
         }
 
-        if (!await _owners.IsActiveAsync(owner.UserKey, cancellationToken))
+        var ownerActive = knownOwnerActive is not null && knownOwner == owner.UserKey
+            ? knownOwnerActive
+            : _owners.IsActiveAsync(owner.UserKey, cancellationToken);
+        if (knownOwnerActive is not null && knownOwnerActive != ownerActive)
+        {
+            Unwaited.Observe(knownOwnerActive);
+        }
+
+        if (!await ownerActive)
         {
             // Never served from the cache either: the owner's next sign-in brings the key back at once.
             _cache.Remove(hash);

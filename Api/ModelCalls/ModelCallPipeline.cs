@@ -124,7 +124,7 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, Guarded
     {
         foreach (var check in checks)
         {
-            _ = check.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            Unwaited.Observe(check);
         }
     }
 }

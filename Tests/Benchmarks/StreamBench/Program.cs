@@ -182,15 +182,22 @@ if (ttftOnly)
     return await WriteReportAsync();
 }
 
-// What one more token costs the API, apart from the turn: 15 replies of 30 tokens, then 15 of 300.
+// What one more token costs the API, apart from the turn: 15 replies of 30 tokens, then 15 of 300, each reply lasting
+// a second, so the API's own background work (timers, health checks, metrics) weighs the same in both; what it
+// allocates in a second with no turn at all is then taken off the turn's figure.
 var shortTurns = await RunAsync("API", 1, measure: false);
 ollama.Tokens = 300;
-ollama.Interval = TimeSpan.FromMilliseconds(2);
+ollama.Interval = TimeSpan.FromSeconds(1.0 / 300);
 var longTurns = await RunAsync("API", 1, measure: false);
 ollama.Tokens = 30;
 ollama.Interval = TimeSpan.FromSeconds(1.0 / 30);
+var idleBefore = await RuntimeCountersAsync(metricsPort);
+await Task.Delay(TimeSpan.FromSeconds(15));
+var idleAfter = await RuntimeCountersAsync(metricsPort);
+var idlePerSecond = (idleAfter.Allocated - idleBefore.Allocated) / 1024.0 / 15;
 var perExtraToken = (longTurns.AllocatedPerTurnKb - shortTurns.AllocatedPerTurnKb) / 270;
-Say($"Allocated per extra streamed token (300-token replies against 30-token ones): {perExtraToken:F2} KB; per turn apart from its tokens: {shortTurns.AllocatedPerTurnKb - (30 * perExtraToken):F0} KB.");
+Say($"Allocated per extra streamed token (300-token replies against 30-token ones, each a second long): {perExtraToken:F2} KB; " +
+    $"per turn apart from its tokens and the {idlePerSecond:F0} KB the API allocates in an idle second: {shortTurns.AllocatedPerTurnKb - (30 * perExtraToken) - idlePerSecond:F0} KB.");
 Say(string.Empty);
 Say("## Memory at c=500 (resident set)");
 Say(string.Empty);

@@ -73,6 +73,33 @@ public sealed class KeyRecheckTests(IntegrityApi api)
     }
 
     [Fact]
+    public async Task ALapsedKey_ReadsItsRowAndItsOwnersRow_AtOnce()
+    {
+        var (key, _, other, _) = await KeyUsedOnAnotherReplicaAsync();
+        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("both");
+
+        api.Storage.Hold();
+        Task<HttpResponseMessage> reply;
+        try
+        {
+            api.Storage.ClearRequests();
+            reply = other.SendAsync(Completion(key, "two reads, one round trip"), Cancellation);
+            // The key's row and its owner's row (both lapsed from the cache) are asked for before either answers.
+            await WaitUntilAsync(() => api.Storage.RequestLines is var sent
+                && sent.Any(line => line.Contains("PartitionKey='lookup_", StringComparison.Ordinal))
+                && sent.Any(line => line.Contains("RowKey='owner'", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            api.Storage.Flow();
+        }
+
+        using var response = await reply;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("both", await response.Content.ReadAsStringAsync(Cancellation), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AKeyRevokedOnAnotherReplica_IsRefusedAfterTheLookup_WithNoTokenSent_OnEveryRoute()
     {
         var (key, id, other, owner) = await KeyUsedOnAnotherReplicaAsync();

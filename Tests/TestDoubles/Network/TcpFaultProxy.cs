@@ -8,6 +8,7 @@ namespace Tests.TestDoubles.Network;
 /// open connection with a reset and refuses new ones, as a store that went away would; restore listens again on the
 /// same port. The server behind it keeps its data, so what was written before the cut is there after it. Hold keeps
 /// every answer from the server back (requests still arrive) until Flow lets them through: a store that is slow to answer.
+/// Each request's line (method and path) is kept, so a test can see what was asked, and in what order.
 /// </summary>
 public sealed class TcpFaultProxy : IAsyncDisposable
 {
@@ -17,6 +18,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     private TcpListener? _listener;
     private CancellationTokenSource _stop = new();
     private TaskCompletionSource _flowing = Flowing();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _requests = new();
 
     private TcpFaultProxy(int port, int targetPort)
     {
@@ -25,6 +27,11 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>The request line (method and path) of each request that went through, oldest first, since <see cref="ClearRequests"/>.</summary>
+    public IReadOnlyList<string> RequestLines => [.. _requests];
+
+    public void ClearRequests() => _requests.Clear();
 
     public bool IsCut => _listener is null;
 
@@ -87,6 +94,23 @@ public sealed class TcpFaultProxy : IAsyncDisposable
         }
     }
 
+    private async Task RequestsAsync(Stream from, Stream to, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            // A chunk that starts a request starts with its request line (HTTP/1.1, one request at a time per connection).
+            var start = System.Text.Encoding.ASCII.GetString(buffer, 0, Math.Min(read, 512));
+            if (start.Split(' ', 2)[0] is "GET" or "POST" or "PUT" or "PATCH" or "MERGE" or "DELETE" or "HEAD")
+            {
+                _requests.Enqueue(start.Split('\r', 2)[0]);
+            }
+
+            await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+    }
+
     /// <summary>Listens again on the same port.</summary>
     public void Restore()
     {
@@ -138,7 +162,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
             await target.ConnectAsync(IPAddress.Loopback, _targetPort, cancellationToken);
             var a = client.GetStream();
             var b = target.GetStream();
-            await Task.WhenAny(a.CopyToAsync(b, cancellationToken), AnswersAsync(b, a, cancellationToken));
+            await Task.WhenAny(RequestsAsync(a, b, cancellationToken), AnswersAsync(b, a, cancellationToken));
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
