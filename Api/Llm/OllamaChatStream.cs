@@ -63,9 +63,11 @@ public static class OllamaChatStream
         }
     }
 
-    private static ByteArrayContent Body(string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens, bool stream)
+    private static ReadOnlyMemoryContent Body(string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens, bool stream)
     {
-        var output = new ArrayBufferWriter<byte>(1024);
+        // Sized for the messages (most text is one byte a character), so the writer rarely grows, and sent from where it
+        // was written: no copy of the whole history per request.
+        var output = new ArrayBufferWriter<byte>(256 + messages.Sum(m => 64 + (m.Text?.Length ?? 0)));
         using (var json = new Utf8JsonWriter(output))
         {
             json.WriteStartObject();
@@ -96,7 +98,7 @@ public static class OllamaChatStream
             json.WriteEndObject();
         }
 
-        var content = new ByteArrayContent(output.WrittenSpan.ToArray());
+        var content = new ReadOnlyMemoryContent(output.WrittenMemory);
         content.Headers.ContentType = Json;
         return content;
     }

@@ -243,21 +243,7 @@ return await WriteReportAsync();
 
 async Task<int> AllocationsAsync(string peer)
 {
-    var process = peer switch { "API" or "API /v1" => apiProcess, "API+store" => storedProcess, _ => yarpProcess };
-    var output = Path.Combine(root, "TestResults", "bench");
-    Directory.CreateDirectory(output);
-    var trace = Path.Combine(output, $"allocations-{peer.Replace(' ', '-').Replace('/', '-').Replace('+', '-')}.nettrace");
-    using (var collector = ChildProcess.Start("dotnet", ["dotnet-trace", "collect", "-p", Text(process.Id), "--profile", "gc-verbose", "-o", trace, "--duration", "00:00:00:20"], workingDirectory: root))
-    {
-        await Task.Delay(3000);
-        for (var i = 0; i < 5; i++)
-        {
-            await RunAsync(peer, 100, measure: false);
-        }
-
-        await collector.WaitForExitAsync(TimeSpan.FromSeconds(60));
-    }
-
+    var trace = await TraceAsync(peer, "allocations", "gc-verbose", bursts: 5, TimeSpan.FromSeconds(20));
     Say($"## Allocations of {peer}: 5 bursts of 100 streams, the types allocated most");
     Say(string.Empty);
     Say("dotnet-trace (gc-verbose): the runtime's allocation ticks (one about every 100 KB), summed by type.");
@@ -293,23 +279,34 @@ async Task<int> AllocationsAsync(string peer)
     return await WriteReportAsync();
 }
 
-async Task<int> ProfileAsync(string peer)
+// A dotnet-trace profile of the peer's process over bursts of 100 streams, after three bursts that warm it (the JIT's
+// tiers, the DI container's compiled factories, whose first versions the finalizer then frees): the trace file.
+async Task<string> TraceAsync(string peer, string name, string profile, int bursts, TimeSpan duration)
 {
     var process = peer switch { "API" or "API /v1" => apiProcess, "API+store" => storedProcess, _ => yarpProcess };
     var output = Path.Combine(root, "TestResults", "bench");
     Directory.CreateDirectory(output);
-    var trace = Path.Combine(output, $"profile-{peer.Replace(' ', '-').Replace('/', '-').Replace('+', '-')}.nettrace");
-    using (var collector = ChildProcess.Start("dotnet", ["dotnet-trace", "collect", "-p", Text(process.Id), "--profile", "dotnet-sampled-thread-time", "-o", trace, "--duration", "00:00:00:25"], workingDirectory: root))
+    var trace = Path.Combine(output, $"{name}-{peer.Replace(' ', '-').Replace('/', '-').Replace('+', '-')}.nettrace");
+    for (var i = 0; i < 3; i++)
     {
-        await Task.Delay(3000);
-        for (var i = 0; i < 10; i++)
-        {
-            await RunAsync(peer, 100, measure: false);
-        }
-
-        await collector.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        await RunAsync(peer, 100, measure: false);
     }
 
+    await Task.Delay(2000);
+    using var collector = ChildProcess.Start("dotnet", ["dotnet-trace", "collect", "-p", Text(process.Id), "--profile", profile, "-o", trace, "--duration", duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture)], workingDirectory: root);
+    await Task.Delay(3000);
+    for (var i = 0; i < bursts; i++)
+    {
+        await RunAsync(peer, 100, measure: false);
+    }
+
+    await collector.WaitForExitAsync(TimeSpan.FromSeconds(60));
+    return trace;
+}
+
+async Task<int> ProfileAsync(string peer)
+{
+    var trace = await TraceAsync(peer, "profile", "dotnet-sampled-thread-time", bursts: 10, TimeSpan.FromSeconds(25));
     using (var convert = ChildProcess.Start("dotnet", ["dotnet-trace", "convert", trace, "--format", "Speedscope", "-o", Path.ChangeExtension(trace, null)], workingDirectory: root))
     {
         await convert.WaitForExitAsync(TimeSpan.FromMinutes(3));
