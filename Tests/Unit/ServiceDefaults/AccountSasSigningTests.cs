@@ -40,7 +40,9 @@ public sealed class AccountSasSigningTests : IAsyncLifetime
     [InlineData("UseDevelopmentStorage=true", true)]
     [InlineData("TableEndpoint=https://stchat.table.core.windows.net/;SharedAccessSignature=sv=2019-02-02&sig=abc", false)]
     [InlineData("DefaultEndpointsProtocol=https;AccountName=stchat;AccountKey=;EndpointSuffix=core.windows.net", false)]
-    public void Applies_OnlyToAConnectionStringWithAnAccountKey(string connectionString, bool applies)
+    [InlineData("DefaultEndpointsProtocol=https;AccountName=stchat;AccountKey=a2V5;EndpointSuffix=core.windows.net", true)]
+    [InlineData("DefaultEndpointsProtocol=https;AccountName=cosmoschat;AccountKey=a2V5;TableEndpoint=https://cosmoschat.table.cosmos.azure.com:443/;", false)]
+    public void Applies_OnlyToAStorageAccountConnectionStringWithAKey(string connectionString, bool applies)
     {
         Assert.Equal(applies, AccountSasSigning.Applies(connectionString));
     }

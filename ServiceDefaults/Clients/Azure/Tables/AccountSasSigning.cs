@@ -35,10 +35,19 @@ public sealed class AccountSasSigning : HttpPipelineSynchronousPolicy
     /// <summary>The credential the client sends; <see cref="OnSendingRequest"/> keeps it fresh.</summary>
     public AzureSasCredential Credential { get; }
 
-    /// <summary>Whether a connection string carries an account key (or means the development account, which has one).</summary>
+    /// <summary>
+    /// Whether a connection string carries a storage account's key (or means the development account, which has one).
+    /// Azure Cosmos DB for Table keeps the key's own signing: the account SAS is a storage account's feature.
+    /// </summary>
     public static bool Applies(string connectionString)
     {
         var parts = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (parts.TryGetValue("TableEndpoint", out var endpoint) && Uri.TryCreate(endpoint as string, UriKind.Absolute, out var uri)
+            && (uri.Host.EndsWith(".cosmos.azure.com", StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith(".cosmosdb.azure.com", StringComparison.OrdinalIgnoreCase)))
+        {
+            return false;
+        }
+
         return parts.TryGetValue("AccountKey", out var key) && !string.IsNullOrWhiteSpace(key as string)
             || parts.TryGetValue("UseDevelopmentStorage", out var development) && string.Equals(development as string, "true", StringComparison.OrdinalIgnoreCase);
     }
