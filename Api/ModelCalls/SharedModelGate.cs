@@ -74,9 +74,8 @@ public sealed class SharedModelGate(
         {
             var (ticket, admissionArguments) = admission.SharedArguments(user);
             var (reservationKeys, reservationArguments, reservationId) = reservations.SharedArguments(user, day, used, options.OutputTokensPerDay, state.OutputTokens);
-            RedisKey[] keys = call.ConversationId is { } conversationId
-                ? [SharedUserLimits.RequestsKey(user), SharedUserLimits.StreamsKey(user), .. reservationKeys, .. sharedAdmission.Keys, versions.Key(user, conversationId)]
-                : [SharedUserLimits.RequestsKey(user), SharedUserLimits.StreamsKey(user), .. reservationKeys, .. sharedAdmission.Keys];
+            RedisKey[] versionKey = call.ConversationId is { } conversationId ? [versions.Key(user, conversationId)] : [];
+            RedisKey[] keys = [SharedUserLimits.RequestsKey(user), SharedUserLimits.StreamsKey(user), .. reservationKeys, .. sharedAdmission.Keys, .. versionKey];
             RedisValue[] arguments =
             [
                 now.ToUnixTimeMilliseconds(),

@@ -25,11 +25,7 @@ public sealed class ConversationVersionTests(IntegrityApi api, GarnetFixture sto
     [Fact]
     public async Task WarmTurn_AtTheStoresVersion_StreamsItsFirstToken_WhileTheTableIsHeld()
     {
-        var (_, http) = api.StartHost(WithStore);
-        var session = new ApiSession(http, "version-" + Guid.NewGuid().ToString("N")[..10]);
-        var id = await session.CreateConversationAsync("warm with the store");
-        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("first");
-        Assert.NotNull((await session.ChatAsync(id, new { content = "warm it up" })).Done);
+        var (_, http, session, id) = await WarmConversationAsync("warm with the store");
         api.Ollama.DefaultScript = OllamaDoubleScript.Reply("second", " reply");
         var before = api.Ollama.ChatRequests().Count;
 
@@ -94,11 +90,7 @@ public sealed class ConversationVersionTests(IntegrityApi api, GarnetFixture sto
     [Fact]
     public async Task WarmTurn_TheStoreHoldsNoVersion_ReadsTheTableBeforeTheModelIsCalled()
     {
-        var (host, http) = api.StartHost(WithStore);
-        var session = new ApiSession(http, "version-" + Guid.NewGuid().ToString("N")[..10]);
-        var id = await session.CreateConversationAsync("expired version");
-        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("first");
-        Assert.NotNull((await session.ChatAsync(id, new { content = "warm it up" })).Done);
+        var (host, _, session, id) = await WarmConversationAsync("expired version");
         var versions = host.Services.GetRequiredService<ConversationVersions>();
         var shared = host.Services.GetRequiredService<Api.Shared.SharedStore>();
         Assert.True(await shared.Database.KeyDeleteAsync(versions.Key(Api.Auth.CurrentUser.ToPartitionKey(session.User), id)));
@@ -126,6 +118,17 @@ public sealed class ConversationVersionTests(IntegrityApi api, GarnetFixture sto
         // The turn's write raised the version again: the next turn is warm.
         Assert.Equal(3, (long)await shared.Database.StringGetAsync(versions.Key(Api.Auth.CurrentUser.ToPartitionKey(session.User), id)));
         await AssertConsistentAsync(api, session.User);
+    }
+
+    /// <summary>A host on the store and a conversation it made, with one turn ("warm it up", answered "first"): warm there.</summary>
+    private async Task<(IntegrityApiFactory Host, HttpClient Http, ApiSession Session, string Id)> WarmConversationAsync(string title)
+    {
+        var (host, http) = api.StartHost(WithStore);
+        var session = new ApiSession(http, "version-" + Guid.NewGuid().ToString("N")[..10]);
+        var id = await session.CreateConversationAsync(title);
+        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("first");
+        Assert.NotNull((await session.ChatAsync(id, new { content = "warm it up" })).Done);
+        return (host, http, session, id);
     }
 
     private static List<string?> UserMessages(OllamaDoubleRequest call) =>
