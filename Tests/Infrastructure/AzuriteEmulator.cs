@@ -41,6 +41,7 @@ public sealed class AzuriteEmulator : IDisposable
                 "--queuePort", Text(queue), "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry",
             ])
             { RedirectStandardOutput = true, RedirectStandardError = true }) ?? throw new InvalidOperationException("Azurite did not start.");
+            ServerProcesses.Track(process);
             // Read what it prints, so that a full pipe never stops it.
             process.OutputDataReceived += static (_, _) => { };
             process.ErrorDataReceived += static (_, _) => { };
@@ -52,6 +53,7 @@ public sealed class AzuriteEmulator : IDisposable
             }
 
             process.Kill(entireProcessTree: true);
+            ServerProcesses.Forget(process);
             process.Dispose();
             if (attempt == 5)
             {
@@ -114,6 +116,7 @@ public sealed class AzuriteEmulator : IDisposable
     public void Dispose()
     {
         _process.Kill(entireProcessTree: true);
+        ServerProcesses.Forget(_process);
         _process.Dispose();
     }
 

@@ -39,6 +39,7 @@ public sealed class GarnetServer : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         }) ?? throw new InvalidOperationException("Garnet did not start.");
+        ServerProcesses.Track(_process);
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };
         _process.BeginOutputReadLine();
@@ -65,6 +66,11 @@ public sealed class GarnetServer : IDisposable
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit(5000);
+        }
+
+        if (_process is not null)
+        {
+            ServerProcesses.Forget(_process);
         }
 
         _process?.Dispose();
