@@ -56,6 +56,8 @@ public sealed class ApiKeyAuthenticationHandler(
 
         _ = keys.TouchAsync(owner, CancellationToken.None);
         var identity = new ClaimsIdentity([new Claim("oid", owner.UserId), new Claim(KeyIdClaim, owner.KeyId)], SchemeName);
+        identity.AddClaims(owner.Roles.Select(role => new Claim("roles", role)));
+        identity.AddClaims(owner.Groups.Select(group => new Claim(CurrentUser.GroupClaim, group)));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 

@@ -42,4 +42,10 @@ public sealed class DevUserOptions
     public string Id { get; set; } = "dev-user";
 
     public string Name { get; set; } = "Developer";
+
+    /// <summary>The app roles the development user holds, to try role-limited models and pages.</summary>
+    public List<string> Roles { get; set; } = [];
+
+    /// <summary>The group ids the development user is in.</summary>
+    public List<string> Groups { get; set; } = [];
 }

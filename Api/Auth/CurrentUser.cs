@@ -10,6 +10,17 @@ namespace Api.Auth;
 /// </summary>
 public sealed record CurrentUser(string Id, string PartitionKey, string? KeyId = null)
 {
+    /// <summary>The Entra ID app roles of the token (<c>roles</c>), or those its key's owner held when the key was made.</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>The Entra ID groups of the token (<c>groups</c>), or those its key's owner was in when the key was made.</summary>
+    public IReadOnlyList<string> Groups { get; init; } = [];
+
+    /// <summary>The claim types a token's app roles arrive as: <c>roles</c>, or the long form when inbound claims are mapped.</summary>
+    public static readonly IReadOnlyList<string> RoleClaims = ["roles", ClaimTypes.Role];
+
+    public const string GroupClaim = "groups";
+
     public const string ObjectIdClaim = "http://schemas.microsoft.com/identity/claims/objectidentifier";
 
     /// <summary>The claim a request signed in with a personal API key carries: the key's id.</summary>
@@ -31,7 +42,16 @@ public sealed record CurrentUser(string Id, string PartitionKey, string? KeyId =
             ?? principal.FindFirstValue("sub")
             ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
 
-        return string.IsNullOrWhiteSpace(id) ? null : new CurrentUser(id, ToPartitionKey(id), principal.FindFirstValue(KeyIdClaim));
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            return null;
+        }
+
+        return new CurrentUser(id, ToPartitionKey(id), principal.FindFirstValue(KeyIdClaim))
+        {
+            Roles = [.. principal.Claims.Where(c => RoleClaims.Contains(c.Type)).Select(c => c.Value).Distinct(StringComparer.Ordinal)],
+            Groups = [.. principal.FindAll(GroupClaim).Select(c => c.Value).Distinct(StringComparer.OrdinalIgnoreCase)],
+        };
     }
 
     /// <summary>

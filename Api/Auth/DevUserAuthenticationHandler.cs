@@ -21,6 +21,12 @@ public sealed class DevUserAuthenticationHandler(
     /// </summary>
     public const string UserHeader = "X-Dev-User";
 
+    /// <summary>Development only: the app roles of the request's dev user (comma-separated), instead of <c>Auth:DevUser:Roles</c>.</summary>
+    public const string RolesHeader = "X-Dev-Roles";
+
+    /// <summary>Development only: the groups of the request's dev user (comma-separated), instead of <c>Auth:DevUser:Groups</c>.</summary>
+    public const string GroupsHeader = "X-Dev-Groups";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var user = authOptions.Value.DevUser;
@@ -39,9 +45,23 @@ public sealed class DevUserAuthenticationHandler(
             new Claim(ClaimTypes.Name, name),
             new Claim("name", name),
         ], SchemeName);
+        foreach (var role in Listed(RolesHeader, user.Roles))
+        {
+            identity.AddClaim(new Claim("roles", role));
+        }
+
+        foreach (var group in Listed(GroupsHeader, user.Groups))
+        {
+            identity.AddClaim(new Claim(CurrentUser.GroupClaim, group));
+        }
 
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
+
+    private IEnumerable<string> Listed(string header, IEnumerable<string> configured) =>
+        Request.Headers[header] is [{ } listed]
+            ? listed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(IsValidUserId)
+            : configured;
 
     private static bool IsValidUserId(string value) =>
         value.Length is > 0 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@');

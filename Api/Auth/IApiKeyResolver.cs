@@ -1,7 +1,16 @@
 namespace Api.Auth;
 
 /// <summary>Whose a key is, as a request authenticated by it needs to know.</summary>
-public sealed record ApiKeyOwner(string UserId, string UserKey, string KeyId, DateTimeOffset? ExpiresAt);
+/// <remarks>
+/// <see cref="Roles"/> and <see cref="Groups"/> are what the owner held when the key was made (a key made since a role
+/// was taken away keeps none of it): the models the key may use are decided by them.
+/// </remarks>
+public sealed record ApiKeyOwner(string UserId, string UserKey, string KeyId, DateTimeOffset? ExpiresAt)
+{
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    public IReadOnlyList<string> Groups { get; init; } = [];
+}
 
 /// <summary>Finds the owner of a personal API key (the key store, in <c>Keys/</c>), for the key's sign-in here.</summary>
 public interface IApiKeyResolver

@@ -11,9 +11,9 @@ namespace Api.Chat;
 /// <summary>
 /// A short title after the first exchange, asked of the model as a request of its own through the pipeline (route
 /// <c>title</c>: the breaker, the user's token budget, fair admission, the leak guard, its usage in the ledger) with a
-/// tight time and token budget; when that fails, is refused or is slow, the first words of the user's message.
+/// tight time and token budget, of the catalogue's title model; when that fails, is refused or is slow, the first words of the user's message.
 /// </summary>
-public sealed class TitleGenerator(ModelCallPipeline pipeline, IOptions<LlmOptions> options, ILogger<TitleGenerator> logger)
+public sealed class TitleGenerator(ModelCallPipeline pipeline, LlmBackends backends, IOptions<LlmOptions> options, ILogger<TitleGenerator> logger)
 {
     public const int MaxTitleChars = 60;
 
@@ -30,7 +30,8 @@ public sealed class TitleGenerator(ModelCallPipeline pipeline, IOptions<LlmOptio
             {
                 Route = ModelRoute.Title,
                 User = user,
-                Model = model,
+                // The catalogue's title writer (a small fast model), else the model that answered.
+                Model = backends.Titles?.Name ?? model,
                 Temperature = 0.2,
                 MaxOutputTokens = 24,
                 Stream = false,

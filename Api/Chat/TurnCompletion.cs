@@ -23,7 +23,9 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
         var interrupted = outcome.Cancelled || outcome.ShuttingDown;
         var reply = outcome.Reply.ToString();
         var backend = turn.Lease.Backend;
-        var model = backend.IsFallback ? backend.Model : turn.Request.Model;
+        // The model that answered, by its id: the requested one, or its fallback when that served.
+        var model = backend.Name;
+        var fellBack = turn.Lease.FellBack;
         var total = outcome.Stopwatch.Elapsed;
         var status = failure is null && !interrupted ? MessageStatus.Complete
             : reply.Length > 0 ? MessageStatus.Incomplete
@@ -78,7 +80,7 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
             CompletionTokens: completionTokens,
             TimeToFirstTokenMs: outcome.FirstToken?.TotalMilliseconds,
             TokensPerSecond: tokensPerSecond,
-            Fallback: backend.IsFallback,
+            Fallback: fellBack,
             Error: error);
         var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt);
 
@@ -98,7 +100,7 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
 
         if (failure is not null)
         {
-            return new ChatEvent.Error(ReplyFailures.Describe(failure).With("messageId", messageId).With("partial", reply.Length > 0).With("fallback", backend.IsFallback));
+            return new ChatEvent.Error(ReplyFailures.Describe(failure).With("messageId", messageId).With("partial", reply.Length > 0).With("fallback", fellBack));
         }
 
         return new ChatEvent.Done(new DoneEvent(
@@ -107,7 +109,7 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
             // A cancelled reply ends with what it had: kept, marked incomplete.
             outcome.Cancelled ? "incomplete" : "complete",
             model,
-            backend.IsFallback,
+            fellBack,
             new UsageDto(promptTokens, completionTokens),
             new TimingsDto(outcome.FirstToken?.TotalMilliseconds, tokensPerSecond, total.TotalMilliseconds),
             title,

@@ -68,6 +68,15 @@ public static class ErrorCodes
     public const string NotFound = "not_found";
 
     public const string ModelNotFound = "model_not_found";
+    public const string ModelCannotChat = "model_cannot_chat";
+    public const string ModelCannotEmbed = "model_cannot_embed";
+    public const string ModelDoesNotSupportTools = "model_does_not_support_tools";
+    public const string InvalidToolSchema = "invalid_tool_schema";
+    public const string UnknownToolCall = "unknown_tool_call";
+    public const string EmptyInput = "empty_input";
+    public const string InvalidInput = "invalid_input";
+    public const string TooManyInputs = "too_many_inputs";
+    public const string DimensionsNotSupported = "dimensions_not_supported";
 
     public const string NoActiveReply = "no_active_reply";
 

@@ -87,7 +87,7 @@ public static class ApiKeyEndpoints
             return ApiProblems.BadRequest($"expiresAt must be in the future and at most {longest.TotalDays:0} days away.", ErrorCodes.InvalidKeyExpiry);
         }
 
-        var (info, key) = await store.CreateAsync(user.Id, user.PartitionKey, name, request.ExpiresAt ?? now + longest, cancellationToken);
+        var (info, key) = await store.CreateAsync(user.Id, user.PartitionKey, name, request.ExpiresAt ?? now + longest, cancellationToken, user);
         if (info is not null)
         {
             Safety.SecurityEvents.ApiKeyCreated(loggers.CreateLogger(Safety.SecurityEvents.Category), info.Id, info.Name, user.Id, info.ExpiresAt);

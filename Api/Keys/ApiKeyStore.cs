@@ -53,7 +53,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
     /// <summary>The partition a key's hash is found under.</summary>
     public static string LookupPartition(string hash) => "lookup_" + hash[..2];
 
-    public async Task<(ApiKeyInfo? Info, string? Key)> CreateAsync(string userId, string userKey, string name, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task<(ApiKeyInfo? Info, string? Key)> CreateAsync(string userId, string userKey, string name, DateTimeOffset expiresAt, CancellationToken cancellationToken, CurrentUser? access = null)
     {
         await EnsureTableAsync(cancellationToken);
         if ((await ListAsync(userKey, cancellationToken)).Count >= _options.Value.MaxKeysPerUser)
@@ -77,6 +77,9 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             ["UserId"] = userId,
             ["UserKey"] = userKey,
             ["KeyId"] = info.Id,
+            // The owner's model access as the key is made: the key may use what its owner could, never more.
+            [RolesProperty] = string.Join('\n', access?.Roles ?? []),
+            [GroupsProperty] = string.Join('\n', access?.Groups ?? []),
             ["CreatedAt"] = info.CreatedAt,
             ["ExpiresAt"] = info.ExpiresAt,
         }, cancellationToken);
@@ -191,7 +194,11 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
                 return null;
             }
 
-            owner = new ApiKeyOwner(entity.GetString("UserId"), entity.GetString("UserKey"), entity.GetString("KeyId"), ExpiryOf(entity));
+            owner = new ApiKeyOwner(entity.GetString("UserId"), entity.GetString("UserKey"), entity.GetString("KeyId"), ExpiryOf(entity))
+            {
+                Roles = Lines(entity.GetString(RolesProperty)),
+                Groups = Lines(entity.GetString(GroupsProperty)),
+            };
             _cache.Set(hash, owner, _options.Value.CacheDuration);
             _genuine.Set(hash, owner, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromHours(1) });
             if (_cache.TryGetValue(RevokedMarker(hash), out _))
@@ -255,6 +262,11 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
     }
 
     /// <summary>A key made before every key had an expiry lives <see cref="ApiKeyOptions.MaxLifetime"/> from its creation.</summary>
+    private const string RolesProperty = "Roles";
+    private const string GroupsProperty = "Groups";
+
+    private static string[] Lines(string? joined) => string.IsNullOrEmpty(joined) ? [] : joined.Split('\n');
+
     private DateTimeOffset? ExpiryOf(TableEntity lookup) =>
         lookup.GetDateTimeOffset("ExpiresAt") ?? (lookup.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue) + _options.Value.MaxLifetime;
 

@@ -22,7 +22,10 @@ public sealed class LlmAdmission : IAsyncDisposable
     private readonly int[] _queued = new int[Routes.Count];
 
     /// <summary>The routes the gauges tell apart (<c>route</c> tag): every route's requests share the backend's capacity.</summary>
-    public static readonly IReadOnlyList<string> Routes = [LlmMetricNames.ChatRoute, LlmMetricNames.OpenAiRoute];
+    public static readonly IReadOnlyList<string> Routes = [LlmMetricNames.ChatRoute, LlmMetricNames.OpenAiRoute, LlmMetricNames.EmbeddingsRoute];
+
+    /// <summary>How long a slot is held, on average (exponentially weighted); 0 until one was given back.</summary>
+    private double _averageHoldSeconds;
 
     public LlmAdmission(string backend, LlmAdmissionOptions options, ModelServerCount servers, SharedStore? store = null)
     {
@@ -43,7 +46,38 @@ public sealed class LlmAdmission : IAsyncDisposable
 
     public int QueuedOn(string route) => Volatile.Read(ref _queued[RouteIndex(route)]);
 
-    private static int RouteIndex(string route) => route == LlmMetricNames.OpenAiRoute ? 1 : 0;
+    private static int RouteIndex(string route) => route switch
+    {
+        LlmMetricNames.OpenAiRoute => 1,
+        LlmMetricNames.EmbeddingsRoute => 2,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The backend's queue now, for the picker: slots held and requests waiting on every replica (this replica's own while
+    /// the store is away), its capacity, and the wait a request made now may expect: none while a slot is free, else the
+    /// queue ahead of it in rounds of the capacity, each as long as a slot is held on average.
+    /// </summary>
+    public async Task<AdmissionSnapshot> SnapshotAsync()
+    {
+        var (inFlight, queued) = (InFlight, Queued);
+        if (SharedNow is { } shared)
+        {
+            try
+            {
+                (inFlight, queued) = await shared.CountsAsync();
+            }
+            catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
+            {
+                _store!.Failed(ex, "reading a model's queue");
+            }
+        }
+
+        var capacity = Math.Max(1, Capacity);
+        var hold = Volatile.Read(ref _averageHoldSeconds);
+        double? wait = inFlight < capacity && queued == 0 ? 0 : hold > 0 ? Math.Ceiling((queued + 1.0) / capacity) * hold : null;
+        return new AdmissionSnapshot(inFlight, queued, capacity, wait);
+    }
 
     /// <summary>What the backend runs at once: its slots per server × its servers.</summary>
     public int Capacity => _options.SlotsPerServer * _servers.Current;
@@ -137,7 +171,15 @@ public sealed class LlmAdmission : IAsyncDisposable
     private Slot Hold(int index, Action release)
     {
         Interlocked.Increment(ref _inFlight[index]);
-        return new Slot(this, index, release);
+        return new Slot(this, index, release, System.Diagnostics.Stopwatch.GetTimestamp());
+    }
+
+    private void Held(long since)
+    {
+        var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalSeconds;
+        var current = Volatile.Read(ref _averageHoldSeconds);
+        // A lost update between two releases only weighs one sample less.
+        Volatile.Write(ref _averageHoldSeconds, current == 0 ? seconds : (current * 0.8) + (seconds * 0.2));
     }
 
     public async ValueTask DisposeAsync()
@@ -150,7 +192,7 @@ public sealed class LlmAdmission : IAsyncDisposable
     }
 
     /// <summary>A held slot: disposing it frees it, once.</summary>
-    private sealed class Slot(LlmAdmission owner, int index, Action release) : IDisposable
+    private sealed class Slot(LlmAdmission owner, int index, Action release, long since) : IDisposable
     {
         private int _released;
 
@@ -159,6 +201,7 @@ public sealed class LlmAdmission : IAsyncDisposable
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
                 Interlocked.Decrement(ref owner._inFlight[index]);
+                owner.Held(since);
                 release();
             }
         }

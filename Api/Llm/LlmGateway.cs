@@ -24,7 +24,8 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
         }
 
         TimeSpan? openFor = null;
-        foreach (var backend in Candidates(model))
+        var candidates = Candidates(model);
+        foreach (var backend in candidates)
         {
             if (!backend.Breaker.TryAllow(out var retryAfter))
             {
@@ -33,8 +34,8 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             }
 
             var permit = await backend.Admission.TryAcquireAsync(user, cancellationToken, route);
-            // Overload is not an outage: a busy primary does not spill onto a (slow, small) fallback.
-            return permit is null ? (null, Full(backend)) : (Lease(backend, permit, user, route), null);
+            // Overload is not an outage: a busy model does not spill onto its (slow, small) fallback.
+            return permit is null ? (null, Full(backend)) : (Lease(backend, permit, user, route, candidates[0]), null);
         }
 
         return (null, BreakerOpen(openFor is { } wait && wait > TimeSpan.Zero ? wait : TimeSpan.FromSeconds(1)));
@@ -66,7 +67,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
     }
 
     /// <summary>The lease on <paramref name="backend"/> for a slot taken (<paramref name="permit"/>).</summary>
-    public static LlmLease Lease(LlmBackend backend, IDisposable permit, string user, string route) => new(backend, permit, user) { Route = route };
+    public static LlmLease Lease(LlmBackend backend, IDisposable permit, string user, string route, LlmBackend? requested = null) => new(backend, permit, user, requested) { Route = route };
 
     /// <summary>The backend had no slot and no room in its queue (or the wait ran out): the refusal, and the breaker told.</summary>
     public static ApiError Full(LlmBackend backend)
@@ -75,15 +76,14 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
         return ApiError.Of(ErrorCodes.LlmCapacity, "Every model slot is busy and the queue is full. Try again shortly.", CapacityRetryAfter);
     }
 
-    private ApiError? Unconfigured() => backends.Primary is null && backends.Fallback is null
+    private ApiError? Unconfigured() => !backends.Any
         ? ApiError.Of(ErrorCodes.LlmUnavailable, backends.UnavailableReason ?? "No language model is configured.", TimeSpan.FromSeconds(30))
         : null;
 
-    private LlmBackend[] Candidates(string? model)
-    {
-        var requested = model is null ? backends.Primary ?? backends.Fallback! : backends.ForModel(model) ?? backends.Primary!;
-        return requested == backends.Primary && backends.Fallback is { } fallback ? [requested, fallback] : [requested];
-    }
+    private IReadOnlyList<LlmBackend> Candidates(string? model) => backends.Candidates(model);
+
+    /// <summary>The model a request for <paramref name="model"/> asks for (before any fallback).</summary>
+    public LlmBackend? Requested(string? model) => Candidates(model).FirstOrDefault();
 
     /// <summary>
     /// Refuses at once, before any I/O, when every backend that could take a request for <paramref name="model"/> has
@@ -91,7 +91,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
     /// </summary>
     public ApiError? RefuseWhileOpen(string? model)
     {
-        var candidates = model is null ? backends.All.ToList() : [.. new[] { backends.ForModel(model), backends.ForModel(model)?.IsFallback == false ? backends.Fallback : null }.OfType<LlmBackend>()];
+        var candidates = backends.Candidates(model);
         if (candidates.Count == 0 || candidates.Any(b => b.Breaker.State != BreakerState.Open))
         {
             return null;
@@ -115,7 +115,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             var resilience = options.Value.Resilience;
             using var watchdog = new StreamWatchdog(resilience, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, watchdog.Token);
-            var modelId = backend.IsFallback ? backend.Model : request.Model;
+            var modelId = backend.Model;
 
             var sawChunk = false;
             var finished = false;
@@ -129,7 +129,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             using var bound = CommunityToolkit.Aspire.OllamaSharp.OllamaStreamCancellation.Bind(linked.Token);
             // The hot path reads Ollama's stream itself (OllamaChatStream): a token costs its text, not two object layers.
             var http = httpClients.CreateClient(backend.HttpClientName);
-            await using (var updates = OllamaChatStream.ReadAsync(http, modelId, request.Messages, request.Temperature, request.MaxOutputTokens, linked.Token, request.Stream).GetAsyncEnumerator(linked.Token))
+            await using (var updates = OllamaChatStream.ReadAsync(http, modelId, request.Messages, request.Temperature, request.MaxOutputTokens, linked.Token, request.Stream, request.Tools).GetAsyncEnumerator(linked.Token))
             {
                 while (true)
                 {
@@ -172,7 +172,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
                     inputTokens = update.PromptTokens ?? inputTokens;
                     outputTokens = update.CompletionTokens ?? outputTokens;
                     var text = update.Text;
-                    if (!string.IsNullOrEmpty(text))
+                    if (!string.IsNullOrEmpty(text) || update.ToolCalls is not null)
                     {
                         watchdog.OnToken();
                         if (!sawChunk)
@@ -211,7 +211,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             backend.Breaker.RecordFailure();
             logger.LogWarning("The call to {Backend} failed {When}: {Error}", backend.Name, sawChunk ? "mid-stream" : "before the first token", failure.Message);
 
-            if (!sawChunk && !backend.IsFallback && IsAvailabilityFailure(failure) && await TryFailOverAsync(lease, cancellationToken))
+            if (!sawChunk && !lease.FellBack && IsAvailabilityFailure(failure) && await TryFailOverAsync(lease, cancellationToken))
             {
                 continue;
             }
@@ -226,7 +226,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
 
     private async Task<bool> TryFailOverAsync(LlmLease lease, CancellationToken cancellationToken)
     {
-        if (backends.Fallback is not { } fallback || !fallback.Breaker.TryAllow(out _))
+        if (backends.FallbackOf(lease.Requested) is not { } fallback || !fallback.Breaker.TryAllow(out _))
         {
             return false;
         }
@@ -238,7 +238,7 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
             return false;
         }
 
-        logger.LogWarning("The primary model failed before its first token; the fallback {Model} takes over.", fallback.Model);
+        logger.LogWarning("The model {Model} failed before its first token; its fallback {Fallback} takes over.", lease.Requested.Name, fallback.Name);
         lease.SwitchTo(fallback, permit);
         return true;
     }

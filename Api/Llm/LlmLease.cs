@@ -1,7 +1,7 @@
 namespace Api.Llm;
 
 /// <summary>A slot on a backend for one reply. Disposing it frees the slot.</summary>
-public sealed class LlmLease(LlmBackend backend, IDisposable permit, string user) : IDisposable
+public sealed class LlmLease(LlmBackend backend, IDisposable permit, string user, LlmBackend? requested = null) : IDisposable
 {
     private IDisposable _permit = permit;
 
@@ -11,8 +11,14 @@ public sealed class LlmLease(LlmBackend backend, IDisposable permit, string user
     /// <summary>The route the reply came through (the gauges' <c>route</c> tag).</summary>
     public string Route { get; init; } = LlmMetricNames.ChatRoute;
 
-    /// <summary>The backend serving the reply; it changes when the primary fails before the first token and the fallback takes over.</summary>
+    /// <summary>The backend serving the reply; it changes when the requested model fails before the first token and its fallback takes over.</summary>
     public LlmBackend Backend { get; private set; } = backend;
+
+    /// <summary>The model the caller asked for (or the default); <see cref="Backend"/> is its fallback when that serves.</summary>
+    public LlmBackend Requested { get; } = requested ?? backend;
+
+    /// <summary>The reply comes from the requested model's fallback (it was unavailable, or failed before its first token).</summary>
+    public bool FellBack => Backend != Requested;
 
     internal void SwitchTo(LlmBackend backend, IDisposable permit)
     {

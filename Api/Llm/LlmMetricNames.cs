@@ -23,11 +23,8 @@ internal static class LlmMetricNames
     /// <summary>The OpenAI-compatible route (<c>/v1/chat/completions</c>).</summary>
     public const string OpenAiRoute = "openai";
 
-    /// <summary>The GPU model server.</summary>
-    public const string PrimaryBackend = "primary";
-
-    /// <summary>The CPU fallback model server.</summary>
-    public const string FallbackBackend = "fallback";
+    /// <summary>The OpenAI-compatible embeddings route (<c>/v1/embeddings</c>).</summary>
+    public const string EmbeddingsRoute = "embeddings";
 
     /// <summary>A metric name as the Prometheus exporter writes it.</summary>
     public static string Prometheus(string name) => name.Replace('.', '_');

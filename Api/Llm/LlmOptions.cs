@@ -7,11 +7,22 @@ public sealed class LlmOptions
 {
     public const string SectionName = "Llm";
 
-    /// <summary>The connection string name of the primary model (<c>Endpoint=...;Model=...</c>).</summary>
-    public const string PrimaryConnectionName = "chat";
+    /// <summary>
+    /// The one model of an API started with no catalogue (a developer's own run, the benchmarks): a chat model named
+    /// <c>chat</c>, whose connection string has that name.
+    /// </summary>
+    public const string SoleModelName = "chat";
 
-    /// <summary>The connection string name of the optional fallback (for example a small model on CPU).</summary>
-    public const string FallbackConnectionName = "chat-fallback";
+    /// <summary>
+    /// The model catalogue, by model id (<c>Llm:Models:&lt;name&gt;</c>), written by the AppHost from its declarations. Each
+    /// model is served when its connection string (the same name) is present. Empty: one chat model, <c>chat</c>.
+    /// </summary>
+    public Dictionary<string, ModelOptions> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The catalogue in force: the configured one, or the sole default chat model.</summary>
+    public IReadOnlyDictionary<string, ModelOptions> Catalogue => Models.Count > 0
+        ? Models
+        : new Dictionary<string, ModelOptions>(StringComparer.OrdinalIgnoreCase) { [SoleModelName] = new ModelOptions { Default = true } };
 
     [Required(AllowEmptyStrings = false)]
     public string SystemPrompt { get; set; } = "You are a helpful assistant.";
@@ -85,7 +96,7 @@ public sealed class LlmAdmissionOptions
     [Range(1, 1_000)]
     public int Servers { get; set; } = 1;
 
-    /// <summary>Per backend name (<c>primary</c>, <c>fallback</c>): a host name whose addresses are the backend's servers (a headless Service).</summary>
+    /// <summary>Per model: a host name whose addresses are the model's servers (a headless Service).</summary>
     public Dictionary<string, string> ServerHosts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The queue for the whole backend (each replica's share of it while the store is away).</summary>
@@ -98,4 +109,15 @@ public sealed class LlmAdmissionOptions
     /// <summary>The API replicas that share the capacity while the store is away (each admits its share on its own).</summary>
     [Range(1, 1_000)]
     public int ApiReplicas { get; set; } = 1;
+
+    /// <summary>The same options for a model whose servers run <paramref name="slots"/> replies at once.</summary>
+    public LlmAdmissionOptions WithSlotsPerServer(int slots) => new()
+    {
+        SlotsPerServer = slots,
+        Servers = Servers,
+        ServerHosts = ServerHosts,
+        MaxQueue = MaxQueue,
+        QueueTimeout = QueueTimeout,
+        ApiReplicas = ApiReplicas,
+    };
 }

@@ -9,9 +9,9 @@ namespace Api.Llm;
 public static class LlmServiceCollectionExtensions
 {
     /// <summary>
-    /// The LLM backends: the primary from the <c>chat</c> connection string and an optional fallback from
-    /// <c>chat-fallback</c>, each an OllamaSharp client with its own breaker and admission limit. With neither, the
-    /// API still serves history and reports the LLM unavailable (with the AppHost's reason when it gave one).
+    /// The model catalogue (<c>Llm:Models</c>): one backend per declared model whose connection string (named like the
+    /// model, <c>Endpoint=...;Model=tag</c>) is present, each an OllamaSharp client with its own breaker and admission.
+    /// With none, the API still serves history and reports the LLM unavailable (with the AppHost's reason when it gave one).
     /// </summary>
     public static IHostApplicationBuilder AddLlm(this IHostApplicationBuilder builder)
     {
@@ -22,46 +22,61 @@ public static class LlmServiceCollectionExtensions
             .Validate(o => o.DefaultTemperature <= o.MaxTemperature, "Llm:DefaultTemperature must not exceed Llm:MaxTemperature.")
             .Validate(o => o.Resilience.IdleTimeout > TimeSpan.Zero && o.Resilience.FirstTokenTimeout > TimeSpan.Zero && o.Resilience.MaxStreamDuration > TimeSpan.Zero,
                 "Llm:Resilience timeouts must be positive.")
+            .Validate(o => ModelCatalogueRules.Problem(o.Catalogue) is null, "Llm:Models is not a valid catalogue (the API's log names the problem).")
             .ValidateOnStart();
 
-        var primary = AddBackend(builder, LlmOptions.PrimaryConnectionName);
-        var fallback = AddBackend(builder, LlmOptions.FallbackConnectionName);
+        var catalogue = builder.Configuration.GetSection(LlmOptions.SectionName).Get<LlmOptions>()?.Catalogue ?? new LlmOptions().Catalogue;
+        if (ModelCatalogueRules.Problem(catalogue) is { } problem)
+        {
+            throw new InvalidOperationException($"Llm:Models: {problem}");
+        }
+
+        var served = catalogue
+            .Select(entry => (entry.Key, entry.Value, Connection: AddBackend(builder, entry.Key)))
+            .Where(entry => entry.Connection is not null)
+            .Select(entry => (Name: entry.Key, Options: entry.Value, entry.Connection!.Value.Model, entry.Connection!.Value.Endpoint))
+            .ToList();
 
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<LlmOptions>>().Value;
             var time = services.GetRequiredService<TimeProvider>();
             var loggerFactory = services.GetRequiredService<ILoggerFactory>();
+            var store = services.GetService<Api.Shared.SharedStore>();
 
-            LlmBackend? Create((string Model, Uri Endpoint)? configured, string connectionName, string name, bool isFallback) =>
-                configured is not { } c ? null : new LlmBackend(
-                    name,
-                    c.Model,
-                    c.Endpoint,
-                    services.GetRequiredKeyedService<IChatClient>(connectionName),
-                    services.GetRequiredKeyedService<IOllamaApiClient>(connectionName),
-                    new LlmCircuitBreaker(name, options.Resilience.BreakerFailureThreshold, options.Resilience.BreakerBreakDuration, time, loggerFactory.CreateLogger<LlmCircuitBreaker>()),
-                    new LlmAdmission(name, options.Admission,
-                        new ModelServerCount(options.Admission.Servers, options.Admission.ServerHosts.GetValueOrDefault(name)),
-                        services.GetService<Api.Shared.SharedStore>()),
-                    isFallback)
+            LlmBackend Create((string Name, ModelOptions Options, string Model, Uri Endpoint) m)
+            {
+                var admission = options.Admission;
+                if (m.Options.SlotsPerServer is { } slots)
+                {
+                    admission = admission.WithSlotsPerServer(slots);
+                }
+
+                return new LlmBackend(
+                    m.Name,
+                    m.Model,
+                    m.Endpoint,
+                    services.GetRequiredKeyedService<IChatClient>(m.Name),
+                    services.GetRequiredKeyedService<IOllamaApiClient>(m.Name),
+                    new LlmCircuitBreaker(m.Name, options.Resilience.BreakerFailureThreshold, options.Resilience.BreakerBreakDuration, time, loggerFactory.CreateLogger<LlmCircuitBreaker>()),
+                    new LlmAdmission(m.Name, admission, new ModelServerCount(admission.Servers, admission.ServerHosts.GetValueOrDefault(m.Name)), store),
+                    m.Options)
                 {
                     // The client integration's name for the backend's HttpClient ({connection}_httpClient).
-                    HttpClientName = $"{connectionName}_httpClient",
+                    HttpClientName = $"{m.Name}_httpClient",
                 };
+            }
 
             var reason = string.IsNullOrWhiteSpace(options.UnavailableReason)
-                ? $"No language model is configured (the connection string '{LlmOptions.PrimaryConnectionName}' is missing)."
+                ? $"No language model is configured (no connection string for any of: {string.Join(", ", options.Catalogue.Keys)})."
                 : options.UnavailableReason;
-            return new LlmBackends(
-                Create(primary, LlmOptions.PrimaryConnectionName, LlmMetricNames.PrimaryBackend, isFallback: false),
-                Create(fallback, LlmOptions.FallbackConnectionName, LlmMetricNames.FallbackBackend, isFallback: true),
-                reason);
+            return new LlmBackends([.. served.Select(Create)], reason);
         });
 
         builder.Services.AddSingleton<LlmMetrics>();
         builder.Services.AddSingleton<LlmGateway>();
         builder.Services.AddSingleton<LlmStatusService>();
+        builder.Services.AddSingleton<ModelAccess>();
         builder.Services.AddHostedService<LlmBreakerProbeService>();
         return builder;
     }

@@ -7,7 +7,7 @@ namespace Api.Llm;
 /// fallback serving) or <c>unavailable</c>. The probe is cached for a few seconds so the endpoint stays cheap
 /// when every browser polls it.
 /// </summary>
-public sealed class LlmStatusService(LlmBackends backends, TimeProvider time, ILogger<LlmStatusService> logger)
+public sealed class LlmStatusService(LlmBackends backends, ModelAccess access, TimeProvider time, ILogger<LlmStatusService> logger)
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(3);
@@ -17,13 +17,14 @@ public sealed class LlmStatusService(LlmBackends backends, TimeProvider time, IL
     public async Task<StatusDto> GetStatusAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (backends.Primary is null && backends.Fallback is null)
+        if (!backends.Any)
         {
             return new StatusDto("unavailable", backends.UnavailableReason ?? "No language model is configured.", null, now);
         }
 
-        var primary = backends.Primary;
-        var fallback = backends.Fallback;
+        // The status is the default chat model's, and its fallback's while that answers instead.
+        var primary = backends.Default;
+        var fallback = primary is null ? null : backends.FallbackOf(primary);
         var primaryProbe = primary is null ? null : await ProbeAsync(primary, cancellationToken);
 
         if (primary is not null && primary.Breaker.State != BreakerState.Open && primaryProbe!.Reachable)
@@ -53,19 +54,24 @@ public sealed class LlmStatusService(LlmBackends backends, TimeProvider time, IL
         return new StatusDto("unavailable", why, primary?.Model ?? fallback?.Model, now);
     }
 
-    public async Task<ModelsDto> GetModelsAsync(CancellationToken cancellationToken)
+    /// <summary>The models <paramref name="user"/> may use, each with its live state: reachable, loaded or cold, its queue and expected wait.</summary>
+    public async Task<ModelsDto> GetModelsAsync(Auth.CurrentUser user, CancellationToken cancellationToken)
     {
         var models = new List<ModelDto>();
-        string? error = backends.Primary is null && backends.Fallback is null ? backends.UnavailableReason ?? "No language model is configured." : null;
-        foreach (var backend in backends.All)
+        string? error = !backends.Any ? backends.UnavailableReason ?? "No language model is configured." : null;
+        var visible = access.Visible(user).ToList();
+        var probes = await Task.WhenAll(visible.Select(b => ProbeAsync(b, cancellationToken)));
+        for (var i = 0; i < visible.Count; i++)
         {
-            var probe = await ProbeAsync(backend, cancellationToken);
+            var (backend, probe) = (visible[i], probes[i]);
             if (!probe.Reachable)
             {
                 error ??= $"The {backend.Name} model server does not answer.";
             }
 
-            models.Add(new ModelDto(backend.Model, backend.Model == backends.DefaultModel, probe.Loaded, probe.Processor, probe.SizeVram, probe.ExpiresAt, backend.IsFallback));
+            models.Add(new ModelDto(backend.Name, backend.Model, backend.Kind == ModelKind.Chat ? "chat" : "embedding", backend == backends.Default, backend.Options.Tools,
+                backend.Options.Description, probe.Reachable, probe.Loaded, probe.Processor, probe.SizeVram, probe.ExpiresAt, backends.FallbackOf(backend)?.Name,
+                await backend.Admission.SnapshotAsync()));
         }
 
         return new ModelsDto(models, error);

@@ -20,9 +20,9 @@ public static class OllamaChatStream
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
     /// <remarks>With <paramref name="stream"/> false Ollama answers one JSON object, the shape of a stream's last line with the whole text in it: read as a one-line stream.</remarks>
-    public static async IAsyncEnumerable<LlmChunk> ReadAsync(HttpClient http, string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens, [EnumeratorCancellation] CancellationToken cancellationToken, bool stream = true)
+    public static async IAsyncEnumerable<LlmChunk> ReadAsync(HttpClient http, string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens, [EnumeratorCancellation] CancellationToken cancellationToken, bool stream = true, IReadOnlyList<ToolDefinition>? tools = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/chat") { Content = Body(model, messages, temperature, maxOutputTokens, stream) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/chat") { Content = Body(model, messages, temperature, maxOutputTokens, stream, tools) };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
@@ -63,7 +63,12 @@ public static class OllamaChatStream
         }
     }
 
-    private static ReadOnlyMemoryContent Body(string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens, bool stream)
+    /// <remarks>
+    /// Tools go as OpenAI's objects (Ollama's <c>tools</c> takes the same shape); an assistant message's calls go as
+    /// <c>tool_calls</c> with their arguments as a JSON object, never a string (Ollama's <c>arguments</c> is an object);
+    /// a tool's answer goes as role <c>tool</c> with the function's name (<c>tool_name</c>) and the call's id.
+    /// </remarks>
+    private static ReadOnlyMemoryContent Body(string model, IEnumerable<ChatMessage> messages, float? temperature, int? maxOutputTokens, bool stream, IReadOnlyList<ToolDefinition>? tools)
     {
         // Sized for the messages (most text is one byte a character), so the writer rarely grows, and sent from where it
         // was written: no copy of the whole history per request.
@@ -78,10 +83,26 @@ public static class OllamaChatStream
                 json.WriteStartObject();
                 json.WriteString("role", message.Role.Value);
                 json.WriteString("content", message.Text);
+                if (message.Contents.Count > 1)
+                {
+                    WriteToolParts(json, message);
+                }
+
                 json.WriteEndObject();
             }
 
             json.WriteEndArray();
+            if (tools is { Count: > 0 })
+            {
+                json.WriteStartArray("tools");
+                foreach (var tool in tools)
+                {
+                    json.WriteRawValue(tool.Json, skipInputValidation: true);
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteBoolean("stream", stream);
             json.WriteStartObject("options");
             if (temperature is { } t)
@@ -103,6 +124,36 @@ public static class OllamaChatStream
         return content;
     }
 
+    private static void WriteToolParts(Utf8JsonWriter json, ChatMessage message)
+    {
+        foreach (var content in message.Contents)
+        {
+            switch (content)
+            {
+                case ToolCallsContent calls:
+                    json.WriteStartArray("tool_calls");
+                    foreach (var call in calls.Calls)
+                    {
+                        json.WriteStartObject();
+                        json.WriteString("id", call.Id);
+                        json.WriteStartObject("function");
+                        json.WriteString("name", call.Name);
+                        json.WritePropertyName("arguments");
+                        json.WriteRawValue(call.ArgumentsJson, skipInputValidation: true);
+                        json.WriteEndObject();
+                        json.WriteEndObject();
+                    }
+
+                    json.WriteEndArray();
+                    break;
+                case ToolResultContent result:
+                    json.WriteString("tool_name", result.Call.Name);
+                    json.WriteString("tool_call_id", result.Call.Id);
+                    break;
+            }
+        }
+    }
+
     private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
     {
         if (buffer.PositionOf((byte)'\n') is not { } end)
@@ -121,6 +172,7 @@ public static class OllamaChatStream
     {
         var json = new Utf8JsonReader(line);
         string? text = null, finishReason = null, error = null;
+        List<ToolCall>? toolCalls = null;
         int? promptTokens = null, outputTokens = null;
         var done = false;
         var depth = 0;
@@ -173,6 +225,11 @@ public static class OllamaChatStream
                     {
                         text = json.GetString();
                     }
+                    else if (json.ValueTextEquals("tool_calls"u8) && json.Read())
+                    {
+                        // Rare (a reply that calls tools): read as a document, each call whole.
+                        toolCalls = ReadToolCalls(JsonElement.ParseValue(ref json));
+                    }
                     else
                     {
                         json.Read();
@@ -190,9 +247,54 @@ public static class OllamaChatStream
 
         if (!done)
         {
-            return string.IsNullOrEmpty(text) ? null : new LlmChunk(text, null, null, null);
+            return string.IsNullOrEmpty(text) && toolCalls is null ? null : new LlmChunk(text, null, null, null) { ToolCalls = toolCalls };
         }
 
-        return new LlmChunk(string.IsNullOrEmpty(text) ? null : text, promptTokens, outputTokens, finishReason ?? "stop");
+        return new LlmChunk(string.IsNullOrEmpty(text) ? null : text, promptTokens, outputTokens, finishReason ?? "stop") { ToolCalls = toolCalls };
+    }
+
+    /// <summary>Ollama's <c>message.tool_calls</c>: each <c>function</c>'s name and arguments (an object); the call's <c>id</c> when it sends one, ours otherwise.</summary>
+    private static List<ToolCall>? ReadToolCalls(JsonElement calls)
+    {
+        if (calls.ValueKind != JsonValueKind.Array || calls.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        var read = new List<ToolCall>(calls.GetArrayLength());
+        foreach (var call in calls.EnumerateArray())
+        {
+            if (!call.TryGetProperty("function", out var function) || !function.TryGetProperty("name", out var name) || name.GetString() is not { Length: > 0 } functionName)
+            {
+                throw new InvalidOperationException("Ollama sent a tool call without a function name.");
+            }
+
+            var arguments = function.TryGetProperty("arguments", out var args) ? args : default;
+            var argumentsJson = arguments.ValueKind switch
+            {
+                JsonValueKind.Object => arguments.GetRawText(),
+                // Some templates put the arguments in a string: kept if it holds an object.
+                JsonValueKind.String when TryObject(arguments.GetString()) is { } inner => inner,
+                JsonValueKind.Undefined or JsonValueKind.Null => "{}",
+                _ => throw new InvalidOperationException($"Ollama sent the arguments of '{functionName}' as {arguments.ValueKind}, not an object."),
+            };
+            var id = call.TryGetProperty("id", out var given) && given.GetString() is { Length: > 0 } text ? text : ToolCallIds.New();
+            read.Add(new ToolCall(id, functionName, argumentsJson));
+        }
+
+        return read;
+    }
+
+    private static string? TryObject(string? text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text ?? string.Empty);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.GetRawText() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

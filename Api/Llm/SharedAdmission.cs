@@ -48,6 +48,15 @@ public sealed class SharedAdmission : IAsyncDisposable
     public Task<(AdmissionResult Result, string? Ticket)> TryAcquireAsync(string user, int capacity, int maxQueue, TimeSpan queueTimeout, Action onQueued, CancellationToken cancellationToken) =>
         WaitAsync(NewTicket(), user, capacity, maxQueue, queueTimeout, onQueued, queued: false, cancellationToken);
 
+    /// <summary>The slots held and the tickets queued on the backend by every replica now (two reads of the store).</summary>
+    public async Task<(int InFlight, int Queued)> CountsAsync()
+    {
+        var database = _store.Database;
+        var slots = database.SortedSetLengthAsync(_keys[0]);
+        var queue = database.SortedSetLengthAsync(_keys[1]);
+        return ((int)await slots, (int)await queue);
+    }
+
     /// <summary>The backend's admission keys, in the order <c>Scripts/admission-admit.lua</c> takes them.</summary>
     public IReadOnlyList<RedisKey> Keys => _keys;
 

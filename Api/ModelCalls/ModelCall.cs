@@ -3,7 +3,7 @@ using Api.Auth;
 namespace Api.ModelCalls;
 
 /// <summary>A message as the caller sent it, before it is cleaned and inspected: its role, its text, and where it was in the request.</summary>
-/// <param name="Role"><c>system</c>, <c>developer</c>, <c>user</c> or <c>assistant</c>.</param>
+/// <param name="Role"><c>system</c>, <c>developer</c>, <c>user</c>, <c>assistant</c> or <c>tool</c>.</param>
 /// <param name="Param">The message's place in the request, in the route's own terms (<c>content</c>, <c>messages[2].content</c>).</param>
 public sealed record CallerMessage(string Role, string Text, string Param)
 {
@@ -11,6 +11,13 @@ public sealed record CallerMessage(string Role, string Text, string Param)
     public const string Developer = "developer";
     public const string User = "user";
     public const string Assistant = "assistant";
+    public const string Tool = "tool";
+
+    /// <summary>An assistant message's calls of tools, as the caller sent them back.</summary>
+    public IReadOnlyList<Llm.ToolCall> ToolCalls { get; init; } = [];
+
+    /// <summary>A <c>tool</c> message: the call it answers.</summary>
+    public string? ToolCallId { get; init; }
 }
 
 /// <summary>The names the route gives its parameters, for the errors that point at one.</summary>
@@ -66,6 +73,12 @@ public sealed class ModelCall
     public string Where { get; init; } = string.Empty;
 
     public RequestOrigin Origin { get; init; } = RequestOrigin.Internal;
+
+    /// <summary>Functions the model may call (OpenAI's <c>tools</c>), already checked; null or empty: none.</summary>
+    public IReadOnlyList<Llm.ToolDefinition>? Tools { get; init; }
+
+    /// <summary>How the model must use <see cref="Tools"/> (OpenAI's <c>tool_choice</c>).</summary>
+    public Llm.ToolChoice ToolChoice { get; init; } = Llm.ToolChoice.Auto;
 
     /// <summary>Checks the route started that answer while the model call is in flight (a key's recheck): each holds the first token.</summary>
     public IReadOnlyList<Task<Errors.ApiError?>> Checks { get; init; } = [];

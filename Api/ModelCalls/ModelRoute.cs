@@ -9,6 +9,12 @@ namespace Api.ModelCalls;
 /// </summary>
 public sealed record ModelRoute(string Name, string MetricRoute, bool UserRequest)
 {
+    /// <summary>The kind of model the route calls: a chat route cannot name an embedding model, nor the reverse.</summary>
+    public ModelKind Kind { get; init; } = ModelKind.Chat;
+
+    /// <summary>A reply streams for as long as the model writes: it holds one of the user's concurrent streams.</summary>
+    public bool HoldsStream => UserRequest && Kind == ModelKind.Chat;
+
     public static readonly ModelRoute Chat = new("chat", LlmMetricNames.ChatRoute, UserRequest: true);
 
     public static readonly ModelRoute Regenerate = new("regenerate", LlmMetricNames.ChatRoute, UserRequest: true);
@@ -18,5 +24,8 @@ public sealed record ModelRoute(string Name, string MetricRoute, bool UserReques
 
     public static readonly ModelRoute OpenAi = new("openai", LlmMetricNames.OpenAiRoute, UserRequest: true);
 
-    public static IReadOnlyList<ModelRoute> All { get; } = [Chat, Regenerate, Title, OpenAi];
+    /// <summary><c>/v1/embeddings</c>: short calls of their own kind, each on the embedding model's own lane.</summary>
+    public static readonly ModelRoute Embeddings = new("embeddings", LlmMetricNames.EmbeddingsRoute, UserRequest: true) { Kind = ModelKind.Embedding };
+
+    public static IReadOnlyList<ModelRoute> All { get; } = [Chat, Regenerate, Title, OpenAi, Embeddings];
 }

@@ -31,7 +31,18 @@ public sealed class ModelRun : IAsyncDisposable
     }
 
     private static LlmRequest NewRequest(ModelCallState state) =>
-        new(state.ModelMessages, state.Model, state.Temperature, state.OutputTokens, state.Call.Stream);
+        new(state.ModelMessages, state.Model, state.Temperature, state.OutputTokens, state.Call.Stream, ToolsOffered(state.Call));
+
+    /// <summary>
+    /// The tools the model is shown: none under <c>tool_choice: none</c>, only the named one under a named choice. Ollama
+    /// has no <c>tool_choice</c> of its own; <c>required</c> and a named choice are also said in the context's instructions.
+    /// </summary>
+    private static IReadOnlyList<ToolDefinition>? ToolsOffered(ModelCall call) => call.Tools is not { Count: > 0 } tools ? null : call.ToolChoice.Mode switch
+    {
+        ToolChoiceMode.None => null,
+        ToolChoiceMode.Function => [.. tools.Where(t => t.Name == call.ToolChoice.Function)],
+        _ => tools,
+    };
 
     public string RequestId => _state.RequestId;
 
@@ -49,8 +60,8 @@ public sealed class ModelRun : IAsyncDisposable
     /// <summary>How the reply went: its text, tokens, timings and end; filled while it streams.</summary>
     public ReplyOutcome Outcome { get; private set; } = new();
 
-    /// <summary>The model that answered: the fallback's own when it took over.</summary>
-    public string ModelUsed => Lease.Backend.IsFallback ? Lease.Backend.Model : Request.Model;
+    /// <summary>The id of the model that answered: the fallback's own when it took over.</summary>
+    public string ModelUsed => Lease.Backend.Name;
 
     /// <summary>The reply's output tokens: as the model counted them, else estimated from the text.</summary>
     public int OutputTokens => Outcome.CompletionTokens ?? (Outcome.Reply.Length > 0 ? TokenEstimator.Estimate(Outcome.Reply.ToString()) : 0);

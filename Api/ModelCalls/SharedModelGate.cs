@@ -48,7 +48,7 @@ public sealed class SharedModelGate(
     public async ValueTask<ApiError?> AdmitAsync(ModelCallState state, CancellationToken cancellationToken)
     {
         var call = state.Call;
-        var plan = state.Gate = new GatePlan { CountRequest = call.Route.UserRequest, TakeStream = call.Route.UserRequest };
+        var plan = state.Gate = new GatePlan { CountRequest = call.Route.UserRequest, TakeStream = call.Route.HoldsStream };
         var user = call.User.PartitionKey;
         var (backend, rejection) = gateway.Choose(call.Model);
         if (backend is null)
@@ -124,7 +124,7 @@ public sealed class SharedModelGate(
                 return LlmGateway.Full(backend);
             }
 
-            state.Lease = LlmGateway.Lease(backend, permit, user, call.Route.MetricRoute);
+            state.Lease = LlmGateway.Lease(backend, permit, user, call.Route.MetricRoute, gateway.Requested(call.Model));
             return null;
         }
     }

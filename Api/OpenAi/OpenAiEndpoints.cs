@@ -23,9 +23,9 @@ public static class OpenAiEndpoints
     {
         var v1 = endpoints.MapGroup(Prefix).WithTags("OpenAI-compatible");
 
-        v1.MapGet("/models", (LlmBackends backends) =>
-                TypedResults.Json(new ModelList("list", [.. backends.Models.Select(m => new ModelEntry(m, "model", 0, "llmchat"))]), OpenAiErrors.Json))
-            .WithName("OpenAiListModels").WithSummary("The models, as OpenAI's /v1/models lists them.");
+        v1.MapGet("/models", (CurrentUser user, ModelAccess access) =>
+                TypedResults.Json(new ModelList("list", [.. access.Visible(user).Select(m => new ModelEntry(m.Name, "model", 0, "llmchat"))]), OpenAiErrors.Json))
+            .WithName("OpenAiListModels").WithSummary("The models the caller may use, as OpenAI's /v1/models lists them.");
 
         v1.MapPost("/chat/completions", CompleteAsync)
             .WithBodyLimit(BodyLimit)

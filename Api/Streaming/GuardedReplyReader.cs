@@ -59,6 +59,20 @@ public sealed class GuardedReplyReader(LlmGateway gateway, ShutdownDrain drain, 
                 outcome.PromptTokens = chunk.PromptTokens ?? outcome.PromptTokens;
                 outcome.CompletionTokens = chunk.CompletionTokens ?? outcome.CompletionTokens;
                 outcome.FinishReason = chunk.FinishReason ?? outcome.FinishReason;
+                if (chunk.ToolCalls is { } calls && LeakIn(calls, prompts, safetyOptions.Value.LeakSpanChars) is var callLeak)
+                {
+                    outcome.FirstToken ??= outcome.Stopwatch.Elapsed;
+                    if (callLeak != LeakKind.None)
+                    {
+                        SecurityEvents.OutputLeakBlocked(_security, userId, where, callLeak);
+                        metrics.SafetyFlag(callLeak == LeakKind.Canary ? "canary_leak" : "system_prompt_leak");
+                        outcome.Failure = new OutputBlockedException(callLeak);
+                        break;
+                    }
+
+                    outcome.ToolCalls.AddRange(calls);
+                }
+
                 if (chunk.Text is not { Length: > 0 } text)
                 {
                     continue;
@@ -88,5 +102,24 @@ public sealed class GuardedReplyReader(LlmGateway gateway, ShutdownDrain drain, 
             outcome.Reply.Append(tail);
             yield return tail;
         }
+    }
+
+    /// <summary>A call's name and arguments pass the same guard as text: a model must not hand the canary or our prompt to a tool.</summary>
+    private static LeakKind LeakIn(IReadOnlyList<ToolCall> calls, SystemPromptProvider prompts, int leakSpanChars)
+    {
+        foreach (var call in calls)
+        {
+            var guard = new OutputLeakGuard(prompts.Canary, prompts.SystemPrompt, leakSpanChars);
+            guard.Append(call.Name);
+            guard.Append(" ");
+            guard.Append(call.ArgumentsJson);
+            guard.Flush();
+            if (guard.Leak != LeakKind.None)
+            {
+                return guard.Leak;
+            }
+        }
+
+        return LeakKind.None;
     }
 }

@@ -12,6 +12,9 @@ public sealed class ReplyOutcome
 
     public TimeSpan? FirstToken { get; set; }
 
+    /// <summary>The calls of tools the model made, in order, each passed by the leak guard.</summary>
+    public List<Llm.ToolCall> ToolCalls { get; } = [];
+
     public int? PromptTokens { get; set; }
 
     public int? CompletionTokens { get; set; }

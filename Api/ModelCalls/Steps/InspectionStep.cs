@@ -9,7 +9,8 @@ namespace Api.ModelCalls.Steps;
 /// 7. Every message the caller sent, whatever its role (system and developer instructions, assistant prefills, user
 /// messages), cleaned of invisible and control characters and inspected for prompt injection, as a user message is:
 /// refused under the Block policy, flagged under Flag (the model then gets the reminder). Runs after the request was
-/// counted and its sizes bounded (step 3), so its CPU cost is bounded and a refusal still counts.
+/// counted and its sizes bounded (step 3), so its CPU cost is bounded and a refusal still counts. Text to embed is
+/// cleaned, not inspected: no model takes instructions from it.
 /// </summary>
 public sealed class InspectionStep(LlmMetrics metrics, IOptions<SafetyOptions> safety, ILoggerFactory loggers) : IModelCallStep
 {
@@ -29,7 +30,8 @@ public sealed class InspectionStep(LlmMetrics metrics, IOptions<SafetyOptions> s
             var clean = InputSanitizer.Sanitize(message.Text);
             removed += clean.Removed;
             cleaned.Add(message with { Text = clean.Text });
-            if (PromptInjectionDetector.Inspect(clean.Text) is { Detected: true } verdict)
+            // Text to embed instructs no model: a document about prompt injection is indexed like any other.
+            if (call.Route.Kind == ModelKind.Chat && PromptInjectionDetector.Inspect(clean.Text) is { Detected: true } verdict)
             {
                 matches.AddRange(verdict.Matches.Select(m => $"{m} ({message.Role})"));
                 firstMatched ??= message.Param;

@@ -27,9 +27,15 @@ public sealed class ShapeStep(LlmBackends backends, IOptions<LlmOptions> llm, IO
         var call = state.Call;
         var options = llm.Value;
         var names = call.Params;
-        if (call.Model is { } model && backends.ForModel(model) is null)
+        var (backend, refused) = Model(call);
+        if (refused is not null)
         {
-            return ApiError.Of(ErrorCodes.ModelNotFound, $"The model '{model}' does not exist (see GET /v1/models or GET /api/models).", param: names.Model);
+            return refused;
+        }
+
+        if (call.Route.Kind == ModelKind.Embedding)
+        {
+            return CheckInputs(state, backend!);
         }
 
         if (call.Temperature is { } t && (double.IsNaN(t) || t < 0 || t > 2))
@@ -74,9 +80,66 @@ public sealed class ShapeStep(LlmBackends backends, IOptions<LlmOptions> llm, IO
             return ContextTooLong(options.ContextTokenBudget, total / CharsPerToken, names.Messages);
         }
 
-        state.Model = call.Model ?? backends.DefaultModel ?? string.Empty;
+        state.Model = backend?.Name ?? string.Empty;
         state.Temperature = (float)Math.Min(call.Temperature ?? options.DefaultTemperature, options.MaxTemperature);
         state.OutputTokens = Math.Min(call.MaxOutputTokens ?? options.DefaultMaxOutputTokens, options.MaxOutputTokensCap);
+        return null;
+    }
+
+    /// <summary>
+    /// The model the call names (or the default chat model), as the caller may see it: one outside its roles and groups
+    /// does not exist for it; one of the other kind, or without tools when the call sends tools, is refused by name.
+    /// </summary>
+    private (LlmBackend? Backend, ApiError? Refusal) Model(ModelCall call)
+    {
+        var names = call.Params;
+        var backend = call.Model is { } named ? backends.Find(named) : call.Route.Kind == ModelKind.Chat ? backends.Default : null;
+        if (backend is null && call.Model is null)
+        {
+            // No model at all (none configured): the breaker step has answered already; the gateway says why.
+            return (null, null);
+        }
+
+        // A title is the API's own request, on the model the catalogue names for it: no caller chose it.
+        if (backend is null || call.Route.UserRequest && !ModelAccess.Allows(backend.Options, call.User))
+        {
+            return (null, ApiError.Of(ErrorCodes.ModelNotFound, $"The model '{call.Model ?? backend?.Name}' does not exist or you do not have access to it (see GET /v1/models).", param: names.Model));
+        }
+
+        if (backend.Kind != call.Route.Kind)
+        {
+            return (null, call.Route.Kind == ModelKind.Chat
+                ? ApiError.Of(ErrorCodes.ModelCannotChat, $"The model '{backend.Name}' is an embedding model: use it with /v1/embeddings.", param: names.Model)
+                : ApiError.Of(ErrorCodes.ModelCannotEmbed, $"The model '{backend.Name}' is a chat model: it does not make embeddings.", param: names.Model));
+        }
+
+        if (call.Tools is { Count: > 0 } && !backend.Options.Tools)
+        {
+            return (null, ApiError.Of(ErrorCodes.ModelDoesNotSupportTools, $"The model '{backend.Name}' cannot call tools; send tools to a model that can (GET /v1/models).", param: "tools"));
+        }
+
+        return (backend, null);
+    }
+
+    /// <summary>An embedding call: each input within the model's context (the estimate is generous: four characters a token).</summary>
+    private static ApiError? CheckInputs(ModelCallState state, LlmBackend backend)
+    {
+        foreach (var input in state.Call.Messages)
+        {
+            if (!IsValidText(input.Text))
+            {
+                return ApiError.Of(ErrorCodes.InvalidInput, $"{input.Param} is not valid text: it has a lone UTF-16 surrogate.", param: input.Param);
+            }
+
+            if (TokenEstimator.Estimate(input.Text) > backend.Options.ContextLength)
+            {
+                return ApiError.Of(ErrorCodes.ContextLengthExceeded,
+                    $"{input.Param} has about {TokenEstimator.Estimate(input.Text)} tokens; the model '{backend.Name}' takes at most {backend.Options.ContextLength}. Split it.", param: input.Param);
+            }
+        }
+
+        state.Model = backend.Name;
+        state.OutputTokens = 0;
         return null;
     }
 

@@ -14,7 +14,7 @@ public sealed class StreamSlotStep(UserRequestLimiter limiter, IOptions<UserLimi
 
     public async ValueTask<ApiError?> RunAsync(ModelCallState state, CancellationToken cancellationToken)
     {
-        if (!state.Call.Route.UserRequest || state.Gate is not null)
+        if (!state.Call.Route.HoldsStream || state.Gate is not null)
         {
             // Not the user's request, or taken in step 4's one call (SharedModelGate).
             return null;
