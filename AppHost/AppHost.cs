@@ -6,8 +6,10 @@ using Aspire.Hosting.Azure;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-// LLM: the Ollama container on the GPU (or ollama serve, or an existing server) with a pinned model.
+// LLM: the models of AppHost/models.json (a large chat model, a small fast one, an embedding model), each pinned. In run
+// mode they share the local Ollama (the container, ollama serve, or an existing server); deployed, each has its own.
 var llm = LlmHosting.Add(builder);
+var models = ModelHosting.Add(builder, llm);
 
 // Conversations live in Table Storage: Azurite in run mode, a real account (managed identity) when deployed.
 var storage = builder.AddAzureStorage(ResourceNames.Storage)
@@ -32,23 +34,17 @@ var api = builder.AddProject<Projects.Api>(ResourceNames.Api)
     .WithReference(secrets).WaitFor(secrets)
     // The Prometheus scrape endpoint for autoscaling lives on its own port, never behind the public routes.
     .WithHttpEndpoint(name: "metrics", env: "Metrics__Port")
-    // The API replicas together admit per backend as many LLM requests as its servers run at once (OLLAMA_NUM_PARALLEL each).
+    // The API replicas together admit per model as many LLM requests as its servers run at once (OLLAMA_NUM_PARALLEL
+    // each): the shared server's in run mode, each model's own when deployed (its SlotsPerServer).
     .WithEnvironment("Llm__Admission__SlotsPerServer", llm.Tuning.NumParallel.ToString(System.Globalization.CultureInfo.InvariantCulture))
     .WithHttpHealthCheck("/health", endpointName: "http");
 
-if (llm.Model is { } model)
-{
-    api.WithReference(model).WaitFor(model);
-}
-else
+// Each model's connection string and catalogue entry (who may use it, its kind, its fallback: degraded mode is the
+// default chat model's fallback, a small model on CPU).
+ModelHosting.Reference(api, models);
+if (models.Count == 0)
 {
     api.WithEnvironment("Llm__UnavailableReason", llm.Description);
-}
-
-// Degraded mode: a small model on CPU answers while the GPU model cannot. Not waited for: it is optional.
-if (llm.Fallback is { } fallback)
-{
-    api.WithReference(fallback);
 }
 
 var web = builder.AddProject<Projects.Web>(ResourceNames.Web)
@@ -92,15 +88,6 @@ if (builder.ExecutionContext.IsPublishMode)
     // The servers behind each backend are counted through a headless Service (KEDA adds Ollama replicas); while the
     // shared store is away, each API replica admits its share of the capacity.
     api.WithEnvironment("Llm__Admission__ApiReplicas", apiMinReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    if (llm.Server is { } server)
-    {
-        api.WithEnvironment($"Llm__Admission__ServerHosts__{LlmMetricNames.PrimaryBackend}", DeploymentConventions.ServerPodsName(server.Resource.Name));
-    }
-
-    if (llm.FallbackServer is { } fallbackServer)
-    {
-        api.WithEnvironment($"Llm__Admission__ServerHosts__{LlmMetricNames.FallbackBackend}", DeploymentConventions.ServerPodsName(fallbackServer.Resource.Name));
-    }
 
     api.WithEnvironment("Auth__Jwt__Authority", ReferenceExpression.Create($"https://login.microsoftonline.com/{tenant}/v2.0"))
         .WithEnvironment("Auth__Jwt__Audience", apiApp)
@@ -147,15 +134,11 @@ api.WithNodePool(cpuPool)
 web.WithNodePool(cpuPool)
     .WithKubernetesResources("250m", "384Mi", "1", "1Gi")
     .WithKubernetesScaling(minReplicas: 2, maxReplicas: 6, cpuUtilizationPercent: 70);
-// Ollama's requests fit a 4-vCPU T4 node after AKS's reservations and the node's DaemonSets (docs/deploy.md).
-llm.Server?.WithNodePool(gpuPool)
-    .WithKubernetesResources("2", "12Gi", "3500m", "16Gi", gpus: 1)
-    .WithKubernetesScaling(minReplicas: 1, maxReplicas: 3)
-    .WithPrometheusScaling("llm-requests-per-gpu", LlmScaling.Demand(LlmMetricNames.PrimaryBackend), threshold: llm.Tuning.NumParallel, activationThreshold: 1);
+// Each model's Ollama on its pool, sized as models.json says (the GPU model's requests fit a 4-vCPU T4 node after AKS's
+// reservations and the node's DaemonSets, docs/deploy.md), scaled by KEDA on its own queue.
+ModelHosting.Deploy(api, models, cpuPool, gpuPool);
 cache.WithNodePool(cpuPool)
     .WithKubernetesResources("100m", "128Mi", "1", "512Mi");
-llm.FallbackServer?.WithNodePool(cpuPool)
-    .WithKubernetesResources("1", "2Gi", "2", "4Gi");
 
 builder.Build().Run();
 

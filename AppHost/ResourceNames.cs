@@ -3,10 +3,8 @@ namespace AppHost;
 /// <summary>Resource names: also the connection string and service discovery names the services use.</summary>
 public static class ResourceNames
 {
+    /// <summary>Run mode's Ollama, which serves every model (deployed, each model's server is <c>ollama-&lt;model&gt;</c>).</summary>
     public const string Ollama = "ollama";
-    public const string ChatModel = "chat";
-    public const string OllamaFallback = "ollama-fallback";
-    public const string ChatFallbackModel = "chat-fallback";
     public const string Storage = "storage";
     public const string Tables = "tables";
     public const string Secrets = "secrets";

@@ -1,4 +1,10 @@
+// Linked into the AppHost, which declares the catalogue: there in its own namespace, so the tests (which see both
+// assemblies) name each copy without doubt.
+#if APPHOST
+namespace AppHost;
+#else
 namespace Api.Llm;
+#endif
 
 /// <summary>
 /// What makes a model catalogue one the API can serve, checked when it starts (and by the AppHost's model tests on the

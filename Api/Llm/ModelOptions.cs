@@ -1,6 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 
+// Linked into the AppHost, which declares the catalogue: there in its own namespace, so the tests (which see both
+// assemblies) name each copy without doubt.
+#if APPHOST
+namespace AppHost;
+#else
 namespace Api.Llm;
+#endif
 
 /// <summary>What a model does: answers chats, or turns text into vectors.</summary>
 public enum ModelKind
@@ -18,6 +24,9 @@ public enum ModelKind
 /// </summary>
 public class ModelOptions
 {
+    /// <summary>Where the catalogue is configured: one child per model id.</summary>
+    public const string CatalogueSection = "Llm:Models";
+
     public ModelKind Kind { get; set; } = ModelKind.Chat;
 
     /// <summary>The chat model a request that names none gets (exactly one).</summary>

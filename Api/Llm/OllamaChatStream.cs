@@ -146,7 +146,7 @@ public static class OllamaChatStream
 
                     json.WriteEndArray();
                     break;
-                case ToolResultContent result:
+                case ToolAnswerContent result:
                     json.WriteString("tool_name", result.Call.Name);
                     json.WriteString("tool_call_id", result.Call.Id);
                     break;

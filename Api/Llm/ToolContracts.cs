@@ -29,7 +29,7 @@ public sealed class ToolCallsContent(IReadOnlyList<ToolCall> calls) : AIContent
 }
 
 /// <summary>A <c>tool</c> message's answer to one call, carried in a <see cref="ChatMessage"/> (Ollama's <c>tool_name</c>).</summary>
-public sealed class ToolResultContent(ToolCall call) : AIContent
+public sealed class ToolAnswerContent(ToolCall call) : AIContent
 {
     public ToolCall Call { get; } = call;
 }

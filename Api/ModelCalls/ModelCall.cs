@@ -26,6 +26,8 @@ public sealed record ParamNames(string Model, string Temperature, string MaxOutp
     public static readonly ParamNames Chat = new("model", "temperature", "maxOutputTokens", "content");
 
     public static readonly ParamNames OpenAi = new("model", "temperature", "max_tokens", "messages");
+
+    public static readonly ParamNames Embeddings = new("model", "temperature", "max_tokens", "input");
 }
 
 /// <summary>Where a request came from, for the security events: the client's address and the path it asked.</summary>

@@ -138,6 +138,14 @@ public sealed class ModelRun : IAsyncDisposable
         }
     }
 
+    /// <summary>A call that is not a chat (embeddings), made by its route on <see cref="Lease"/>: what it read and how it ended, for step 11.</summary>
+    public void Record(int promptTokens, Exception? failure)
+    {
+        Outcome.PromptTokens = promptTokens;
+        Outcome.FirstToken ??= Outcome.Stopwatch.Elapsed;
+        Outcome.Failure = failure;
+    }
+
     /// <summary>Gives the model's slot back once the reply has ended; the rest is held until disposal.</summary>
     public void ReleaseModel()
     {

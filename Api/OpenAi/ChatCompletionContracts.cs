@@ -37,6 +37,15 @@ public sealed class ChatCompletionRequest
     /// <summary>OpenAI's stored completions: only <c>false</c> (nothing is stored) is accepted.</summary>
     [JsonPropertyName("store")] public bool? Store { get; set; }
 
+    /// <summary>Functions the model may call: <c>[{"type":"function","function":{"name","description","parameters"}}]</c>.</summary>
+    [JsonPropertyName("tools")] public JsonElement Tools { get; set; }
+
+    /// <summary><c>"auto"</c>, <c>"none"</c>, <c>"required"</c> or <c>{"type":"function","function":{"name":...}}</c>.</summary>
+    [JsonPropertyName("tool_choice")] public JsonElement ToolChoice { get; set; }
+
+    /// <summary>False: at most one call per reply.</summary>
+    [JsonPropertyName("parallel_tool_calls")] public bool? ParallelToolCalls { get; set; }
+
     [JsonExtensionData] public Dictionary<string, JsonElement>? Other { get; set; }
 }
 
@@ -55,6 +64,12 @@ public sealed class ChatCompletionMessage
     [JsonPropertyName("content")] public JsonElement Content { get; set; }
 
     [JsonPropertyName("name")] public string? Name { get; set; }
+
+    /// <summary>An assistant message's calls: <c>[{"id","type":"function","function":{"name","arguments"}}]</c>, arguments a JSON string.</summary>
+    [JsonPropertyName("tool_calls")] public JsonElement ToolCalls { get; set; }
+
+    /// <summary>A <c>tool</c> message: the id of the call it answers.</summary>
+    [JsonPropertyName("tool_call_id")] public string? ToolCallId { get; set; }
 
     [JsonExtensionData] public Dictionary<string, JsonElement>? Other { get; set; }
 }
@@ -77,8 +92,20 @@ public sealed record ChatCompletionChoice(
 
 public sealed record AssistantMessage(
     [property: JsonPropertyName("role")] string Role,
-    [property: JsonPropertyName("content")] string Content,
-    [property: JsonPropertyName("refusal")] string? Refusal = null);
+    [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Content,
+    [property: JsonPropertyName("refusal")] string? Refusal = null,
+    [property: JsonPropertyName("tool_calls"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallEntry>? ToolCalls = null);
+
+/// <summary>A call of a tool in an answer: whole in <c>chat.completion</c>; in a stream, the first delta of a call has its id, type and name, later ones add to its arguments.</summary>
+public sealed record ToolCallEntry(
+    [property: JsonPropertyName("index"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Index,
+    [property: JsonPropertyName("id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Id,
+    [property: JsonPropertyName("type"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Type,
+    [property: JsonPropertyName("function")] ToolCallFunction Function);
+
+public sealed record ToolCallFunction(
+    [property: JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Name,
+    [property: JsonPropertyName("arguments")] string Arguments);
 
 /// <summary>One streamed frame (<c>chat.completion.chunk</c>).</summary>
 public sealed record ChatCompletionChunk(
@@ -98,7 +125,8 @@ public sealed record ChunkChoice(
 
 public sealed record ChunkDelta(
     [property: JsonPropertyName("role"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role = null,
-    [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content = null);
+    [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content = null,
+    [property: JsonPropertyName("tool_calls"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ToolCallEntry>? ToolCalls = null);
 
 public sealed record CompletionUsage(
     [property: JsonPropertyName("prompt_tokens")] int PromptTokens,

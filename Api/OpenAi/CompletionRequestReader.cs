@@ -7,23 +7,29 @@ namespace Api.OpenAi;
 
 /// <summary>A completion request read from OpenAI's wire format: what the caller asked for and sent, for the model pipeline.</summary>
 /// <param name="MaxTokensParam">The name the caller gave the output cap (<c>max_tokens</c> or <c>max_completion_tokens</c>).</param>
-public sealed record CompletionRequest(string Model, IReadOnlyList<CallerMessage> Messages, double? Temperature, int? MaxTokens, string MaxTokensParam, bool Stream, bool IncludeUsage);
+public sealed record CompletionRequest(string Model, IReadOnlyList<CallerMessage> Messages, double? Temperature, int? MaxTokens, string MaxTokensParam, bool Stream, bool IncludeUsage)
+{
+    public IReadOnlyList<Llm.ToolDefinition>? Tools { get; init; }
+
+    public Llm.ToolChoice ToolChoice { get; init; } = Llm.ToolChoice.Auto;
+
+    /// <summary>False: the reply keeps the model's first call only.</summary>
+    public bool ParallelToolCalls { get; init; } = true;
+}
 
 /// <summary>
-/// Reads a <c>/v1/chat/completions</c> body, refusing what this server does not do rather than ignoring it: tools,
-/// several choices, log probabilities, any field OpenAI does not define or we do not honour, roles and content that
-/// are not text. Sizes, values, cleaning and inspection are the model pipeline's, the same as for the chat routes.
+/// Reads a <c>/v1/chat/completions</c> body, refusing what this server does not do rather than ignoring it: the old
+/// <c>functions</c>, several choices, log probabilities, any field OpenAI does not define or we do not honour, content
+/// that is not text. Tools, assistant tool calls and <c>tool</c> messages are read here (<see cref="ToolRequestReader"/>
+/// for the tools): each tool message must answer a call an earlier assistant message made. Sizes, values, cleaning and inspection are the model pipeline's, the same as for the chat routes.
 /// </summary>
 public static class CompletionRequestReader
 {
     /// <summary>Fields OpenAI defines that change what is generated, refused with their reason.</summary>
     private static readonly Dictionary<string, string> Unsupported = new(StringComparer.Ordinal)
     {
-        ["tools"] = "Tool calling is not supported by this server.",
-        ["tool_choice"] = "Tool calling is not supported by this server.",
-        ["parallel_tool_calls"] = "Tool calling is not supported by this server.",
-        ["functions"] = "Function calling is not supported by this server.",
-        ["function_call"] = "Function calling is not supported by this server.",
+        ["functions"] = "The deprecated functions parameter is not supported: send tools.",
+        ["function_call"] = "The deprecated function_call parameter is not supported: send tool_choice.",
         ["logprobs"] = "Log probabilities are not returned by this server.",
         ["top_logprobs"] = "Log probabilities are not returned by this server.",
         ["logit_bias"] = "logit_bias is not supported by this server.",
@@ -96,25 +102,68 @@ public static class CompletionRequestReader
             return Invalid("messages", "messages must be a non-empty array.", ErrorCodes.InvalidValue);
         }
 
+        var (tools, toolChoice, toolError) = ToolRequestReader.Read(body.Tools, body.ToolChoice);
+        if (toolError is not null)
+        {
+            return (null, toolError);
+        }
+
         var converted = new List<CallerMessage>(messages.Count);
+        var calls = new Dictionary<string, Llm.ToolCall>(StringComparer.Ordinal);
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
             var param = $"messages[{i}]";
             if (message.Other is { Count: > 0 } fields)
             {
-                return Invalid($"{param}.{fields.Keys.First()}", $"{param} has a field this server does not support ({fields.Keys.First()}): tool calls and audio are not supported.", ErrorCodes.UnsupportedParameter);
+                return Invalid($"{param}.{fields.Keys.First()}", $"{param} has a field this server does not support ({fields.Keys.First()}): audio and function_call are not supported.", ErrorCodes.UnsupportedParameter);
             }
 
-            if (message.Role is not (CallerMessage.System or CallerMessage.Developer or CallerMessage.User or CallerMessage.Assistant))
+            if (message.Role is not (CallerMessage.System or CallerMessage.Developer or CallerMessage.User or CallerMessage.Assistant or CallerMessage.Tool))
             {
-                return Invalid($"{param}.role", $"{param}.role must be system, developer, user or assistant{(message.Role == "tool" ? " (tool messages are not supported)" : string.Empty)}.", ErrorCodes.InvalidValue);
+                return Invalid($"{param}.role", $"{param}.role must be system, developer, user, assistant or tool.", ErrorCodes.InvalidValue);
+            }
+
+            IReadOnlyList<Llm.ToolCall> made = [];
+            if (message.ToolCalls.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+            {
+                if (message.Role != CallerMessage.Assistant)
+                {
+                    return Invalid($"{param}.tool_calls", $"{param}.tool_calls is only allowed on assistant messages.", ErrorCodes.InvalidValue);
+                }
+
+                var (read, callError) = ReadCalls(message.ToolCalls, $"{param}.tool_calls");
+                if (callError is not null)
+                {
+                    return (null, callError);
+                }
+
+                made = read!;
+                foreach (var call in made)
+                {
+                    calls[call.Id] = call;
+                }
+            }
+
+            Llm.ToolCall? answered = null;
+            if (message.Role == CallerMessage.Tool)
+            {
+                if (string.IsNullOrEmpty(message.ToolCallId))
+                {
+                    return Invalid($"{param}.tool_call_id", $"{param} is a tool message: tool_call_id is required.", ErrorCodes.MissingRequiredParameter);
+                }
+
+                if (!calls.TryGetValue(message.ToolCallId, out answered))
+                {
+                    return Invalid($"{param}.tool_call_id", $"{param}.tool_call_id '{message.ToolCallId}' answers no tool call of an earlier assistant message.", ErrorCodes.UnknownToolCall);
+                }
             }
 
             string? text;
             try
             {
-                text = TextOf(message.Content);
+                // An assistant message that only calls tools has no content.
+                text = made.Count > 0 && message.Content.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? string.Empty : TextOf(message.Content);
             }
             catch (InvalidOperationException)
             {
@@ -127,10 +176,70 @@ public static class CompletionRequestReader
                 return Invalid($"{param}.content", $"{param}.content must be a string or an array of text parts.", ErrorCodes.InvalidValue);
             }
 
-            converted.Add(new CallerMessage(message.Role, text, $"{param}.content"));
+            converted.Add(new CallerMessage(message.Role, text, $"{param}.content") { ToolCalls = made, ToolCallId = answered?.Id });
         }
 
-        return (new CompletionRequest(body.Model, converted, body.Temperature, maxTokens, maxTokensParam, body.Stream == true, body.StreamOptions?.IncludeUsage == true), null);
+        return (new CompletionRequest(body.Model, converted, body.Temperature, maxTokens, maxTokensParam, body.Stream == true, body.StreamOptions?.IncludeUsage == true)
+        {
+            Tools = tools,
+            ToolChoice = toolChoice,
+            ParallelToolCalls = body.ParallelToolCalls != false,
+        }, null);
+    }
+
+    /// <summary>An assistant message's <c>tool_calls</c>: each a function call with an id, a name and arguments that are a JSON object in a string.</summary>
+    private static (IReadOnlyList<Llm.ToolCall>?, ApiError?) ReadCalls(JsonElement calls, string param)
+    {
+        if (calls.ValueKind != JsonValueKind.Array)
+        {
+            return (null, ApiError.Of(ErrorCodes.InvalidValue, $"{param} must be an array.", param: param));
+        }
+
+        var read = new List<Llm.ToolCall>();
+        var index = 0;
+        foreach (var call in calls.EnumerateArray())
+        {
+            var at = $"{param}[{index++}]";
+            if (call.ValueKind != JsonValueKind.Object || !call.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String || id.GetString() is not { Length: > 0 } callId)
+            {
+                return (null, ApiError.Of(ErrorCodes.MissingRequiredParameter, $"{at}.id is required.", param: $"{at}.id"));
+            }
+
+            if (!call.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object
+                || !function.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String || !ToolRequestReader.IsValidName(name.GetString()!))
+            {
+                return (null, ApiError.Of(ErrorCodes.InvalidValue, $"{at}.function.name must name a function.", param: $"{at}.function.name"));
+            }
+
+            // OpenAI sends arguments as a string holding JSON; Ollama takes the object itself.
+            var arguments = function.TryGetProperty("arguments", out var args) && args.ValueKind == JsonValueKind.String ? args.GetString() : null;
+            if (ObjectText(arguments) is not { } argumentsJson)
+            {
+                return (null, ApiError.Of(ErrorCodes.InvalidValue, $"{at}.function.arguments must be a string holding a JSON object.", param: $"{at}.function.arguments"));
+            }
+
+            read.Add(new Llm.ToolCall(callId, name.GetString()!, argumentsJson));
+        }
+
+        return (read, null);
+    }
+
+    private static string? ObjectText(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(text.Length == 0 ? "{}" : text);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.GetRawText() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A string, or the text of an array of <c>{"type":"text","text":...}</c> parts; null for anything else.</summary>

@@ -52,6 +52,11 @@ public sealed class CompletionResult(CompletionService service, CompletionTurn t
                     case CompletionPiece.Text text:
                         await FrameAsync(response, Chunk(new ChunkDelta(Content: text.Value), null, turn.Model), aborted);
                         break;
+                    case CompletionPiece.ToolCalled called:
+                        // OpenAI's shape: the call's first delta names it (index, id, type, name, empty arguments), the next carries its arguments.
+                        await FrameAsync(response, Chunk(new ChunkDelta(ToolCalls: [new ToolCallEntry(called.Index, called.Call.Id, "function", new ToolCallFunction(called.Call.Name, string.Empty))]), null, turn.Model), aborted);
+                        await FrameAsync(response, Chunk(new ChunkDelta(ToolCalls: [new ToolCallEntry(called.Index, null, null, new ToolCallFunction(null, called.Call.ArgumentsJson))]), null, turn.Model), aborted);
+                        break;
                     case CompletionPiece.End end:
                         await FrameAsync(response, Chunk(new ChunkDelta(), end.FinishReason, end.Model), aborted);
                         if (includeUsage)
@@ -77,6 +82,7 @@ public sealed class CompletionResult(CompletionService service, CompletionTurn t
     private async Task WholeAsync(HttpContext httpContext)
     {
         var text = new StringBuilder();
+        List<ToolCallEntry>? calls = null;
         await foreach (var piece in service.StreamAsync(turn, httpContext.RequestAborted))
         {
             switch (piece)
@@ -84,9 +90,14 @@ public sealed class CompletionResult(CompletionService service, CompletionTurn t
                 case CompletionPiece.Text part:
                     text.Append(part.Value);
                     break;
+                case CompletionPiece.ToolCalled called:
+                    (calls ??= []).Add(new ToolCallEntry(null, called.Call.Id, "function", new ToolCallFunction(called.Call.Name, called.Call.ArgumentsJson)));
+                    break;
                 case CompletionPiece.End end:
+                    // A reply that only calls tools has null content, as OpenAI's has.
+                    var message = new AssistantMessage("assistant", calls is not null && text.Length == 0 ? null : text.ToString(), ToolCalls: calls);
                     var completion = new ChatCompletion(turn.Id, "chat.completion", turn.Created, end.Model,
-                        [new ChatCompletionChoice(0, new AssistantMessage("assistant", text.ToString()), end.FinishReason)], end.Usage);
+                        [new ChatCompletionChoice(0, message, end.FinishReason)], end.Usage);
                     await httpContext.Response.WriteAsJsonAsync(completion, OpenAiErrors.Json, httpContext.RequestAborted);
                     return;
                 case CompletionPiece.Failed failed:

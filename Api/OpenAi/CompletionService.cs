@@ -29,12 +29,14 @@ public sealed class CompletionService(ModelCallPipeline pipeline, SystemPromptPr
             MaxOutputTokens = request.MaxTokens,
             NeedsUserText = true,
             Params = ParamNames.OpenAi with { MaxOutputTokens = request.MaxTokensParam },
+            Tools = request.Tools,
+            ToolChoice = request.ToolChoice,
             Where = "the OpenAI-compatible route",
             Origin = origin,
             Checks = recheck is null ? [] : [recheck.VerdictAsync()],
         }, cancellationToken);
         return admission.Run is { } run
-            ? (new CompletionTurn(run, "chatcmpl-" + Guid.NewGuid().ToString("N"), time.GetUtcNow().ToUnixTimeSeconds(), request.Model), null)
+            ? (new CompletionTurn(run, "chatcmpl-" + Guid.NewGuid().ToString("N"), time.GetUtcNow().ToUnixTimeSeconds(), request.Model, request.ParallelToolCalls), null)
             : (null, admission.Refusal);
     }
 
@@ -76,7 +78,15 @@ public sealed class CompletionService(ModelCallPipeline pipeline, SystemPromptPr
                 yield break;
             }
 
-            yield return new CompletionPiece.End(outcome.FinishReason == "length" ? "length" : "stop", run.ModelUsed, usage);
+            var calls = turn.ParallelToolCalls ? outcome.ToolCalls : [.. outcome.ToolCalls.Take(1)];
+            for (var i = 0; i < calls.Count; i++)
+            {
+                yield return new CompletionPiece.ToolCalled(i, calls[i]);
+            }
+
+            // Ollama ends a reply that calls tools with "stop"; OpenAI's callers look for "tool_calls".
+            var finish = calls.Count > 0 ? "tool_calls" : outcome.FinishReason == "length" ? "length" : "stop";
+            yield return new CompletionPiece.End(finish, run.ModelUsed, usage);
         }
     }
 }

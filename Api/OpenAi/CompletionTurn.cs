@@ -4,7 +4,7 @@ using Api.ModelCalls;
 namespace Api.OpenAi;
 
 /// <summary>An admitted completion: its model run (slots, usage reservation) and its identity in OpenAI's terms.</summary>
-public sealed class CompletionTurn(ModelRun run, string id, long created, string model) : IAsyncDisposable
+public sealed class CompletionTurn(ModelRun run, string id, long created, string model, bool parallelToolCalls = true) : IAsyncDisposable
 {
     public ModelRun Run { get; } = run;
 
@@ -17,6 +17,9 @@ public sealed class CompletionTurn(ModelRun run, string id, long created, string
     /// <summary>The model as the caller named it (the fallback may serve it; the answer names the model used).</summary>
     public string Model { get; } = model;
 
+    /// <summary>False: only the model's first call of a tool is answered (OpenAI's <c>parallel_tool_calls: false</c>).</summary>
+    public bool ParallelToolCalls { get; } = parallelToolCalls;
+
     public ValueTask DisposeAsync() => Run.DisposeAsync();
 }
 
@@ -24,6 +27,9 @@ public sealed class CompletionTurn(ModelRun run, string id, long created, string
 public abstract record CompletionPiece
 {
     public sealed record Text(string Value) : CompletionPiece;
+
+    /// <summary>A call of a tool, the <paramref name="Index"/>th of the reply.</summary>
+    public sealed record ToolCalled(int Index, Llm.ToolCall Call) : CompletionPiece;
 
     public sealed record End(string FinishReason, string Model, CompletionUsage Usage) : CompletionPiece;
 

@@ -27,6 +27,18 @@ public static class OpenAiEndpoints
                 TypedResults.Json(new ModelList("list", [.. access.Visible(user).Select(m => new ModelEntry(m.Name, "model", 0, "llmchat"))]), OpenAiErrors.Json))
             .WithName("OpenAiListModels").WithSummary("The models the caller may use, as OpenAI's /v1/models lists them.");
 
+        v1.MapGet("/models/{id}", (string id, CurrentUser user, ModelAccess access) =>
+                access.Find(id, user) is { } model
+                    ? TypedResults.Json(new ModelEntry(model.Name, "model", 0, "llmchat"), OpenAiErrors.Json)
+                    : OpenAiErrors.Result(ApiError.Of(ErrorCodes.ModelNotFound, $"The model '{id}' does not exist or you do not have access to it.", param: "model")))
+            .WithName("OpenAiRetrieveModel").WithSummary("One model the caller may use; 404 model_not_found for any other.");
+
+        v1.MapPost("/embeddings", EmbedAsync)
+            .WithBodyLimit(EmbeddingRequestReader.BodyLimit)
+            .WithName("OpenAiEmbeddings")
+            .WithMetadata(Auth.DeferredKeyCheck.Instance)
+            .WithSummary("OpenAI's embeddings: a string or an array of strings, vectors as floats or base64, on the embedding model's own lane.");
+
         v1.MapPost("/chat/completions", CompleteAsync)
             .WithBodyLimit(BodyLimit)
             .WithName("OpenAiChatCompletions")
@@ -60,6 +72,38 @@ public static class OpenAiEndpoints
 
         var (turn, refused) = await service.AdmitAsync(user, request!, ModelCalls.RequestOrigin.Of(http.HttpContext), Auth.KeyRecheck.Of(http.HttpContext), cancellationToken);
         return refused is not null ? OpenAiErrors.Result(refused) : new CompletionResult(service, turn!, request!.Stream, request.IncludeUsage);
+    }
+
+    private static async Task<IResult> EmbedAsync(HttpRequest http, CurrentUser user, EmbeddingService service, CancellationToken cancellationToken)
+    {
+        EmbeddingRequestBody? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<EmbeddingRequestBody>(http.Body, OpenAiErrors.Json, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return OpenAiErrors.Result(ApiError.Of(ErrorCodes.InvalidJson, $"The body is not valid JSON for an embeddings request ({ex.Path ?? "$"}: {ex.Message.Split('.')[0]})."));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return OpenAiErrors.Result(ApiError.Of(ErrorCodes.RequestTooLarge, $"The request body is larger than {EmbeddingRequestReader.BodyLimit / 1024 / 1024} MB: send the inputs in smaller batches.", param: "input"));
+        }
+
+        var (request, invalid) = EmbeddingRequestReader.Read(body);
+        if (invalid is not null)
+        {
+            return OpenAiErrors.Result(invalid);
+        }
+
+        // A key being checked again is answered before the model is asked (an embedding has no first token to hold).
+        if (Auth.KeyRecheck.Of(http.HttpContext) is { } recheck && await recheck.VerdictAsync() is { } revoked)
+        {
+            return OpenAiErrors.Result(revoked);
+        }
+
+        var (result, refused) = await service.EmbedAsync(user, request!, ModelCalls.RequestOrigin.Of(http.HttpContext), cancellationToken);
+        return refused is not null ? OpenAiErrors.Result(refused) : TypedResults.Json(result, OpenAiErrors.Json);
     }
 
     /// <summary>Statuses the framework sets on <c>/v1</c> (no or a bad key, unknown route, body too large) answer OpenAI-shaped.</summary>

@@ -2,6 +2,6 @@ namespace Api.OpenAi;
 
 public static class OpenAiServiceCollectionExtensions
 {
-    /// <summary>The OpenAI-compatible route's adapter to the model pipeline.</summary>
-    public static IServiceCollection AddOpenAiRoute(this IServiceCollection services) => services.AddSingleton<CompletionService>();
+    /// <summary>The OpenAI-compatible routes' adapters to the model pipeline.</summary>
+    public static IServiceCollection AddOpenAiRoute(this IServiceCollection services) => services.AddSingleton<CompletionService>().AddSingleton<EmbeddingService>();
 }

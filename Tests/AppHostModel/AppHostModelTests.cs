@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
 using AppHost;
 using Tests.Infrastructure;
 
@@ -17,16 +18,16 @@ public sealed class AppHostModelTests
 
         var api = builder.Single<ProjectResource>(ResourceNames.Api);
         var web = builder.Single<ProjectResource>(ResourceNames.Web);
-        var model = builder.Single<OllamaModelResource>(ResourceNames.ChatModel);
+        var model = builder.Single<OllamaModelResource>(Catalogue.Default);
 
         Assert.IsType<OllamaExternalResource>(model.Parent);
         Assert.Equal(ResourceNames.Ollama, model.Parent.Name);
-        Assert.Equivalent(new[] { ResourceNames.ChatModel, ResourceNames.Tables, ResourceNames.Secrets, ResourceNames.Cache }, api.WaitsFor());
+        Assert.Equivalent(new[] { Catalogue.Default, ResourceNames.Tables, ResourceNames.Secrets, ResourceNames.Cache }, api.WaitsFor());
         // The web waits for the shared store too: its users' token cache lives there.
         Assert.Equal([ResourceNames.Api, ResourceNames.Cache], web.WaitsFor());
 
         var apiEnvironment = await builder.EnvironmentAsync(api);
-        Assert.Equal(ResourceNames.ChatModel, Assert.IsType<ConnectionStringReference>(apiEnvironment["ConnectionStrings__chat"]).Resource.Name);
+        Assert.Equal(Catalogue.Default, Assert.IsType<ConnectionStringReference>(apiEnvironment["ConnectionStrings__chat"]).Resource.Name);
         Assert.Equal(ResourceNames.Tables, Assert.IsType<ConnectionStringReference>(apiEnvironment["ConnectionStrings__tables"]).Resource.Name);
         Assert.Equal(ResourceNames.Cache, Assert.IsType<ConnectionStringReference>(apiEnvironment["ConnectionStrings__cache"]).Resource.Name);
         // Connection strings only: no reference's properties (CHAT_MODEL, CACHE_HOST, ...), which no service reads.
@@ -42,9 +43,9 @@ public sealed class AppHostModelTests
     [Fact]
     public async Task Build_Model_ConnectionStringNamesEndpointAndPinnedModel()
     {
-        await using var builder = await AppHostModelBuilder.CreateAsync("--Ollama:Mode=External", $"--Ollama:Endpoint={ExternalEndpoint}", "--Ollama:Model=qwen2.5:0.5b-instruct-q4_K_M");
+        await using var builder = await AppHostModelBuilder.CreateAsync("--Ollama:Mode=External", $"--Ollama:Endpoint={ExternalEndpoint}", $"--Models:{Catalogue.Default}:DevelopmentTag=qwen2.5:0.5b-instruct-q4_K_M");
 
-        var model = builder.Single<OllamaModelResource>(ResourceNames.ChatModel);
+        var model = builder.Single<OllamaModelResource>(Catalogue.Default);
         var connectionString = await model.ConnectionStringExpression.GetValueAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TestTimeouts.Short, TestContext.Current.CancellationToken);
 
         Assert.Equal($"Endpoint={ExternalEndpoint};Model=qwen2.5:0.5b-instruct-q4_K_M", connectionString);
@@ -57,7 +58,7 @@ public sealed class AppHostModelTests
     {
         await using var builder = await AppHostModelBuilder.CreateAsync("--Ollama:Mode=External", $"--Ollama:Endpoint={ExternalEndpoint}");
 
-        foreach (var name in new[] { ResourceNames.Api, ResourceNames.Web, ResourceNames.ChatModel, ResourceNames.Tables, ResourceNames.Ollama, ResourceNames.Cache })
+        foreach (var name in new[] { ResourceNames.Api, ResourceNames.Web, Catalogue.Default, ResourceNames.Tables, ResourceNames.Ollama, ResourceNames.Cache })
         {
             var resource = builder.Resources.Single(r => r.Name == name);
             Assert.True(resource.Annotations.OfType<HealthCheckAnnotation>().Any(), $"{name} has no health check.");
@@ -143,7 +144,7 @@ public sealed class AppHostModelTests
         var environment = await builder.EnvironmentAsync(api);
         Assert.Contains("without an LLM", Assert.IsType<string>(environment["Llm__UnavailableReason"]));
         Assert.False(environment.ContainsKey("ConnectionStrings__chat"));
-        Assert.DoesNotContain(ResourceNames.ChatModel, api.WaitsFor());
+        Assert.DoesNotContain(Catalogue.Default, api.WaitsFor());
     }
 
     [Fact]
@@ -187,24 +188,61 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
-    public async Task Build_FallbackEnabledWithEndpoint_ApiReferencesButDoesNotWaitForIt()
+    public async Task Build_ModelWithEndpointOfItsOwn_ApiReferencesButDoesNotWaitForIt()
     {
-        await using var builder = await AppHostModelBuilder.CreateAsync("--Ollama:Mode=None", "--Ollama:Fallback:Enabled=true", "--Ollama:Fallback:Endpoint=http://cpu-box:11434");
+        await using var builder = await AppHostModelBuilder.CreateAsync("--Ollama:Mode=None", $"--Models:{Catalogue.Fast}:Endpoint=http://cpu-box:11434");
 
-        var fallback = builder.Single<OllamaModelResource>(ResourceNames.ChatFallbackModel);
+        var fast = builder.Single<OllamaModelResource>(Catalogue.Fast);
         var api = builder.Single<ProjectResource>(ResourceNames.Api);
         var environment = await builder.EnvironmentAsync(api);
 
-        Assert.IsType<OllamaExternalResource>(fallback.Parent);
-        Assert.Equal(ResourceNames.ChatFallbackModel, Assert.IsType<ConnectionStringReference>(environment["ConnectionStrings__chat-fallback"]).Resource.Name);
-        Assert.DoesNotContain(ResourceNames.ChatFallbackModel, api.WaitsFor());
+        Assert.IsType<OllamaExternalResource>(fast.Parent);
+        Assert.Equal(ModelHosting.ServerName(Catalogue.Fast), fast.Parent.Name);
+        Assert.Equal(Catalogue.Fast, Assert.IsType<ConnectionStringReference>(environment[$"ConnectionStrings__{Catalogue.Fast}"]).Resource.Name);
+        Assert.DoesNotContain(Catalogue.Fast, api.WaitsFor());
     }
 
     [Fact]
-    public async Task Build_FallbackDisabled_NoFallbackResource()
+    public async Task Build_NoOllama_ServesNoModel()
     {
         await using var builder = await AppHostModelBuilder.CreateAsync("--Ollama:Mode=None");
 
-        Assert.DoesNotContain(builder.Resources, r => r.Name == ResourceNames.ChatFallbackModel);
+        Assert.Empty(builder.Resources.OfType<OllamaModelResource>());
+    }
+
+    [Fact]
+    public async Task Build_Catalogue_EveryModelOnTheSharedServer_AndTheApiToldEachProperty()
+    {
+        await using var builder = await AppHostModelBuilder.CreateAsync("--Ollama:Mode=External", $"--Ollama:Endpoint={ExternalEndpoint}");
+
+        var api = builder.Single<ProjectResource>(ResourceNames.Api);
+        var environment = await builder.EnvironmentAsync(api);
+        foreach (var name in Catalogue.All)
+        {
+            var model = builder.Single<OllamaModelResource>(name);
+            Assert.Equal(ResourceNames.Ollama, model.Parent.Name);
+            Assert.Equal(name, Assert.IsType<ConnectionStringReference>(environment[$"ConnectionStrings__{name}"]).Resource.Name);
+        }
+
+        // The API binds what the AppHost wrote into the same class the declaration is: every property survives the trip.
+        var settings = Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(new Microsoft.Extensions.Configuration.ConfigurationBuilder(),
+            environment.Where(e => e.Key.StartsWith("Llm__Models__", StringComparison.Ordinal))
+                .Select(e => KeyValuePair.Create(e.Key.Replace("__", ":", StringComparison.Ordinal), (string?)e.Value.ToString())))
+            .Build();
+        var bound = settings.GetSection(Api.Llm.ModelOptions.CatalogueSection).Get<Dictionary<string, Api.Llm.ModelOptions>>()!;
+        Assert.Equal(Catalogue.All.Order(), bound.Keys.Order());
+        Assert.True(bound[Catalogue.Default].Default);
+        Assert.Equal(Catalogue.Fast, bound[Catalogue.Default].Fallback);
+        Assert.Equal(Api.Llm.ModelKind.Embedding, bound[Catalogue.Embedding].Kind);
+        Assert.Equal(Catalogue.Dimensions(Catalogue.Embedding), bound[Catalogue.Embedding].Dimensions);
+        Assert.True(bound[Catalogue.Fast].Titles);
+    }
+
+    [Fact]
+    public async Task Build_CatalogueWithTwoDefaults_IsRefusedWithTheRule()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => AppHostModelBuilder.CreateAsync("--Ollama:Mode=None", $"--Models:{Catalogue.Fast}:Default=true"));
+
+        Assert.Contains("exactly one chat model must be the default", error.Message);
     }
 }

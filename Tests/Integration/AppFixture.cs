@@ -85,7 +85,7 @@ public class AppFixture : IAsyncLifetime
         App = await builder.BuildAsync().WaitAsync(TestTimeouts.AppStart);
         await App.StartAsync().WaitAsync(TestTimeouts.AppStart);
 
-        foreach (var name in new[] { ResourceNames.ChatModel, ResourceNames.Tables, ResourceNames.Api, ResourceNames.Web })
+        foreach (var name in new[] { Catalogue.Default, ResourceNames.Tables, ResourceNames.Api, ResourceNames.Web })
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(name).WaitAsync(TestTimeouts.ResourceHealthy);
         }

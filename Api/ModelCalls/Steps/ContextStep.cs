@@ -20,7 +20,9 @@ public sealed class ContextStep(IOptions<LlmOptions> llm) : IModelCallStep
         }
 
         var budget = llm.Value.ContextTokenBudget;
-        var needed = state.ModelMessages.Sum(m => TokenEstimator.EstimateMessage(m.Text)) + state.OutputTokens;
+        // The tools' definitions are part of the prompt the model reads.
+        var needed = state.ModelMessages.Sum(m => TokenEstimator.EstimateMessage(m.Text)) + state.OutputTokens
+            + (state.Call.Tools?.Sum(t => TokenEstimator.Estimate(t.Json)) ?? 0);
         return needed > budget ? ShapeStep.ContextTooLong(budget, needed, state.Call.Params.Messages) : null;
     }
 }

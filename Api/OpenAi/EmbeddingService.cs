@@ -1,0 +1,93 @@
+using Api.Auth;
+using Api.Errors;
+using Api.Llm;
+using Api.ModelCalls;
+using Api.Streaming;
+
+namespace Api.OpenAi;
+
+/// <summary>
+/// <c>/v1/embeddings</c> on the model pipeline: the request becomes a <see cref="ModelCall"/> of route <c>embeddings</c>
+/// (counted against the caller's requests, refused by the breaker, its texts cleaned, its slot taken in the embedding
+/// model's own fair queue, so a bulk backfill waits behind itself and never takes a chat model's slot), then one call
+/// to Ollama's <c>/api/embed</c> on the slot; its tokens settle in the usage ledger however it ends.
+/// </summary>
+public sealed class EmbeddingService(ModelCallPipeline pipeline, LlmBackends backends, IHttpClientFactory httpClients, LlmMetrics metrics, ILogger<EmbeddingService> logger)
+{
+    public async Task<(EmbeddingList? Result, ApiError? Error)> EmbedAsync(CurrentUser user, EmbeddingRequest request, RequestOrigin origin, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        // Never asked of the model: a length it cannot give (the pipeline answers 404 first for a model the caller may not use).
+        if (request.Dimensions is { } wanted && backends.Find(request.Model) is { Kind: ModelKind.Embedding } model && ModelAccess.Allows(model.Options, user) && model.Options.Dimensions != wanted)
+        {
+            return (null, ApiError.Of(ErrorCodes.DimensionsNotSupported, $"The model '{model.Name}' makes vectors of {model.Options.Dimensions} dimensions only; leave dimensions out or send {model.Options.Dimensions}.", param: "dimensions"));
+        }
+
+        var admission = await pipeline.AdmitAsync(new ModelCall
+        {
+            Route = ModelRoute.Embeddings,
+            User = user,
+            Context = new FixedContext([]),
+            Messages = [.. request.Inputs.Select((text, i) => new CallerMessage(CallerMessage.User, text, request.Inputs.Count == 1 ? "input" : $"input[{i}]"))],
+            Model = request.Model,
+            Stream = false,
+            Params = ParamNames.Embeddings,
+            Where = "the embeddings route",
+            Origin = origin,
+        }, cancellationToken);
+        if (admission.Run is not { } run)
+        {
+            return (null, admission.Refusal);
+        }
+
+        await using (run)
+        {
+            var backend = run.Lease.Backend;
+            try
+            {
+                var texts = run.Cleaned.Select(m => m.Text).ToList();
+                var result = await OllamaEmbed.CallAsync(httpClients.CreateClient(backend.HttpClientName), backend.Model, texts, cancellationToken);
+                backend.Breaker.RecordSuccess();
+                run.Record(result.PromptTokens, null);
+                metrics.ReplyFinished(backend.Name, "complete", run.Outcome.FirstToken, null, null, LlmMetricNames.EmbeddingsRoute);
+                var data = result.Vectors.Select((vector, i) => new EmbeddingEntry("embedding", i, request.Base64 ? Base64Of(vector) : vector)).ToList();
+                return (new EmbeddingList("list", data, backend.Name, new EmbeddingUsage(result.PromptTokens, result.PromptTokens)), null);
+            }
+            catch (EmbedInputRefusedException ex)
+            {
+                // The inputs, not the server: no verdict on the backend.
+                backend.Breaker.RecordAbandoned();
+                run.Record(0, ex);
+                return (null, ApiError.Of(ErrorCodes.ContextLengthExceeded, $"The model '{backend.Name}' refused the input: {ex.Message}", param: "input"));
+            }
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested)
+            {
+                backend.Breaker.RecordAbandoned();
+                run.Record(0, null);
+                run.Outcome.Cancelled = true;
+                throw new OperationCanceledException("The caller left.", ex, cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or TimeoutException or InvalidOperationException or System.Text.Json.JsonException or Polly.Timeout.TimeoutRejectedException)
+            {
+                backend.Breaker.RecordFailure();
+                run.Record(0, ex);
+                metrics.ReplyFinished(backend.Name, "failed", null, null, null, LlmMetricNames.EmbeddingsRoute);
+                logger.LogWarning("An embeddings call to {Backend} failed: {Error}", backend.Name, ex.Message);
+                return (null, ReplyFailures.Describe(ex));
+            }
+        }
+    }
+
+    /// <summary>OpenAI's base64 encoding: the vector's float32s, little-endian, as base64.</summary>
+    public static string Base64Of(float[] vector)
+    {
+        ArgumentNullException.ThrowIfNull(vector);
+        var bytes = new byte[vector.Length * sizeof(float)];
+        for (var i = 0; i < vector.Length; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), vector[i]);
+        }
+
+        return Convert.ToBase64String(bytes);
+    }
+}
