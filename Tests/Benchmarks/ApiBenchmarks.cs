@@ -54,7 +54,7 @@ public sealed class ApiBenchmarks(AppFixture app) : IAsyncLifetime
 
         // Direct: OllamaSharp against the double, no API in between.
         var directRuns = new List<double>();
-        using var direct = new OllamaApiClient(new HttpClient { BaseAddress = app.Ollama.Endpoint, Timeout = Timeout.InfiniteTimeSpan }, AppFixture.Model);
+        using var direct = new OllamaApiClient(new HttpClient { BaseAddress = app.Ollama.Endpoint, Timeout = Timeout.InfiniteTimeSpan }, AppFixture.Tag);
         for (var run = 0; run < 5; run++)
         {
             app.Ollama.Enqueue(script);

@@ -1,3 +1,4 @@
+using Tests.Infrastructure;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -37,10 +38,15 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.Equal("${AKS_GPU_VM_SIZE=Standard_NC4as_T4_v3}", JsonNode.Parse(generated.Files["infra/main.parameters.json"])!["parameters"]!["nodePoolVmSizes"]!["value"]!["gpu"]!.GetValue<string>());
     }
 
+    /// <summary>The manifest file of a model's server: one per model of the catalogue.</summary>
+    private static string ServerFile(string model) => $"infra/k8s/cluster/{ServerName(model)}.tmpl.yaml";
+
+    private static string ServerName(string model) => AppHost.ModelHosting.ServerName(model);
+
     [Fact]
     public void Ollama_RunsOnTheGpuPool_WithAGpuAndTolerations()
     {
-        var ollama = Object<V1Deployment>("infra/k8s/cluster/ollama.tmpl.yaml", "Deployment", "ollama").Spec.Template.Spec;
+        var ollama = Object<V1Deployment>(ServerFile(Catalogue.Default), "Deployment", ServerName(Catalogue.Default)).Spec.Template.Spec;
         var container = ollama.Containers.Single();
 
         Assert.Equal("1", container.Resources.Limits["nvidia.com/gpu"].ToString());
@@ -48,14 +54,14 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.Contains(ollama.Tolerations, t => t.Key == "nvidia.com/gpu" && t.OperatorProperty == "Exists");
         Assert.Contains(ollama.Tolerations, t => t is { Key: "sku", Value: "gpu", Effect: "NoSchedule" });
         Assert.Equal("{{.Env.AZURE_CONTAINER_REGISTRY_ENDPOINT}}/ollama/ollama:0.17.1", container.Image);
-        var service = Object<V1Service>("infra/k8s/cluster/ollama.tmpl.yaml", "Service", "ollama");
+        var service = Object<V1Service>(ServerFile(Catalogue.Default), "Service", ServerName(Catalogue.Default));
         Assert.Equal(11434, Assert.Single(service.Spec.Ports).Port);
     }
 
     [Fact]
     public void Ollama_KeepsTheModelLoaded_PreloadsIt_AndAllowsForTheLoad()
     {
-        var deployment = Object<V1Deployment>("infra/k8s/cluster/ollama.tmpl.yaml", "Deployment", "ollama");
+        var deployment = Object<V1Deployment>(ServerFile(Catalogue.Default), "Deployment", ServerName(Catalogue.Default));
         var pod = deployment.Spec.Template.Spec;
         var container = pod.Containers.Single();
         var environment = container.Env.ToDictionary(e => e.Name, e => e.Value);
@@ -75,16 +81,24 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.Contains(pod.Volumes, v => v.Name == "models" && v.EmptyDir is not null);
     }
 
-    [Fact]
-    public void Ollama_ScaledByKeda_OnTheApisQueueGauge_ThroughPrometheus()
-    {
-        var scaled = Custom("infra/k8s/cluster/ollama.tmpl.yaml", "ScaledObject", "ollama");
-        var trigger = (YamlMappingNode)((YamlSequenceNode)((YamlMappingNode)scaled["spec"])["triggers"]).Children[0];
-        var metadata = (YamlMappingNode)trigger["metadata"];
+    public static TheoryData<string> Models => [.. Catalogue.All];
 
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void EachModel_ScaledByKeda_OnItsOwnQueueGauge_ThroughPrometheus(string model)
+    {
+        var scaled = Custom(ServerFile(model), "ScaledObject", ServerName(model));
+        var spec = (YamlMappingNode)scaled["spec"];
+        var trigger = (YamlMappingNode)((YamlSequenceNode)spec["triggers"]).Children[0];
+        var metadata = (YamlMappingNode)trigger["metadata"];
+        var declared = Catalogue.Declaration(model);
+
+        Assert.Equal(ServerName(model), ((YamlMappingNode)spec["scaleTargetRef"])["name"].ToString());
+        Assert.Equal(declared.GetProperty("MinReplicas").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), spec["minReplicaCount"].ToString());
+        Assert.Equal(declared.GetProperty("MaxReplicas").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), spec["maxReplicaCount"].ToString());
         Assert.Equal("prometheus", trigger["type"].ToString());
-        Assert.Equal("sum(llm_requests_in_flight{cluster=\"{{.Env.AZURE_AKS_CLUSTER_NAME}}\", backend=\"primary\"}) + sum(llm_requests_queued{cluster=\"{{.Env.AZURE_AKS_CLUSTER_NAME}}\", backend=\"primary\"})", metadata["query"].ToString());
-        Assert.Equal("4", metadata["threshold"].ToString());
+        Assert.Equal($"sum(llm_requests_in_flight{{cluster=\"{{{{.Env.AZURE_AKS_CLUSTER_NAME}}}}\", backend=\"{model}\"}}) + sum(llm_requests_queued{{cluster=\"{{{{.Env.AZURE_AKS_CLUSTER_NAME}}}}\", backend=\"{model}\"}})", metadata["query"].ToString());
+        Assert.Equal(declared.GetProperty("SlotsPerServer").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), metadata["threshold"].ToString());
         Assert.Equal("{{.Env.AZURE_PROMETHEUS_QUERY_ENDPOINT}}", metadata["serverAddress"].ToString());
         Assert.Equal("azure-managed-prometheus", ((YamlMappingNode)trigger["authenticationRef"])["name"].ToString());
         var authentication = Custom("infra/k8s/cluster/keda-authentication.tmpl.yaml", "TriggerAuthentication", "azure-managed-prometheus");
@@ -122,8 +136,14 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.Equal(["prometheus", "cpu"], types);
         Assert.Contains("cluster=\"{{.Env.AZURE_AKS_CLUSTER_NAME}}\"", ((YamlMappingNode)((YamlMappingNode)triggers.Children[0])["metadata"])["query"].ToString());
         var environment = Object<V1Deployment>("infra/k8s/api/api.tmpl.yaml", "Deployment", "api").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
-        Assert.Equal("Endpoint=http://ollama:11434;Model=llama3.1:8b-instruct-q4_K_M", environment["ConnectionStrings__chat"]);
-        Assert.Equal("Endpoint=http://ollama-fallback:11434;Model=qwen2.5:0.5b-instruct-q4_K_M", environment["ConnectionStrings__chat-fallback"]);
+        // Every model of the catalogue, at its own server, with its production tag, and the API told what it is.
+        foreach (var model in Catalogue.All)
+        {
+            Assert.Equal($"Endpoint=http://{ServerName(model)}:11434;Model={Catalogue.Tag(model)}", environment[$"ConnectionStrings__{model}"]);
+            Assert.Equal(Catalogue.Declaration(model).GetProperty("Kind").GetString(), environment[$"Llm__Models__{model}__Kind"]);
+        }
+
+        Assert.Equal(Catalogue.Fast, environment[$"Llm__Models__{Catalogue.Default}__Fallback"]);
         Assert.Equal("{{.Env.AZURE_TABLES_ENDPOINT}}", environment["ConnectionStrings__tables"]);
         Assert.Equal("{{.Env.AZURE_KEY_VAULT_ENDPOINT}}", environment["ConnectionStrings__secrets"]);
         Assert.Equal("9464", environment["Metrics__Port"]);
@@ -204,7 +224,7 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
     {
         const string file = "infra/k8s/cluster/network-policies.tmpl.yaml";
         var deny = Object<V1NetworkPolicy>(file, "NetworkPolicy", "default-deny");
-        var ollamaIngress = Object<V1NetworkPolicy>(file, "NetworkPolicy", "ollama-ingress");
+        var ollamaIngress = Object<V1NetworkPolicy>(file, "NetworkPolicy", $"{ServerName(Catalogue.Default)}-ingress");
         var webIngress = Object<V1NetworkPolicy>(file, "NetworkPolicy", "web-ingress");
         var all = generated.Files[file];
 
@@ -227,7 +247,8 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
             .SelectMany(f => f.Value.Split("\n---\n").Where(d => d.Split('\n').Contains("kind: ServiceAccount")))
             .Select(d => KubernetesYaml.Deserialize<V1ServiceAccount>(d)).ToList();
 
-        Assert.Equal(6, accounts.Count);
+        // api, web, the cache, the Gateway's TLS reader, and one per model server.
+        Assert.Equal(4 + Catalogue.All.Count, accounts.Count);
         Assert.All(accounts, a => Assert.False(a.AutomountServiceAccountToken));
     }
 
@@ -283,29 +304,36 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.Equal("https://{{.Env.WEB_HOSTNAME}}/v1", webEnvironment["OpenAi__BaseUrl"]);
     }
 
-    [Fact]
-    public void ModelServers_HaveAHeadlessService_ThatTheApiCountsTheirServersBy()
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void EachModelServer_HasAHeadlessService_ThatTheApiCountsItsServersBy(string model)
     {
-        var service = Object<V1Service>("infra/k8s/cluster/ollama.tmpl.yaml", "Service", "ollama-pods");
-        var deployment = Object<V1Deployment>("infra/k8s/cluster/ollama.tmpl.yaml", "Deployment", "ollama");
+        var service = Object<V1Service>(ServerFile(model), "Service", $"{ServerName(model)}-pods");
+        var deployment = Object<V1Deployment>(ServerFile(model), "Deployment", ServerName(model));
         var apiEnvironment = Object<V1Deployment>("infra/k8s/api/api.tmpl.yaml", "Deployment", "api").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
+        var policy = Object<V1NetworkPolicy>("infra/k8s/cluster/network-policies.tmpl.yaml", "NetworkPolicy", $"{ServerName(model)}-ingress");
 
         Assert.Equal("None", service.Spec.ClusterIP);
         Assert.Equal(deployment.Spec.Selector.MatchLabels, service.Spec.Selector);
-        Assert.Equal("ollama-pods", apiEnvironment["Llm__Admission__ServerHosts__primary"]);
-        Assert.Equal("ollama-fallback-pods", apiEnvironment["Llm__Admission__ServerHosts__fallback"]);
+        Assert.Equal($"{ServerName(model)}-pods", apiEnvironment[$"Llm__Admission__ServerHosts__{model}"]);
+        Assert.Equal("api", Assert.Single(Assert.Single(policy.Spec.Ingress).FromProperty).PodSelector.MatchLabels["app.kubernetes.io/name"]);
         // While the store is away each of the API's (at least two) replicas admits its share.
         Assert.Equal("2", apiEnvironment["Llm__Admission__ApiReplicas"]);
     }
 
-    [Fact]
-    public void Fallback_IsASmallModelOnTheCpuPool()
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void EachModel_RunsOnItsDeclaredPool_WithItsOwnPreloadedImage(string model)
     {
-        var pod = Object<V1Deployment>("infra/k8s/cluster/ollama-fallback.tmpl.yaml", "Deployment", "ollama-fallback").Spec.Template.Spec;
+        var pod = Object<V1Deployment>(ServerFile(model), "Deployment", ServerName(model)).Spec.Template.Spec;
+        var container = pod.Containers.Single();
+        var gpu = Catalogue.Declaration(model).GetProperty("Pool").GetString() == "Gpu";
+        var environment = container.Env.ToDictionary(e => e.Name, e => e.Value);
 
-        Assert.Equal("cpu", pod.NodeSelector["kubernetes.azure.com/agentpool"]);
-        Assert.DoesNotContain("nvidia.com/gpu", pod.Containers.Single().Resources.Limits.Keys);
-        Assert.Contains("qwen2-5-0-5b", pod.InitContainers.Single().Image);
+        Assert.Equal(gpu ? "gpu" : "cpu", pod.NodeSelector["kubernetes.azure.com/agentpool"]);
+        Assert.Equal(gpu, container.Resources.Limits.ContainsKey("nvidia.com/gpu"));
+        Assert.Contains(Catalogue.Tag(model).Replace(':', '-').Replace('.', '-').Replace('_', '-').ToLowerInvariant(), pod.InitContainers.Single().Image);
+        Assert.Equal(Catalogue.Declaration(model).GetProperty("ContextLength").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), environment["OLLAMA_CONTEXT_LENGTH"]);
     }
 
     [Fact]
@@ -351,7 +379,7 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         var reservedCpu = new SortedDictionary<int, double> { [1] = 0.06, [2] = 0.1, [4] = 0.14, [8] = 0.18, [16] = 0.26, [32] = 0.42, [64] = 0.74 };
         const double DaemonSetCpu = 1.0, DaemonSetMemoryGiB = 1.5, ReservedMemoryGiB = (20.0 * 250 + 50) / 1024 + 100.0 / 1024;
         var gpu = Plan["nodePools"]!.AsArray().Single(p => p!["gpusPerNode"]!.GetValue<int>() > 0)!;
-        var requests = Object<V1Deployment>("infra/k8s/cluster/ollama.tmpl.yaml", "Deployment", "ollama").Spec.Template.Spec.Containers.Single().Resources.Requests;
+        var requests = Object<V1Deployment>(ServerFile(Catalogue.Default), "Deployment", ServerName(Catalogue.Default)).Spec.Template.Spec.Containers.Single().Resources.Requests;
 
         foreach (var size in gpu["allowedVmSizes"]!.AsArray().Select(s => s!.GetValue<string>()))
         {

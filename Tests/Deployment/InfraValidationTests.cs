@@ -90,7 +90,7 @@ public sealed class InfraValidationTests(GeneratedDeployment generated, AzdUpSim
     [Fact]
     public void Kubernetes_UnknownFieldCheck_FindsAnInjectedField()
     {
-        var service = up.Sh.Cluster.Single(o => o is { Kind: "Service", Name: "ollama" });
+        var service = up.Sh.Cluster.Single(o => o is { Kind: "Service", Name: "ollama-chat" });
 
         var unknown = UnknownFields(service with { Text = service.Text.Replace("  type: ClusterIP", "  type: ClusterIP\n  exposeExternally: true", StringComparison.Ordinal) });
 

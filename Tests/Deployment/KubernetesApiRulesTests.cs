@@ -38,14 +38,14 @@ public sealed class KubernetesApiRulesTests(AzdUpSimulation up)
     private static (string Rule, IReadOnlyList<ClusterObject> Cluster) Inject(string defect, IReadOnlyList<ClusterObject> cluster) => defect switch
     {
         // The defect the generator had: only "public" ports on a Service, so Ollama's Service had none.
-        "service-ports" => ("service-ports", Mutate<V1Service>(cluster, "Service", "ollama", s => s.Spec.Ports = [])),
+        "service-ports" => ("service-ports", Mutate<V1Service>(cluster, "Service", "ollama-chat", s => s.Spec.Ports = [])),
         "service-target-port" => ("service-ports", Mutate<V1Service>(cluster, "Service", "api", s => s.Spec.Ports[0].TargetPort = "web")),
-        "image-reference" => ("image-reference", Mutate<V1Deployment>(cluster, "Deployment", "ollama", d => d.Spec.Template.Spec.Containers[0].Image = "crx7k2p9.azurecr.io/Ollama/Ollama:0.17.1")),
+        "image-reference" => ("image-reference", Mutate<V1Deployment>(cluster, "Deployment", "ollama-chat", d => d.Spec.Template.Spec.Containers[0].Image = "crx7k2p9.azurecr.io/Ollama/Ollama:0.17.1")),
         "selector-matches-template" => ("selector-matches-template", Mutate<V1Deployment>(cluster, "Deployment", "web", d => d.Spec.Template.Metadata.Labels["app.kubernetes.io/name"] = "webapp")),
         "service-selects-pods" => ("service-selects-pods", Mutate<V1Service>(cluster, "Service", "web", s => s.Spec.Selector["app.kubernetes.io/name"] = "webapp")),
         "pod-security-escalation" => ("pod-security-restricted", Mutate<V1Deployment>(cluster, "Deployment", "api", d => d.Spec.Template.Spec.Containers[0].SecurityContext.AllowPrivilegeEscalation = true)),
         "pod-security-host-path" => ("pod-security-restricted", Mutate<V1Deployment>(cluster, "Deployment", "api", d => d.Spec.Template.Spec.Volumes[0] = new V1Volume { Name = "tmp", HostPath = new V1HostPathVolumeSource { Path = "/tmp" } })),
-        "pod-security-root" => ("pod-security-restricted", Mutate<V1Deployment>(cluster, "Deployment", "ollama", d => { d.Spec.Template.Spec.SecurityContext.RunAsNonRoot = null; d.Spec.Template.Spec.InitContainers[0].SecurityContext.RunAsNonRoot = null; })),
+        "pod-security-root" => ("pod-security-restricted", Mutate<V1Deployment>(cluster, "Deployment", "ollama-chat", d => { d.Spec.Template.Spec.SecurityContext.RunAsNonRoot = null; d.Spec.Template.Spec.InitContainers[0].SecurityContext.RunAsNonRoot = null; })),
         "object-name" => ("object-name", Mutate<V1ConfigMap>(cluster, "ConfigMap", "ama-metrics-settings-configmap", c => c.Metadata.Name = "Metrics_Settings")),
         "namespace-exists" => ("namespace-exists", Mutate<V1Service>(cluster, "Service", "web", s => s.Metadata.NamespaceProperty = "llmchats")),
         "label-value" => ("label-value", Mutate<V1Deployment>(cluster, "Deployment", "api", d => d.Metadata.Labels["app.kubernetes.io/part-of"] = "llm chat")),

@@ -20,6 +20,9 @@ public static class Catalogue
 
     public static IReadOnlyList<string> All => [.. Models.Value.EnumerateObject().Select(m => m.Name)];
 
+    /// <summary>The model's whole declaration.</summary>
+    public static JsonElement Declaration(string model) => Models.Value.GetProperty(model);
+
     public static int Dimensions(string model) => Models.Value.GetProperty(model).GetProperty("Dimensions").GetInt32();
 
     public static string Tag(string model) => Models.Value.GetProperty(model).GetProperty("Tag").GetString()!;

@@ -34,6 +34,29 @@ public sealed class ApiSession(HttpClient http, string user)
 
     public string User { get; } = user;
 
+    /// <summary>The Entra app roles the dev user holds (<c>X-Dev-Roles</c>); a key made in this session keeps them.</summary>
+    public string? Roles { get; init; }
+
+    /// <summary>The groups the dev user is in (<c>X-Dev-Groups</c>).</summary>
+    public string? Groups { get; init; }
+
+    /// <summary>The same user, with these roles and groups.</summary>
+    public ApiSession With(string? roles = null, string? groups = null) => new(http, User) { Roles = roles, Groups = groups };
+
+    private void Identify(HttpRequestMessage request)
+    {
+        request.Headers.Add("X-Dev-User", User);
+        if (Roles is not null)
+        {
+            request.Headers.Add("X-Dev-Roles", Roles);
+        }
+
+        if (Groups is not null)
+        {
+            request.Headers.Add("X-Dev-Groups", Groups);
+        }
+    }
+
     public async Task<string> CreateConversationAsync(string? title = null)
     {
         using var response = await SendAsync(HttpMethod.Post, "/api/conversations", new { title });
@@ -51,7 +74,7 @@ public sealed class ApiSession(HttpClient http, string user)
     public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null)
     {
         using var request = new HttpRequestMessage(method, path);
-        request.Headers.Add("X-Dev-User", User);
+        Identify(request);
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);
@@ -76,7 +99,7 @@ public sealed class ApiSession(HttpClient http, string user)
     {
         using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         using var request = new HttpRequestMessage(body is null ? HttpMethod.Get : HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body) };
-        request.Headers.Add("X-Dev-User", User);
+        Identify(request);
         if (lastEventId is not null)
         {
             request.Headers.Add("Last-Event-ID", lastEventId);

@@ -17,7 +17,17 @@ namespace Tests.Integration;
 /// </summary>
 public class AppFixture : IAsyncLifetime
 {
-    public const string Model = "qwen2.5:0.5b-instruct-q4_K_M";
+    /// <summary>The default chat model's id, as callers name it.</summary>
+    public static string Model => Catalogue.Default;
+
+    /// <summary>The Ollama tag every model of the catalogue runs under in the tests (the double serves them all).</summary>
+    public const string Tag = "qwen2.5:0.5b-instruct-q4_K_M";
+
+    /// <summary>The app role the fast model is limited to in the tests (models.json lets everyone use it).</summary>
+    public const string FastRole = "Models.Fast";
+
+    /// <summary>The group the embedding model is limited to in the tests.</summary>
+    public const string EmbeddingGroup = "4d2f7a1e-93b5-4c61-8f0e-2b7d9c3a5e10";
 
     /// <summary>A known canary, so leak tests can make the double echo it.</summary>
     public const string Canary = "cnry-test-4f1d9a7be2c3";
@@ -47,9 +57,7 @@ public class AppFixture : IAsyncLifetime
         ["Conversations__MaxMessagesPerConversation"] = "8",
         ["Conversations__MaxMessageChars"] = "4000",
         ["Safety__Canary"] = Canary,
-        ["Aspire__OllamaSharp__chat__Resilience__RetryBaseDelay"] = "00:00:00.100",
-        ["Aspire__OllamaSharp__chat-fallback__Resilience__RetryBaseDelay"] = "00:00:00.100",
-    };
+    }.Concat(Catalogue.All.Select(name => KeyValuePair.Create($"Aspire__OllamaSharp__{name}__Resilience__RetryBaseDelay", "00:00:00.100"))).ToDictionary();
 
     public OllamaDouble Ollama { get; private set; } = null!;
 
@@ -68,8 +76,12 @@ public class AppFixture : IAsyncLifetime
             [
                 "--Ollama:Mode=External",
                 $"--Ollama:Endpoint={Ollama.Endpoint}",
-                $"--Ollama:Model={Model}",
+                .. Catalogue.All.Where(name => name != Catalogue.Embedding).Select(name => $"--Models:{name}:DevelopmentTag={Tag}"),
                 "--Storage:DataDirectory=",
+                // Access by role and by group, to prove both (models.json lets everyone use every model).
+                $"--Models:{Catalogue.Fast}:AllowedRoles:0={FastRole}",
+                $"--Models:{Catalogue.Embedding}:AllowedGroups:0={EmbeddingGroup}",
+                .. await ArgumentsAsync(),
             ]).WaitAsync(TestTimeouts.AppStart);
 
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
@@ -85,7 +97,7 @@ public class AppFixture : IAsyncLifetime
         App = await builder.BuildAsync().WaitAsync(TestTimeouts.AppStart);
         await App.StartAsync().WaitAsync(TestTimeouts.AppStart);
 
-        foreach (var name in new[] { Catalogue.Default, ResourceNames.Tables, ResourceNames.Api, ResourceNames.Web })
+        foreach (var name in Catalogue.All.Concat([ResourceNames.Tables, ResourceNames.Api, ResourceNames.Web]))
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(name).WaitAsync(TestTimeouts.ResourceHealthy);
         }
@@ -126,6 +138,9 @@ public class AppFixture : IAsyncLifetime
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>AppHost arguments a derived fixture adds (they override models.json), made before the app is built.</summary>
+    protected virtual Task<IEnumerable<string>> ArgumentsAsync() => Task.FromResult(Enumerable.Empty<string>());
 
     /// <summary>A place for a derived fixture to add to the app before it starts.</summary>
     protected virtual Task ConfigureAsync(IDistributedApplicationTestingBuilder builder, IResourceBuilder<ProjectResource> api) => Task.CompletedTask;

@@ -1,6 +1,4 @@
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
+using Tests.Infrastructure;
 using Tests.TestDoubles.Ollama;
 
 namespace Tests.Integration;
@@ -12,12 +10,12 @@ public sealed class FallbackAppFixture : AppFixture
 
     public OllamaDouble FallbackOllama { get; private set; } = null!;
 
-    protected override async Task ConfigureAsync(IDistributedApplicationTestingBuilder builder, IResourceBuilder<ProjectResource> api)
+    /// <summary>The default model's fallback (the catalogue's fast model) on an Ollama of its own, on CPU.</summary>
+    protected override async Task<IEnumerable<string>> ArgumentsAsync()
     {
         FallbackOllama = await OllamaDouble.StartAsync(FallbackModel);
         FallbackOllama.RunningSizeVram = 0;
-        var connectionString = $"Endpoint={FallbackOllama.Endpoint};Model={FallbackModel}";
-        api.WithEnvironment("ConnectionStrings__chat-fallback", connectionString);
+        return [$"--Models:{Catalogue.Fast}:Endpoint={FallbackOllama.Endpoint}", $"--Models:{Catalogue.Fast}:DevelopmentTag={FallbackModel}"];
     }
 
     public override async ValueTask DisposeAsync()

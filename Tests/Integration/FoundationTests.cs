@@ -16,8 +16,8 @@ public sealed class FoundationTests(AppFixture app)
     [Fact]
     public async Task Start_ModelAbsent_AppHostPulledItThroughOllama()
     {
-        Assert.True(app.Ollama.HasModel(AppFixture.Model));
-        Assert.Contains(app.Ollama.Requests, r => r.Path == "/api/pull" && r.Model == AppFixture.Model);
+        Assert.True(app.Ollama.HasModel(AppFixture.Tag));
+        Assert.Contains(app.Ollama.Requests, r => r.Path == "/api/pull" && r.Model == AppFixture.Tag);
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class FoundationTests(AppFixture app)
         Assert.Equal("Aspire wires it all.", streamed);
 
         var request = app.Ollama.ChatRequests().Last(r => r.Messages.Any(m => m.Content == "What does the AppHost do?"));
-        Assert.Equal(AppFixture.Model, request.Model);
+        Assert.Equal(AppFixture.Tag, request.Model);
         Assert.Equal("system", request.Messages[0].Role);
         Assert.Equal(("user", "What does the AppHost do?"), request.Messages[^1]);
     }

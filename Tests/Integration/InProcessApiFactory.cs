@@ -14,7 +14,7 @@ public sealed class InProcessApiFactory(AppFixture app, string environment, IRea
     {
         builder.UseEnvironment(environment);
         builder.UseSetting("ConnectionStrings:tables", app.TablesConnectionStringAsync().GetAwaiter().GetResult());
-        builder.UseSetting("ConnectionStrings:chat", $"Endpoint={app.Ollama.Endpoint};Model={AppFixture.Model}");
+        builder.UseSetting("ConnectionStrings:chat", $"Endpoint={app.Ollama.Endpoint};Model={AppFixture.Tag}");
         builder.UseSetting("Safety:Canary", AppFixture.Canary);
         foreach (var (key, value) in settings)
         {

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.AI;
+using Tests.Infrastructure;
 using Tests.TestDoubles.Ollama;
 
 namespace Tests.Integration;
@@ -62,7 +63,7 @@ public sealed class OpenAiRouteTests(AppFixture app) : IAsyncLifetime
         var models = await OpenAiClients.NpmAsync("models", Api, key, AppFixture.Model);
         var badKey = await OpenAiClients.NpmAsync("whole", Api, "llmc_" + new string('x', 43), AppFixture.Model);
         var unknownModel = await OpenAiClients.NpmAsync("whole", Api, key, "no-such-model:1b");
-        var tools = await OpenAiClients.NpmAsync("tools", Api, key, AppFixture.Model);
+        var embeddingModel = await OpenAiClients.NpmAsync("whole", Api, key, Catalogue.Embedding);
 
         Assert.Equal(string.Concat(Tokens), whole.GetProperty("text").GetString());
         Assert.Equal("chat.completion", whole.GetProperty("object").GetString());
@@ -76,8 +77,9 @@ public sealed class OpenAiRouteTests(AppFixture app) : IAsyncLifetime
         Assert.Equal("AuthenticationError", badKey.GetProperty("name").GetString());
         Assert.Equal(404, unknownModel.GetProperty("status").GetInt32());
         Assert.Equal("model_not_found", unknownModel.GetProperty("code").GetString());
-        Assert.Equal(400, tools.GetProperty("status").GetInt32());
-        Assert.Equal("unsupported_parameter", tools.GetProperty("code").GetString());
+        // The embedding model is hidden from this user (its group), so it does not exist for them.
+        Assert.Equal(404, embeddingModel.GetProperty("status").GetInt32());
+        Assert.Equal("model_not_found", embeddingModel.GetProperty("code").GetString());
         // Refusals send nothing upstream: two completions reached the model, not five.
         Assert.Equal(before + 2, app.Ollama.ChatRequests().Count);
     }
@@ -265,7 +267,7 @@ public sealed class OpenAiRouteTests(AppFixture app) : IAsyncLifetime
             (new { model = AppFixture.Model, messages = message, logprobs = true }, "unsupported_parameter", "logprobs", HttpStatusCode.BadRequest),
             (new { model = AppFixture.Model, messages = message, frobnicate = 1 }, "unknown_parameter", "frobnicate", HttpStatusCode.BadRequest),
             (new { model = AppFixture.Model, messages = Array.Empty<object>() }, "invalid_value", "messages", HttpStatusCode.BadRequest),
-            (new { model = AppFixture.Model, messages = new[] { new { role = "tool", content = "x" } } }, "invalid_value", "messages[0].role", HttpStatusCode.BadRequest),
+            (new { model = AppFixture.Model, messages = new[] { new { role = "tool", content = "x" } } }, "missing_required_parameter", "messages[0].tool_call_id", HttpStatusCode.BadRequest),
             (new { model = AppFixture.Model, messages = new[] { new { role = "user", content = new string('x', 5000) } } }, "message_too_long", "messages[0].content", HttpStatusCode.RequestEntityTooLarge),
             (new { model = AppFixture.Model, messages = Enumerable.Range(0, 20).Select(_ => new { role = "user", content = new string('y', 3000) }).ToArray() }, "context_length_exceeded", "messages", HttpStatusCode.BadRequest),
             (new { messages = message }, "missing_required_parameter", "model", HttpStatusCode.BadRequest),

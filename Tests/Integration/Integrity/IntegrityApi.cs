@@ -38,7 +38,7 @@ public sealed partial class IntegrityApi : IAsyncLifetime
     {
         Azurite = AzuriteEmulator.Start();
         Storage = TcpFaultProxy.Start(int.Parse(TablePort().Match(Azurite.ConnectionString).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-        Ollama = await OllamaDouble.StartAsync(AppFixture.Model);
+        Ollama = await OllamaDouble.StartAsync(AppFixture.Tag);
         Tables = new TableServiceClient(Azurite.ConnectionString).GetTableClient(Table);
         await AzuriteEmulator.WaitUntilReadyAsync(() => Tables.CreateIfNotExistsAsync(TestContext.Current.CancellationToken));
         (Host, Http) = StartHost(new Dictionary<string, string?>());
@@ -50,7 +50,7 @@ public sealed partial class IntegrityApi : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:tables"] = TablePort().Replace(Azurite.ConnectionString, $"127.0.0.1:{Storage.Port}/"),
-            ["ConnectionStrings:chat"] = $"Endpoint={Ollama.Endpoint};Model={AppFixture.Model}",
+            ["ConnectionStrings:chat"] = $"Endpoint={Ollama.Endpoint};Model={AppFixture.Tag}",
             ["Safety:Canary"] = AppFixture.Canary,
             ["Conversations:TableName"] = Table,
             ["Conversations:MaxMessagesPerConversation"] = MessageCap.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -27,9 +27,9 @@ public sealed class ModelCallTracingTests(IntegrityApi api)
 
         Assert.NotNull(result.Done);
         var span = Assert.Single(spans, s => s.GetTagItem("llm.backend") is "primary" && s.Events.Any());
-        Assert.Equal($"chat {AppFixture.Model}", span.DisplayName);
+        Assert.Equal($"chat {AppFixture.Tag}", span.DisplayName);
         Assert.Equal(ActivityKind.Client, span.Kind);
-        Assert.Equal(AppFixture.Model, span.GetTagItem("gen_ai.request.model"));
+        Assert.Equal(AppFixture.Tag, span.GetTagItem("gen_ai.request.model"));
         Assert.Equal(21, span.GetTagItem("gen_ai.usage.input_tokens"));
         Assert.Equal(3, span.GetTagItem("gen_ai.usage.output_tokens"));
         Assert.Equal(["stop"], (string[])span.GetTagItem("gen_ai.response.finish_reasons")!);

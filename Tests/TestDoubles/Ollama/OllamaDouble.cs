@@ -28,6 +28,7 @@ public sealed class OllamaDouble : IAsyncDisposable
     private readonly ConcurrentQueue<OllamaDoubleScript> _scripts = new();
     private readonly ConcurrentBag<OllamaDoubleRequest> _requests = [];
     private readonly ConcurrentDictionary<string, long> _models = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, OllamaModelCapabilities> _capabilities = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _faultGate = new();
     private WebApplication? _app;
     private int _port;
@@ -79,6 +80,13 @@ public sealed class OllamaDouble : IAsyncDisposable
 
     public bool HasModel(string name) => _models.ContainsKey(Normalize(name));
 
+    /// <summary>What <paramref name="name"/> can do (by its family, unless a test said otherwise).</summary>
+    public OllamaModelCapabilities CapabilitiesOf(string name) => _capabilities.GetValueOrDefault(Normalize(name)) ?? OllamaModelCapabilities.Of(name);
+
+    public void SetCapabilities(string name, OllamaModelCapabilities capabilities) => _capabilities[Normalize(name)] = capabilities;
+
+    public IReadOnlyList<OllamaDoubleRequest> EmbedRequests() => [.. Requests.Where(r => r.Path == "/api/embed")];
+
     /// <summary>The next streaming request gets <paramref name="script"/> (first in, first out).</summary>
     public void Enqueue(OllamaDoubleScript script) => _scripts.Enqueue(script);
 
@@ -127,6 +135,7 @@ public sealed class OllamaDouble : IAsyncDisposable
         app.MapPost("/api/pull", PullAsync);
         app.MapPost("/api/chat", context => GenerateAsync(context, chat: true));
         app.MapPost("/api/generate", context => GenerateAsync(context, chat: false));
+        app.MapPost("/api/embed", EmbedAsync);
 
         await app.StartAsync();
         var address = app.Urls.First();
@@ -176,7 +185,7 @@ public sealed class OllamaDouble : IAsyncDisposable
             ["template"] = "{{ .Prompt }}",
             ["details"] = Details(),
             ["model_info"] = new JsonObject { ["general.architecture"] = "qwen2" },
-            ["capabilities"] = new JsonArray("completion"),
+            ["capabilities"] = new JsonArray([.. CapabilitiesOf(name).Names().Select(c => (JsonNode)c)]),
             ["modified_at"] = "2026-11-01T00:00:00Z",
         });
     }
@@ -227,7 +236,15 @@ public sealed class OllamaDouble : IAsyncDisposable
                 return;
             }
 
-            if (!request.Streaming)
+            if (chat && request.Body is { } body && OllamaDoubleRules.ChatProblem(body, CapabilitiesOf(model)) is { } problem)
+            {
+                request.StatusCode = StatusCodes.Status400BadRequest;
+                await WriteError(context, StatusCodes.Status400BadRequest, problem);
+                return;
+            }
+
+            var offered = request.OffersTools;
+            if (!request.Streaming && !offered)
             {
                 await WriteNonStreaming(context, chat, model);
                 request.StatusCode = StatusCodes.Status200OK;
@@ -235,6 +252,12 @@ public sealed class OllamaDouble : IAsyncDisposable
             }
 
             var script = _scripts.TryDequeue(out var queued) ? queued : DefaultScript;
+            if (!request.Streaming)
+            {
+                await WriteWhole(context, model, script, offered);
+                request.StatusCode = StatusCodes.Status200OK;
+                return;
+            }
             if (script.Fault is OllamaFault.ServerBusy503 or OllamaFault.InternalError500 && TakeFault(script))
             {
                 var busy = script.Fault == OllamaFault.ServerBusy503;
@@ -273,6 +296,14 @@ public sealed class OllamaDouble : IAsyncDisposable
             if (script.Fault != OllamaFault.None && tokens.Count <= script.FaultAfterTokens && await ApplyStreamFault(context, script.Fault))
             {
                 return;
+            }
+
+            if (offered && script.ToolCalls.Count > 0)
+            {
+                // Ollama streams each call whole, in a chunk of its own with empty content, before the final line.
+                var calling = Chunk(chat, model, string.Empty);
+                calling["message"]!["tool_calls"] = ToolCalls(script);
+                await WriteLine(context, calling);
             }
 
             var final = Chunk(chat, model, string.Empty);
@@ -350,6 +381,86 @@ public sealed class OllamaDouble : IAsyncDisposable
 
             return true;
         }
+    }
+
+    /// <summary>A non-streamed reply to a request that offered tools: the script's text and calls in one message (Ollama's shape with stream false).</summary>
+    private static async Task WriteWhole(HttpContext context, string model, OllamaDoubleScript script, bool offered)
+    {
+        var reply = Chunk(true, model, string.Concat(script.Tokens));
+        if (offered && script.ToolCalls.Count > 0)
+        {
+            reply["message"]!["tool_calls"] = ToolCalls(script);
+        }
+
+        reply["done"] = true;
+        reply["done_reason"] = "stop";
+        reply["total_duration"] = 250_000_000L;
+        reply["prompt_eval_count"] = script.PromptEvalCount;
+        reply["eval_count"] = script.Tokens.Count + (script.ToolCalls.Count * 8);
+        reply["eval_duration"] = 100_000_000L;
+        await context.Response.WriteAsJsonAsync(reply);
+    }
+
+    /// <summary>Ollama's <c>tool_calls</c>: <c>[{"function":{"name":...,"arguments":{...}}}]</c>, arguments an object (docs/api.md, "Chat request (with tools)").</summary>
+    private static JsonArray ToolCalls(OllamaDoubleScript script) =>
+        [.. script.ToolCalls.Select(call => (JsonNode)new JsonObject
+        {
+            ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = JsonNode.Parse(call.ArgumentsJson) },
+        })];
+
+    /// <summary>
+    /// <c>/api/embed</c>: one vector per input, of the model's length, normalised. A text's vector is the sum of its
+    /// words' hashed directions, so texts that share words are closer than texts that share none.
+    /// </summary>
+    private async Task EmbedAsync(HttpContext context)
+    {
+        var request = await Record(context);
+        var model = request.Model ?? string.Empty;
+        if (!HasModel(model))
+        {
+            request.StatusCode = StatusCodes.Status404NotFound;
+            await WriteError(context, StatusCodes.Status404NotFound, $"model \"{model}\" not found, try pulling it first");
+            return;
+        }
+
+        var capabilities = CapabilitiesOf(model);
+        if (OllamaDoubleRules.EmbedProblem(request.Body ?? default, capabilities, out var inputs) is { } problem)
+        {
+            request.StatusCode = StatusCodes.Status400BadRequest;
+            await WriteError(context, StatusCodes.Status400BadRequest, problem);
+            return;
+        }
+
+        if (DefaultScript.FirstTokenDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(DefaultScript.FirstTokenDelay, context.RequestAborted);
+        }
+
+        var dimensions = capabilities.Dimensions ?? 4096;
+        var embeddings = new JsonArray([.. inputs.Select(text => (JsonNode)new JsonArray([.. Vector(text, dimensions).Select(v => (JsonNode)v)]))]);
+        request.StatusCode = StatusCodes.Status200OK;
+        await context.Response.WriteAsJsonAsync(new JsonObject
+        {
+            ["model"] = model,
+            ["embeddings"] = embeddings,
+            ["total_duration"] = 14_143_917L,
+            ["load_duration"] = 1_019_500L,
+            ["prompt_eval_count"] = inputs.Sum(OllamaModelCapabilities.Tokens),
+        });
+        request.CompletedAt = DateTimeOffset.UtcNow;
+    }
+
+    public static float[] Vector(string text, int dimensions)
+    {
+        var vector = new float[dimensions];
+        foreach (var word in text.ToLowerInvariant().Split([' ', '.', ',', '\n', '?', '!'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            var hash = (uint)word.Aggregate(17, (h, c) => unchecked((h * 31) + c));
+            vector[hash % (uint)dimensions] += (hash & 0x80000000) == 0 ? 1 : -1;
+        }
+
+        var length = MathF.Sqrt(vector.Sum(v => v * v));
+        return length == 0 ? vector : [.. vector.Select(v => v / length)];
     }
 
     private async Task WriteNonStreaming(HttpContext context, bool chat, string model)

@@ -34,5 +34,12 @@ public sealed class OllamaDoubleRequest(string method, string path, JsonElement?
             ? [.. messages.EnumerateArray().Select(m => (m.GetProperty("role").GetString() ?? string.Empty, m.TryGetProperty("content", out var c) ? c.GetString() ?? string.Empty : string.Empty))]
             : [];
 
+    /// <summary>The request sent a non-empty <c>tools</c> list.</summary>
+    public bool OffersTools => Body is { } b && b.TryGetProperty("tools", out var t) && t.ValueKind == JsonValueKind.Array && t.GetArrayLength() > 0;
+
+    public IReadOnlyList<string> ToolNames => Body is { } b && b.TryGetProperty("tools", out var t) && t.ValueKind == JsonValueKind.Array
+        ? [.. t.EnumerateArray().Select(tool => tool.GetProperty("function").GetProperty("name").GetString()!)]
+        : [];
+
     public JsonElement? Options => Body is { } b && b.TryGetProperty("options", out var o) ? o : null;
 }

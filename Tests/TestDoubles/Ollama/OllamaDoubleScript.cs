@@ -22,5 +22,13 @@ public sealed record OllamaDoubleScript
 
     public int PromptEvalCount { get; init; } = 21;
 
+    /// <summary>
+    /// Calls of tools the reply makes, after its tokens, when the request offered tools: each a function's name and its
+    /// arguments as a JSON object, sent in one chunk's <c>message.tool_calls</c> as Ollama streams them (ollama.com/blog/streaming-tool).
+    /// </summary>
+    public IReadOnlyList<(string Name, string ArgumentsJson)> ToolCalls { get; init; } = [];
+
+    public static OllamaDoubleScript CallTools(params (string Name, string ArgumentsJson)[] calls) => new() { Tokens = [], ToolCalls = calls };
+
     public static OllamaDoubleScript Reply(params string[] tokens) => new() { Tokens = tokens };
 }
