@@ -101,6 +101,7 @@ api.MapReplyEndpoints();
 api.MapApiKeyEndpoints();
 api.MapOpenAiEndpoints();
 api.MapLlmEndpoints();
+api.MapModelEndpoints();
 
 await app.RunAsync();
 return 0;

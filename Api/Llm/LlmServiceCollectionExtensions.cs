@@ -76,7 +76,6 @@ public static class LlmServiceCollectionExtensions
         builder.Services.AddSingleton<LlmMetrics>();
         builder.Services.AddSingleton<LlmGateway>();
         builder.Services.AddSingleton<LlmStatusService>();
-        builder.Services.AddSingleton<ModelAccess>();
         builder.Services.AddHostedService<LlmBreakerProbeService>();
         return builder;
     }

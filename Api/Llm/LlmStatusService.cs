@@ -7,7 +7,7 @@ namespace Api.Llm;
 /// fallback serving) or <c>unavailable</c>. The probe is cached for a few seconds so the endpoint stays cheap
 /// when every browser polls it.
 /// </summary>
-public sealed class LlmStatusService(LlmBackends backends, ModelAccess access, TimeProvider time, ILogger<LlmStatusService> logger)
+public sealed class LlmStatusService(LlmBackends backends, TimeProvider time, ILogger<LlmStatusService> logger)
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(3);
@@ -54,12 +54,12 @@ public sealed class LlmStatusService(LlmBackends backends, ModelAccess access, T
         return new StatusDto("unavailable", why, primary?.Model ?? fallback?.Model, now);
     }
 
-    /// <summary>The models <paramref name="user"/> may use, each with its live state: reachable, loaded or cold, its queue and expected wait.</summary>
-    public async Task<ModelsDto> GetModelsAsync(Auth.CurrentUser user, CancellationToken cancellationToken)
+    /// <summary>The <paramref name="visible"/> models (those the caller may use), each with its live state: reachable, loaded or cold, its queue and expected wait.</summary>
+    public async Task<ModelsDto> GetModelsAsync(IReadOnlyList<LlmBackend> visible, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(visible);
         var models = new List<ModelDto>();
         string? error = !backends.Any ? backends.UnavailableReason ?? "No language model is configured." : null;
-        var visible = access.Visible(user).ToList();
         var probes = await Task.WhenAll(visible.Select(b => ProbeAsync(b, cancellationToken)));
         for (var i = 0; i < visible.Count; i++)
         {

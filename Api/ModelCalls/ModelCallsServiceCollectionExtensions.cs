@@ -7,6 +7,7 @@ public static class ModelCallsServiceCollectionExtensions
     /// <summary>The one path of every model request: its steps (each registered as a step; their order is their own) and the pipeline.</summary>
     public static IServiceCollection AddModelCalls(this IServiceCollection services)
     {
+        services.AddSingleton<ModelAccess>();
         services.AddSingleton<SharedModelGate>();
         services.AddSingleton<InspectionStep>();
         services.AddSingleton<IModelCallStep, ShutdownStep>();

@@ -71,6 +71,9 @@ public sealed class ChatCompletionMessage
     /// <summary>A <c>tool</c> message: the id of the call it answers.</summary>
     [JsonPropertyName("tool_call_id")] public string? ToolCallId { get; set; }
 
+    /// <summary>An assistant message's refusal, as OpenAI's clients send an earlier answer back (usually null).</summary>
+    [JsonPropertyName("refusal")] public string? Refusal { get; set; }
+
     [JsonExtensionData] public Dictionary<string, JsonElement>? Other { get; set; }
 }
 

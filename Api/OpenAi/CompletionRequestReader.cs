@@ -114,9 +114,10 @@ public static class CompletionRequestReader
         {
             var message = messages[i];
             var param = $"messages[{i}]";
-            if (message.Other is { Count: > 0 } fields)
+            // Clients send earlier answers back whole, with the fields OpenAI set to null (function_call, audio, ...): null is absence.
+            if (message.Other?.FirstOrDefault(f => f.Value.ValueKind != JsonValueKind.Null) is { Key: { } field })
             {
-                return Invalid($"{param}.{fields.Keys.First()}", $"{param} has a field this server does not support ({fields.Keys.First()}): audio and function_call are not supported.", ErrorCodes.UnsupportedParameter);
+                return Invalid($"{param}.{field}", $"{param} has a field this server does not support ({field}): audio and function_call are not supported.", ErrorCodes.UnsupportedParameter);
             }
 
             if (message.Role is not (CallerMessage.System or CallerMessage.Developer or CallerMessage.User or CallerMessage.Assistant or CallerMessage.Tool))

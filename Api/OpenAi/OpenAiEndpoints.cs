@@ -3,6 +3,7 @@ using Api.Auth;
 using Api.Errors;
 using Api.Infrastructure;
 using Api.Llm;
+using Api.ModelCalls;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
@@ -70,7 +71,7 @@ public static class OpenAiEndpoints
             return OpenAiErrors.Result(invalid);
         }
 
-        var (turn, refused) = await service.AdmitAsync(user, request!, ModelCalls.RequestOrigin.Of(http.HttpContext), Auth.KeyRecheck.Of(http.HttpContext), cancellationToken);
+        var (turn, refused) = await service.AdmitAsync(user, request!, RequestOrigin.Of(http.HttpContext), Auth.KeyRecheck.Of(http.HttpContext), cancellationToken);
         return refused is not null ? OpenAiErrors.Result(refused) : new CompletionResult(service, turn!, request!.Stream, request.IncludeUsage);
     }
 
@@ -102,7 +103,7 @@ public static class OpenAiEndpoints
             return OpenAiErrors.Result(revoked);
         }
 
-        var (result, refused) = await service.EmbedAsync(user, request!, ModelCalls.RequestOrigin.Of(http.HttpContext), cancellationToken);
+        var (result, refused) = await service.EmbedAsync(user, request!, RequestOrigin.Of(http.HttpContext), cancellationToken);
         return refused is not null ? OpenAiErrors.Result(refused) : TypedResults.Json(result, OpenAiErrors.Json);
     }
 

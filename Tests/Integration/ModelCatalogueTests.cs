@@ -130,8 +130,8 @@ public sealed class ModelCatalogueTests(AppFixture app) : IAsyncLifetime
         // Three calls, three rows in the usage ledger, each with the tokens Ollama counted and no output.
         var ledger = await LedgerAsync(user.User);
         Assert.Equal(3, ledger.Count(r => r.GetString("Route") == "embeddings"));
-        Assert.All(ledger, r => Assert.Equal((Catalogue.Embedding, "complete", 0L), (r.GetString("Model"), r.GetString("Outcome"), r.GetInt64("OutputTokens") ?? 0)));
-        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32(), ledger.Max(r => r.GetInt64("PromptTokens")));
+        Assert.All(ledger, r => Assert.Equal((Catalogue.Embedding, "complete", 0L), (r.GetString("Model"), r.GetString("Outcome"), (long)(r.GetInt32("OutputTokens") ?? 0))));
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt32(), ledger.Max(r => r.GetInt32("PromptTokens")));
     }
 
     [Fact]

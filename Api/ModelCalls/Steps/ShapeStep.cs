@@ -139,7 +139,9 @@ public sealed class ShapeStep(LlmBackends backends, IOptions<LlmOptions> llm, IO
         }
 
         state.Model = backend.Name;
-        state.OutputTokens = 0;
+        // An embedding writes no tokens, but holds one of the day's while it runs (given back when it settles): a user
+        // whose day is spent is refused embeddings too.
+        state.OutputTokens = 1;
         return null;
     }
 

@@ -313,7 +313,8 @@ public sealed class OllamaDouble : IAsyncDisposable
             final["load_duration"] = 12_000_000L;
             final["prompt_eval_count"] = script.PromptEvalCount;
             final["prompt_eval_duration"] = 40_000_000L;
-            final["eval_count"] = tokens.Count;
+            // Ollama counts the tokens of a tool call's JSON as output too.
+            final["eval_count"] = tokens.Count + (offered ? script.ToolCalls.Count * 8 : 0);
             final["eval_duration"] = 900_000_000L;
             if (!chat)
             {

@@ -1,6 +1,7 @@
 using Api.Auth;
+using Api.Llm;
 
-namespace Api.Llm;
+namespace Api.ModelCalls;
 
 /// <summary>
 /// Who may use a model: everyone, when it names no role and no group; otherwise a caller holding one of its Entra ID
