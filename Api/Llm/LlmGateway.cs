@@ -208,6 +208,14 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
                 yield break;
             }
 
+            if (IsRefusal(failure))
+            {
+                // The server is well: it refused this request (Ollama's 400). No verdict on it, and no fallback.
+                backend.Breaker.RecordAbandoned();
+                logger.LogWarning("{Backend} refused the request: {Error}", backend.Name, failure.Message);
+                throw failure;
+            }
+
             backend.Breaker.RecordFailure();
             logger.LogWarning("The call to {Backend} failed {When}: {Error}", backend.Name, sawChunk ? "mid-stream" : "before the first token", failure.Message);
 
@@ -222,7 +230,10 @@ public sealed class LlmGateway(LlmBackends backends, IHttpClientFactory httpClie
 
     /// <summary>Errors that say "the server is not serving", as opposed to "this request is wrong".</summary>
     public static bool IsAvailabilityFailure(Exception failure) =>
-        failure is HttpRequestException or TimeoutException or TimeoutRejectedException or IOException or LlmUnavailableException;
+        failure is HttpRequestException or TimeoutException or TimeoutRejectedException or IOException or LlmUnavailableException && !IsRefusal(failure);
+
+    /// <summary>The model server answered 400: this request is wrong for it (a field it cannot read), not the server down.</summary>
+    public static bool IsRefusal(Exception failure) => failure is HttpRequestException { StatusCode: System.Net.HttpStatusCode.BadRequest };
 
     private async Task<bool> TryFailOverAsync(LlmLease lease, CancellationToken cancellationToken)
     {

@@ -16,6 +16,7 @@ public static class ReplyFailures
         IOException => ApiError.Of(ErrorCodes.LlmStreamBroken, "The connection to the model server broke."),
         TimeoutException timeout => ApiError.Of(ErrorCodes.LlmTimeout, timeout.Message),
         HttpRequestException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable } => ApiError.Of(ErrorCodes.LlmBusy, "The model server's queue is full."),
+        HttpRequestException { StatusCode: System.Net.HttpStatusCode.BadRequest } refused => ApiError.Of(ErrorCodes.LlmError, $"The model server refused the request ({refused.Message})."),
         HttpRequestException http => ApiError.Of(ErrorCodes.LlmUnavailable, $"The model server could not be reached ({http.StatusCode?.ToString() ?? http.HttpRequestError.ToString()})."),
         _ => ApiError.Of(ErrorCodes.LlmError, "The model server returned an error."),
     };

@@ -227,6 +227,38 @@ public sealed class ModelCatalogueTests(AppFixture app) : IAsyncLifetime
         Assert.Equal(before, app.Ollama.Requests.Count(r => r.Path is "/api/chat" or "/api/embed"));
     }
 
+    [Fact]
+    public async Task ModelServerRefusal_A502WithItsWords_NoBreakerVerdict_NoFallback()
+    {
+        // The catalogue says the model calls tools; its server disagrees (a misdeclared model): Ollama's 400, in its words.
+        var key = await OpenAiClients.NewKeyAsync(app.NewUser("refused"));
+        app.Ollama.SetCapabilities(AppFixture.Tag, new OllamaModelCapabilities(AppFixture.Tag, Completion: true, Tools: false, Dimensions: null));
+        try
+        {
+            var body = new
+            {
+                model = AppFixture.Model,
+                messages = new[] { new { role = "user", content = "hi" } },
+                tools = new object[] { new { type = "function", function = new { name = "f" } } },
+            };
+            var answers = new List<(HttpStatusCode, string?)>();
+            for (var i = 0; i < 4; i++)
+            {
+                using var response = await PostAsync(key, "/v1/chat/completions", body);
+                answers.Add((response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetProperty("code").GetString()));
+            }
+
+            // More refusals than the breaker's threshold (3), and still each one is the server's refusal, not "unavailable".
+            Assert.All(answers, a => Assert.Equal((HttpStatusCode.BadGateway, "llm_error"), a));
+            var status = await app.Api.GetFromJsonAsync<JsonElement>("/api/status", Cancellation);
+            Assert.Equal("available", status.GetProperty("llm").GetString());
+        }
+        finally
+        {
+            app.Ollama.SetCapabilities(AppFixture.Tag, OllamaModelCapabilities.Of(AppFixture.Tag));
+        }
+    }
+
     private async Task<List<string>> ModelIdsAsync(string key)
     {
         using var response = await GetAsync(key, "/v1/models");
