@@ -15,7 +15,8 @@ public sealed class FallbackAppFixture : AppFixture
     {
         FallbackOllama = await OllamaDouble.StartAsync(FallbackModel);
         FallbackOllama.RunningSizeVram = 0;
-        return [$"--Models:{Catalogue.Fast}:Endpoint={FallbackOllama.Endpoint}", $"--Models:{Catalogue.Fast}:DevelopmentTag={FallbackModel}"];
+        // Declared without tools here, to prove the refusal of tools for a model that cannot call them.
+        return [$"--Models:{Catalogue.Fast}:Endpoint={FallbackOllama.Endpoint}", $"--Models:{Catalogue.Fast}:DevelopmentTag={FallbackModel}", $"--Models:{Catalogue.Fast}:Tools=false"];
     }
 
     public override async ValueTask DisposeAsync()
