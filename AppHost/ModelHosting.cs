@@ -90,7 +90,7 @@ internal static class ModelHosting
                 api.WaitFor(model.Model);
             }
 
-            foreach (var (key, value) in ApiSettings(model.Name, model.Declaration))
+            foreach (var (key, value) in ApiSettings(model.Name, model.Declaration, model.OwnServer))
             {
                 api.WithEnvironment(key, value);
             }
@@ -101,9 +101,13 @@ internal static class ModelHosting
     /// <c>Llm__Models__&lt;id&gt;__&lt;Property&gt;</c> for every settable property of <see cref="ModelOptions"/> (the class the API
     /// binds), lists by index: what the API is told is what was declared, property for property.
     /// </summary>
-    public static IEnumerable<(string Key, string Value)> ApiSettings(string name, ModelOptions model)
+    /// <param name="ownServer">
+    /// False in run mode, where the models share one Ollama: each then runs as many replies at once as that server's
+    /// <c>OLLAMA_NUM_PARALLEL</c> (<c>Llm:Admission:SlotsPerServer</c>), not the slots declared for its own servers.
+    /// </param>
+    public static IEnumerable<(string Key, string Value)> ApiSettings(string name, ModelOptions model, bool ownServer = true)
     {
-        foreach (var property in typeof(ModelOptions).GetProperties().Where(p => p.CanWrite))
+        foreach (var property in typeof(ModelOptions).GetProperties().Where(p => p.CanWrite && (ownServer || p.Name != nameof(ModelOptions.SlotsPerServer))))
         {
             var prefix = $"{ModelOptions.CatalogueSection.Replace(":", "__", StringComparison.Ordinal)}__{name}__{property.Name}";
             switch (property.GetValue(model))

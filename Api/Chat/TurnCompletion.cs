@@ -82,7 +82,8 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
             TokensPerSecond: tokensPerSecond,
             Fallback: fellBack,
             Error: error);
-        var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt);
+        // The user's message keeps the model it asked for: the conversation's model, which the web picks again on opening it.
+        var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt, Model: turn.Lease.Requested.Name);
 
         var record = await recorder.RecordAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, titleIsFinal));
         KeepHistoryWarm(turn, record, user, assistant);

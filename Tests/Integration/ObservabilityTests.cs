@@ -25,7 +25,7 @@ public sealed class ObservabilityTests(AppFixture app)
         Assert.Contains("llm_requests_queued", text);
         Assert.Contains("llm_circuit_breaker_state", text);
         Assert.Contains("llm_time_to_first_token", text);
-        Assert.Contains("backend=\"primary\"", text);
+        Assert.Contains($"backend=\"{AppFixture.Model}\"", text);
     }
 
     [Fact]

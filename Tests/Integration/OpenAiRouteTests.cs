@@ -153,7 +153,7 @@ public sealed class OpenAiRouteTests(AppFixture app) : IAsyncLifetime
 
         using var done = await streaming;
         Assert.NotNull(line);
-        Assert.Contains("backend=\"primary\"", line);
+        Assert.Contains($"backend=\"{AppFixture.Model}\"", line);
     }
 
     [Fact]

@@ -6,7 +6,15 @@ namespace Web.Services;
 
 public sealed record StatusDto(string Llm, string? Reason, string? Model, DateTimeOffset CheckedAt);
 
-public sealed record ModelDto(string Name, bool IsDefault, bool Loaded, string? Processor, long? SizeVramBytes, DateTimeOffset? ExpiresAt, bool IsFallback);
+/// <summary>One model the user may use, with its live state (the API's <c>GET /api/models</c>).</summary>
+public sealed record ModelDto(string Name, string Tag, string Kind, bool IsDefault, bool Tools, string? Description, bool Reachable, bool Loaded, string? Processor,
+    long? SizeVramBytes, DateTimeOffset? ExpiresAt, string? Fallback, QueueDto Queue)
+{
+    public bool IsChat => Kind == "chat";
+}
+
+/// <summary>A model's admission queue now: replies running, requests waiting, how many run at once, the expected wait.</summary>
+public sealed record QueueDto(int InFlight, int Queued, int Capacity, double? ExpectedWaitSeconds);
 
 public sealed record ModelsDto(IReadOnlyList<ModelDto> Models, string? Error);
 

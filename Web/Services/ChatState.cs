@@ -2,7 +2,7 @@ namespace Web.Services;
 
 /// <summary>
 /// What the whole page shares for one user's circuit: the conversation list, the models, the chosen model and the
-/// LLM status (polled, so the banner appears and clears by itself). Components subscribe to <see cref="Changed"/>.
+/// LLM status (polled with the models' live state, so the banner and the picker change by themselves). Components subscribe to <see cref="Changed"/>.
 /// </summary>
 public sealed class ChatState(ChatApiClient api, ILogger<ChatState> logger) : IDisposable
 {
@@ -55,12 +55,29 @@ public sealed class ChatState(ChatApiClient api, ILogger<ChatState> logger) : ID
         {
             Models = (await api.GetModelsAsync(_stopping.Token)).Models;
             SelectedModel ??= Models.FirstOrDefault(m => m.IsDefault)?.Name;
+            if (SelectedModel is { } chosen && !Models.Any(m => m.Name == chosen && m.IsChat))
+            {
+                // No longer offered to this user (its access changed): back to the default.
+                SelectedModel = Models.FirstOrDefault(m => m.IsDefault)?.Name;
+            }
         }
         catch (ChatApiException ex)
         {
             logger.LogInformation("Models unavailable: {Message}", ex.Error.UserMessage);
         }
 
+        Changed?.Invoke();
+    }
+
+    /// <summary>
+    /// A conversation opened: the model its last message asked for, when the user may still use it; else the default.
+    /// So a conversation keeps its model across reloads, and regenerate asks the same model.
+    /// </summary>
+    public void UseModelOf(IReadOnlyList<MessageDto> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var asked = messages.LastOrDefault(m => m.Role == "user" && m.Model is not null)?.Model;
+        SelectedModel = Models.Any(m => m.Name == asked && m.IsChat) ? asked : Models.FirstOrDefault(m => m.IsDefault)?.Name ?? SelectedModel;
         Changed?.Invoke();
     }
 
@@ -91,7 +108,8 @@ public sealed class ChatState(ChatApiClient api, ILogger<ChatState> logger) : ID
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                await RefreshStatusAsync();
+                // The picker's live state (loaded, queue, wait) refreshes with the banner.
+                await Task.WhenAll(RefreshStatusAsync(), RefreshModelsAsync());
             }
         }
         catch (OperationCanceledException)
