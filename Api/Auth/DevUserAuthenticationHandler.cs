@@ -32,10 +32,13 @@ public sealed class DevUserAuthenticationHandler(
         var user = authOptions.Value.DevUser;
         var id = user.Id;
         var name = user.Name;
+        IEnumerable<string> roles = user.Roles, groups = user.Groups;
         if (Request.Headers[UserHeader] is [{ } requested] && IsValidUserId(requested))
         {
+            // Another user: only the roles and groups its own headers give it, never the configured user's.
             id = requested;
             name = requested;
+            roles = groups = [];
         }
 
         var identity = new ClaimsIdentity(
@@ -45,12 +48,12 @@ public sealed class DevUserAuthenticationHandler(
             new Claim(ClaimTypes.Name, name),
             new Claim("name", name),
         ], SchemeName);
-        foreach (var role in Listed(RolesHeader, user.Roles))
+        foreach (var role in Listed(RolesHeader, roles))
         {
             identity.AddClaim(new Claim("roles", role));
         }
 
-        foreach (var group in Listed(GroupsHeader, user.Groups))
+        foreach (var group in Listed(GroupsHeader, groups))
         {
             identity.AddClaim(new Claim(CurrentUser.GroupClaim, group));
         }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using AppHost;
 using Aspire.Hosting.Testing;
 using Microsoft.Playwright;
+using Tests.Infrastructure;
 using Tests.Integration;
 using Tests.TestDoubles.Ollama;
 
@@ -205,6 +206,52 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         await Assertions.Expect(page.Locator("article.message.user")).ToHaveTextAsync("Remember this question");
         await Assertions.Expect(page.Locator("article.message.assistant")).ToContainTextAsync("Remembered answer.");
         await Assertions.Expect(page.Locator(".chat-title")).ToHaveTextAsync("Test conversation title");
+    }
+
+    [Fact]
+    public async Task ModelPicker_ShowsOnlyTheUsersChatModels_WithLiveState_AndTheChosenOneIsUsedAndRemembered()
+    {
+        RequireChromium();
+        // The fast model is pulled but not in memory: the picker says it is cold.
+        app.Ollama.Unloaded[AppFixture.FastTag] = true;
+        try
+        {
+            var page = await OpenAsync();
+            var picker = page.Locator("#model");
+
+            // The web's user holds the fast model's role, not the secret model's; the embedding model is no chat model.
+            var options = await picker.Locator("option").EvaluateAllAsync<string[]>("options => options.map(o => o.value)");
+            Assert.Equal([AppFixture.Model, Catalogue.Fast], options);
+            await Assertions.Expect(picker.Locator($"option[value='{Catalogue.Fast}']")).ToHaveTextAsync($"{Catalogue.Fast} (cold)");
+            await Assertions.Expect(page.Locator(".model-state")).ToContainTextAsync("Ready");
+
+            await picker.SelectOptionAsync(Catalogue.Fast);
+            await Assertions.Expect(page.Locator($".model-state[data-model='{Catalogue.Fast}']")).ToContainTextAsync("Cold: the first reply loads it.");
+            await Assertions.Expect(page.Locator($".model-state[data-model='{Catalogue.Fast}']")).ToHaveAttributeAsync("data-loaded", "false");
+
+            app.Ollama.Enqueue(OllamaDoubleScript.Reply("Fast", " answer."));
+            await Composer(page).FillAsync("Answer quickly");
+            await Composer(page).PressAsync("Enter");
+            await Assertions.Expect(page.Locator("article.message.assistant")).ToContainTextAsync("Fast answer.");
+
+            // The fast model's server was asked, under its own tag.
+            Assert.Equal(AppFixture.FastTag, app.Ollama.ChatRequests().Last(r => r.Messages.Any(m => m.Content == "Answer quickly")).Model);
+
+            await page.ReloadAsync();
+            await Assertions.Expect(page.Locator("article.message.assistant")).ToContainTextAsync("Fast answer.");
+            await Assertions.Expect(picker).ToHaveValueAsync(Catalogue.Fast);
+
+            // A new conversation starts on the default again; opening the old one brings its model back.
+            var url = page.Url;
+            await page.GotoAsync(WebAddress.ToString());
+            await Assertions.Expect(picker).ToHaveValueAsync(AppFixture.Model);
+            await page.GotoAsync(url);
+            await Assertions.Expect(picker).ToHaveValueAsync(Catalogue.Fast);
+        }
+        finally
+        {
+            app.Ollama.Unloaded.Clear();
+        }
     }
 
     [Fact]

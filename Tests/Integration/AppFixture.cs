@@ -20,11 +20,19 @@ public class AppFixture : IAsyncLifetime
     /// <summary>The default chat model's id, as callers name it.</summary>
     public static string Model => Catalogue.Default;
 
-    /// <summary>The Ollama tag every model of the catalogue runs under in the tests (the double serves them all).</summary>
+    /// <summary>The Ollama tag the default chat model runs under in the tests (the double serves every model).</summary>
     public const string Tag = "qwen2.5:0.5b-instruct-q4_K_M";
+
+    /// <summary>The fast model's tag in the tests: its own, so the double tells its requests apart.</summary>
+    public const string FastTag = "qwen2.5:0.5b-fast";
 
     /// <summary>The app role the fast model is limited to in the tests (models.json lets everyone use it).</summary>
     public const string FastRole = "Models.Fast";
+
+    /// <summary>A chat model only the tests declare, for a role nobody in them holds but who asks for it.</summary>
+    public const string SecretModel = "chat-secret";
+
+    public const string SecretRole = "Models.Secret";
 
     /// <summary>The group the embedding model is limited to in the tests.</summary>
     public const string EmbeddingGroup = "4d2f7a1e-93b5-4c61-8f0e-2b7d9c3a5e10";
@@ -57,6 +65,8 @@ public class AppFixture : IAsyncLifetime
         ["Conversations__MaxMessagesPerConversation"] = "8",
         ["Conversations__MaxMessageChars"] = "4000",
         ["Safety__Canary"] = Canary,
+        // The web's user (the configured dev user) may use the fast model: the picker offers it.
+        ["Auth__DevUser__Roles__0"] = FastRole,
     }.Concat(Catalogue.All.Select(name => KeyValuePair.Create($"Aspire__OllamaSharp__{name}__Resilience__RetryBaseDelay", "00:00:00.100"))).ToDictionary();
 
     public OllamaDouble Ollama { get; private set; } = null!;
@@ -76,11 +86,15 @@ public class AppFixture : IAsyncLifetime
             [
                 "--Ollama:Mode=External",
                 $"--Ollama:Endpoint={Ollama.Endpoint}",
-                .. Catalogue.All.Where(name => name != Catalogue.Embedding).Select(name => $"--Models:{name}:DevelopmentTag={Tag}"),
+                $"--Models:{Catalogue.Default}:DevelopmentTag={Tag}",
+                $"--Models:{Catalogue.Fast}:DevelopmentTag={FastTag}",
                 "--Storage:DataDirectory=",
                 // Access by role and by group, to prove both (models.json lets everyone use every model).
                 $"--Models:{Catalogue.Fast}:AllowedRoles:0={FastRole}",
                 $"--Models:{Catalogue.Embedding}:AllowedGroups:0={EmbeddingGroup}",
+                $"--Models:{SecretModel}:Kind=Chat",
+                $"--Models:{SecretModel}:Tag={Tag}",
+                $"--Models:{SecretModel}:AllowedRoles:0={SecretRole}",
                 .. await ArgumentsAsync(),
             ]).WaitAsync(TestTimeouts.AppStart);
 

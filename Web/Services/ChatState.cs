@@ -77,7 +77,9 @@ public sealed class ChatState(ChatApiClient api, ILogger<ChatState> logger) : ID
     {
         ArgumentNullException.ThrowIfNull(messages);
         var asked = messages.LastOrDefault(m => m.Role == "user" && m.Model is not null)?.Model;
-        SelectedModel = Models.Any(m => m.Name == asked && m.IsChat) ? asked : Models.FirstOrDefault(m => m.IsDefault)?.Name ?? SelectedModel;
+        var @default = Models.FirstOrDefault(m => m.IsDefault)?.Name;
+        // The models may not have loaded yet (the page loads both at once): then the list, when it comes, checks the choice.
+        SelectedModel = asked is not null && (Models.Count == 0 || Models.Any(m => m.Name == asked && m.IsChat)) ? asked : @default;
         Changed?.Invoke();
     }
 

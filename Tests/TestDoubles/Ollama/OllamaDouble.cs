@@ -154,10 +154,13 @@ public sealed class OllamaDouble : IAsyncDisposable
         return Results.Json(new JsonObject { ["models"] = models });
     }
 
+    /// <summary>Models <c>/api/ps</c> leaves out: pulled but not in memory (cold).</summary>
+    public ConcurrentDictionary<string, bool> Unloaded { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     private IResult Running()
     {
         var models = new JsonArray();
-        foreach (var (name, _) in _models)
+        foreach (var (name, _) in _models.Where(m => !Unloaded.ContainsKey(m.Key)))
         {
             var entry = ModelEntry(name, RunningSize);
             entry["expires_at"] = DateTimeOffset.UtcNow.AddYears(100).ToString("O", CultureInfo.InvariantCulture);
