@@ -21,20 +21,3 @@ public sealed class EmbeddingRequestBody
 
     [JsonExtensionData] public Dictionary<string, JsonElement>? Other { get; set; }
 }
-
-/// <summary>The answer: one <c>embedding</c> per input, in order.</summary>
-public sealed record EmbeddingList(
-    [property: JsonPropertyName("object")] string Object,
-    [property: JsonPropertyName("data")] IReadOnlyList<EmbeddingEntry> Data,
-    [property: JsonPropertyName("model")] string Model,
-    [property: JsonPropertyName("usage")] EmbeddingUsage Usage);
-
-/// <param name="Embedding">An array of floats, or a base64 string of their little-endian float32 bytes.</param>
-public sealed record EmbeddingEntry(
-    [property: JsonPropertyName("object")] string Object,
-    [property: JsonPropertyName("index")] int Index,
-    [property: JsonPropertyName("embedding")] object Embedding);
-
-public sealed record EmbeddingUsage(
-    [property: JsonPropertyName("prompt_tokens")] int PromptTokens,
-    [property: JsonPropertyName("total_tokens")] int TotalTokens);

@@ -14,7 +14,7 @@ namespace Api.OpenAi;
 /// </summary>
 public sealed class EmbeddingService(ModelCallPipeline pipeline, LlmBackends backends, IHttpClientFactory httpClients, LlmMetrics metrics, ILogger<EmbeddingService> logger)
 {
-    public async Task<(EmbeddingList? Result, ApiError? Error)> EmbedAsync(CurrentUser user, EmbeddingRequest request, RequestOrigin origin, CancellationToken cancellationToken)
+    public async Task<(EmbeddingResponse? Result, ApiError? Error)> EmbedAsync(CurrentUser user, EmbeddingRequest request, RequestOrigin origin, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         // Never asked of the model: a length it cannot give (the pipeline answers 404 first for a model the caller may not use).
@@ -50,8 +50,12 @@ public sealed class EmbeddingService(ModelCallPipeline pipeline, LlmBackends bac
                 backend.Breaker.RecordSuccess();
                 run.Record(result.PromptTokens, null);
                 metrics.ReplyFinished(backend.Name, "complete", run.Outcome.FirstToken, null, null, LlmMetricNames.EmbeddingsRoute);
-                var data = result.Vectors.Select((vector, i) => new EmbeddingEntry("embedding", i, request.Base64 ? Base64Of(vector) : vector)).ToList();
-                return (new EmbeddingList("list", data, backend.Name, new EmbeddingUsage(result.PromptTokens, result.PromptTokens)), null);
+                if (backend.Options.Dimensions is { } declared && result.Dimensions != declared)
+                {
+                    logger.LogWarning("The model {Model} made vectors of {Dimensions} dimensions; its declaration says {Declared}.", backend.Name, result.Dimensions, declared);
+                }
+
+                return (new EmbeddingResponse(result, backend.Name, request.Base64), null);
             }
             catch (EmbedInputRefusedException ex)
             {
@@ -76,18 +80,5 @@ public sealed class EmbeddingService(ModelCallPipeline pipeline, LlmBackends bac
                 return (null, ReplyFailures.Describe(ex));
             }
         }
-    }
-
-    /// <summary>OpenAI's base64 encoding: the vector's float32s, little-endian, as base64.</summary>
-    public static string Base64Of(float[] vector)
-    {
-        ArgumentNullException.ThrowIfNull(vector);
-        var bytes = new byte[vector.Length * sizeof(float)];
-        for (var i = 0; i < vector.Length; i++)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), vector[i]);
-        }
-
-        return Convert.ToBase64String(bytes);
     }
 }

@@ -104,7 +104,7 @@ public static class OpenAiEndpoints
         }
 
         var (result, refused) = await service.EmbedAsync(user, request!, RequestOrigin.Of(http.HttpContext), cancellationToken);
-        return refused is not null ? OpenAiErrors.Result(refused) : TypedResults.Json(result, OpenAiErrors.Json);
+        return refused is not null ? OpenAiErrors.Result(refused) : result!;
     }
 
     /// <summary>Statuses the framework sets on <c>/v1</c> (no or a bad key, unknown route, body too large) answer OpenAI-shaped.</summary>

@@ -42,6 +42,7 @@ public sealed class StampingOllama : IAsyncDisposable
         app.MapGet("/api/ps", () => Results.Json(new { models = new[] { Entry() with { } } }));
         app.MapPost("/api/show", () => Results.Json(new { modelfile = "", parameters = "", template = "", details = Details() }));
         app.MapPost("/api/chat", ollama.ChatAsync);
+        app.MapPost("/api/embed", ollama.EmbedAsync);
         await app.StartAsync();
         return ollama;
     }
@@ -84,6 +85,38 @@ public sealed class StampingOllama : IAsyncDisposable
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
         }
+    }
+
+    /// <summary>The vector every input gets from <c>/api/embed</c>: <see cref="Dimensions"/> floats, written once.</summary>
+    private readonly Lazy<string> _vector = new(() => "[" + string.Join(',', Enumerable.Range(0, Dimensions).Select(i => (Math.Sin(i) / 28).ToString("F6", CultureInfo.InvariantCulture))) + "]");
+
+    public const int Dimensions = 768;
+
+    /// <summary>What an embedding model takes per input (a GPU embeds a short text in a few ms).</summary>
+    public TimeSpan EmbedPerInput { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Embeddings made, across every call.</summary>
+    public long Embedded => Interlocked.Read(ref _embedded);
+
+    private long _embedded;
+
+    /// <summary>Ollama's <c>/api/embed</c>: one vector per input after the model's time for them, and the tokens read.</summary>
+    private async Task EmbedAsync(HttpContext context)
+    {
+        using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+        var input = body.RootElement.GetProperty("input");
+        var count = input.ValueKind == JsonValueKind.Array ? input.GetArrayLength() : 1;
+        await Task.Delay(EmbedPerInput * count, context.RequestAborted);
+        var text = new StringBuilder((count * (_vector.Value.Length + 1)) + 128).Append("{\"model\":\"").Append(Model).Append("\",\"embeddings\":[");
+        for (var i = 0; i < count; i++)
+        {
+            text.Append(i == 0 ? string.Empty : ",").Append(_vector.Value);
+        }
+
+        text.Append("],\"prompt_eval_count\":").Append((count * 8).ToString(CultureInfo.InvariantCulture)).Append('}');
+        Interlocked.Add(ref _embedded, count);
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
     }
 
     private string Line(string content, bool done)
