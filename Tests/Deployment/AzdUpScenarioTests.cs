@@ -128,7 +128,8 @@ public sealed class AzdUpScenarioTests(AzdUpSimulation up)
         Assert.Equal(0, built.ExitCode);
         Assert.Equal("docker", withDocker.Environment()["MODEL_IMAGE_BUILDER"]);
         Assert.DoesNotContain(postprovision.Calls, c => c.Is("az acr build"));
-        Assert.Equal(2, postprovision.Calls.Count(c => c.Is("docker push") && c.Args[1].Contains("/ollama-models/", StringComparison.Ordinal)));
+        // One model image per model of the catalogue.
+        Assert.Equal(Tests.Infrastructure.Catalogue.All.Count, postprovision.Calls.Count(c => c.Is("docker push") && c.Args[1].Contains("/ollama-models/", StringComparison.Ordinal)));
         Assert.True(postprovision.Calls.ToList().FindIndex(c => c.Is("az acr login")) < postprovision.Calls.ToList().FindIndex(c => c.Is("docker push")));
     }
 
