@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using AppHost;
 using Aspire.Hosting.Testing;
@@ -216,6 +217,9 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         app.Ollama.Unloaded[AppFixture.FastTag] = true;
         try
         {
+            // The API keeps a model's probe for a few seconds: the page is opened once the API sees the model cold.
+            await WaitUntilAsync(async () => (await app.Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/models", TestContext.Current.CancellationToken))
+                .GetProperty("models").EnumerateArray().Any(m => m.GetProperty("name").GetString() == Catalogue.Fast && !m.GetProperty("loaded").GetBoolean()));
             var page = await OpenAsync();
             var picker = page.Locator("#model");
 
@@ -426,5 +430,15 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         }
 
         Assert.True(condition(), "The condition did not become true within 10 s.");
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TestTimeouts.ResourceHealthy;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not come true in time.");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
     }
 }
