@@ -51,18 +51,11 @@ public static class OpenAiEndpoints
 
     private static async Task<IResult> CompleteAsync(HttpRequest http, CurrentUser user, CompletionService service, CancellationToken cancellationToken)
     {
-        ChatCompletionRequest? body;
-        try
+        var (body, unread) = await ReadBodyAsync<ChatCompletionRequest>(http, "a chat completion request",
+            ApiError.Of(ErrorCodes.RequestTooLarge, $"The request body is larger than {BodyLimit / 1024} KB.", param: "messages"), cancellationToken);
+        if (unread is not null)
         {
-            body = await JsonSerializer.DeserializeAsync<ChatCompletionRequest>(http.Body, OpenAiErrors.Json, cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            return OpenAiErrors.Result(ApiError.Of(ErrorCodes.InvalidJson, $"The body is not valid JSON for a chat completion request ({ex.Path ?? "$"}: {ex.Message.Split('.')[0]})."));
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return OpenAiErrors.Result(ApiError.Of(ErrorCodes.RequestTooLarge, $"The request body is larger than {BodyLimit / 1024} KB.", param: "messages"));
+            return unread;
         }
 
         var (request, invalid) = CompletionRequestReader.Read(body);
@@ -77,18 +70,11 @@ public static class OpenAiEndpoints
 
     private static async Task<IResult> EmbedAsync(HttpRequest http, CurrentUser user, EmbeddingService service, CancellationToken cancellationToken)
     {
-        EmbeddingRequestBody? body;
-        try
+        var (body, unread) = await ReadBodyAsync<EmbeddingRequestBody>(http, "an embeddings request",
+            ApiError.Of(ErrorCodes.RequestTooLarge, $"The request body is larger than {EmbeddingRequestReader.BodyLimit / 1024 / 1024} MB: send the inputs in smaller batches.", param: "input"), cancellationToken);
+        if (unread is not null)
         {
-            body = await JsonSerializer.DeserializeAsync<EmbeddingRequestBody>(http.Body, OpenAiErrors.Json, cancellationToken);
-        }
-        catch (JsonException ex)
-        {
-            return OpenAiErrors.Result(ApiError.Of(ErrorCodes.InvalidJson, $"The body is not valid JSON for an embeddings request ({ex.Path ?? "$"}: {ex.Message.Split('.')[0]})."));
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return OpenAiErrors.Result(ApiError.Of(ErrorCodes.RequestTooLarge, $"The request body is larger than {EmbeddingRequestReader.BodyLimit / 1024 / 1024} MB: send the inputs in smaller batches.", param: "input"));
+            return unread;
         }
 
         var (request, invalid) = EmbeddingRequestReader.Read(body);
@@ -105,6 +91,24 @@ public static class OpenAiEndpoints
 
         var (result, refused) = await service.EmbedAsync(user, request!, RequestOrigin.Of(http.HttpContext), cancellationToken);
         return refused is not null ? OpenAiErrors.Result(refused) : result!;
+    }
+
+    /// <summary>A route's body in OpenAI's shape, or the refusal: JSON that does not read as <paramref name="what"/>, or a body over the route's limit.</summary>
+    private static async Task<(T? Body, IResult? Refusal)> ReadBodyAsync<T>(HttpRequest http, string what, ApiError tooLarge, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return (await JsonSerializer.DeserializeAsync<T>(http.Body, OpenAiErrors.Json, cancellationToken), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, OpenAiErrors.Result(ApiError.Of(ErrorCodes.InvalidJson, $"The body is not valid JSON for {what} ({ex.Path ?? "$"}: {ex.Message.Split('.')[0]}).")));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, OpenAiErrors.Result(tooLarge));
+        }
     }
 
     /// <summary>Statuses the framework sets on <c>/v1</c> (no or a bad key, unknown route, body too large) answer OpenAI-shaped.</summary>

@@ -30,10 +30,8 @@ void Say(string line)
     report.AppendLine(line);
 }
 
-var (tablePort, blobPort, queuePort) = (ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
-using var azurite = ChildProcess.Start("node", [Path.Combine(root, "AppHost", "node_modules", "azurite", "dist", "src", "azurite.js"),
-    "--tableHost", "127.0.0.1", "--tablePort", Text(tablePort), "--blobPort", Text(blobPort), "--queuePort", Text(queuePort),
-    "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry"]);
+var tablePort = ChildProcess.FreePort();
+using var azurite = ChildProcess.StartAzurite(root, tablePort);
 using var storage = new StorageProxy(tablePort);
 await ChildProcess.WaitForAsync(new Uri($"http://127.0.0.1:{tablePort}/devstoreaccount1/Tables"), TimeSpan.FromSeconds(60));
 // A model that answers at once, so the breaker stays closed and refusals come from the steps measured.
@@ -204,4 +202,3 @@ static string Filler(int length, int seed)
 static byte[] Body(IEnumerable<string> messages) =>
     JsonSerializer.SerializeToUtf8Bytes(new { model = StampingOllama.Model, messages = messages.Select(m => new { role = "user", content = m }) });
 
-static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -26,11 +26,9 @@ ollama.Tokens = 30;
 // A real model reads the prompt before its first token: the figure the target is relative to.
 ollama.FirstToken = TimeSpan.FromMilliseconds(50);
 
-var (tablePort, blobPort, queuePort, garnetPort) = (ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
-using var azurite = ChildProcess.Start("node", [Path.Combine(root, "AppHost", "node_modules", "azurite", "dist", "src", "azurite.js"),
-    "--tableHost", "127.0.0.1", "--tablePort", Text(tablePort), "--blobPort", Text(blobPort), "--queuePort", Text(queuePort),
-    "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry"]);
-using var garnet = ChildProcess.Start("dotnet", ["tool", "run", "garnet-server", "--", "--port", Text(garnetPort), "--bind", "127.0.0.1", "--lua"], workingDirectory: root);
+var (tablePort, garnetPort) = (ChildProcess.FreePort(), ChildProcess.FreePort());
+using var azurite = ChildProcess.StartAzurite(root, tablePort);
+using var garnet = ChildProcess.StartGarnet(root, garnetPort);
 await ChildProcess.WaitForAsync(new Uri($"http://127.0.0.1:{tablePort}/devstoreaccount1/Tables"), TimeSpan.FromSeconds(60));
 
 var (apiPort, metricsPort) = (ChildProcess.FreePort(), ChildProcess.FreePort());

@@ -141,6 +141,18 @@ public sealed class ChildProcess : IDisposable
         throw new InvalidOperationException("Run the benchmark from the repository.");
     }
 
+    /// <summary>Azurite from the AppHost's npm install, in memory, its table endpoint on <paramref name="tablePort"/> (blob and queue on free ports).</summary>
+    public static ChildProcess StartAzurite(string root, int tablePort) => Start("node",
+        [Path.Combine(root, "AppHost", "node_modules", "azurite", "dist", "src", "azurite.js"),
+            "--tableHost", "127.0.0.1", "--tablePort", Port(tablePort), "--blobPort", Port(FreePort()), "--queuePort", Port(FreePort()),
+            "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry"]);
+
+    /// <summary>Garnet from the repository's tool manifest, with Lua on (the API's scripts need it).</summary>
+    public static ChildProcess StartGarnet(string root, int port) =>
+        Start("dotnet", ["tool", "run", "garnet-server", "--", "--port", Port(port), "--bind", "127.0.0.1", "--lua"], workingDirectory: root);
+
+    private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -30,10 +30,8 @@ void Say(string line)
 await using var ollama = await StampingOllama.StartAsync();
 ollama.Tokens = 30;
 
-var (tablePort, blobPort, queuePort) = (ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
-using var azurite = ChildProcess.Start("node", [Path.Combine(root, "AppHost", "node_modules", "azurite", "dist", "src", "azurite.js"),
-    "--tableHost", "127.0.0.1", "--tablePort", Text(tablePort), "--blobPort", Text(blobPort), "--queuePort", Text(queuePort),
-    "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--disableTelemetry"]);
+var tablePort = ChildProcess.FreePort();
+using var azurite = ChildProcess.StartAzurite(root, tablePort);
 using var storage = new StorageProxy(tablePort);
 await ChildProcess.WaitForAsync(new Uri($"http://127.0.0.1:{tablePort}/devstoreaccount1/Tables"), TimeSpan.FromSeconds(60));
 
@@ -44,7 +42,7 @@ var yarp = new Uri($"http://127.0.0.1:{yarpPort}/");
 // shared limits, shared admission, and every reply's events mirrored to its log.
 var (storedPort, storedMetricsPort, garnetPort) = (ChildProcess.FreePort(), ChildProcess.FreePort(), ChildProcess.FreePort());
 var apiWithStore = new Uri($"http://127.0.0.1:{storedPort}/");
-using var garnet = ChildProcess.Start("dotnet", ["tool", "run", "garnet-server", "--", "--port", Text(garnetPort), "--bind", "127.0.0.1", "--lua"], workingDirectory: root);
+using var garnet = ChildProcess.StartGarnet(root, garnetPort);
 using var apiProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Api", "bin", configuration, "net10.0", "Api.dll")], ApiSettings(api, metricsPort, cache: null));
 using var storedProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Api", "bin", configuration, "net10.0", "Api.dll")], ApiSettings(apiWithStore, storedMetricsPort, cache: $"127.0.0.1:{garnetPort}"));
 
