@@ -1,3 +1,4 @@
+using Api.Admin;
 using Api.Auth;
 using Api.Backups;
 using Api.Chat;
@@ -74,6 +75,7 @@ builder.AddChat();
 builder.AddReplies();
 builder.Services.AddOpenAiRoute();
 builder.AddApiKeys();
+builder.AddAdmin();
 
 var app = builder.Build();
 
@@ -102,6 +104,8 @@ api.MapApiKeyEndpoints();
 api.MapOpenAiEndpoints();
 api.MapLlmEndpoints();
 api.MapModelEndpoints();
+api.MapUsageEndpoints();
+api.MapAdminEndpoints();
 
 await app.RunAsync();
 return 0;

@@ -2,16 +2,6 @@ using Api.Llm;
 
 namespace AppHost;
 
-/// <summary>Where a model's servers run when deployed.</summary>
-internal enum ModelPool
-{
-    /// <summary>The tainted GPU pool that the cluster autoscaler grows and shrinks.</summary>
-    Gpu,
-
-    /// <summary>The CPU pool, for small models.</summary>
-    Cpu,
-}
-
 /// <summary>A container's Kubernetes CPU and memory (requests or limits).</summary>
 internal sealed class ModelServerSize
 {
@@ -32,8 +22,6 @@ internal sealed class ModelDeclaration : ModelOptions
 
     /// <summary>The tag run mode pulls (smaller, for a laptop); unset: <see cref="Tag"/>.</summary>
     public string? DevelopmentTag { get; set; }
-
-    public ModelPool Pool { get; set; } = ModelPool.Gpu;
 
     public int MinReplicas { get; set; } = 1;
 

@@ -55,6 +55,8 @@ public static class ErrorCodes
 
     public const string InvalidKeyExpiry = "invalid_key_expiry";
 
+    public const string InvalidPeriod = "invalid_period";
+
     public const string Unauthenticated = "unauthenticated";
 
     public const string InvalidApiKey = "invalid_api_key";
@@ -62,6 +64,10 @@ public static class ErrorCodes
     public const string Forbidden = "forbidden";
 
     public const string KeyCannotManageKeys = "key_cannot_manage_keys";
+
+    public const string KeyCannotAdminister = "key_cannot_administer";
+
+    public const string AdminRoleRequired = "admin_role_required";
 
     public const string RecentSignInRequired = "recent_sign_in_required";
 

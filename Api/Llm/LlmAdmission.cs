@@ -82,6 +82,9 @@ public sealed class LlmAdmission : IAsyncDisposable
     /// <summary>What the backend runs at once: its slots per server × its servers.</summary>
     public int Capacity => _options.SlotsPerServer * _servers.Current;
 
+    /// <summary>How many replies one model server runs at once: a reply's share of its server.</summary>
+    public int SlotsPerServer => _options.SlotsPerServer;
+
     /// <summary>This replica's share while it admits on its own.</summary>
     public int LocalCapacity => Math.Max(1, _options.SlotsPerServer * _servers.Current / Math.Max(1, _options.ApiReplicas));
 

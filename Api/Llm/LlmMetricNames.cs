@@ -11,6 +11,9 @@ internal static class LlmMetricNames
     public const string RequestsQueued = "llm.requests.queued";
     public const string CircuitBreakerState = "llm.circuit_breaker.state";
 
+    /// <summary>From a model request's first step until it held its model slot (the fair queue's wait, mostly).</summary>
+    public const string AdmissionWait = "llm.admission.wait";
+
     /// <summary>The tag that names the backend of a measurement.</summary>
     public const string BackendTag = "backend";
 

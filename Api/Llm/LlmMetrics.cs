@@ -12,6 +12,7 @@ public sealed class LlmMetrics
 
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<double> _tokensPerSecond;
+    private readonly Histogram<double> _admissionWait;
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _outputTokens;
     private readonly Counter<long> _replies;
@@ -30,6 +31,7 @@ public sealed class LlmMetrics
 
         _timeToFirstToken = meter.CreateHistogram<double>("llm.time_to_first_token", unit: "s", description: "Time from the call to the first token.");
         _tokensPerSecond = meter.CreateHistogram<double>("llm.tokens_per_second", unit: "{token}/s", description: "Output tokens per second after the first.");
+        _admissionWait = meter.CreateHistogram<double>(LlmMetricNames.AdmissionWait, unit: "s", description: "Time from a model request's first step until it held its model slot.");
         _rejections = meter.CreateCounter<long>("llm.rejections", unit: "{request}", description: "Model requests refused, by reason and route.");
         _outputTokens = meter.CreateCounter<long>("llm.output_tokens", unit: "{token}", description: "Output tokens generated.");
         _replies = meter.CreateCounter<long>("llm.replies", unit: "{reply}", description: "Replies by final status.");
@@ -44,6 +46,10 @@ public sealed class LlmMetrics
     /// <summary>A model request refused, by the catalogue's reason for its error and by route (chat, regenerate, title, openai).</summary>
     public void Rejected(string reason, string route) =>
         _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>(LlmMetricNames.RouteTag, route));
+
+    /// <summary>A model request admitted after <paramref name="wait"/>, by backend and route.</summary>
+    public void Admitted(TimeSpan wait, string backend, string route) =>
+        _admissionWait.Record(wait.TotalSeconds, new KeyValuePair<string, object?>(LlmMetricNames.BackendTag, backend), new KeyValuePair<string, object?>(LlmMetricNames.RouteTag, route));
 
     public void SafetyFlag(string kind) => _safetyFlags.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

@@ -15,6 +15,16 @@ public enum ModelKind
     Embedding,
 }
 
+/// <summary>Where a model's servers run when deployed: what a second of its time costs (docs/costs.md).</summary>
+public enum ModelPool
+{
+    /// <summary>The tainted GPU pool that the cluster autoscaler grows and shrinks.</summary>
+    Gpu,
+
+    /// <summary>The CPU pool, for small models.</summary>
+    Cpu,
+}
+
 /// <summary>
 /// One entry of the model catalogue (<c>Llm:Models:&lt;name&gt;</c>): what the API needs to know of a model to route,
 /// govern and describe it. The AppHost declares each model once (<c>AppHost/models.json</c>) and gives the API these
@@ -28,6 +38,9 @@ public class ModelOptions
     public const string CatalogueSection = "Llm:Models";
 
     public ModelKind Kind { get; set; } = ModelKind.Chat;
+
+    /// <summary>The pool its servers run on; the usage ledger counts a GPU model's time as GPU-seconds.</summary>
+    public ModelPool Pool { get; set; } = ModelPool.Gpu;
 
     /// <summary>The chat model a request that names none gets (exactly one).</summary>
     public bool Default { get; set; }

@@ -28,6 +28,7 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, Guarded
         }
 
         var admitted = false;
+        var started = time.GetTimestamp();
         ModelRun? run = null;
         try
         {
@@ -49,6 +50,9 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, Guarded
                     return ModelAdmission.Refused(refusal);
                 }
             }
+
+            state.AdmissionWait = time.GetElapsedTime(started);
+            metrics.Admitted(state.AdmissionWait, state.Lease!.Backend.Name, call.Route.MetricRoute);
 
             if (call.User.KeyId is { } keyId)
             {

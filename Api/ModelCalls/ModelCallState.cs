@@ -35,6 +35,9 @@ public sealed class ModelCallState(ModelCall call, string requestId)
 
     public LlmLease? Lease { get; set; }
 
+    /// <summary>From the request's first step until it held its model slot: the wait the usage ledger records.</summary>
+    public TimeSpan AdmissionWait { get; set; }
+
     /// <summary>Steps 4 to 6's parts left to step 9's one call to the shared store (<see cref="SharedModelGate"/>); null without the store.</summary>
     public GatePlan? Gate { get; set; }
 

@@ -170,8 +170,18 @@ public sealed class ModelRun : IAsyncDisposable
         if (_state.Reservation is { } reservation)
         {
             var outcome = Outcome.Failure is not null ? "failed" : Outcome.Cancelled || Outcome.ShuttingDown ? "cancelled" : "complete";
+            var generation = Outcome.Stopwatch.Elapsed;
+            var backend = Lease.Backend;
             await _ledger.SettleAsync(reservation, new UsageRecord(
-                Call.User.PartitionKey, reservation.Day, RequestId, Call.Route.Name, ModelUsed, Call.User.KeyId, Outcome.PromptTokens ?? 0, OutputTokens, outcome));
+                Call.User.PartitionKey, reservation.Day, RequestId, Call.Route.Name, ModelUsed, Call.User.KeyId, Outcome.PromptTokens ?? 0, OutputTokens, outcome)
+            {
+                UserId = Call.User.Id,
+                Groups = Call.User.Groups,
+                AdmissionWaitMs = (long)_state.AdmissionWait.TotalMilliseconds,
+                GenerationMs = (long)generation.TotalMilliseconds,
+                // A GPU server's time is shared by its slots: a reply holds one of them.
+                GpuMs = backend.Options.Pool == ModelPool.Gpu ? (long)(generation.TotalMilliseconds / Math.Max(1, backend.Admission.SlotsPerServer)) : 0,
+            });
         }
     }
 }

@@ -10,5 +10,11 @@ public static class TableNames
     public const string Conversations = "conversations";
     public const string ApiKeys = "apikeys";
 
-    public static IReadOnlyList<string> All { get; } = [Conversations, ApiKeys];
+    /// <summary>The admins' usage ledger: a partition per day, each request's row and the day's roll-ups.</summary>
+    public const string Usage = "usage";
+
+    /// <summary>The admins' audit trail: appended to, never changed.</summary>
+    public const string AdminAudit = "adminaudit";
+
+    public static IReadOnlyList<string> All { get; } = [Conversations, ApiKeys, Usage, AdminAudit];
 }

@@ -12,7 +12,7 @@ namespace Api.Usage;
 /// makes the batch fail whole; it is read and sent again until its caller's time runs out. A request already written (a retry after an answer that was lost) is not counted
 /// twice: its row exists, and the batch is refused for that.
 /// </summary>
-public sealed class UsageStore(TableServiceClient tables, IOptions<ConversationOptions> options, TimeProvider time)
+public sealed class UsageStore(TableServiceClient tables, UsageRollups rollups, IOptions<ConversationOptions> options, TimeProvider time)
 {
     /// <summary>How many users' day rows are remembered as last written; past it they are read again.</summary>
     public const int RememberedDays = 200_000;
@@ -60,8 +60,18 @@ public sealed class UsageStore(TableServiceClient tables, IOptions<ConversationO
         return rows;
     }
 
-    /// <summary>Adds one request to the ledger (once, whatever the retries); throws when the store cannot take it in time.</summary>
+    /// <summary>
+    /// Adds one request to the ledger (once, whatever the retries): the user's day, then the admins' roll-ups
+    /// (<see cref="UsageRollups"/>); throws when the store cannot take it in time. Each write counts a request once, so
+    /// a retry after the first one succeeded and the second failed adds it to the roll-ups only.
+    /// </summary>
     public async Task AddAsync(UsageRecord record, CancellationToken cancellationToken)
+    {
+        await AddToUserAsync(record, cancellationToken);
+        await rollups.AddAsync(record, cancellationToken);
+    }
+
+    private async Task AddToUserAsync(UsageRecord record, CancellationToken cancellationToken)
     {
         var remembered = _written.TryRemove((record.UserKey, record.Day), out var last) ? last : null;
         while (true)

@@ -45,7 +45,12 @@ public sealed class AzdUpTests(AzdUpSimulation up)
         {
             [run.Environment["SAFETY_CANARY"]] = "<canary>",
             [run.Environment["ENTRA_API_SCOPE_ID"]] = "<scope-id>",
+            [RoleId(run, "Admin")] = "<admin-role-id>",
+            [RoleId(run, "Auditor")] = "<auditor-role-id>",
         };
+
+        static string RoleId(AzdUpRun run, string value) =>
+            App(run, "ENTRA_API_CLIENT_ID")["appRoles"]!.AsArray().Single(r => r!["value"]!.GetValue<string>() == value)!["id"]!.GetValue<string>();
     }
 
     [Theory]
@@ -135,6 +140,23 @@ public sealed class AzdUpTests(AzdUpSimulation up)
         // The API allows a new key only after a recent sign-in, which it reads from the ID token's auth_time.
         Assert.Equal(["auth_time"], web["optionalClaims"]!["idToken"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
         Assert.Equal("auth_time", run.Environment["ENTRA_WEB_OPTIONAL_CLAIMS"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void Preprovision_DeclaresTheApisAppRoles_ForUsers_OnceAndKeepsThem(HookShell shell)
+    {
+        var run = up.In(shell);
+        var roles = App(run, "ENTRA_API_CLIENT_ID")["appRoles"]!.AsArray();
+        var declared = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "hooks", "Entra", "api-app-roles.json")))!.AsArray();
+
+        // The roles the API's admin routes ask for (Api/Admin/AdminRoles.cs), assignable to users and groups.
+        Assert.Equal([Api.Admin.AdminRoles.Admin, Api.Admin.AdminRoles.Auditor], roles.Select(r => r!["value"]!.GetValue<string>()));
+        Assert.Equal(declared.Select(r => r!["value"]!.GetValue<string>()), roles.Select(r => r!["value"]!.GetValue<string>()));
+        Assert.All(roles, r => Assert.Equal(["User"], r!["allowedMemberTypes"]!.AsArray().Select(t => t!.GetValue<string>())));
+        Assert.Equal("Admin,Auditor", run.Environment["ENTRA_API_APP_ROLES"]);
+        // The second provision finds the marker: no second PATCH, the roles' ids unchanged.
+        Assert.DoesNotContain(run.SecondProvision.Calls, c => c.Is("az rest") && c.Files.Values.Any(f => f.Contains("appRoles", StringComparison.Ordinal)));
     }
 
     [Theory]

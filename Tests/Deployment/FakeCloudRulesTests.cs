@@ -4,7 +4,7 @@ using Tests.Deployment.Simulation;
 namespace Tests.Deployment;
 
 /// <summary>
-/// Each rule of the fake cloud (Tests/Deployment/Fakes/lib: Graph G1-G9, ARM A1-A10, kubectl K1-K4), shown refusing the
+/// Each rule of the fake cloud (Tests/Deployment/Fakes/lib: Graph G1-G11, ARM A1-A10, kubectl K1-K4), shown refusing the
 /// defect it models and accepting the right form, so that a passing hook proves the real service would have taken it.
 /// </summary>
 [Collection(AzdUpCollection.Name)]
@@ -104,6 +104,45 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
         Assert.Contains("Unexpected contents in request body.", unknownProperty.Output, StringComparison.Ordinal);
         Assert.Contains("without a name", nameless.Output, StringComparison.Ordinal);
         Assert.Equal(0, hooks.ExitCode);
+    }
+
+    [Fact]
+    public async Task G11_AppRoles_TakeOnlyGraphsShape_AndAnEnabledRoleIsNeverDroppedOrChanged()
+    {
+        using var azure = Provisioned();
+        var appId = await NewApp(azure);
+        Task<HookRun> PatchRoles(params JsonObject[] roles) =>
+            Az(azure, "rest", "--method", "PATCH", "--url", $"https://graph.microsoft.com/v1.0/applications(appId='{appId}')", "--body", BodyFile(new JsonObject { ["appRoles"] = new JsonArray([.. roles]) }));
+        JsonObject Role(string value, string id, string? types = "User") => new()
+        {
+            ["id"] = id, ["value"] = value, ["displayName"] = value, ["description"] = value, ["isEnabled"] = true,
+            ["allowedMemberTypes"] = types is null ? new JsonArray() : new JsonArray(types),
+        };
+        var admin = Guid.NewGuid().ToString();
+
+        var notAGuid = await PatchRoles(Role("Admin", "admin"));
+        var noMemberType = await PatchRoles(Role("Admin", admin, types: null));
+        var wrongMemberType = await PatchRoles(Role("Admin", admin, types: "Group"));
+        var spaced = await PatchRoles(Role("Chat Admin", admin));
+        var dotted = await PatchRoles(Role(".Admin", admin));
+        var twice = await PatchRoles(Role("Admin", admin), Role("Admin", Guid.NewGuid().ToString()));
+        var origin = await PatchRoles(new JsonObject(Role("Admin", admin)) { ["origin"] = "Application" });
+        var stored = await PatchRoles(Role("Admin", admin));
+        var dropped = await PatchRoles(Role("Auditor", Guid.NewGuid().ToString()));
+        var renamed = await PatchRoles(Role("Administrator", admin));
+        var kept = await PatchRoles(Role("Admin", admin), Role("Auditor", Guid.NewGuid().ToString()));
+
+        Assert.Contains("unique GUID", notAGuid.Output, StringComparison.Ordinal);
+        Assert.Contains("allowedMemberTypes", noMemberType.Output, StringComparison.Ordinal);
+        Assert.Contains("allowedMemberTypes", wrongMemberType.Output, StringComparison.Ordinal);
+        Assert.Contains("appRoles.value", spaced.Output, StringComparison.Ordinal);
+        Assert.Contains("appRoles.value", dotted.Output, StringComparison.Ordinal);
+        Assert.Contains("appRoles.value", twice.Output, StringComparison.Ordinal);
+        Assert.Contains("read-only", origin.Output, StringComparison.Ordinal);
+        Assert.Equal(0, stored.ExitCode);
+        Assert.Contains("CannotDeleteOrUpdateEnabledEntitlement", dropped.Output, StringComparison.Ordinal);
+        Assert.Contains("CannotDeleteOrUpdateEnabledEntitlement", renamed.Output, StringComparison.Ordinal);
+        Assert.Equal(0, kept.ExitCode);
     }
 
     [Fact]

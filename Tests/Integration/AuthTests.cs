@@ -122,6 +122,44 @@ public sealed class AuthTests(AppFixture app)
         Assert.Equal(defect == "missing-scope" ? HttpStatusCode.Forbidden : HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    /// <summary>
+    /// The admin routes with real tokens: the app roles are read from the token's <c>roles</c> array only. A role
+    /// spelled otherwise, a role's name in the scope, or the role without the API's scope is refused.
+    /// </summary>
+    [Theory]
+    [InlineData("admin", "GET", "/api/admin/usage", 200, null)]
+    [InlineData("admin", "DELETE", "/api/admin/users/someone/keys/none", 404, "not_found")]
+    [InlineData("auditor", "GET", "/api/admin/usage", 200, null)]
+    [InlineData("auditor", "DELETE", "/api/admin/users/someone/keys/none", 403, "admin_role_required")]
+    [InlineData("no-roles", "GET", "/api/admin/usage", 403, "admin_role_required")]
+    [InlineData("role-in-scope", "GET", "/api/admin/usage", 403, "admin_role_required")]
+    [InlineData("both-in-one-string", "GET", "/api/admin/usage", 403, "admin_role_required")]
+    [InlineData("admin-without-scope", "GET", "/api/admin/usage", 403, "forbidden")]
+    [InlineData("admin-expired", "GET", "/api/admin/usage", 401, "unauthenticated")]
+    public async Task BearerToken_AdminRoutes_TakeTheRoleFromTheTokensRolesOnly(string caller, string method, string path, int status, string? code)
+    {
+        await using var issuer = await OidcIssuerDouble.StartAsync();
+        await using var api = JwtApi(issuer);
+        using var client = api.CreateClient();
+        const string user = "44444444-dddd-4000-8000-000000000004";
+        var token = caller switch
+        {
+            "admin" => issuer.CreateToken(Audience, user, roles: ["Admin"]),
+            "auditor" => issuer.CreateToken(Audience, user, roles: ["Auditor"]),
+            "role-in-scope" => issuer.CreateToken(Audience, user, scope: "chat Admin"),
+            "both-in-one-string" => issuer.CreateToken(Audience, user, roles: ["Admin Auditor"]),
+            "admin-without-scope" => issuer.CreateToken(Audience, user, scope: null, roles: ["Admin"]),
+            "admin-expired" => issuer.CreateToken(Audience, user, expires: DateTime.UtcNow.AddMinutes(-10), roles: ["Admin"]),
+            _ => issuer.CreateToken(Audience, user),
+        };
+
+        using var response = await SendAsync(client, new HttpMethod(method), path, token);
+        var body = await response.Content.ReadAsStringAsync(Cancellation);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal(code, code is null ? null : JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
+    }
+
     private InProcessApiFactory JwtApi(OidcIssuerDouble issuer) =>
         // Development, because the issuer double speaks plain HTTP; the dev user stays off.
         new(app, "Development", new Dictionary<string, string?>

@@ -74,7 +74,8 @@ public sealed class OidcIssuerDouble : IAsyncDisposable
     /// <summary>The client the tests' tokens are issued to (their <c>azp</c>), unless a test names another.</summary>
     public const string ClientId = "web-client";
 
-    public string CreateToken(string audience, string objectId, string? scope = "chat", DateTime? expires = null, string clientId = ClientId)
+    /// <param name="roles">The app roles, as Entra ID writes them: a <c>roles</c> array, even of one.</param>
+    public string CreateToken(string audience, string objectId, string? scope = "chat", DateTime? expires = null, string clientId = ClientId, IReadOnlyList<string>? roles = null)
     {
         var now = DateTime.UtcNow;
         var claims = new List<Claim> { new("oid", objectId), new("sub", "pairwise-" + objectId), new("name", "Test User " + objectId), new("azp", clientId) };
@@ -92,6 +93,7 @@ public sealed class OidcIssuerDouble : IAsyncDisposable
             NotBefore = (expires ?? now.AddHours(1)).AddHours(-2),
             Expires = expires ?? now.AddHours(1),
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
+            Claims = roles is null ? null : new Dictionary<string, object> { ["roles"] = roles.ToArray() },
         });
     }
 

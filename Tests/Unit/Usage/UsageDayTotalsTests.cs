@@ -51,7 +51,7 @@ public sealed class UsageDayTotalsTests : IAsyncLifetime
     {
         var store = new SharedStore(TimeProvider.System, NullLogger<SharedStore>.Instance, shared ? _connection : null);
         var totals = new UsageDayTotals();
-        var usage = new UsageStore(_tables, Options.Create(new ConversationOptions()), TimeProvider.System);
+        var usage = new UsageStore(_tables, new UsageRollups(_tables, TimeProvider.System), Options.Create(new ConversationOptions()), TimeProvider.System);
         var ledger = new UsageLedger(usage, new UsageReservations(store, totals, Options.Create(new LlmOptions()), TimeProvider.System), totals,
             new UsageOutbox(), Options.Create(new UserLimitsOptions { OutputTokensPerDay = Quota }), TimeProvider.System, NullLogger<UsageLedger>.Instance);
         return (ledger, totals, store);
@@ -86,7 +86,7 @@ public sealed class UsageDayTotalsTests : IAsyncLifetime
         Assert.Equal("daily_tokens", exhausted!.Kind.Code);
 
         // The ledger's row agrees with the store's total, and each replica learned the total from the store.
-        var day = await new UsageStore(_tables, Options.Create(new ConversationOptions()), TimeProvider.System).GetDayAsync(user, late.Day, Cancellation);
+        var day = await new UsageStore(_tables, new UsageRollups(_tables, TimeProvider.System), Options.Create(new ConversationOptions()), TimeProvider.System).GetDayAsync(user, late.Day, Cancellation);
         Assert.Equal(3_000, day.OutputTokens);
         Assert.NotNull(big);
         Assert.Equal(3_000, bTotals.Known(user, late.Day));
@@ -100,7 +100,7 @@ public sealed class UsageDayTotalsTests : IAsyncLifetime
     {
         var user = $"u_{Guid.NewGuid():N}";
         var options = Options.Create(new ConversationOptions());
-        var (a, b) = (new UsageStore(_tables, options, TimeProvider.System), new UsageStore(_tables, options, TimeProvider.System));
+        var (a, b) = (new UsageStore(_tables, new UsageRollups(_tables, TimeProvider.System), options, TimeProvider.System), new UsageStore(_tables, new UsageRollups(_tables, TimeProvider.System), options, TimeProvider.System));
         var day = DateOnly.FromDateTime(DateTime.UtcNow);
 
         for (var i = 0; i < 6; i++)
@@ -156,14 +156,14 @@ public sealed class UsageDayTotalsTests : IAsyncLifetime
         var user = $"u_{Guid.NewGuid():N}";
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         var totals = new UsageDayTotals(time);
-        var a = new UsageLedger(new UsageStore(_tables, Options.Create(new ConversationOptions()), time),
+        var a = new UsageLedger(new UsageStore(_tables, new UsageRollups(_tables, TimeProvider.System), Options.Create(new ConversationOptions()), time),
             new UsageReservations(new SharedStore(time, NullLogger<SharedStore>.Instance), totals, Options.Create(new LlmOptions()), time), totals,
             new UsageOutbox(), Options.Create(new UserLimitsOptions { OutputTokensPerDay = Quota }), time, NullLogger<UsageLedger>.Instance);
         var (first, _) = await a.ReserveAsync(user, 100, Cancellation);
         await first!.ReleaseAsync();
 
         // Another replica settles 2,500 straight into the ledger.
-        await new UsageStore(_tables, Options.Create(new ConversationOptions()), time).AddAsync(new UsageRecord(user, first.Day, "other", "chat", "m", null, 1, 2_500, "complete"), Cancellation);
+        await new UsageStore(_tables, new UsageRollups(_tables, TimeProvider.System), Options.Create(new ConversationOptions()), time).AddAsync(new UsageRecord(user, first.Day, "other", "chat", "m", null, 1, 2_500, "complete"), Cancellation);
         var (stale, _) = await a.ReserveAsync(user, 1_000, Cancellation);
         await stale!.ReleaseAsync();
         time.Advance(UsageDayTotals.FreshFor);

@@ -18,6 +18,7 @@ internal static class AppRegistrations
     public const string ApiScopeId = "ENTRA_API_SCOPE_ID";
     public const string WebRedirectUri = "ENTRA_WEB_REDIRECT_URI";
     public const string WebOptionalClaims = "ENTRA_WEB_OPTIONAL_CLAIMS";
+    public const string ApiAppRoles = "ENTRA_API_APP_ROLES";
 
     public static void Ensure(HookContext context)
     {
@@ -52,6 +53,41 @@ internal static class AppRegistrations
             Graph(context, () => context.Az.Rest("PATCH", $"https://graph.microsoft.com/v1.0/applications(appId='{web}')", new JsonObject { ["optionalClaims"] = claims.DeepClone() }));
             environment.Set(WebOptionalClaims, "auth_time");
         }
+
+        var roles = JsonNode.Parse(File.ReadAllText(Path.Combine(context.Root, "infra", "hooks", "Entra", "api-app-roles.json")))!.AsArray();
+        var declared = string.Join(',', roles.Select(r => r!["value"]!.GetValue<string>()));
+        if (environment[ApiAppRoles] != declared)
+        {
+            context.Step($"The API's app roles ({declared}), for the admin pages...");
+            DeclareAppRoles(context, api, roles);
+            environment.Set(ApiAppRoles, declared);
+        }
+    }
+
+    /// <summary>
+    /// Adds each role of <c>api-app-roles.json</c> the registration lacks, with an id made once; the roles it has stay
+    /// as they are, whatever else they are: Graph replaces <c>appRoles</c> as a whole, and refuses to change or remove
+    /// an enabled role (CannotDeleteOrUpdateEnabledEntitlement), so every stored one is sent back unchanged.
+    /// </summary>
+    private static void DeclareAppRoles(HookContext context, string api, JsonArray roles)
+    {
+        var application = Json(context.Az.Replicated(() => context.Az.Run("ad", "app", "show", "--id", api, "-o", "json")));
+        // origin is read-only: Graph refuses it in a PATCH.
+        var stored = application["appRoles"]?.AsArray().Select(r => { var role = r!.DeepClone().AsObject(); role.Remove("origin"); return role; }).ToList() ?? [];
+        var missing = roles.Where(r => stored.All(s => s["value"]?.GetValue<string>() != r!["value"]!.GetValue<string>())).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var role in missing)
+        {
+            var added = role!.DeepClone().AsObject();
+            added["id"] = Guid.NewGuid().ToString();
+            stored.Add(added);
+        }
+
+        Graph(context, () => context.Az.Rest("PATCH", $"https://graph.microsoft.com/v1.0/applications(appId='{api}')", new JsonObject { ["appRoles"] = new JsonArray([.. stored.Select(r => r.DeepClone())]) }));
     }
 
     private static string CreateWeb(HookContext context, string displayName, string redirect)

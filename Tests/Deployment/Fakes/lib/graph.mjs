@@ -21,6 +21,11 @@
 //   G10 optionalClaims holds idToken, accessToken and saml2Token, each a list of optionalClaim objects (name, source,
 //      essential, additionalProperties; name required); anything else is refused as G3 refuses it (Graph docs,
 //      optionalClaims and optionalClaim resource types). PATCH replaces the whole object, as for api (G2).
+//   G11 appRoles: each role has a new GUID id (unique in the list), allowedMemberTypes of "User" and/or "Application"
+//      (at least one), a displayName and a description, and a value of at most 120 characters, unique, without spaces
+//      and not starting with "."; origin is read-only and refused in a PATCH; PATCH replaces the whole list, and an
+//      enabled role cannot be removed or changed until it is disabled, as for scopes (G2) (Graph docs, appRole
+//      resource type; application update, "Update the appRoles for an application").
 import { ToolError, Unmodelled, jsonArgument } from "./cli.mjs";
 import { guid, tenant } from "./state.mjs";
 
@@ -33,7 +38,10 @@ const GRAPH_SCOPES = {
   "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0": "email",
   "e1fe6dd8-ba31-4d61-89e7-88639da4683d": "User.Read",
 };
-const APPLICATION_PROPERTIES = new Set(["api", "identifierUris", "web", "requiredResourceAccess", "displayName", "signInAudience", "spa", "publicClient", "optionalClaims"]);
+const APPLICATION_PROPERTIES = new Set(["api", "identifierUris", "web", "requiredResourceAccess", "displayName", "signInAudience", "spa", "publicClient", "optionalClaims", "appRoles"]);
+const APP_ROLE_PROPERTIES = new Set(["id", "allowedMemberTypes", "description", "displayName", "isEnabled", "value"]);
+const APP_ROLE_VALUE = /^[0-9A-Za-z:!#$%&'()*+,\-./;<=>?@[\]^_`{|}~]{1,120}$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const OPTIONAL_CLAIMS_PROPERTIES = new Set(["idToken", "accessToken", "saml2Token"]);
 const OPTIONAL_CLAIM_PROPERTIES = new Set(["name", "source", "essential", "additionalProperties"]);
 const API_PROPERTIES = new Set(["requestedAccessTokenVersion", "oauth2PermissionScopes", "preAuthorizedApplications", "acceptMappedClaims", "knownClientApplications"]);
@@ -105,6 +113,34 @@ function badRequest(message) {
   return new ToolError(`ERROR: Bad Request({"error":{"code":"Request_BadRequest","message":${JSON.stringify(message)}}})`);
 }
 
+// G11
+function checkAppRoles(app, roles) {
+  if (!Array.isArray(roles)) throw badRequest("Unexpected contents in request body.");
+  const ids = new Set(), values = new Set();
+  for (const role of roles) {
+    if ("origin" in role) throw badRequest("Property 'origin' is read-only and cannot be set.");
+    for (const key of Object.keys(role)) if (!APP_ROLE_PROPERTIES.has(key)) throw badRequest("Unexpected contents in request body.");
+    if (!GUID.test(role.id ?? "") || ids.has(role.id)) throw badRequest("Property appRoles.id must be a new, unique GUID.");
+    const types = role.allowedMemberTypes ?? [];
+    if (!Array.isArray(types) || types.length === 0 || types.some(t => t !== "User" && t !== "Application")) {
+      throw badRequest("Property appRoles.allowedMemberTypes must hold 'User', 'Application', or both.");
+    }
+    if (!role.displayName || !role.description) throw badRequest("Property appRoles has an entry without displayName or description.");
+    if (!APP_ROLE_VALUE.test(role.value ?? "") || role.value.startsWith(".") || values.has(role.value)) {
+      throw badRequest(`Property appRoles.value is invalid or not unique: '${role.value}'.`);
+    }
+    ids.add(role.id);
+    values.add(role.value);
+  }
+  for (const stored of (app.appRoles ?? []).filter(r => r.isEnabled)) {
+    const kept = roles.find(r => r.id === stored.id);
+    if (!kept || kept.value !== stored.value || kept.isEnabled === false || JSON.stringify(kept.allowedMemberTypes) !== JSON.stringify(stored.allowedMemberTypes)) {
+      throw badRequest(`Permission (scope or role) cannot be deleted or updated unless disabled first. (CannotDeleteOrUpdateEnabledEntitlement: ${stored.value})`);
+    }
+  }
+  app.appRoles = roles.map(r => ({ ...r, isEnabled: r.isEnabled ?? true, origin: "Application" }));
+}
+
 // G1, G2, G3: PATCH /applications(appId='...').
 function patchApplication(state, app, body) {
   for (const key of Object.keys(body)) if (!APPLICATION_PROPERTIES.has(key)) throw badRequest("Unexpected contents in request body.");
@@ -137,6 +173,7 @@ function patchApplication(state, app, body) {
       preAuthorizedApplications: body.api.preAuthorizedApplications ?? [],
     };
   }
+  if (body.appRoles) checkAppRoles(app, body.appRoles);
   if (body.optionalClaims) {
     // G10
     for (const key of Object.keys(body.optionalClaims)) if (!OPTIONAL_CLAIMS_PROPERTIES.has(key)) throw badRequest("Unexpected contents in request body.");
@@ -173,7 +210,7 @@ export function az(state, parsed, args) {
       const appId = guid(`app-${state.account.selected}-${name}-${state.counter++}`);
       const app = { id: guid(`object-${appId}`), appId, displayName: name, signInAudience: options["--sign-in-audience"] ?? "AzureADMyOrg",
         identifierUris: [], api: { requestedAccessTokenVersion: null, oauth2PermissionScopes: [], preAuthorizedApplications: [] },
-        web: { redirectUris: [] }, requiredResourceAccess: [], optionalClaims: null };
+        web: { redirectUris: [] }, requiredResourceAccess: [], optionalClaims: null, appRoles: [] };
       if (options["--web-redirect-uris"]) { const uris = [options["--web-redirect-uris"]]; checkRedirectUris(uris); app.web.redirectUris = uris; }
       if (options["--required-resource-accesses"]) {
         const access = jsonArgument(options["--required-resource-accesses"], "--required-resource-accesses");
