@@ -74,22 +74,27 @@ public sealed class AdminTests(AppFixture app)
         var team = Guid.NewGuid().ToString();
         var users = Enumerable.Range(0, 3).Select(i => app.NewUser($"usage{i}").With(groups: i == 0 ? null : $"{team},{AppFixture.EmbeddingGroup}")).ToList();
         var key = await OpenAiClients.NewKeyAsync(users[1]);
-        var calls = new List<Task>();
+        // Each user's two turns at once, in conversations of their own: one user's roll-up written in parallel. One user
+        // after another: the test app's model takes three replies at once and queues one.
+        var made = 0;
         foreach (var user in users)
         {
-            // Two turns at once for each user, each in its own conversation: roll-ups of one user written in parallel.
-            for (var i = 0; i < 2; i++)
-            {
-                calls.Add(Task.Run(async () => Assert.Equal(HttpStatusCode.OK, (await user.ChatAsync(await user.CreateConversationAsync(), new { content = "count me" })).Status), Cancellation));
-            }
+            await Task.WhenAll(Enumerable.Range(0, 2).Select(async _ =>
+                Assert.Equal(HttpStatusCode.OK, (await user.ChatAsync(await user.CreateConversationAsync(), new { content = "count me" })).Status)));
+            made += 2;
         }
 
-        calls.Add(Task.Run(async () => Assert.Equal(HttpStatusCode.OK, (await V1Async(key, "/v1/chat/completions", new { model = AppFixture.Model, messages = new[] { new { role = "user", content = "hi" } } })).StatusCode), Cancellation));
-        calls.Add(Task.Run(async () => Assert.Equal(HttpStatusCode.OK, (await V1Async(key, "/v1/embeddings", new { model = Catalogue.Embedding, input = new[] { "a", "b" } })).StatusCode), Cancellation));
-        await Task.WhenAll(calls);
+        // Then the key's calls, a chat and an embedding at once.
+        await Task.WhenAll(
+            Task.Run(async () => Assert.Equal(HttpStatusCode.OK, (await V1Async(key, "/v1/chat/completions", new { model = AppFixture.Model, messages = new[] { new { role = "user", content = "hi" } } })).StatusCode), Cancellation),
+            Task.Run(async () => Assert.Equal(HttpStatusCode.OK, (await V1Async(key, "/v1/embeddings", new { model = Catalogue.Embedding, input = new[] { "a", "b" } })).StatusCode), Cancellation));
+        made += 2;
 
+        // And each new conversation's title, a model request the API makes for its user: in the ledger too.
+        const int titles = 6;
         var ids = users.Select(u => u.User).ToHashSet();
-        var (rollups, requests) = await WaitForLedgerAsync(ids, count: calls.Count);
+        var (rollups, requests) = await WaitForLedgerAsync(ids, count: made + titles);
+        Assert.Equal(titles, requests.Count(r => r.Route == "title"));
 
         // Each roll-up is exactly its requests' sums, and no request is outside a roll-up.
         var summed = requests.GroupBy(r => (r.UserKey, r.KeyId, r.Model, r.Route)).ToDictionary(g => g.Key, g => g.ToList());
@@ -120,8 +125,9 @@ public sealed class AdminTests(AppFixture app)
         var keyLine = (await ViewAsync(admin, "key")).GetProperty("lines").EnumerateArray().Single(l => l.GetProperty("key").GetString() == requests.First(r => r.KeyId is not null).KeyId);
         Assert.Equal(2, keyLine.GetProperty("requests").GetInt32());
         var teamLine = (await ViewAsync(admin, "group")).GetProperty("lines").EnumerateArray().Single(l => l.GetProperty("key").GetString() == team);
+        // Two users of the team: two turns and two titles each, and the key's two calls.
         Assert.Equal(requests.Count(r => r.Groups.Contains(team)), teamLine.GetProperty("requests").GetInt32());
-        Assert.Equal(6, teamLine.GetProperty("requests").GetInt32());
+        Assert.Equal(10, teamLine.GetProperty("requests").GetInt32());
 
         // Each user's own view of their day agrees with the ledger.
         using var me = await users[1].SendAsync(HttpMethod.Get, "/api/usage/me");
