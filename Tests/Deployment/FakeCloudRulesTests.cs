@@ -126,7 +126,9 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
         var spaced = await PatchRoles(Role("Chat Admin", admin));
         var dotted = await PatchRoles(Role(".Admin", admin));
         var twice = await PatchRoles(Role("Admin", admin), Role("Admin", Guid.NewGuid().ToString()));
-        var origin = await PatchRoles(new JsonObject(Role("Admin", admin)) { ["origin"] = "Application" });
+        var withOrigin = Role("Admin", admin);
+        withOrigin["origin"] = "Application";
+        var origin = await PatchRoles(withOrigin);
         var stored = await PatchRoles(Role("Admin", admin));
         var dropped = await PatchRoles(Role("Auditor", Guid.NewGuid().ToString()));
         var renamed = await PatchRoles(Role("Administrator", admin));
