@@ -34,6 +34,7 @@ public static class AdminEndpoints
             .WithSummary("The admin actions of a period (from, to: yyyy-MM-dd), oldest first.");
         change.MapDelete("/users/{userId}/keys/{keyId}", RevokeAsync).WithName("RevokeUserKey")
             .WithSummary("Revokes one of a user's API keys: it stops working within seconds on every replica.");
+        endpoints.MapQuotaEndpoints();
         return endpoints;
     }
 
@@ -128,7 +129,8 @@ public static class AdminEndpoints
         return TypedResults.Ok(await audit.ReadAsync(start, end, cancellationToken));
     }
 
-    private static Task RecordAsync(AdminAudit audit, HttpContext http, CurrentUser user, string action, string target, string detail, CancellationToken cancellationToken) =>
+    /// <summary>Records the call in the audit trail, under the role that let the caller in.</summary>
+    internal static Task RecordAsync(AdminAudit audit, HttpContext http, CurrentUser user, string action, string target, string detail, CancellationToken cancellationToken) =>
         audit.RecordAsync(http.TraceIdentifier, user.Id, user.Roles.Contains(AdminRoles.Admin) ? AdminRoles.Admin : AdminRoles.Auditor, action, target, detail, cancellationToken);
 
     private static bool ValidUserId(string userId) => !string.IsNullOrWhiteSpace(userId) && userId.Length <= 200 && !userId.Any(char.IsControl);

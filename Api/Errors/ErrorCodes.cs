@@ -57,6 +57,10 @@ public static class ErrorCodes
 
     public const string InvalidPeriod = "invalid_period";
 
+    public const string InvalidQuota = "invalid_quota";
+
+    public const string QuotaConflict = "quota_conflict";
+
     public const string Unauthenticated = "unauthenticated";
 
     public const string InvalidApiKey = "invalid_api_key";
@@ -117,6 +121,8 @@ public static class ErrorCodes
     public const string ConcurrentStreams = "concurrent_streams";
 
     public const string DailyTokens = "daily_tokens";
+
+    public const string GroupDailyTokens = "group_daily_tokens";
 
     public const string LlmCapacity = "llm_capacity";
 

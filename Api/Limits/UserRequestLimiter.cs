@@ -11,8 +11,8 @@ namespace Api.Limits;
 /// </summary>
 public sealed class UserRequestLimiter : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _requests;
-    private readonly PartitionedRateLimiter<string> _streams;
+    private readonly PartitionedRateLimiter<(string User, int Limit)> _requests;
+    private readonly PartitionedRateLimiter<(string User, int Limit)> _streams;
     private readonly UserLimitsOptions _limits;
     private readonly SharedUserLimits? _shared;
     private readonly SharedStore? _store;
@@ -22,17 +22,18 @@ public sealed class UserRequestLimiter : IDisposable
         _limits = options.Value;
         _store = store is { Configured: true } ? store : null;
         _shared = _store is null ? null : new SharedUserLimits(_store);
-        _requests = PartitionedRateLimiter.Create<string, string>(user => RateLimitPartition.GetSlidingWindowLimiter(user, _ => new SlidingWindowRateLimiterOptions
+        // A partition per user and limit: a user whose quota changes starts a window of the new limit.
+        _requests = PartitionedRateLimiter.Create<(string User, int Limit), (string, int)>(key => RateLimitPartition.GetSlidingWindowLimiter(key, k => new SlidingWindowRateLimiterOptions
         {
-            PermitLimit = _limits.RequestsPerMinute,
+            PermitLimit = k.Item2,
             Window = TimeSpan.FromMinutes(1),
             SegmentsPerWindow = 6,
             QueueLimit = 0,
             AutoReplenishment = true,
         }));
-        _streams = PartitionedRateLimiter.Create<string, string>(user => RateLimitPartition.GetConcurrencyLimiter(user, _ => new ConcurrencyLimiterOptions
+        _streams = PartitionedRateLimiter.Create<(string User, int Limit), (string, int)>(key => RateLimitPartition.GetConcurrencyLimiter(key, k => new ConcurrencyLimiterOptions
         {
-            PermitLimit = _limits.ConcurrentStreams,
+            PermitLimit = k.Item2,
             QueueLimit = 0,
         }));
     }
@@ -43,14 +44,15 @@ public sealed class UserRequestLimiter : IDisposable
     /// <summary>Whether the limits are shared by the replicas now: a store is configured and did not fail lately.</summary>
     public bool Shared => _store is { Usable: true };
 
-    /// <summary>Counts one chat request; refused with the wait when the user is over the per-minute limit.</summary>
-    public async ValueTask<(bool Allowed, TimeSpan RetryAfter)> CountRequestAsync(string userKey)
+    /// <summary>Counts one chat request; refused with the wait when the user is over the per-minute limit (theirs, else the default).</summary>
+    public async ValueTask<(bool Allowed, TimeSpan RetryAfter)> CountRequestAsync(string userKey, int? limit = null)
     {
+        var perMinute = limit ?? _limits.RequestsPerMinute;
         if (Shared)
         {
             try
             {
-                var wait = await _shared!.CountRequestAsync(userKey, _limits.RequestsPerMinute);
+                var wait = await _shared!.CountRequestAsync(userKey, perMinute);
                 return (wait is null, wait ?? TimeSpan.Zero);
             }
             catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
@@ -59,19 +61,20 @@ public sealed class UserRequestLimiter : IDisposable
             }
         }
 
-        using var lease = _requests.AttemptAcquire(userKey);
+        using var lease = _requests.AttemptAcquire((userKey, perMinute));
         var retryAfter = lease.IsAcquired ? TimeSpan.Zero : lease.TryGetMetadata(MetadataName.RetryAfter, out var local) ? local : TimeSpan.FromSeconds(10);
         return (lease.IsAcquired, retryAfter);
     }
 
     /// <summary>A stream slot for the user, held until the reply ends; <c>null</c> when all of theirs are busy.</summary>
-    public async ValueTask<IDisposable?> TryStartStreamAsync(string userKey)
+    public async ValueTask<IDisposable?> TryStartStreamAsync(string userKey, int? limit = null)
     {
+        var streams = limit ?? _limits.ConcurrentStreams;
         if (Shared)
         {
             try
             {
-                return await _shared!.TryStartStreamAsync(userKey, _limits.ConcurrentStreams);
+                return await _shared!.TryStartStreamAsync(userKey, streams);
             }
             catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
             {
@@ -79,7 +82,7 @@ public sealed class UserRequestLimiter : IDisposable
             }
         }
 
-        var lease = _streams.AttemptAcquire(userKey);
+        var lease = _streams.AttemptAcquire((userKey, streams));
         if (lease.IsAcquired)
         {
             return lease;

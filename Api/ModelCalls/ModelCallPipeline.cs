@@ -14,14 +14,14 @@ namespace Api.ModelCalls;
 /// earlier steps took is given back, and the refusal is counted once, by its catalogue reason and route.
 /// docs/architecture.md maps the whole path.
 /// </summary>
-public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, GuardedReplyReader reader, UsageLedger ledger, Keys.RunningKeyCalls keyCalls, LlmMetrics metrics, TimeProvider time)
+public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, GuardedReplyReader reader, UsageLedger ledger, Keys.RunningKeyCalls keyCalls, LlmMetrics metrics, Limits.QuotaBook quotas, TimeProvider time)
 {
     private readonly IModelCallStep[] _steps = [.. steps.OrderBy(s => s.Order)];
 
     public async Task<ModelAdmission> AdmitAsync(ModelCall call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var state = new ModelCallState(call, Guid.CreateVersion7(time.GetUtcNow()).ToString("N"));
+        var state = new ModelCallState(call, Guid.CreateVersion7(time.GetUtcNow()).ToString("N")) { Limits = quotas.For(call.User.Id, call.User.Groups) };
         foreach (var check in call.Checks)
         {
             state.Defer(check);
@@ -85,6 +85,11 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, Guarded
                 if (state.Reservation is { } reservation)
                 {
                     await reservation.ReleaseAsync();
+                }
+
+                if (state.GroupHold is { } groups)
+                {
+                    await groups.ReleaseAsync();
                 }
             }
         }

@@ -25,6 +25,12 @@ public sealed class ModelCallState(ModelCall call, string requestId)
 
     public UsageReservation? Reservation { get; set; }
 
+    /// <summary>The caller's limits: their quotas' (an admin's, per user and group), else the defaults.</summary>
+    public Limits.EffectiveLimits Limits { get; set; } = null!;
+
+    /// <summary>The tokens held against the budgets of the caller's groups (none when no group of theirs has one).</summary>
+    public GroupHold? GroupHold { get; set; }
+
     /// <summary>The caller's messages as cleaned (invisible and control characters removed), in order.</summary>
     public IReadOnlyList<CallerMessage> Cleaned { get; set; } = [];
 

@@ -183,5 +183,10 @@ public sealed class ModelRun : IAsyncDisposable
                 GpuMs = backend.Options.Pool == ModelPool.Gpu ? (long)(generation.TotalMilliseconds / Math.Max(1, backend.Admission.SlotsPerServer)) : 0,
             });
         }
+
+        if (_state.GroupHold is { } groups)
+        {
+            await groups.SettleAsync(OutputTokens);
+        }
     }
 }

@@ -34,9 +34,9 @@ public sealed class SharedModelGate(
     UserRequestLimiter limiter,
     UsageLedger ledger,
     UsageReservations reservations,
+    GroupBudgets groups,
     LlmGateway gateway,
     ConversationVersions versions,
-    IOptions<UserLimitsOptions> limits,
     TimeProvider time)
 {
     private static readonly string Admit = StoreScripts.Load("model-admit.lua");
@@ -56,6 +56,12 @@ public sealed class SharedModelGate(
             return rejection;
         }
 
+        // The group budgets first: their reservations are scripts of their own (one per budgeted group).
+        if (await BudgetStep.HoldGroupsAsync(state, groups, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         var admission = backend.Admission;
         var shared = limiter.SharedNow;
         if (admission.SharedNow is not { } sharedAdmission || shared is null)
@@ -65,7 +71,7 @@ public sealed class SharedModelGate(
 
         var now = time.GetUtcNow();
         var day = DateOnly.FromDateTime(now.UtcDateTime);
-        var options = limits.Value;
+        var options = state.Limits;
         // The store's own total counts; the ledger's row seeds it when the store has none.
         long? used = null;
         var requestId = $"{now.ToUnixTimeMilliseconds()}-{Guid.NewGuid():N}";
@@ -100,11 +106,11 @@ public sealed class SharedModelGate(
             switch (outcome)
             {
                 case 2:
-                    return RequestCountStep.Refusal(options, TimeSpan.FromMilliseconds(value));
+                    return RequestCountStep.Refusal(options.RequestsPerMinute, TimeSpan.FromMilliseconds(value));
                 case 3:
-                    return StreamSlotStep.Refusal(options);
+                    return StreamSlotStep.Refusal(options.ConcurrentStreams);
                 case 4:
-                    return ledger.Exhausted(now);
+                    return ledger.Exhausted(now, options.OutputTokensPerDay);
                 case 5:
                     // Neither the store nor this replica knows the day's total: the ledger's row, then the call again.
                     used = await ledger.SeedAsync(user, day, cancellationToken);
@@ -137,19 +143,19 @@ public sealed class SharedModelGate(
         if (plan.CountRequest && !plan.Counted)
         {
             plan.Counted = true;
-            var (allowed, wait) = await limiter.CountRequestAsync(user);
+            var (allowed, wait) = await limiter.CountRequestAsync(user, state.Limits.RequestsPerMinute);
             if (!allowed)
             {
-                return RequestCountStep.Refusal(limits.Value, wait);
+                return RequestCountStep.Refusal(state.Limits.RequestsPerMinute, wait);
             }
         }
 
-        if (plan.TakeStream && (state.StreamSlot = await limiter.TryStartStreamAsync(user)) is null)
+        if (plan.TakeStream && (state.StreamSlot = await limiter.TryStartStreamAsync(user, state.Limits.ConcurrentStreams)) is null)
         {
-            return StreamSlotStep.Refusal(limits.Value);
+            return StreamSlotStep.Refusal(state.Limits.ConcurrentStreams);
         }
 
-        var (reservation, refusal) = await ledger.ReserveAsync(user, state.OutputTokens, cancellationToken);
+        var (reservation, refusal) = await ledger.ReserveAsync(user, state.OutputTokens, cancellationToken, state.Limits.OutputTokensPerDay);
         if (reservation is null)
         {
             return refusal;

@@ -16,5 +16,8 @@ public static class TableNames
     /// <summary>The admins' audit trail: appended to, never changed.</summary>
     public const string AdminAudit = "adminaudit";
 
-    public static IReadOnlyList<string> All { get; } = [Conversations, ApiKeys, Usage, AdminAudit];
+    /// <summary>The quotas admins set per user and per group.</summary>
+    public const string Quotas = "quotas";
+
+    public static IReadOnlyList<string> All { get; } = [Conversations, ApiKeys, Usage, AdminAudit, Quotas];
 }

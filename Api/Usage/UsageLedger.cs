@@ -19,11 +19,11 @@ public sealed class UsageLedger(UsageStore store, UsageReservations reservations
     public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Reserves up to <paramref name="wanted"/> output tokens of today's quota; refused once nothing is left.</summary>
-    public async Task<(UsageReservation? Reservation, ApiError? Refusal)> ReserveAsync(string userKey, int wanted, CancellationToken cancellationToken)
+    public async Task<(UsageReservation? Reservation, ApiError? Refusal)> ReserveAsync(string userKey, int wanted, CancellationToken cancellationToken, int? dailyTokens = null)
     {
         var now = time.GetUtcNow();
         var day = DateOnly.FromDateTime(now.UtcDateTime);
-        var quota = limits.Value.OutputTokensPerDay;
+        var quota = dailyTokens ?? limits.Value.OutputTokensPerDay;
         // The day's settled total as this replica or the shared store knows it: a warm user's reservation reads no table.
         // With the store its own total counts (this replica's would miss what others settled); without, this replica's.
         var (reservation, needsTotal) = await reservations.TryReserveAsync(userKey, day, reservations.Shared ? null : totals.Known(userKey, day), quota, wanted);
@@ -32,7 +32,7 @@ public sealed class UsageLedger(UsageStore store, UsageReservations reservations
             (reservation, _) = await reservations.TryReserveAsync(userKey, day, await SeedAsync(userKey, day, cancellationToken), quota, wanted);
         }
 
-        return reservation is not null ? (reservation, null) : (null, Exhausted(now));
+        return reservation is not null ? (reservation, null) : (null, Exhausted(now, quota));
     }
 
     /// <summary>Reads the day's settled total from the ledger's row (the one read a cold user costs) and keeps it.</summary>
@@ -44,10 +44,10 @@ public sealed class UsageLedger(UsageStore store, UsageReservations reservations
     }
 
     /// <summary>The refusal once nothing is left of the day: until midnight, UTC.</summary>
-    public ApiError Exhausted(DateTimeOffset now)
+    public ApiError Exhausted(DateTimeOffset now, int? dailyTokens = null)
     {
         var midnight = new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
-        return ApiError.Of(ErrorCodes.DailyTokens, $"You have used your {limits.Value.OutputTokensPerDay} output tokens for today (UTC).", midnight - now);
+        return ApiError.Of(ErrorCodes.DailyTokens, $"You have used your {dailyTokens ?? limits.Value.OutputTokensPerDay} output tokens for today (UTC).", midnight - now);
     }
 
     /// <summary>Records the request's real usage and gives its reservation back; the store away, the outbox keeps both.</summary>

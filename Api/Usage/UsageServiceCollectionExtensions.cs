@@ -11,6 +11,7 @@ public static class UsageServiceCollectionExtensions
         services.AddSingleton<UsageReservations>();
         services.AddSingleton<UsageOutbox>();
         services.AddSingleton<UsageLedger>();
+        services.AddSingleton<GroupBudgets>();
         services.AddHostedService<UsageOutboxWriter>();
         return services;
     }

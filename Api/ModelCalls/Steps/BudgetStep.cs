@@ -8,7 +8,7 @@ namespace Api.ModelCalls.Steps;
 /// comes down to what is left of the day, so parallel streams cannot carry the user past the quota. With the shared
 /// store it is reserved in step 4's one call (<see cref="SharedModelGate"/>).
 /// </summary>
-public sealed class BudgetStep(UsageLedger ledger) : IModelCallStep
+public sealed class BudgetStep(UsageLedger ledger, GroupBudgets groups) : IModelCallStep
 {
     public int Order => StepOrder.Budget;
 
@@ -20,7 +20,12 @@ public sealed class BudgetStep(UsageLedger ledger) : IModelCallStep
             return null;
         }
 
-        var (reservation, refusal) = await ledger.ReserveAsync(state.Call.User.PartitionKey, state.OutputTokens, cancellationToken);
+        if (await HoldGroupsAsync(state, groups, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        var (reservation, refusal) = await ledger.ReserveAsync(state.Call.User.PartitionKey, state.OutputTokens, cancellationToken, state.Limits.OutputTokensPerDay);
         if (reservation is null)
         {
             return refusal;
@@ -28,6 +33,25 @@ public sealed class BudgetStep(UsageLedger ledger) : IModelCallStep
 
         state.Reservation = reservation;
         state.OutputTokens = reservation.Tokens;
+        return null;
+    }
+
+    /// <summary>The budgets of the caller's groups, held first (once): the reply's cap comes down to what the tightest one has left.</summary>
+    public static async ValueTask<ApiError?> HoldGroupsAsync(ModelCallState state, GroupBudgets groups, CancellationToken cancellationToken)
+    {
+        if (state.GroupHold is not null || state.Limits.GroupBudgets.Count == 0)
+        {
+            return null;
+        }
+
+        var (hold, tokens, refusal) = await groups.ReserveAsync(state.Limits.GroupBudgets, state.OutputTokens, cancellationToken);
+        if (hold is null)
+        {
+            return refusal;
+        }
+
+        state.GroupHold = hold;
+        state.OutputTokens = tokens;
         return null;
     }
 }

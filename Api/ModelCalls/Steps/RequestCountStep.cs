@@ -1,6 +1,5 @@
 using Api.Errors;
 using Api.Limits;
-using Microsoft.Extensions.Options;
 
 namespace Api.ModelCalls.Steps;
 
@@ -10,7 +9,7 @@ namespace Api.ModelCalls.Steps;
 /// user's behalf (a title) are not the user's and do not count. With the shared store, steps 4, 5, 6 and 9 are one call
 /// made here (<see cref="SharedModelGate"/>).
 /// </summary>
-public sealed class RequestCountStep(UserRequestLimiter limiter, SharedModelGate gate, IOptions<UserLimitsOptions> limits) : IModelCallStep
+public sealed class RequestCountStep(UserRequestLimiter limiter, SharedModelGate gate) : IModelCallStep
 {
     public int Order => StepOrder.RequestCount;
 
@@ -26,10 +25,10 @@ public sealed class RequestCountStep(UserRequestLimiter limiter, SharedModelGate
             return null;
         }
 
-        var (allowed, wait) = await limiter.CountRequestAsync(state.Call.User.PartitionKey);
-        return allowed ? null : Refusal(limits.Value, wait);
+        var (allowed, wait) = await limiter.CountRequestAsync(state.Call.User.PartitionKey, state.Limits.RequestsPerMinute);
+        return allowed ? null : Refusal(state.Limits.RequestsPerMinute, wait);
     }
 
-    public static ApiError Refusal(UserLimitsOptions limits, TimeSpan wait) =>
-        ApiError.Of(ErrorCodes.RequestsPerMinute, $"You can send {limits.RequestsPerMinute} requests a minute.", wait);
+    public static ApiError Refusal(int perMinute, TimeSpan wait) =>
+        ApiError.Of(ErrorCodes.RequestsPerMinute, $"You can send {perMinute} requests a minute.", wait);
 }

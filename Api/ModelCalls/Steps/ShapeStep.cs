@@ -27,7 +27,7 @@ public sealed class ShapeStep(LlmBackends backends, IOptions<LlmOptions> llm, IO
         var call = state.Call;
         var options = llm.Value;
         var names = call.Params;
-        var (backend, refused) = Model(call);
+        var (backend, refused) = Model(call, state.Limits);
         if (refused is not null)
         {
             return refused;
@@ -90,7 +90,7 @@ public sealed class ShapeStep(LlmBackends backends, IOptions<LlmOptions> llm, IO
     /// The model the call names (or the default chat model), as the caller may see it: one outside its roles and groups
     /// does not exist for it; one of the other kind, or without tools when the call sends tools, is refused by name.
     /// </summary>
-    private (LlmBackend? Backend, ApiError? Refusal) Model(ModelCall call)
+    private (LlmBackend? Backend, ApiError? Refusal) Model(ModelCall call, Limits.EffectiveLimits limits)
     {
         var names = call.Params;
         var backend = call.Model is { } named ? backends.Find(named) : call.Route.Kind == ModelKind.Chat ? backends.Default : null;
@@ -101,7 +101,8 @@ public sealed class ShapeStep(LlmBackends backends, IOptions<LlmOptions> llm, IO
         }
 
         // A title is the API's own request, on the model the catalogue names for it: no caller chose it.
-        if (backend is null || call.Route.UserRequest && !ModelAccess.Allows(backend.Options, call.User))
+        // Nor does a model the caller's quotas leave out (an admin's allowed models, per user or group).
+        if (backend is null || call.Route.UserRequest && (!ModelAccess.Allows(backend.Options, call.User) || !limits.AllowsModel(backend.Name)))
         {
             return (null, ApiError.Of(ErrorCodes.ModelNotFound, $"The model '{call.Model ?? backend?.Name}' does not exist or you do not have access to it (see GET /v1/models).", param: names.Model));
         }

@@ -1,6 +1,5 @@
 using Api.Errors;
 using Api.Limits;
-using Microsoft.Extensions.Options;
 
 namespace Api.ModelCalls.Steps;
 
@@ -8,7 +7,7 @@ namespace Api.ModelCalls.Steps;
 /// 5. One of the user's concurrent stream slots, held until the reply ends (the title of a reply rides on its slot);
 /// with the shared store, taken in step 4's one call (<see cref="SharedModelGate"/>).
 /// </summary>
-public sealed class StreamSlotStep(UserRequestLimiter limiter, IOptions<UserLimitsOptions> limits) : IModelCallStep
+public sealed class StreamSlotStep(UserRequestLimiter limiter) : IModelCallStep
 {
     public int Order => StepOrder.StreamSlot;
 
@@ -20,10 +19,10 @@ public sealed class StreamSlotStep(UserRequestLimiter limiter, IOptions<UserLimi
             return null;
         }
 
-        state.StreamSlot = await limiter.TryStartStreamAsync(state.Call.User.PartitionKey);
-        return state.StreamSlot is not null ? null : Refusal(limits.Value);
+        state.StreamSlot = await limiter.TryStartStreamAsync(state.Call.User.PartitionKey, state.Limits.ConcurrentStreams);
+        return state.StreamSlot is not null ? null : Refusal(state.Limits.ConcurrentStreams);
     }
 
-    public static ApiError Refusal(UserLimitsOptions limits) =>
-        ApiError.Of(ErrorCodes.ConcurrentStreams, $"You can have {limits.ConcurrentStreams} replies streaming at once; wait for one to finish.");
+    public static ApiError Refusal(int streams) =>
+        ApiError.Of(ErrorCodes.ConcurrentStreams, $"You can have {streams} replies streaming at once; wait for one to finish.");
 }
