@@ -83,6 +83,14 @@ public sealed class ApiSession(HttpClient http, string user)
         return await http.SendAsync(request, Cancellation).WaitAsync(TestTimeouts.Request, Cancellation);
     }
 
+    /// <summary>Sends a request made by the caller (its own headers, its own body), as this user.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Identify(request);
+        return await http.SendAsync(request, Cancellation).WaitAsync(TestTimeouts.Request, Cancellation);
+    }
+
     /// <summary>Sends a message and reads the reply to its end (or until <paramref name="stopAfterDeltas"/> deltas, then hangs up).</summary>
     public Task<ChatResult> ChatAsync(string conversationId, object body, int? stopAfterDeltas = null) =>
         StreamAsync($"/api/conversations/{conversationId}/messages", body, stopAfterDeltas);
