@@ -84,6 +84,13 @@ public sealed class QuotaTests(AppFixture app)
         {
             response.Dispose();
         }
+
+        // Each admin call on record once, the refused changes too (they were attempts), under its admin.
+        var audit = new Api.Admin.AdminAudit(new Azure.Data.Tables.TableServiceClient(await app.TablesConnectionStringAsync()), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var records = (await audit.ReadAsync(today, today, Cancellation)).Where(r => r.Target == $"group/{group}").ToList();
+        Assert.Equal(["quota.read", "quota.remove", "quota.remove", "quota.set", "quota.set"], records.Where(r => r.ActorId == ada.User).Select(r => r.Action).Order(StringComparer.Ordinal));
+        Assert.Equal(["quota.read", "quota.set", "quota.set"], records.Where(r => r.ActorId == bob.User).Select(r => r.Action).Order(StringComparer.Ordinal));
     }
 
     [Fact]
