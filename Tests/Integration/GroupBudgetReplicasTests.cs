@@ -11,8 +11,8 @@ namespace Tests.Integration;
 
 /// <summary>
 /// A group's daily budget with two real API replicas sharing one store: a burst from the group's members, spread over
-/// both replicas, uses the budget to the token and passes it by none (the figure is in docs/benchmarks.md, "Group
-/// budgets across replicas").
+/// both replicas, uses the budget to the token and passes it by none (the figures are in docs/benchmarks.md,
+/// "Group budgets across replicas (issue 20)").
 /// </summary>
 [Collection(ReplicasAppCollection.Name)]
 public sealed class GroupBudgetReplicasTests(ReplicasAppFixture app) : IAsyncLifetime
