@@ -259,6 +259,31 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task QuotaLine_ShowsWhatIsLeftOfTheUsersDay_AsTheApiCountsIt_AfterEachReply()
+    {
+        RequireChromium();
+        var page = await OpenAsync();
+        var line = page.Locator(".quota-line");
+        await line.WaitForAsync();
+        var before = long.Parse((await line.GetAttributeAsync("data-left"))!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(await ApiLeftAsync(), before);
+
+        app.Ollama.Enqueue(OllamaDoubleScript.Reply("one ", "two ", "three ", "four ", "five"));
+        await Composer(page).FillAsync("Count to five");
+        await Composer(page).PressAsync("Enter");
+        await Assertions.Expect(page.Locator("article.message.assistant")).ToContainTextAsync("five");
+
+        // The reply (and its title) settle in the ledger; the line follows the API's count, lower than before.
+        long left = before;
+        await WaitUntilAsync(async () => (left = await ApiLeftAsync()) < before && left == await ApiLeftAsync());
+        await Assertions.Expect(line).ToHaveAttributeAsync("data-left", left.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 20_000 });
+        await Assertions.Expect(line).ToContainTextAsync(left.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " of ");
+
+        async Task<long> ApiLeftAsync() =>
+            (await app.Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/usage/me", TestContext.Current.CancellationToken)).GetProperty("outputTokensLeft").GetInt64();
+    }
+
+    [Fact]
     public async Task RenameAndDelete_FromTheSidebar()
     {
         RequireChromium();

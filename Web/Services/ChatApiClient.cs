@@ -22,6 +22,9 @@ public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
     public Task<ModelsDto> GetModelsAsync(CancellationToken cancellationToken = default) =>
         SendAsync<ModelsDto>(HttpMethod.Get, "/api/models", null, cancellationToken);
 
+    public Task<MyUsageDto> GetMyUsageAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<MyUsageDto>(HttpMethod.Get, "/api/usage/me", null, cancellationToken);
+
     public Task<ConversationPageDto> ListConversationsAsync(int pageSize = 30, string? continuationToken = null, CancellationToken cancellationToken = default) =>
         SendAsync<ConversationPageDto>(HttpMethod.Get, $"/api/conversations?pageSize={pageSize}{(continuationToken is null ? string.Empty : "&continuationToken=" + Uri.EscapeDataString(continuationToken))}", null, cancellationToken);
 

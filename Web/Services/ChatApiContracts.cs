@@ -18,6 +18,13 @@ public sealed record QueueDto(int InFlight, int Queued, int Capacity, double? Ex
 
 public sealed record ModelsDto(IReadOnlyList<ModelDto> Models, string? Error);
 
+/// <summary>A group's daily budget, shared with its other members.</summary>
+public sealed record GroupBudgetDto(string Group, int DailyTokens);
+
+/// <summary>The user's own day and limits (the API's <c>GET /api/usage/me</c>).</summary>
+public sealed record MyUsageDto(DateOnly Day, long Requests, long PromptTokens, long OutputTokens, int OutputTokensPerDay, long OutputTokensLeft,
+    int RequestsPerMinute, int ConcurrentStreams, DateTimeOffset ResetsAt, IReadOnlyList<GroupBudgetDto> GroupBudgets);
+
 public sealed record ConversationSummaryDto(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int MessageCount);
 
 public sealed record ConversationPageDto(IReadOnlyList<ConversationSummaryDto> Items, string? ContinuationToken);

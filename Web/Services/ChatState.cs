@@ -20,6 +20,9 @@ public sealed class ChatState(ChatApiClient api, ILogger<ChatState> logger) : ID
 
     public StatusDto? Status { get; private set; }
 
+    /// <summary>The user's own day: what is left of their quota (null until read, or when it cannot be).</summary>
+    public MyUsageDto? Usage { get; private set; }
+
     public string? ListError { get; private set; }
 
     /// <summary>Loads what the page needs once, and starts polling the status.</summary>
@@ -31,7 +34,22 @@ public sealed class ChatState(ChatApiClient api, ILogger<ChatState> logger) : ID
         }
 
         _statusLoop = PollStatusAsync(_stopping.Token);
-        await Task.WhenAll(RefreshConversationsAsync(), RefreshModelsAsync(), RefreshStatusAsync());
+        await Task.WhenAll(RefreshConversationsAsync(), RefreshModelsAsync(), RefreshStatusAsync(), RefreshUsageAsync());
+    }
+
+    /// <summary>Reads the user's day again: at start, with the status, and after each reply.</summary>
+    public async Task RefreshUsageAsync()
+    {
+        try
+        {
+            Usage = await api.GetMyUsageAsync(_stopping.Token);
+        }
+        catch (ChatApiException ex)
+        {
+            logger.LogInformation("Usage unavailable: {Message}", ex.Error.UserMessage);
+        }
+
+        Changed?.Invoke();
     }
 
     public async Task RefreshConversationsAsync()
@@ -111,7 +129,7 @@ public sealed class ChatState(ChatApiClient api, ILogger<ChatState> logger) : ID
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
                 // The picker's live state (loaded, queue, wait) refreshes with the banner.
-                await Task.WhenAll(RefreshStatusAsync(), RefreshModelsAsync());
+                await Task.WhenAll(RefreshStatusAsync(), RefreshModelsAsync(), RefreshUsageAsync());
             }
         }
         catch (OperationCanceledException)
