@@ -172,7 +172,12 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         // Its blob role covers the backups container only; every table the API uses is created by Bicep (in Table
         // Storage or Cosmos DB for Table, which cannot create one with data-plane rights) and exported by the job.
         Assert.Contains(Plan["roleAssignments"]!.AsArray(), r => r!["identity"]!.GetValue<string>() == "api" && r["role"]!.GetValue<string>() == "Storage Blob Data Contributor" && r["scope"]!.GetValue<string>() == "blobContainer" && r["resource"]!.GetValue<string>() == "backups");
-        Assert.Equal([new Api.Conversations.ConversationOptions().TableName, new Api.Keys.ApiKeyOptions().TableName], Plan["tables"]!.AsArray().Select(t => t!.GetValue<string>()));
+        // Every table the API names (Api.Shared.TableNames.All, read from the API's assembly: the AppHost links the same
+        // file, so the type's name alone is ambiguous here), its options' defaults among them.
+        var apiTables = (IReadOnlyList<string>)typeof(Api.Keys.ApiKeyOptions).Assembly.GetType("Api.Shared.TableNames")!.GetProperty("All")!.GetValue(null)!;
+        Assert.Equal(apiTables, Plan["tables"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Contains(new Api.Conversations.ConversationOptions().TableName, apiTables);
+        Assert.Contains(new Api.Keys.ApiKeyOptions().TableName, apiTables);
     }
 
     [Fact]
