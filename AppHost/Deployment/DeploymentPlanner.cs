@@ -178,6 +178,7 @@ internal static class DeploymentPlanner
         if (pools.Any(p => p.IsGpu))
         {
             externalImages.Add(new ExternalImage(ClusterImageTags.NvidiaDevicePlugin));
+            externalImages.Add(new ExternalImage(ClusterImageTags.DcgmExporter));
         }
 
         if (workloads.Any(w => w.Models.Count > 0))

@@ -398,6 +398,38 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
     }
 
     [Fact]
+    public void GpuMetrics_TheDcgmExporterRunsOnEveryGpuNode_AndManagedPrometheusScrapesItsPort()
+    {
+        const string file = "infra/k8s/cluster/gpu-metrics.tmpl.yaml";
+        var exporter = Object<V1DaemonSet>(file, "DaemonSet", "dcgm-exporter");
+        var pod = exporter.Spec.Template.Spec;
+        var container = pod.Containers.Single();
+        var scrape = Object<V1ConfigMap>(file, "ConfigMap", "ama-metrics-prometheus-config");
+        var job = new YamlStream();
+        job.Load(new StringReader(scrape.Data["prometheus-config"]));
+        var config = (YamlMappingNode)((YamlSequenceNode)((YamlMappingNode)job.Documents[0].RootNode)["scrape_configs"]).Children.Single();
+        var keeps = ((YamlSequenceNode)config["relabel_configs"]).Children.Cast<YamlMappingNode>().Where(r => r.Children.ContainsKey("action") && r["action"].ToString() == "keep").ToDictionary(r => ((YamlSequenceNode)r["source_labels"]).Children.Single().ToString(), r => r["regex"].ToString());
+
+        // On the GPU pool's nodes only, beside the device plugin (kube-system: the workloads' namespace forbids host paths).
+        Assert.Equal("kube-system", exporter.Metadata.NamespaceProperty);
+        Assert.Equal(["gpu"], pod.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms.Single().MatchExpressions.Single().Values);
+        Assert.Contains(pod.Tolerations, t => t.Key == "sku" && t.Value == "gpu");
+        Assert.Contains(pod.Tolerations, t => t.Key == "nvidia.com/gpu");
+        Assert.StartsWith("{{.Env.AZURE_CONTAINER_REGISTRY_ENDPOINT}}/nvidia/k8s/dcgm-exporter:", container.Image, StringComparison.Ordinal);
+        // It holds no GPU of its own: it reads them all.
+        Assert.DoesNotContain("nvidia.com/gpu", container.Resources.Limits.Keys);
+        Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
+        Assert.Equal(["SYS_ADMIN"], container.SecurityContext.Capabilities.Add);
+        Assert.True(container.VolumeMounts.Single().ReadOnlyProperty);
+
+        // The scrape job keeps exactly this DaemonSet's pods, on the port it names "metrics".
+        Assert.Equal("kube-system", scrape.Metadata.NamespaceProperty);
+        Assert.Equal(exporter.Metadata.Labels["app.kubernetes.io/name"], keeps["__meta_kubernetes_pod_label_app_kubernetes_io_name"]);
+        Assert.Equal(container.Ports.Single().Name, keeps["__meta_kubernetes_pod_container_port_name"]);
+        Assert.Equal($":{container.Ports.Single().ContainerPort}", container.Env.Single(e => e.Name == "DCGM_EXPORTER_LISTEN").Value);
+    }
+
+    [Fact]
     public void Images_ArePinned_ToExactReleases()
     {
         var external = Plan["hooks"]!["externalImages"]!.AsArray().Select(i => i!.GetValue<string>()).ToList();
@@ -406,9 +438,11 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
 
         Assert.NotEmpty(inManifests);
         Assert.DoesNotContain(inManifests, l => l.Contains(":latest", StringComparison.Ordinal));
-        // A tag like "8.6" moves with each patch release: every third-party image names one release.
-        Assert.All(external, image => Assert.Matches(@":v?\d+\.\d+\.\d+$", image));
+        // A tag like "8.6" moves with each patch release: every third-party image names one release (NVIDIA's DCGM
+        // exporter names two, DCGM's and its own, and its base: 4.2.3-4.1.3-ubuntu22.04).
+        Assert.All(external, image => Assert.Matches(@":v?\d+\.\d+\.\d+(-\d+\.\d+\.\d+-ubuntu\d+\.\d+)?$", image));
         Assert.Contains("nvcr.io/nvidia/k8s-device-plugin:v0.19.2", external);
+        Assert.Contains("nvcr.io/nvidia/k8s/dcgm-exporter:4.2.3-4.1.3-ubuntu22.04", external);
     }
 
     [Fact]

@@ -97,7 +97,7 @@ resource kubernetesRules 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-0
   location: location
   tags: tags
   properties: {
-    description: 'Pod CPU, restarts, CrashLoopBackOff, autoscalers at their maximum, HTTP 5xx, the LLM circuit breaker.'
+    description: 'Pod CPU, restarts, CrashLoopBackOff, autoscalers at their maximum, HTTP 5xx, GPU memory, XID errors and idle GPUs with a queue, the LLM circuit breaker.'
     scopes: [
       monitorWorkspaceId
       clusterId
@@ -188,6 +188,55 @@ resource kubernetesRules 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-0
         severity: 1
         annotations: {
           description: 'More than 5 % of HTTP requests to the web and the API failed with 5xx in the last 10 minutes.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
+      }
+      {
+        // NVIDIA's DCGM exporter on the GPU pool (framebuffer used and free, in MiB): a model and its cache fill most of
+        // a GPU by design; past 95 % a longer context or one more slot fails to load.
+        alert: 'GpuMemoryNearFull'
+        expression: 'max by (node, gpu) (DCGM_FI_DEV_FB_USED / (DCGM_FI_DEV_FB_USED + DCGM_FI_DEV_FB_FREE)) > 0.95'
+        for: 'PT10M'
+        severity: 2
+        annotations: {
+          description: 'GPU {{ $labels.gpu }} on {{ $labels.node }} has had more than 95 % of its memory in use for 10 minutes.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
+      }
+      {
+        // The last XID error the driver reported (0: none since the exporter started): a GPU fault, a driver error, or
+        // a model server killed for memory. The node usually needs draining.
+        alert: 'GpuXidError'
+        expression: 'max by (node, gpu) (DCGM_FI_DEV_XID_ERRORS) > 0'
+        for: 'PT1M'
+        severity: 1
+        annotations: {
+          description: 'GPU {{ $labels.gpu }} on {{ $labels.node }} reported XID error {{ $value }}: drain the node if it repeats.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroup.id
+          }
+        ]
+      }
+      {
+        // A model's GPUs idle while requests wait for it: its scaler or its model server is stuck. The exporter names
+        // the pod holding each GPU; the model's id is its Deployment's name after "ollama-" (ollama-<id>-<hash>-<hash>),
+        // the backend label of the API's queue.
+        alert: 'GpuIdleWhileQueued'
+        expression: 'max by (backend) (label_replace(DCGM_FI_DEV_GPU_UTIL{namespace="${namespace}"}, "backend", "$1", "pod", "ollama-(.+)-[a-z0-9]+-[a-z0-9]+")) < 5 and on (backend) sum by (backend) (llm_requests_queued) > 0'
+        for: 'PT10M'
+        severity: 1
+        annotations: {
+          description: 'The GPUs of {{ $labels.backend }} have been idle for 10 minutes while requests wait for it: check its autoscaler and its model server.'
         }
         actions: [
           {

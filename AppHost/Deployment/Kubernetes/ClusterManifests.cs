@@ -124,23 +124,8 @@ internal static class ClusterManifests
                     {
                         PriorityClassName = "system-node-critical",
                         AutomountServiceAccountToken = false,
-                        Affinity = new V1Affinity
-                        {
-                            NodeAffinity = new V1NodeAffinity
-                            {
-                                RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector
-                                {
-                                    NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = AgentPoolLabel, OperatorProperty = "In", Values = [.. gpuPools.Select(p => p.Name)] }] }],
-                                },
-                            },
-                        },
-                        Tolerations =
-                        [
-                            .. gpuPools.SelectMany(p => p.Taints).Distinct().Select(Tolerate),
-                            Spot(),
-                            new V1Toleration { Key = "nvidia.com/gpu", OperatorProperty = "Exists", Effect = "NoSchedule" },
-                            new V1Toleration { Key = "CriticalAddonsOnly", OperatorProperty = "Exists" },
-                        ],
+                        Affinity = OnGpuPools(gpuPools),
+                        Tolerations = GpuTolerations(gpuPools),
                         Containers =
                         [
                             new V1Container
@@ -159,6 +144,27 @@ internal static class ClusterManifests
             },
         };
     }
+
+    /// <summary>Only on the GPU pools' nodes.</summary>
+    public static V1Affinity OnGpuPools(IReadOnlyList<PoolPlan> gpuPools) => new()
+    {
+        NodeAffinity = new V1NodeAffinity
+        {
+            RequiredDuringSchedulingIgnoredDuringExecution = new V1NodeSelector
+            {
+                NodeSelectorTerms = [new V1NodeSelectorTerm { MatchExpressions = [new V1NodeSelectorRequirement { Key = AgentPoolLabel, OperatorProperty = "In", Values = [.. gpuPools.Select(p => p.Name)] }] }],
+            },
+        },
+    };
+
+    /// <summary>What a node agent of the GPU pools tolerates: the pools' taints, spot, the GPU taint, critical add-ons only.</summary>
+    public static List<V1Toleration> GpuTolerations(IReadOnlyList<PoolPlan> gpuPools) =>
+    [
+        .. gpuPools.SelectMany(p => p.Taints).Distinct().Select(Tolerate),
+        Spot(),
+        new V1Toleration { Key = "nvidia.com/gpu", OperatorProperty = "Exists", Effect = "NoSchedule" },
+        new V1Toleration { Key = "CriticalAddonsOnly", OperatorProperty = "Exists" },
+    ];
 
     /// <summary>Lets managed Prometheus scrape pods in our namespace that carry the prometheus.io annotations.</summary>
     public static V1ConfigMap ScrapeSettings(DeploymentPlan plan) => new()

@@ -2,11 +2,15 @@
 //   node validate.mjs k8s <file.yaml>...        Kubernetes (kubernetes-models), KEDA (@kubernetes-models/keda) and Gateway API
 //                                               (@kubernetes-models/gateway-api, generated from the Gateway API CRDs) schemas
 //   node validate.mjs azd <schema.json> <azure.yaml>   azd's azure.yaml schema (JSON Schema 2019-09, ajv)
+//   node validate.mjs promql <rules.json>       each rule's expression parsed by Prometheus's own PromQL grammar
+//                                               (@prometheus-io/lezer-promql); rules.json: [{ alert, expression }];
+//                                               reports the metric names each one reads
 // Prints one JSON object per document or file: { file, kind, name, ok, errors }.
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import Ajv2019 from "ajv/dist/2019.js";
 import addFormats from "ajv-formats";
+import { parser as promql } from "@prometheus-io/lezer-promql";
 
 const [mode, ...args] = process.argv.slice(2);
 let failures = 0;
@@ -52,6 +56,18 @@ if (mode === "k8s") {
         report({ file, kind: object.kind, name, ok: false, errors: [String(error.message ?? error)] });
       }
     }
+  }
+} else if (mode === "promql") {
+  for (const { alert, expression } of JSON.parse(readFileSync(args[0], "utf8"))) {
+    const errors = [];
+    const metrics = [];
+    promql.parse(expression).iterate({
+      enter: node => {
+        if (node.type.isError) errors.push(`syntax error at ${node.from}: ${JSON.stringify(expression.slice(Math.max(0, node.from - 20), node.from + 20))}`);
+        if (node.type.name === "Identifier" && node.node.parent?.type.name === "VectorSelector") metrics.push(expression.slice(node.from, node.to));
+      },
+    });
+    report({ file: args[0], kind: "PrometheusRule", name: alert, ok: errors.length === 0, errors, metrics });
   }
 } else if (mode === "azd") {
   const [schemaFile, yamlFile] = args;
