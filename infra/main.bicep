@@ -226,6 +226,19 @@ module prometheus 'modules/prometheus.bicep' = {
   }
 }
 
+// The workbook in Azure Monitor: requests, errors, first-token time, tokens per second, queues, admission wait, GPU
+// utilisation and memory per node, replicas of each autoscaler; all from managed Prometheus.
+module workbook 'modules/workbook.bicep' = {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    monitorWorkspaceId: monitoring.outputs.monitorWorkspaceId
+    clusterName: aks.outputs.name
+    namespace: plan.namespace
+  }
+}
+
 module alerts 'modules/alerts.bicep' = {
   scope: resourceGroup
   params: {

@@ -31,6 +31,25 @@ public sealed class CompiledTemplateTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Workbook_IsDeployed_WithEveryPanelAsAPrometheusQueryOnTheWorkspace()
+    {
+        var workbook = Single("Microsoft.Insights/workbooks");
+        var data = workbook["properties"]!["serializedData"]!.GetValue<string>();
+        // main.bicep's module, by its symbolic name: its template holds the panels, made into workbook items.
+        var module = _template["resources"]!["workbook"]!.ToJsonString();
+        var panels = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "modules", "workbook-panels.json")))!["panels"]!.AsArray();
+
+        // Shared (everyone with read access to the resource group sees it), built from the panels file by the module.
+        Assert.Equal("shared", workbook["kind"]!.GetValue<string>());
+        Assert.Contains("Notebook/1.0", data, StringComparison.Ordinal);
+        Assert.Contains("variables('charts')", data, StringComparison.Ordinal);
+        Assert.Contains("PrometheusQueryProvider/1.0", module, StringComparison.Ordinal);
+        Assert.Contains("microsoft.monitor/accounts", module, StringComparison.Ordinal);
+        Assert.Contains("monitorWorkspaceId", module, StringComparison.Ordinal);
+        Assert.All(panels, p => Assert.Contains(p!["name"]!.GetValue<string>(), module, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Cluster_UsesTheGatewayApiImplementation_NotTheRetiredManagedNginx()
     {
         var ingress = Single("Microsoft.ContainerService/managedClusters")["properties"]!["ingressProfile"]!;
