@@ -14,6 +14,10 @@ public sealed class QuotaBook(QuotaStore store, IOptions<UserLimitsOptions> defa
 
     private volatile IReadOnlyDictionary<(QuotaScope, string), Quota> _quotas = new Dictionary<(QuotaScope, string), Quota>();
 
+    // One read at a time: a read started before a change, and answered after the change's own read, would otherwise
+    // put the old quotas back (for up to RefreshEvery). Reads in turn are applied in the order they read the store.
+    private readonly SemaphoreSlim _reading = new(1, 1);
+
     /// <summary>The limits of a user (by id) in these groups.</summary>
     public EffectiveLimits For(string userId, IReadOnlyList<string> groups)
     {
@@ -37,8 +41,22 @@ public sealed class QuotaBook(QuotaStore store, IOptions<UserLimitsOptions> defa
     /// <summary>Reads every quota again now.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var all = await store.ListAsync(cancellationToken);
-        _quotas = all.ToDictionary(q => (q.Scope, q.Id), q => q.Quota);
+        await _reading.WaitAsync(cancellationToken);
+        try
+        {
+            var all = await store.ListAsync(cancellationToken);
+            _quotas = all.ToDictionary(q => (q.Scope, q.Id), q => q.Quota);
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _reading.Dispose();
+        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -9,12 +9,12 @@ namespace Api.Limits;
 /// (its id) or group. Every change names the version it replaces (its ETag): a change made on an older version
 /// (another admin changed it since) is refused whole, never merged, so no edit is lost.
 /// </summary>
-public sealed class QuotaStore(TableServiceClient tables)
+public class QuotaStore(TableServiceClient tables)
 {
     private readonly TableClient _table = tables.GetTableClient(Shared.TableNames.Quotas);
 
     /// <summary>Every stored quota (a few per team: read whole).</summary>
-    public async Task<IReadOnlyList<StoredQuota>> ListAsync(CancellationToken cancellationToken)
+    public virtual async Task<IReadOnlyList<StoredQuota>> ListAsync(CancellationToken cancellationToken)
     {
         var all = new List<StoredQuota>();
         try

@@ -33,7 +33,7 @@ public sealed class GarnetServer : IDisposable
 
     public async Task StartAgainAsync()
     {
-        _process = Process.Start(new ProcessStartInfo("dotnet", ["tool", "run", "garnet-server", "--", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--lua"])
+        _process = Process.Start(new ProcessStartInfo("dotnet", ["tool", "run", "garnet-server", "--", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--lua", "--lua-transaction-mode"])
         {
             WorkingDirectory = Repository.Root,
             RedirectStandardOutput = true,

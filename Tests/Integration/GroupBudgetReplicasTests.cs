@@ -47,11 +47,12 @@ public sealed class GroupBudgetReplicasTests(ReplicasAppFixture app) : IAsyncLif
 
         var members = Enumerable.Range(0, Members).Select(i => FreshConnections($"grp{i}-{Guid.NewGuid():N}"[..20], groups: group)).ToList();
         await BothReplicasKnowTheBudgetAsync(members[0], group);
-        var turns = await Task.WhenAll(members.SelectMany(m => Enumerable.Range(0, RequestsEach).Select(async _ => (Member: m, Conversation: await m.CreateConversationAsync("burst")))));
-        // Every reply would run past its cap: what each one uses is what it was given.
+        // Every reply would run past its cap: what each one uses is what it was given. The burst starts at once after
+        // the budget is known everywhere: each turn makes its conversation, then sends (a quota read in flight when the
+        // budget was set must not hide it for a few seconds on one replica: QuotaBookTests).
         app.Ollama.DefaultScript = new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 40).Select(i => $"t{i} ")], TokenInterval = TimeSpan.FromMilliseconds(5) };
-
-        var results = await Task.WhenAll(turns.Select(t => t.Member.ChatAsync(t.Conversation, new { content = "spend", maxOutputTokens = Cap })));
+        var results = await Task.WhenAll(members.SelectMany(m => Enumerable.Range(0, RequestsEach).Select(async _ =>
+            await m.ChatAsync(await m.CreateConversationAsync("burst"), new { content = "spend", maxOutputTokens = Cap }))));
 
         var answered = results.Where(r => r.Done is not null).ToList();
         var refused = results.Where(r => r.Status == HttpStatusCode.TooManyRequests).ToList();

@@ -32,6 +32,9 @@ public static class GarnetResourceBuilderExtensions
                 context.Args.Add("--bind");
                 context.Args.Add("127.0.0.1");
                 context.Args.Add("--lua");
+                // Each script runs as a transaction (its keys locked), as every script runs alone on Redis: without
+                // it, Garnet runs scripts on different connections at once, and two replicas' reservations race.
+                context.Args.Add("--lua-transaction-mode");
             })
             .WithHealthCheck(healthCheck);
     }

@@ -149,7 +149,7 @@ public sealed class ChildProcess : IDisposable
 
     /// <summary>Garnet from the repository's tool manifest, with Lua on (the API's scripts need it).</summary>
     public static ChildProcess StartGarnet(string root, int port) =>
-        Start("dotnet", ["tool", "run", "garnet-server", "--", "--port", Port(port), "--bind", "127.0.0.1", "--lua"], workingDirectory: root);
+        Start("dotnet", ["tool", "run", "garnet-server", "--", "--port", Port(port), "--bind", "127.0.0.1", "--lua", "--lua-transaction-mode"], workingDirectory: root);
 
     private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
