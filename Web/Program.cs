@@ -1,11 +1,13 @@
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
+using MudBlazor.Services;
 using Polly;
 using Web.Auth;
 using Web.Components;
 using Web.Markdown;
 using Web.Security;
 using Web.Services;
+using Web.Services.Admin;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,12 +18,16 @@ builder.AddWebAuthentication();
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
 
+// The component library every page is built on (its theme, dialogs, menus and charts).
+builder.Services.AddMudServices();
+
 // Deployed, the replicas share one key ring in Blob Storage, encrypted with a Key Vault key; locally the default per-user store serves.
 builder.AddSharedKeyRing();
 
 builder.Services.AddOptions<MarkdownOptions>().Bind(builder.Configuration.GetSection(MarkdownOptions.SectionName));
 builder.Services.AddSingleton<MarkdownRenderer>();
 builder.Services.AddScoped<ChatState>();
+builder.Services.AddScoped<Web.Services.Admin.AdminApiClient>();
 builder.Services.AddOptions<OpenAiEndpointOptions>().Bind(builder.Configuration.GetSection(OpenAiEndpointOptions.SectionName));
 
 var api = builder.Services.AddHttpClient<ChatApiClient>(client =>
@@ -70,6 +76,7 @@ app.UseAntiforgery();
 app.MapStaticAssets().AllowAnonymous();
 app.MapDefaultEndpoints();
 app.MapAccountEndpoints();
+app.MapUsageExport();
 app.MapRazorComponents<App>()
     .AddInteractiveServerRenderMode();
 

@@ -6,6 +6,7 @@ using Microsoft.Playwright;
 using Tests.Infrastructure;
 using Tests.Integration;
 using Tests.TestDoubles.Ollama;
+using static Tests.Browser.BrowserPages;
 
 namespace Tests.Browser;
 
@@ -167,7 +168,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         await page.GetByLabel("Name", new() { Exact = true }).FillAsync("browser key");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create key" }).ClickAsync();
         var key = (await page.Locator(".created-key .secret").TextContentAsync())!.Trim();
-        var row = page.Locator("table.key-list tr", new() { HasText = "browser key" });
+        var row = page.Locator(".key-list tr", new() { HasText = "browser key" });
         await Assertions.Expect(row).ToHaveCountAsync(1);
         Assert.StartsWith("llmc_", key);
         // The key works as its owner, and the list shows only its hint.
@@ -294,13 +295,16 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         var id = page.Url[^32..];
         var item = page.Locator($"li[data-conversation-id='{id}']");
 
-        await item.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Rename") }).ClickAsync();
+        // The conversation's actions are in its menu.
+        await item.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Actions for") }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Rename" }).ClickAsync();
         await item.GetByLabel("New title").FillAsync("Renamed in the browser");
         await item.GetByLabel("New title").PressAsync("Enter");
         await Assertions.Expect(item.GetByRole(AriaRole.Link)).ToHaveTextAsync("Renamed in the browser");
 
-        await item.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Delete") }).ClickAsync();
-        var dialog = page.GetByRole(AriaRole.Alertdialog);
+        await item.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Actions for") }).ClickAsync();
+        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Delete" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
         await Assertions.Expect(dialog).ToContainTextAsync("Renamed in the browser");
         await Assertions.Expect(dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeFocusedAsync();
         await BrowserSession.ScreenshotAsync(page, "delete-confirmation");
@@ -427,23 +431,6 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         await page.GotoAsync(WebAddress.ToString());
         await WaitInteractiveAsync(page);
         return page;
-    }
-
-    /// <summary>The page marks itself interactive once its circuit runs: only then are clicks and keys handled.</summary>
-    private static async Task WaitInteractiveAsync(IPage page)
-    {
-        await Assertions.Expect(page.Locator(".chat[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
-        await Assertions.Expect(Composer(page)).ToBeEditableAsync();
-    }
-
-    private static ILocator Composer(IPage page) => page.GetByLabel("Message", new() { Exact = true });
-
-    private static void RequireChromium()
-    {
-        if (!BrowserSession.ChromiumInstalled)
-        {
-            Assert.Skip($"Chromium is not installed at {BrowserSession.ChromiumPath} (.ci/run installs Debian's chromium).");
-        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -65,8 +65,10 @@ public class AppFixture : IAsyncLifetime
         ["Conversations__MaxMessagesPerConversation"] = "8",
         ["Conversations__MaxMessageChars"] = "4000",
         ["Safety__Canary"] = Canary,
-        // The web's user (the configured dev user) may use the fast model: the picker offers it.
+        // The web's user (the configured dev user) may use the fast model (the picker offers it), and is an admin (the
+        // admin pages). A user named by X-Dev-User holds only the roles its own headers give it.
         ["Auth__DevUser__Roles__0"] = FastRole,
+        ["Auth__DevUser__Roles__1"] = "Admin",
     }.Concat(Catalogue.All.Select(name => KeyValuePair.Create($"Aspire__OllamaSharp__{name}__Resilience__RetryBaseDelay", "00:00:00.100"))).ToDictionary();
 
     public OllamaDouble Ollama { get; private set; } = null!;

@@ -14,7 +14,7 @@ namespace Web.Services;
 /// </summary>
 public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public Task<StatusDto> GetStatusAsync(CancellationToken cancellationToken = default) =>
         SendAsync<StatusDto>(HttpMethod.Get, "/api/status", null, cancellationToken);
@@ -163,7 +163,7 @@ public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
         _ => null,
     };
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken, string? signInProof = null)
+    internal async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken, string? signInProof = null)
     {
         using var response = await SendRawAsync(method, path, body, HttpCompletionOption.ResponseContentRead, cancellationToken, signInProof: signInProof);
         await EnsureSuccessAsync(response, cancellationToken);
@@ -189,6 +189,12 @@ public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
             request.Content = JsonContent.Create(body, options: Json);
         }
 
+        return await SendRequestAsync(request, completion, cancellationToken);
+    }
+
+    /// <summary>Sends a request as the signed-in user; an API that cannot be reached becomes a <see cref="ChatApiException"/>.</summary>
+    internal async Task<HttpResponseMessage> SendRequestAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
         if (await tokens.GetAccessTokenAsync(cancellationToken) is { } token)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -204,7 +210,7 @@ public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
         }
     }
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {

@@ -23,7 +23,7 @@ public sealed record GroupBudgetDto(string Group, int DailyTokens);
 
 /// <summary>The user's own day and limits (the API's <c>GET /api/usage/me</c>).</summary>
 public sealed record MyUsageDto(DateOnly Day, long Requests, long PromptTokens, long OutputTokens, int OutputTokensPerDay, long OutputTokensLeft,
-    int RequestsPerMinute, int ConcurrentStreams, DateTimeOffset ResetsAt, IReadOnlyList<GroupBudgetDto> GroupBudgets);
+    int RequestsPerMinute, int ConcurrentStreams, DateTimeOffset ResetsAt, IReadOnlyList<GroupBudgetDto> GroupBudgets, IReadOnlyList<string>? AdminRoles);
 
 public sealed record ConversationSummaryDto(string Id, string Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, int MessageCount);
 
