@@ -100,6 +100,31 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Theme_FollowsTheSystemsDarkMode_AndTheUsersChoice_OnTheLibraryAndTheHandDrawnParts()
+    {
+        RequireChromium();
+        var page = await _browser.NewPageAsync(1280, 1000, ColorScheme.Dark);
+        await page.GotoAsync(new Uri(WebAddress, "admin").ToString());
+        await Assertions.Expect(page.Locator(".admin[data-loaded='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        var app = page.Locator(".app");
+        await Assertions.Expect(app).ToHaveAttributeAsync("data-theme", "dark");
+
+        // The library's surfaces and the page's own parts draw from the one palette: both dark, then both light.
+        async Task<(string Body, string Sidebar, string Paper)> ColoursAsync() => (
+            await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor"),
+            await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('.sidebar')).backgroundColor"),
+            await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('.usage-chart')).backgroundColor"));
+        await Assertions.Expect(page.Locator("body")).ToHaveCSSAsync("background-color", "rgb(21, 24, 28)");
+        Assert.Equal(("rgb(21, 24, 28)", "rgb(26, 29, 33)", "rgb(30, 34, 39)"), await ColoursAsync());
+        await BrowserSession.ScreenshotAsync(page, "admin-usage-dark");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Light theme" }).ClickAsync();
+        await Assertions.Expect(app).ToHaveAttributeAsync("data-theme", "light");
+        await Assertions.Expect(page.Locator("body")).ToHaveCSSAsync("background-color", "rgb(255, 255, 255)");
+        Assert.Equal(("rgb(255, 255, 255)", "rgb(238, 240, 243)", "rgb(255, 255, 255)"), await ColoursAsync());
+    }
+
+    [Fact]
     public async Task UsagePage_ExportsTheMonth_AsTheApiWritesIt()
     {
         RequireChromium();
