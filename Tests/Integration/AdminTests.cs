@@ -217,6 +217,55 @@ public sealed class AdminTests(AppFixture app)
         Assert.Equal((HttpStatusCode.BadRequest, code), (response.StatusCode, await CodeAsync(response)));
     }
 
+    [Fact]
+    public async Task MyUsage_SaysWhichAdminRolesTheCallerMayUse_NoneThroughAKey()
+    {
+        var user = app.NewUser("roles");
+        var key = await OpenAiClients.NewKeyAsync(user.With(roles: "Admin,Auditor"));
+
+        async Task<string[]> RolesAsync(HttpResponseMessage response)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+            return [.. body.GetProperty("adminRoles").EnumerateArray().Select(r => r.GetString()!)];
+        }
+
+        string[][] expected = [[], [], ["Auditor"], ["Admin", "Auditor"], []];
+        string[][] actual =
+        [
+            await RolesAsync(await user.SendAsync(HttpMethod.Get, "/api/usage/me")),
+            await RolesAsync(await user.With(roles: $"{AppFixture.FastRole},admin").SendAsync(HttpMethod.Get, "/api/usage/me")),
+            await RolesAsync(await user.With(roles: "Auditor").SendAsync(HttpMethod.Get, "/api/usage/me")),
+            await RolesAsync(await user.With(roles: "Admin,Auditor").SendAsync(HttpMethod.Get, "/api/usage/me")),
+            await RolesAsync(await WithKeyAsync(HttpMethod.Get, "/api/usage/me", key)),
+        ];
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [InlineData("month=2026-1x", HttpStatusCode.BadRequest, "invalid_period")]
+    [InlineData("month=", HttpStatusCode.BadRequest, "invalid_period")]
+    public async Task WebsExport_PassesTheApisRefusalOn_WithItsStatusAndCode(string query, HttpStatusCode status, string code)
+    {
+        // The web's user is the test app's development user, an Admin: the API judges the month.
+        using var response = await app.Web.GetAsync($"/admin/usage.csv?{query}", Cancellation);
+
+        Assert.Equal((status, code), (response.StatusCode, await CodeAsync(response)));
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task WebsExport_IsTheApisCsv_WithItsFileName()
+    {
+        var month = DateTime.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+        using var response = await app.Web.GetAsync($"/admin/usage.csv?month={month}", Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal($"usage-{month}.csv", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.Equal(UsageCsvHeader, (await response.Content.ReadAsStringAsync(Cancellation)).Split('\n')[0].Trim());
+    }
+
     private static readonly string UsageCsvHeader = File.ReadAllText(Path.Combine(Deployment.Repository.Root, "Api", "Admin", "usage-export-header.csv")).Trim();
 
     private async Task<JsonElement> ViewAsync(ApiSession admin, string by)
