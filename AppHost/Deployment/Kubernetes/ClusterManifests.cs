@@ -104,46 +104,17 @@ internal static class ClusterManifests
         }
     }
 
-    public static V1DaemonSet DevicePlugin(DeploymentPlan plan)
-    {
-        var gpuPools = plan.Pools.Where(p => p.IsGpu).ToList();
-        var labels = Selector("nvidia-device-plugin");
-        return new V1DaemonSet
+    public static V1DaemonSet DevicePlugin(DeploymentPlan plan) => GpuNodeDaemonSet.Of(plan,
+        new V1Container
         {
-            ApiVersion = "apps/v1",
-            Kind = "DaemonSet",
-            Metadata = Meta("nvidia-device-plugin", "kube-system", labels),
-            Spec = new V1DaemonSetSpec
-            {
-                Selector = new V1LabelSelector { MatchLabels = labels },
-                UpdateStrategy = new V1DaemonSetUpdateStrategy { Type = "RollingUpdate" },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = new V1PodSpec
-                    {
-                        PriorityClassName = "system-node-critical",
-                        AutomountServiceAccountToken = false,
-                        Affinity = OnGpuPools(gpuPools),
-                        Tolerations = GpuTolerations(gpuPools),
-                        Containers =
-                        [
-                            new V1Container
-                            {
-                                Name = "nvidia-device-plugin",
-                                Image = new ExternalImage(ClusterImageTags.NvidiaDevicePlugin).InRegistry,
-                                Env = [new V1EnvVar { Name = "FAIL_ON_INIT_ERROR", Value = "false" }],
-                                SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false, Capabilities = new V1Capabilities { Drop = ["ALL"] } },
-                                Resources = Resources("50m", "64Mi", "200m", "128Mi"),
-                                VolumeMounts = [new V1VolumeMount { Name = "device-plugin", MountPath = "/var/lib/kubelet/device-plugins" }],
-                            },
-                        ],
-                        Volumes = [new V1Volume { Name = "device-plugin", HostPath = new V1HostPathVolumeSource { Path = "/var/lib/kubelet/device-plugins" } }],
-                    },
-                },
-            },
-        };
-    }
+            Name = "nvidia-device-plugin",
+            Image = new ExternalImage(ClusterImageTags.NvidiaDevicePlugin).InRegistry,
+            Env = [new V1EnvVar { Name = "FAIL_ON_INIT_ERROR", Value = "false" }],
+            SecurityContext = new V1SecurityContext { AllowPrivilegeEscalation = false, Capabilities = new V1Capabilities { Drop = ["ALL"] } },
+            Resources = Resources("50m", "64Mi", "200m", "128Mi"),
+            VolumeMounts = [new V1VolumeMount { Name = "device-plugin", MountPath = "/var/lib/kubelet/device-plugins" }],
+        },
+        [new V1Volume { Name = "device-plugin", HostPath = new V1HostPathVolumeSource { Path = "/var/lib/kubelet/device-plugins" } }]);
 
     /// <summary>Only on the GPU pools' nodes.</summary>
     public static V1Affinity OnGpuPools(IReadOnlyList<PoolPlan> gpuPools) => new()

@@ -15,61 +15,32 @@ internal static class GpuMetricsManifests
     public const string Name = "dcgm-exporter";
     public const int Port = 9400;
 
-    public static V1DaemonSet Exporter(DeploymentPlan plan)
-    {
-        var gpuPools = plan.Pools.Where(p => p.IsGpu).ToList();
-        var labels = Selector(Name);
-        return new V1DaemonSet
+    public static V1DaemonSet Exporter(DeploymentPlan plan) => GpuNodeDaemonSet.Of(plan,
+        new V1Container
         {
-            ApiVersion = "apps/v1",
-            Kind = "DaemonSet",
-            Metadata = Meta(Name, "kube-system", labels),
-            Spec = new V1DaemonSetSpec
+            Name = Name,
+            Image = new ExternalImage(ClusterImageTags.DcgmExporter).InRegistry,
+            Env =
+            [
+                new V1EnvVar { Name = "DCGM_EXPORTER_LISTEN", Value = $":{Port}" },
+                // Which pod holds each GPU, read from the kubelet's pod-resources socket.
+                new V1EnvVar { Name = "DCGM_EXPORTER_KUBERNETES", Value = "true" },
+                // Every GPU of the node, without holding one: the exporter requests no nvidia.com/gpu.
+                new V1EnvVar { Name = "NVIDIA_VISIBLE_DEVICES", Value = "all" },
+            ],
+            Ports = [new V1ContainerPort { Name = "metrics", ContainerPort = Port, Protocol = "TCP" }],
+            // DCGM's profiling counters need SYS_ADMIN; nothing else is added, nothing escalates.
+            SecurityContext = new V1SecurityContext
             {
-                Selector = new V1LabelSelector { MatchLabels = labels },
-                UpdateStrategy = new V1DaemonSetUpdateStrategy { Type = "RollingUpdate" },
-                Template = new V1PodTemplateSpec
-                {
-                    Metadata = new V1ObjectMeta { Labels = labels },
-                    Spec = new V1PodSpec
-                    {
-                        PriorityClassName = "system-node-critical",
-                        AutomountServiceAccountToken = false,
-                        Affinity = ClusterManifests.OnGpuPools(gpuPools),
-                        Tolerations = ClusterManifests.GpuTolerations(gpuPools),
-                        Containers =
-                        [
-                            new V1Container
-                            {
-                                Name = Name,
-                                Image = new ExternalImage(ClusterImageTags.DcgmExporter).InRegistry,
-                                Env =
-                                [
-                                    new V1EnvVar { Name = "DCGM_EXPORTER_LISTEN", Value = $":{Port}" },
-                                    // Which pod holds each GPU, read from the kubelet's pod-resources socket.
-                                    new V1EnvVar { Name = "DCGM_EXPORTER_KUBERNETES", Value = "true" },
-                                    // Every GPU of the node, without holding one: the exporter requests no nvidia.com/gpu.
-                                    new V1EnvVar { Name = "NVIDIA_VISIBLE_DEVICES", Value = "all" },
-                                ],
-                                Ports = [new V1ContainerPort { Name = "metrics", ContainerPort = Port, Protocol = "TCP" }],
-                                // DCGM's profiling counters need SYS_ADMIN; nothing else is added, nothing escalates.
-                                SecurityContext = new V1SecurityContext
-                                {
-                                    RunAsUser = 0,
-                                    AllowPrivilegeEscalation = false,
-                                    Capabilities = new V1Capabilities { Drop = ["ALL"], Add = ["SYS_ADMIN"] },
-                                },
-                                Resources = Resources("50m", "128Mi", "250m", "512Mi"),
-                                ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/health", Port = Port }, InitialDelaySeconds = 20, PeriodSeconds = 30 },
-                                VolumeMounts = [new V1VolumeMount { Name = "pod-resources", MountPath = "/var/lib/kubelet/pod-resources", ReadOnlyProperty = true }],
-                            },
-                        ],
-                        Volumes = [new V1Volume { Name = "pod-resources", HostPath = new V1HostPathVolumeSource { Path = "/var/lib/kubelet/pod-resources" } }],
-                    },
-                },
+                RunAsUser = 0,
+                AllowPrivilegeEscalation = false,
+                Capabilities = new V1Capabilities { Drop = ["ALL"], Add = ["SYS_ADMIN"] },
             },
-        };
-    }
+            Resources = Resources("50m", "128Mi", "250m", "512Mi"),
+            ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/health", Port = Port }, InitialDelaySeconds = 20, PeriodSeconds = 30 },
+            VolumeMounts = [new V1VolumeMount { Name = "pod-resources", MountPath = "/var/lib/kubelet/pod-resources", ReadOnlyProperty = true }],
+        },
+        [new V1Volume { Name = "pod-resources", HostPath = new V1HostPathVolumeSource { Path = "/var/lib/kubelet/pod-resources" } }]);
 
     /// <summary>Managed Prometheus's custom scrape job for the exporter (a ConfigMap its replica pod reads).</summary>
     public static V1ConfigMap ScrapeJob() => new()
