@@ -11,19 +11,12 @@ namespace Api.Admin;
 /// </summary>
 internal static class AdminAccess
 {
-    /// <summary>The admin roles a caller may use: those of a signed-in user; none through an API key.</summary>
-    public static IReadOnlyList<string> UsableRoles(System.Security.Claims.ClaimsPrincipal principal, CurrentUser user) =>
-        ThroughKey(principal) ? [] : [.. user.Roles.Where(role => role is AdminRoles.Admin or AdminRoles.Auditor).Distinct(StringComparer.Ordinal)];
-
-    private static bool ThroughKey(System.Security.Claims.ClaimsPrincipal principal) =>
-        principal.Identity?.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName;
-
     public static RouteGroupBuilder RequireAdminRole(this RouteGroupBuilder group, AdminRoles.Need need) =>
         group.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var user = CurrentUser.From(http.User);
-            var refusal = ThroughKey(http.User)
+            var refusal = AdminRoles.ThroughKey(http.User)
                 ? ApiError.Of(ErrorCodes.KeyCannotAdminister, "The admin routes take a signed-in user, not an API key.")
                 : user is null || !AdminRoles.Allows(user.Roles, need)
                     ? ApiError.Of(ErrorCodes.AdminRoleRequired, need == AdminRoles.Need.Read

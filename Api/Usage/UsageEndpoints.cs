@@ -24,7 +24,7 @@ public static class UsageEndpoints
                 var quota = quotas.For(user.Id, user.Groups);
                 return TypedResults.Ok(new MyUsage(day, used.Requests, used.PromptTokens, used.OutputTokens, quota.OutputTokensPerDay,
                     Math.Max(0, quota.OutputTokensPerDay - used.OutputTokens), quota.RequestsPerMinute, quota.ConcurrentStreams,
-                    new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero), quota.GroupBudgets, Admin.AdminAccess.UsableRoles(http.User, user)));
+                    new DateTimeOffset(now.UtcDateTime.Date.AddDays(1), TimeSpan.Zero), quota.GroupBudgets, AdminRoles.Usable(http.User, user)));
             })
             .WithName("GetMyUsage")
             .WithSummary("The caller's usage today (UTC) and what is left of their daily output tokens.");

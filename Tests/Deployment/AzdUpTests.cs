@@ -150,8 +150,8 @@ public sealed class AzdUpTests(AzdUpSimulation up)
         var roles = App(run, "ENTRA_API_CLIENT_ID")["appRoles"]!.AsArray();
         var declared = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "hooks", "Entra", "api-app-roles.json")))!.AsArray();
 
-        // The roles the API's admin routes ask for (Api/Admin/AdminRoles.cs), assignable to users and groups.
-        Assert.Equal([Api.Admin.AdminRoles.Admin, Api.Admin.AdminRoles.Auditor], roles.Select(r => r!["value"]!.GetValue<string>()));
+        // The roles the API's admin routes ask for (Api/Auth/AdminRoles.cs), assignable to users and groups.
+        Assert.Equal([Api.Auth.AdminRoles.Admin, Api.Auth.AdminRoles.Auditor], roles.Select(r => r!["value"]!.GetValue<string>()));
         Assert.Equal(declared.Select(r => r!["value"]!.GetValue<string>()), roles.Select(r => r!["value"]!.GetValue<string>()));
         Assert.All(roles, r => Assert.Equal(["User"], r!["allowedMemberTypes"]!.AsArray().Select(t => t!.GetValue<string>())));
         Assert.Equal("Admin,Auditor", run.Environment["ENTRA_API_APP_ROLES"]);
