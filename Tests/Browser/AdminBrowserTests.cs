@@ -162,11 +162,11 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
         await page.GotoAsync(new Uri(WebAddress, "admin/quotas").ToString());
         await Assertions.Expect(page.Locator(".admin[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
 
-        await page.GetByLabel("For").ClickAsync();
+        await page.GetByLabel("For", new() { Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = "A group" }).ClickAsync();
-        await page.GetByLabel("Group id").FillAsync(group);
-        await page.GetByLabel("Daily tokens").FillAsync("5000");
-        await page.GetByLabel("Requests per minute").FillAsync("7");
+        await page.GetByLabel("Group id", new() { Exact = true }).FillAsync(group);
+        await page.GetByLabel("Daily tokens", new() { Exact = true }).FillAsync("5000");
+        await page.GetByLabel("Requests per minute", new() { Exact = true }).FillAsync("7");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save quota" }).ClickAsync();
         var row = page.Locator($"tr[data-quota='group/{group}']");
         await Assertions.Expect(row).ToContainTextAsync("5,000");
@@ -183,7 +183,7 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
         other.Headers.TryAddWithoutValidation("If-Match", stored.GetProperty("eTag").GetString());
         Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(other)).StatusCode);
 
-        await page.GetByLabel("Daily tokens").FillAsync("9000");
+        await page.GetByLabel("Daily tokens", new() { Exact = true }).FillAsync("9000");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save quota" }).ClickAsync();
         await Assertions.Expect(page.Locator("[role='alert'][data-code='quota_conflict']")).ToBeVisibleAsync();
         await Assertions.Expect(row).ToContainTextAsync("6,000");
@@ -200,7 +200,7 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
         var page = await _browser.NewPageAsync();
         await page.GotoAsync(new Uri(WebAddress, "admin/keys").ToString());
         await Assertions.Expect(page.Locator(".admin[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
-        await page.GetByLabel("User id").FillAsync(owner.User);
+        await page.GetByLabel("User id", new() { Exact = true }).FillAsync(owner.User);
         await page.GetByRole(AriaRole.Button, new() { Name = "Show keys" }).ClickAsync();
         var rows = page.Locator(".key-list tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(1);
