@@ -7,22 +7,37 @@ namespace Api.Usage;
 
 /// <summary>
 /// The admins' ledger (<see cref="UsageRollupEntities"/>): every settled request's row with the roll-up it adds to,
-/// written in one batch under the roll-up's ETag; a parallel writer of the same roll-up (another replica, another
-/// request) fails the batch whole, and it is read and sent again. A view reads a day's roll-ups, never its requests.
+/// written in one batch under the roll-up's ETag (the one this replica wrote last, else read first); a parallel writer
+/// of the same roll-up (another replica, another request) fails the batch whole, and it is read and sent again. A view
+/// reads a day's roll-ups, never its requests.
 /// </summary>
 public sealed class UsageRollups(TableServiceClient tables, TimeProvider time)
 {
+    /// <summary>How many roll-ups are remembered as last written; past it they are read again.</summary>
+    public const int RememberedRollups = 200_000;
+
     private readonly TableClient _table = tables.GetTableClient(Shared.TableNames.Usage);
+
+    // The roll-ups this replica wrote last: the next request of the same roll-up is added without reading it first.
+    private readonly LastWritten<(DateOnly Day, string Row), TableEntity> _written = new(RememberedRollups);
 
     /// <summary>Adds one request to its day's roll-up (once, whatever the retries); throws when the store cannot take it in time.</summary>
     public async Task AddAsync(UsageRecord record, CancellationToken cancellationToken)
     {
+        var key = (record.Day, RollupRowKey(record));
+        var remembered = _written.Take(key);
         while (true)
         {
             try
             {
-                var current = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(record.Day), RollupRowKey(record), cancellationToken: cancellationToken);
-                var existing = current.HasValue ? current.Value : null;
+                var existing = remembered;
+                if (existing is null)
+                {
+                    var current = await _table.GetEntityIfExistsAsync<TableEntity>(Partition(record.Day), key.Item2, cancellationToken: cancellationToken);
+                    existing = current.HasValue ? current.Value : null;
+                }
+
+                remembered = null;
                 var rollup = Add(existing, record);
                 List<TableTransactionAction> actions =
                 [
@@ -31,7 +46,13 @@ public sealed class UsageRollups(TableServiceClient tables, TimeProvider time)
                         ? new(TableTransactionActionType.Add, rollup)
                         : new(TableTransactionActionType.UpdateReplace, rollup, existing.ETag),
                 ];
-                await _table.SubmitTransactionAsync(actions, cancellationToken);
+                var answers = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                if (answers.Value.Count > 1 && answers.Value[1].Headers.ETag is { } etag)
+                {
+                    rollup.ETag = etag;
+                    _written.Remember(key, rollup);
+                }
+
                 return;
             }
             catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex == 0 && ex.Status == 409)

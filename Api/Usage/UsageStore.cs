@@ -19,9 +19,8 @@ public sealed class UsageStore(TableServiceClient tables, UsageRollups rollups, 
 
     private readonly TableClient _table = tables.GetTableClient(options.Value.TableName);
 
-    // The day rows this replica wrote last, with their ETags: the next request of the same day is added in one batch,
-    // without reading the row first. A row another replica wrote since fails the batch on its ETag and is read again.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string User, DateOnly Day), DayUsage> _written = new();
+    // The day rows this replica wrote last: the next request of the same day is added without reading the row first.
+    private readonly LastWritten<(string User, DateOnly Day), DayUsage> _written = new(RememberedDays);
 
     public async Task<DayUsage> GetDayAsync(string userKey, DateOnly day, CancellationToken cancellationToken)
     {
@@ -35,16 +34,6 @@ public sealed class UsageStore(TableServiceClient tables, UsageRollups rollups, 
             // No table yet: nobody has used anything.
             return new DayUsage(day, 0, 0, 0);
         }
-    }
-
-    private void Remember(UsageRecord record, DayUsage written)
-    {
-        if (_written.Count >= RememberedDays)
-        {
-            _written.Clear();
-        }
-
-        _written[(record.UserKey, record.Day)] = written;
     }
 
     /// <summary>Every request of a user's day, as the ledger recorded it.</summary>
@@ -73,7 +62,7 @@ public sealed class UsageStore(TableServiceClient tables, UsageRollups rollups, 
 
     private async Task AddToUserAsync(UsageRecord record, CancellationToken cancellationToken)
     {
-        var remembered = _written.TryRemove((record.UserKey, record.Day), out var last) ? last : null;
+        var remembered = _written.Take((record.UserKey, record.Day));
         while (true)
         {
             var current = remembered ?? await GetDayAsync(record.UserKey, record.Day, cancellationToken);
@@ -91,7 +80,7 @@ public sealed class UsageStore(TableServiceClient tables, UsageRollups rollups, 
                 var answers = await _table.SubmitTransactionAsync(actions, cancellationToken);
                 if (answers.Value.Count > 0 && answers.Value[0].Headers.ETag is { } etag)
                 {
-                    Remember(record, FromDayEntity(record.Day, total) with { ETag = etag.ToString() });
+                    _written.Remember((record.UserKey, record.Day), FromDayEntity(record.Day, total) with { ETag = etag.ToString() });
                 }
 
                 return;

@@ -53,7 +53,7 @@ Dictionary<string, string> ApiSettings(Uri url, int metrics, string? cache)
     ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/'),
     ["ASPNETCORE_ENVIRONMENT"] = "Development",
     ["ConnectionStrings__tables"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{storage.Port}/devstoreaccount1;",
-    ["ConnectionStrings__chat"] = $"Endpoint={ollama.Endpoint.ToString().TrimEnd('/')};Model={StampingOllama.Model}",
+    [$"ConnectionStrings__{StampingOllama.ApiModelId}"] = $"Endpoint={ollama.Endpoint.ToString().TrimEnd('/')};Model={StampingOllama.Model}",
     ["Safety__Canary"] = "cnry-bench-5f0e1d2c3b4a",
     ["Limits__RequestsPerMinute"] = "100000",
     ["Limits__ConcurrentStreams"] = "1000",
@@ -372,7 +372,7 @@ async Task<PhaseResult> RunAsync(string peer, int c, bool measure)
         "Direct" => client.OllamaAsync(ollama.Endpoint, CancellationToken.None),
         "YARP" => client.OllamaAsync(yarp, CancellationToken.None),
         "API+store" => client.ApiAsync(apiWithStore, storedConversations[i].Id, storedConversations[i].User, CancellationToken.None),
-        "API /v1" => client.OpenAiAsync(api, keys[i], StampingOllama.Model, CancellationToken.None),
+        "API /v1" => client.OpenAiAsync(api, keys[i], StampingOllama.ApiModelId, CancellationToken.None),
         _ => client.ApiAsync(api, conversations[i].Id, conversations[i].User, CancellationToken.None),
     };
 

@@ -14,6 +14,12 @@ public sealed class StampingOllama : IAsyncDisposable
 {
     public const string Model = "bench:latest";
 
+    /// <summary>
+    /// The API's id for this model: an API started with one connection string and no catalogue serves one model, named
+    /// after its connection (Api/Llm/LlmOptions.SoleModelName). <c>/v1</c> asks for it by this id, not by Ollama's tag.
+    /// </summary>
+    public const string ApiModelId = "chat";
+
     private readonly WebApplication _app;
 
     private StampingOllama(WebApplication app) => _app = app;
