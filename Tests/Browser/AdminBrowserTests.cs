@@ -195,7 +195,7 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
         RequireChromium();
         var owner = app.NewUser("key-owner");
         var key = await OpenAiClients.NewKeyAsync(owner);
-        Assert.Equal(HttpStatusCode.OK, (await WithKeyAsync(key)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await OpenAiClients.WithKeyAsync(app.Api, HttpMethod.Get, "/v1/models", key)).StatusCode);
 
         var page = await _browser.NewPageAsync();
         await page.GotoAsync(new Uri(WebAddress, "admin/keys").ToString());
@@ -208,14 +208,7 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
         await rows.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Revoke") }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();
         await Assertions.Expect(page.GetByText("This user has no keys.")).ToBeVisibleAsync();
-        Assert.Equal(HttpStatusCode.Unauthorized, (await WithKeyAsync(key)).StatusCode);
-    }
-
-    private async Task<HttpResponseMessage> WithKeyAsync(string key)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
-        return await app.Api.SendAsync(request, Cancellation);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await OpenAiClients.WithKeyAsync(app.Api, HttpMethod.Get, "/v1/models", key)).StatusCode);
     }
 
     private static async Task<JsonElement> ViewAsync(ApiSession admin, string by, int? top)
@@ -224,15 +217,5 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
         using var response = await admin.SendAsync(HttpMethod.Get, $"/api/admin/usage?from={today.AddDays(-6):yyyy-MM-dd}&to={today:yyyy-MM-dd}&by={by}{(top is { } n ? $"&top={n}" : string.Empty)}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TestTimeouts.ResourceHealthy;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not come true in time.");
-            await Task.Delay(200, Cancellation);
-        }
     }
 }

@@ -14,6 +14,17 @@ internal static class BrowserPages
 
     public static ILocator Composer(IPage page) => page.GetByLabel("Message", new() { Exact = true });
 
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test if it does not in time.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Tests.Infrastructure.TestTimeouts.ResourceHealthy;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not come true in time.");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
     public static void RequireChromium()
     {
         if (!BrowserSession.ChromiumInstalled)

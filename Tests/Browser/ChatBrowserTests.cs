@@ -172,23 +172,16 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         await Assertions.Expect(row).ToHaveCountAsync(1);
         Assert.StartsWith("llmc_", key);
         // The key works as its owner, and the list shows only its hint.
-        using var models = await WithKeyAsync(key, "/v1/models");
+        using var models = await OpenAiClients.WithKeyAsync(app.Api, HttpMethod.Get, "/v1/models", key);
         Assert.Equal(System.Net.HttpStatusCode.OK, models.StatusCode);
         await Assertions.Expect(row).Not.ToContainTextAsync(key);
 
         await row.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Revoke") }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();
         await Assertions.Expect(row).ToHaveCountAsync(0);
-        using var refused = await WithKeyAsync(key, "/v1/models");
+        using var refused = await OpenAiClients.WithKeyAsync(app.Api, HttpMethod.Get, "/v1/models", key);
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
         await BrowserSession.ScreenshotAsync(page, "api-keys");
-    }
-
-    private async Task<HttpResponseMessage> WithKeyAsync(string key, string path)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
-        return await app.Api.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
     [Fact]
@@ -219,7 +212,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         try
         {
             // The API keeps a model's probe for a few seconds: the page is opened once the API sees the model cold.
-            await WaitUntilAsync(async () => (await app.Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/models", TestContext.Current.CancellationToken))
+            await BrowserPages.WaitUntilAsync(async () => (await app.Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/models", TestContext.Current.CancellationToken))
                 .GetProperty("models").EnumerateArray().Any(m => m.GetProperty("name").GetString() == Catalogue.Fast && !m.GetProperty("loaded").GetBoolean()));
             var page = await OpenAsync();
             var picker = page.Locator("#model");
@@ -278,7 +271,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
 
         // The reply (and its title) settle in the ledger; the line follows the API's count, lower than before.
         long left = before;
-        await WaitUntilAsync(async () => (left = await ApiLeftAsync()) < before && left == await ApiLeftAsync());
+        await BrowserPages.WaitUntilAsync(async () => (left = await ApiLeftAsync()) < before && left == await ApiLeftAsync());
         await Assertions.Expect(line).ToHaveAttributeAsync("data-left", left.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 20_000 });
         await Assertions.Expect(line).ToContainTextAsync(left.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " of ");
 
@@ -444,15 +437,5 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         }
 
         Assert.True(condition(), "The condition did not become true within 10 s.");
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TestTimeouts.ResourceHealthy;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not come true in time.");
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
     }
 }

@@ -60,7 +60,7 @@ public sealed class AdminTests(AppFixture app)
                 "admin, lower case" => await user.With(roles: "admin").SendAsync(verb, path),
                 "Auditor" => await user.With(roles: "Auditor").SendAsync(verb, path),
                 "Admin" => await user.With(roles: "Admin").SendAsync(verb, path),
-                _ => await WithKeyAsync(verb, path, key),
+                _ => await OpenAiClients.WithKeyAsync(app.Api, verb, path, key),
             };
             actual.Add((who, response.StatusCode, await CodeAsync(response)));
         }
@@ -181,7 +181,7 @@ public sealed class AdminTests(AppFixture app)
             Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         }
 
-        var records = await AuditRowsAsync(admin.User);
+        var records = await OpenAiClients.AuditTrailAsync(await app.TablesConnectionStringAsync(), admin.User);
         Assert.Equal(calls.Length, records.Count);
         Assert.Equal(calls.Length, records.Select(r => r.RequestId).Distinct().Count());
         Assert.Equal(["key.revoke", "key.revoke", "keys.read", "queue.read", "usage.read"], records.Select(r => r.Action).Order(StringComparer.Ordinal));
@@ -189,13 +189,13 @@ public sealed class AdminTests(AppFixture app)
         Assert.All(records, r => Assert.Equal("Admin", r.Role));
 
         // The revoked key no longer works; the trail is readable by an auditor (and that read is recorded too, under the auditor).
-        using var afterRevoke = await WithKeyAsync(HttpMethod.Get, "/api/conversations", key);
+        using var afterRevoke = await OpenAiClients.WithKeyAsync(app.Api, HttpMethod.Get, "/api/conversations", key);
         Assert.Equal(HttpStatusCode.Unauthorized, afterRevoke.StatusCode);
         var auditor = app.NewUser("auditor").With(roles: "Auditor");
         using var trail = await auditor.SendAsync(HttpMethod.Get, $"/api/admin/audit?from={Today}&to={Today}");
         var listed = (await trail.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).EnumerateArray().Where(a => a.GetProperty("actorId").GetString() == admin.User).ToList();
         Assert.Equal(calls.Length, listed.Count);
-        Assert.Single(await AuditRowsAsync(auditor.User));
+        Assert.Single(await OpenAiClients.AuditTrailAsync(await app.TablesConnectionStringAsync(), auditor.User));
     }
 
     [Theory]
@@ -237,7 +237,7 @@ public sealed class AdminTests(AppFixture app)
             await RolesAsync(await user.With(roles: $"{AppFixture.FastRole},admin").SendAsync(HttpMethod.Get, "/api/usage/me")),
             await RolesAsync(await user.With(roles: "Auditor").SendAsync(HttpMethod.Get, "/api/usage/me")),
             await RolesAsync(await user.With(roles: "Admin,Auditor").SendAsync(HttpMethod.Get, "/api/usage/me")),
-            await RolesAsync(await WithKeyAsync(HttpMethod.Get, "/api/usage/me", key)),
+            await RolesAsync(await OpenAiClients.WithKeyAsync(app.Api, HttpMethod.Get, "/api/usage/me", key)),
         ];
         Assert.Equal(expected, actual);
     }
@@ -291,21 +291,6 @@ public sealed class AdminTests(AppFixture app)
 
             await Task.Delay(100, Cancellation);
         }
-    }
-
-    /// <summary>Today's audit records of one actor, read from the store with the API's own reader.</summary>
-    private async Task<List<Api.Admin.AdminAction>> AuditRowsAsync(string actor)
-    {
-        var audit = new Api.Admin.AdminAudit(new TableServiceClient(await app.TablesConnectionStringAsync()), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
-        var day = DateOnly.FromDateTime(DateTime.UtcNow);
-        return [.. (await audit.ReadAsync(day, day, Cancellation)).Where(a => a.ActorId == actor)];
-    }
-
-    private async Task<HttpResponseMessage> WithKeyAsync(HttpMethod method, string path, string key)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return await app.Api.SendAsync(request, Cancellation);
     }
 
     private async Task<HttpResponseMessage> V1Async(string key, string path, object body)

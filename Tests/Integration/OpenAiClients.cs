@@ -19,6 +19,24 @@ public static class OpenAiClients
         return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
     }
 
+    /// <summary>A call made with a personal key as its bearer token (the way every OpenAI client sends it), its body read.</summary>
+    public static async Task<HttpResponseMessage> WithKeyAsync(HttpClient http, HttpMethod method, string path, string key)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        await response.Content.LoadIntoBufferAsync(TestContext.Current.CancellationToken);
+        return response;
+    }
+
+    /// <summary>Today's admin actions of one actor, read from the store with the API's own reader.</summary>
+    public static async Task<List<Api.Admin.AdminAction>> AuditTrailAsync(string tablesConnectionString, string actor)
+    {
+        var audit = new Api.Admin.AdminAudit(new Azure.Data.Tables.TableServiceClient(tablesConnectionString), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        var day = DateOnly.FromDateTime(DateTime.UtcNow);
+        return [.. (await audit.ReadAsync(day, day, TestContext.Current.CancellationToken)).Where(a => a.ActorId == actor)];
+    }
+
     /// <summary>The OpenAI .NET library's chat client as Microsoft.Extensions.AI's <see cref="IChatClient"/>.</summary>
     public static IChatClient DotNet(Uri api, string key, string model) =>
         new OpenAI.Chat.ChatClient(model, new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = new Uri(api, "/v1"), RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(0) }).AsIChatClient();

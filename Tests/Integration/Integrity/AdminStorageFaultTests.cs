@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Azure.Data.Tables;
 using static Tests.Integration.Integrity.IntegrityAssertions;
 
 namespace Tests.Integration.Integrity;
@@ -45,8 +44,8 @@ public sealed class AdminStorageFaultTests(IntegrityApi api)
 
         // Nothing happened: no quota, the key still works, and the trail holds no record of the admin.
         Assert.Equal(HttpStatusCode.NotFound, (await admin.SendAsync(HttpMethod.Get, $"/api/admin/quotas/group/{group}")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await WithKeyAsync(key)).StatusCode);
-        Assert.Equal(["quota.read"], (await TrailAsync(admin.User)).Select(a => a.Action));
+        Assert.Equal(HttpStatusCode.OK, (await OpenAiClients.WithKeyAsync(api.Http, HttpMethod.Get, "/v1/models", key)).StatusCode);
+        Assert.Equal(["quota.read"], (await OpenAiClients.AuditTrailAsync(api.Azurite.ConnectionString, admin.User)).Select(a => a.Action));
 
         // Back: each change is made once, with its record.
         using (var set = await admin.SendAsync(HttpMethod.Put, $"/api/admin/quotas/group/{group}", quota))
@@ -55,8 +54,8 @@ public sealed class AdminStorageFaultTests(IntegrityApi api)
         }
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.SendAsync(HttpMethod.Delete, $"/api/admin/users/{owner.User}/keys/{keyId}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await WithKeyAsync(key)).StatusCode);
-        Assert.Equal(["quota.read", "quota.set", "key.revoke"], (await TrailAsync(admin.User)).Select(a => a.Action));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await OpenAiClients.WithKeyAsync(api.Http, HttpMethod.Get, "/v1/models", key)).StatusCode);
+        Assert.Equal(["quota.read", "quota.set", "key.revoke"], (await OpenAiClients.AuditTrailAsync(api.Azurite.ConnectionString, admin.User)).Select(a => a.Action));
     }
 
     private static IEnumerable<(string Call, Func<Task<HttpResponseMessage>> Send)> Calls(ApiSession admin, string group, object quota, string owner, string keyId) =>
@@ -69,19 +68,4 @@ public sealed class AdminStorageFaultTests(IntegrityApi api)
         ("revoke", () => admin.SendAsync(HttpMethod.Delete, $"/api/admin/users/{owner}/keys/{keyId}")),
         ("audit", () => admin.SendAsync(HttpMethod.Get, "/api/admin/audit")),
     ];
-
-    private async Task<HttpResponseMessage> WithKeyAsync(string key)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models");
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
-        return await api.Http.SendAsync(request, Cancellation);
-    }
-
-    /// <summary>Today's audit records of one admin, oldest first, read with the API's own reader.</summary>
-    private async Task<List<Api.Admin.AdminAction>> TrailAsync(string actor)
-    {
-        var audit = new Api.Admin.AdminAudit(new TableServiceClient(api.Azurite.ConnectionString), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
-        var day = DateOnly.FromDateTime(DateTime.UtcNow);
-        return [.. (await audit.ReadAsync(day, day, Cancellation)).Where(a => a.ActorId == actor)];
-    }
 }
