@@ -18,6 +18,9 @@ param location string
 @description('Object id of the person or pipeline running azd: made AKS RBAC cluster admin so azd can deploy.')
 param principalId string = ''
 
+@description('Object id of the CI/CD deployment app\'s service principal (AZURE_DEPLOYMENT_PRINCIPAL_ID, set in the one-time bootstrap): given the AKS and Key Vault roles principalId gets, when an admin provisions, so that they have taken effect (up to five minutes) long before CI first deploys. Empty: none.')
+param deploymentPrincipalId string = ''
+
 @description('Principal type of principalId.')
 @allowed([
   'User'
@@ -199,6 +202,7 @@ module aks 'modules/aks.bicep' = {
     registryId: registry.outputs.id
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
+    deploymentPrincipalId: deploymentPrincipalId
     userPools: userPools
   }
 }
@@ -321,6 +325,17 @@ module deployerCertificatesRole 'modules/role-assignment.bicep' = if (!empty(pri
   params: {
     principalId: principalId
     principalType: principalType
+    roleDefinitionId: 'a4417e6f-fecd-4de8-b567-7b0420556985' // Key Vault Certificates Officer
+    keyVaultId: keyVault.outputs.id
+  }
+}
+
+module deploymentAppCertificatesRole 'modules/role-assignment.bicep' = if (!empty(deploymentPrincipalId) && deploymentPrincipalId != principalId) {
+  scope: resourceGroup
+  name: 'role-deployment-app-certificates'
+  params: {
+    principalId: deploymentPrincipalId
+    principalType: 'ServicePrincipal'
     roleDefinitionId: 'a4417e6f-fecd-4de8-b567-7b0420556985' // Key Vault Certificates Officer
     keyVaultId: keyVault.outputs.id
   }

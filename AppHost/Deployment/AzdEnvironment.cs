@@ -24,6 +24,7 @@ internal static class AzdEnvironment
     public const string RegistrySku = "REGISTRY_SKU";
     public const string RegistryReplicationLocations = "REGISTRY_REPLICATION_LOCATIONS";
     public const string LogDailyQuotaGb = "LOG_DAILY_QUOTA_GB";
+    public const string DeploymentPrincipalId = "AZURE_DEPLOYMENT_PRINCIPAL_ID";
 
     /// <summary>The template text azd replaces by the value of <paramref name="name"/>.</summary>
     public static string Reference(string name) => $"{{{{.Env.{name}}}}}";

@@ -77,10 +77,15 @@ internal static class InfraPlanWriter
             ["vaultKeys"] = Strings(plan.VaultKeys),
             ["tables"] = Strings(Api.Shared.TableNames.All),
             ["blobContainers"] = Strings(plan.BlobContainers),
-            ["resourceProviders"] = Strings(ResourceProviders.Required),
+            ["resourceProviders"] = new JsonArray([.. ResourceProviders.Required.Select(p => (JsonNode)new JsonObject
+            {
+                ["namespace"] = p.Namespace,
+                ["onlyWhen"] = p.OnlyWhen,
+            })]),
             ["hooks"] = new JsonObject
             {
                 ["clusterManifests"] = $"{DeploymentConventions.ManifestRoot}/{DeploymentConventions.ClusterFolder}",
+                ["gateway"] = new JsonObject { ["name"] = DeploymentConventions.GatewayName, ["namespace"] = DeploymentConventions.GatewayNamespace },
                 ["webServiceAccount"] = web.Identity!.ServiceAccount,
                 ["kedaIdentityClientIdVariable"] = plan.Identities.SingleOrDefault(i => i.Name == DeploymentConventions.KedaIdentity)?.ClientIdVariable,
                 ["gatewayIdentityPrincipalIdVariable"] = plan.Identities.Single(i => i.Name == DeploymentConventions.GatewayIdentity).PrincipalIdVariable,
@@ -111,6 +116,7 @@ internal static class InfraPlanWriter
             ["location"] = Value("${AZURE_LOCATION}"),
             ["principalId"] = Value("${AZURE_PRINCIPAL_ID}"),
             ["principalType"] = Value("${AZURE_PRINCIPAL_TYPE=User}"),
+            ["deploymentPrincipalId"] = Value($"${{{AzdEnvironment.DeploymentPrincipalId}=}}"),
             ["aksTier"] = Value($"${{{AzdEnvironment.AksTier}=Standard}}"),
             ["nodePoolVmSizes"] = Value(PerPool(AzdEnvironment.PoolVmSize, p => p.VmSize)),
             ["nodePoolCounts"] = Value(new JsonObject([.. plan.Pools.Select(p => KeyValuePair.Create(p.Name, (JsonNode?)new JsonObject

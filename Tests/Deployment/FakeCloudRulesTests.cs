@@ -332,7 +332,7 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
         Assert.Contains("no model of", result.Output, StringComparison.Ordinal);
     }
     [Fact]
-    public async Task A9_A10_FederatedSignIn_NeedsTheEnvironmentsSubject_AndRemoteState_NeedsADataRole()
+    public async Task A9_A10_FederatedSignIn_NeedsTheEnvironmentsSubject_AndRemoteState_NeedsADataRole_ThatTookEffect()
     {
         using var azure = await Delivery.WorldAsync(s =>
         {
@@ -340,25 +340,48 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
             s["account"] = new JsonObject { ["selected"] = null, ["visible"] = new JsonArray(), ["principal"] = null };
         });
         var staging = Delivery.Staging;
-        Task<HookRun> AzLogin(string clientId, string subject) =>
-            Az(azure, "login", "--service-principal", "--username", clientId, "--tenant", FakeWorld.Tenant, "--federated-token", "github-oidc:" + subject);
+        var (clientId, objectId) = Delivery.App(azure.State, staging);
+        Task<HookRun> AzLogin(string id, string subject) =>
+            Az(azure, "login", "--service-principal", "--username", id, "--tenant", FakeWorld.Tenant, "--federated-token", "github-oidc:" + subject);
         Task<HookRun> Azd(string? subject, params string[] arguments) => subject is null
             ? azure.RunAsync(HookShell.Sh, Timeout, "azd", arguments)
             : azure.RunProgramAsync(Timeout, "env", [$"ACTIONS_ID_TOKEN_REQUEST_URL=https://token.test/?subject={Uri.EscapeDataString(subject)}", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=t", "azd", .. arguments]);
-        string[] azdLogin = ["auth", "login", "--client-id", staging.ClientId, "--federated-credential-provider", "github", "--tenant-id", FakeWorld.Tenant];
+        string[] azdLogin = ["auth", "login", "--client-id", clientId, "--federated-credential-provider", "github", "--tenant-id", FakeWorld.Tenant];
+        void Roles(Func<JsonNode, bool> keep) => azure.Update(s =>
+        {
+            var assignments = s["subscriptions"]![FakeWorld.Subscription]!["roleAssignments"]!.AsArray();
+            foreach (var assignment in assignments.Where(a => !keep(a!)).ToList())
+            {
+                assignments.Remove(assignment);
+            }
+        });
 
         var unknownApp = await AzLogin("00000000-0000-4000-8000-000000000000", staging.Subject);
-        var productionsSubject = await AzLogin(staging.ClientId, Delivery.Production.Subject);
-        var otherCase = await AzLogin(staging.ClientId, staging.Subject.Replace("staging", "Staging", StringComparison.Ordinal));
-        var right = await AzLogin(staging.ClientId, staging.Subject);
+        var productionsSubject = await AzLogin(clientId, Delivery.Production.Subject);
+        var otherCase = await AzLogin(clientId, staging.Subject.Replace("staging", "Staging", StringComparison.Ordinal));
+        var right = await AzLogin(clientId, staging.Subject);
         var azdWithoutToken = await Azd(null, azdLogin);
         var azdRight = await Azd(staging.Subject, azdLogin);
         await Azd(null, "config", "set", "state.remote.backend", "AzureBlobStorage");
         await Azd(null, "config", "set", "state.remote.config.accountName", Delivery.StateAccount);
-        var select = await Azd(null, "env", "select", staging.AzdName);
-        azure.Update(s => s["remoteState"]![Delivery.StateAccount]!["principals"] = new JsonArray(Delivery.AdminObjectId));
+        // T3: azd signed in through GitHub asks GitHub for a token at each call: without the job's variables it cannot.
+        var outsideTheJob = await Azd(null, "env", "select", staging.AzdName);
+        var select = await Azd(staging.Subject, "env", "select", staging.AzdName);
         azure.Update(s => s["azd"]!["environments"] = new JsonObject());
-        var withoutRole = await Azd(null, "env", "select", staging.AzdName);
+        // The app's data role, made just now: it counts only after ten minutes (T4).
+        azure.Update(s =>
+        {
+            foreach (var assignment in s["subscriptions"]![FakeWorld.Subscription]!["roleAssignments"]!.AsArray().Where(a => a!["principalId"]!.GetValue<string>() == objectId && a["roleDefinitionName"]!.GetValue<string>() == "Storage Blob Data Contributor"))
+            {
+                assignment!["createdAt"] = s["clock"]!.GetValue<int>();
+            }
+        });
+        var tooSoon = await Azd(staging.Subject, "env", "select", staging.AzdName);
+        await azure.RunAsync(HookShell.Sh, Timeout, "sleep", "600");
+        var tookEffect = await Azd(staging.Subject, "env", "select", staging.AzdName);
+        azure.Update(s => s["azd"]!["environments"] = new JsonObject());
+        Roles(a => !(a["principalId"]!.GetValue<string>() == objectId && a["roleDefinitionName"]!.GetValue<string>() == "Storage Blob Data Contributor"));
+        var withoutRole = await Azd(staging.Subject, "env", "select", staging.AzdName);
 
         Assert.Contains("AADSTS700016", unknownApp.Output, StringComparison.Ordinal);
         Assert.Contains("AADSTS700213", productionsSubject.Output, StringComparison.Ordinal);
@@ -366,8 +389,10 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
         Assert.True(right.ExitCode == 0, right.ToString());
         Assert.Contains("id-token: write", azdWithoutToken.Output, StringComparison.Ordinal);
         Assert.True(azdRight.ExitCode == 0, azdRight.ToString());
+        Assert.Contains("no ACTIONS_ID_TOKEN_REQUEST_TOKEN", outsideTheJob.Output, StringComparison.Ordinal);
         Assert.True(select.ExitCode == 0, select.ToString());
-        Assert.NotEqual(0, withoutRole.ExitCode);
+        Assert.Contains("AuthorizationPermissionMismatch", tooSoon.Output, StringComparison.Ordinal);
+        Assert.True(tookEffect.ExitCode == 0, tookEffect.ToString());
         Assert.Contains("AuthorizationPermissionMismatch", withoutRole.Output, StringComparison.Ordinal);
     }
 }

@@ -15,7 +15,7 @@ public sealed class WorkflowTests
     private const string Tested = "1111111111111111111111111111111111111111";
     private const string MainMovedOn = "2222222222222222222222222222222222222222";
     private const string Next = "3333333333333333333333333333333333333333";
-    private static readonly JsonObject GreenTests = new() { ["CI=true bash .ci/run"] = 0 };
+    private static JsonObject GreenTests => new() { ["CI=true bash .ci/run"] = 0 };
 
     private static async Task<(WorkflowRun Ci, WorkflowRun Deploy)> PushAsync(FakeAzure azure, string sha, int testsExitCode = 0)
     {
@@ -53,8 +53,9 @@ public sealed class WorkflowTests
     [InlineData("needs: [release, staging]", "needs: [release, stagin]", "parse")]
     [InlineData("  id-token: write\n", "", "no OIDC token")]
     [InlineData("    environment: production\n", "    environment: Production\n", "AADSTS700213")]
-    [InlineData("      - uses: actions/checkout@v4\n        with:\n          ref: ${{ needs.release.outputs.sha }}\n      - uses: actions/setup-dotnet@v4\n        with:\n          global-json-file: global.json\n      - uses: ./.github/actions/azure-tools",
-        "      - uses: actions/setup-dotnet@v4\n        with:\n          global-json-file: global.json\n      - uses: ./.github/actions/azure-tools", "actions/checkout")]
+    [InlineData("      - uses: actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0\n        with:\n          ref: ${{ needs.release.outputs.sha }}\n      - uses: actions/setup-dotnet@67a3573c9a986a3f9c594539f4ab511d57bb3ce9 # v4.3.1\n        with:\n          global-json-file: global.json\n      - uses: ./.github/actions/azure-tools",
+        "      - uses: actions/setup-dotnet@67a3573c9a986a3f9c594539f4ab511d57bb3ce9 # v4.3.1\n        with:\n          global-json-file: global.json\n      - uses: ./.github/actions/azure-tools", "actions/checkout")]
+    [InlineData("      - uses: actions/setup-dotnet@67a3573c9a986a3f9c594539f4ab511d57bb3ce9 # v4.3.1\n", "      - uses: actions/setup-dotnet@v4\n", "not pinned to a release's commit")]
     public async Task Runner_RefusesAnInjectedDefect(string right, string wrong, string expected)
     {
         using var azure = await Delivery.WorldAsync();
@@ -73,9 +74,8 @@ public sealed class WorkflowTests
         Assert.Empty(run.Errors);
         var failed = run.Result("staging") == "failure" ? "staging" : "production";
         Assert.Equal("failure", run.Result(failed));
-        var signIn = run.Step(failed, "./.github/actions/azure-tools");
-        Assert.Equal("failure", signIn.Outcome);
-        Assert.Contains(expected == "no OIDC token" ? "permissions: id-token: write" : expected, signIn.Output, StringComparison.Ordinal);
+        var step = run.Job(failed)!["steps"]!.AsArray().First(s => s!["outcome"]!.GetValue<string>() == "failure")!;
+        Assert.Contains(expected == "no OIDC token" ? "permissions: id-token: write" : expected, step["output"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.NotEqual("success", run.Result("production"));
     }
 
@@ -212,7 +212,7 @@ public sealed class WorkflowTests
     [Fact]
     public async Task ProductionNotBootstrapped_StagingShips_ProductionStopsAndNamesTheBootstrap()
     {
-        using var azure = await Delivery.WorldAsync(s => s["remoteState"]![Delivery.StateAccount]!["environments"]!.AsObject().Remove("llmchat-production"));
+        using var azure = await Delivery.WorldAsync(s => Delivery.RemoteEnvironments(s).Remove("llmchat-production"));
 
         var (_, deploy) = await PushAsync(azure, Tested);
 
@@ -227,7 +227,16 @@ public sealed class WorkflowTests
     [Fact]
     public async Task DeploymentAppWithoutAccessToTheStateAccount_StopsBeforeProvisioning()
     {
-        using var azure = await Delivery.WorldAsync(s => s["remoteState"]![Delivery.StateAccount]!["principals"] = new JsonArray(Delivery.AdminObjectId));
+        using var azure = await Delivery.WorldAsync(s =>
+        {
+            // The bootstrap's data role for the staging app, taken away.
+            var app = Delivery.App(s, Delivery.Staging).ObjectId;
+            var assignments = s["subscriptions"]![FakeWorld.Subscription]!["roleAssignments"]!.AsArray();
+            foreach (var assignment in assignments.Where(a => a!["principalId"]!.GetValue<string>() == app && a["roleDefinitionName"]!.GetValue<string>() == "Storage Blob Data Contributor").ToList())
+            {
+                assignments.Remove(assignment);
+            }
+        });
 
         var (_, deploy) = await PushAsync(azure, Tested);
 
@@ -254,12 +263,18 @@ public sealed class WorkflowTests
     }
 
     [Theory]
-    [InlineData(Tested, true)]
-    [InlineData("main", false)]
-    [InlineData("1111111111111111111111111111111111111111; curl evil", false)]
-    public async Task Dispatch_ShipsTheCommitItNames_AndOnlyACommitId(string sha, bool ships)
+    [InlineData(Tested, "passed", true)]
+    [InlineData(Tested, "failed", false)]
+    [InlineData(Tested, "never ran", false)]
+    [InlineData(Tested, "passed on a pull request", false)]
+    public async Task Dispatch_ShipsACommitCiPassedOnMain_AndNothingElse(string sha, string ci, bool ships)
     {
         using var azure = await Delivery.WorldAsync();
+        if (ci != "never ran")
+        {
+            await WorkflowRun.RunAsync(azure, "ci.yml", ci == "passed on a pull request" ? "pull_request" : "push", sha: sha,
+                reference: ci == "passed on a pull request" ? "refs/pull/7/merge" : "refs/heads/main", stubs: new JsonObject { ["CI=true bash .ci/run"] = ci == "failed" ? 1 : 0 });
+        }
 
         var deploy = await WorkflowRun.RunAsync(azure, "deploy.yml", "workflow_dispatch", sha: MainMovedOn, inputs: new JsonObject { ["sha"] = sha });
 
@@ -271,8 +286,38 @@ public sealed class WorkflowTests
         }
         else
         {
-            Assert.Contains("is not a commit id", deploy.Step("release", "The commit CI tested").Output, StringComparison.Ordinal);
-            Assert.Empty(deploy.Calls);
+            Assert.Contains("CI never passed on a push of", deploy.Step("release", "The commit CI tested").Output, StringComparison.Ordinal);
+            Assert.DoesNotContain(deploy.Calls, c => c.Tool != "gh");
         }
+    }
+
+    [Theory]
+    [InlineData("main")]
+    [InlineData("1111111111111111111111111111111111111111; curl evil")]
+    public async Task Dispatch_OfSomethingThatIsNotACommitId_IsRefusedBeforeAnything(string sha)
+    {
+        using var azure = await Delivery.WorldAsync();
+
+        var deploy = await WorkflowRun.RunAsync(azure, "deploy.yml", "workflow_dispatch", sha: MainMovedOn, inputs: new JsonObject { ["sha"] = sha });
+
+        Assert.Equal("failure", deploy.Result("release"));
+        Assert.Contains("is not a commit id", deploy.Step("release", "The commit CI tested").Output, StringComparison.Ordinal);
+        Assert.Empty(deploy.Calls);
+    }
+
+    [Fact]
+    public async Task Dispatch_WithoutTheActionsReadPermission_CannotCheckCi_AndShipsNothing()
+    {
+        using var azure = await Delivery.WorldAsync();
+        await WorkflowRun.RunAsync(azure, "ci.yml", "push", sha: Tested, stubs: GreenTests);
+        var content = await File.ReadAllTextAsync(Path.Combine(Repository.Root, ".github", "workflows", "deploy.yml"), TestContext.Current.CancellationToken);
+        Assert.Contains("    permissions:\n      actions: read\n", content, StringComparison.Ordinal);
+
+        var deploy = await WorkflowRun.RunAsync(azure, "deploy.yml", "workflow_dispatch", sha: MainMovedOn, inputs: new JsonObject { ["sha"] = Tested },
+            content: content.Replace("    permissions:\n      actions: read\n", "    permissions:\n      contents: read\n", StringComparison.Ordinal));
+
+        Assert.Equal("failure", deploy.Result("release"));
+        Assert.Contains("Resource not accessible by integration (HTTP 403)", deploy.Step("release", "The commit CI tested").Output, StringComparison.Ordinal);
+        Assert.Empty(Delivery.Releases(azure.State));
     }
 }

@@ -12,7 +12,7 @@ internal sealed record DeploymentPlanFile(
     PoolEntry SystemPool,
     IReadOnlyList<PoolEntry> NodePools,
     IReadOnlyList<SecretEntry> Secrets,
-    IReadOnlyList<string> ResourceProviders,
+    IReadOnlyList<ProviderEntry> ResourceProviders,
     HookEntries Hooks)
 {
     public const string RelativePath = "infra/deployment-plan.json";
@@ -40,10 +40,17 @@ internal sealed record PoolEntry(
 /// <summary>The azd environment names that override a pool (empty when the pool has no such override).</summary>
 internal sealed record PoolVariables(string? VmSize, string? MinCount, string? MaxCount, string? Spot, string CurrentCount);
 
+/// <summary>
+/// A resource provider the deployment needs; with <paramref name="OnlyWhen"/>, only when that azd value is true (the
+/// template deploys the provider's resources only then: Cosmos DB for Table, Defender for Containers).
+/// </summary>
+internal sealed record ProviderEntry(string Namespace, string? OnlyWhen);
+
 internal sealed record SecretEntry(string Name, string EnvironmentVariable, bool Generated);
 
 internal sealed record HookEntries(
     string ClusterManifests,
+    GatewayEntry Gateway,
     string WebServiceAccount,
     string? KedaIdentityClientIdVariable,
     string GatewayIdentityPrincipalIdVariable,
@@ -51,6 +58,9 @@ internal sealed record HookEntries(
     IReadOnlyList<ModelImageEntry> ModelImages,
     string OllamaImage,
     string BusyboxImage);
+
+/// <summary>The Gateway the public host's routes hang on (the smoke test reaches it at its address).</summary>
+internal sealed record GatewayEntry(string Name, string Namespace);
 
 internal sealed record ModelImageEntry(string Repository, string Tag, string Model)
 {

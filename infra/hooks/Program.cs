@@ -11,21 +11,21 @@ var steps = hook switch
     "postprovision" => Postprovision.Steps,
     _ => null,
 };
-if (steps is null)
+if (steps is null || hook is null)
 {
     Console.Error.WriteLine("usage: dotnet run --project infra/hooks -- preprovision|postprovision");
     return 2;
 }
 
+var current = "loading the azd environment and infra/deployment-plan.json";
 try
 {
     var root = Directory.GetCurrentDirectory();
-    // Graph replication delays are seconds; the tests shorten the pause between retries.
-    var retryDelay = TimeSpan.FromMilliseconds(int.TryParse(Environment.GetEnvironmentVariable("LLMCHAT_HOOKS_RETRY_DELAY_MS"), out var ms) ? ms : 5000);
-    var context = new HookContext(root, AzdEnvironment.Load(), DeploymentPlanFile.Load(root), new Az(Console.Out, retryDelay), Console.Out);
+    var context = HookContext.Load(root, Console.Out);
     foreach (var step in steps)
     {
-        step(context);
+        current = step.Name;
+        step.Run(context);
     }
 
     return 0;
@@ -33,6 +33,14 @@ try
 catch (HookFailedException ex)
 {
     Console.Error.WriteLine();
-    Console.Error.WriteLine($"{hook} stopped: {ex.Message}");
+    Console.Error.WriteLine($"{hook} stopped at '{current}': {SecretValues.Mask(ex.Message)}");
+    return 1;
+}
+catch (Exception ex) when (Environment.GetEnvironmentVariable(UnexpectedFailure.TraceVariable) != "1")
+{
+    // Anything else is a fault of the hooks, not of the user's settings: one line that says where and what to do,
+    // never a stack trace in the middle of azd's output.
+    Console.Error.WriteLine();
+    Console.Error.WriteLine(UnexpectedFailure.Line(hook, current, ex));
     return 1;
 }

@@ -1,3 +1,5 @@
+import { nodeResourceGroupName } from 'node-resource-group.bicep'
+
 @description('Location of the cluster.')
 param location string
 
@@ -39,6 +41,9 @@ param deployerPrincipalId string = ''
 ])
 param deployerPrincipalType string = 'User'
 
+@description('Object id of the CI/CD deployment app\'s service principal, also made cluster admin; empty for none. Assigned when an admin provisions, so the role has long taken effect when CI first runs kubectl.')
+param deploymentPrincipalId string = ''
+
 resource cluster 'Microsoft.ContainerService/managedClusters@2026-02-01' = {
   name: name
   location: location
@@ -52,6 +57,7 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2026-02-01' = {
   }
   properties: {
     dnsPrefix: name
+    nodeResourceGroup: nodeResourceGroupName(resourceGroup().name, name, location)
     enableRBAC: true
     // Entra ID for people, Azure RBAC for what they may do, and no local admin credentials to leak.
     aadProfile: {
@@ -237,6 +243,16 @@ module deployerAdmin 'role-assignment.bicep' = if (!empty(deployerPrincipalId)) 
   params: {
     principalId: deployerPrincipalId
     principalType: deployerPrincipalType
+    roleDefinitionId: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b' // Azure Kubernetes Service RBAC Cluster Admin
+    clusterId: cluster.id
+  }
+}
+
+module deploymentAppAdmin 'role-assignment.bicep' = if (!empty(deploymentPrincipalId) && deploymentPrincipalId != deployerPrincipalId) {
+  name: 'role-deployment-app-aks-admin'
+  params: {
+    principalId: deploymentPrincipalId
+    principalType: 'ServicePrincipal'
     roleDefinitionId: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b' // Azure Kubernetes Service RBAC Cluster Admin
     clusterId: cluster.id
   }

@@ -1,31 +1,38 @@
-// Recording fakes of the command-line tools the hooks and the delivery workflows call: az, azd, kubectl, kubelogin,
-// docker and curl. The real hooks and workflow steps run with shims on PATH that start this file. It answers as the
-// real tools answer (their output shapes and exit codes), keeps the fake cloud's state between calls, and enforces the
-// rules of the real services that our calls depend on (lib/graph.mjs, lib/arm.mjs, lib/kubectl.mjs; each rule names
-// its source and Tests/Deployment/FakeCloudRulesTests.cs shows it refusing its defect). It logs every call with the
-// content of every file it was handed. A call it does not model fails with exit code 2, so nothing unmodelled passes.
+// Recording fakes of the command-line tools the hooks, the delivery scripts and the one-time bootstrap call: az, azd,
+// kubectl, kubelogin, docker, curl, gh, getent and sleep. The real hooks and scripts run with shims on PATH that start
+// this file. It answers as the real tools answer (their output shapes, error texts and exit codes, each from the
+// tool's source or documentation, cited beside the rule in lib/), keeps the fake cloud's state and its clock between
+// calls (lib/clock.mjs), and enforces the rules of the real services that our calls depend on (lib/graph.mjs,
+// lib/arm.mjs, lib/identity.mjs, lib/kubectl.mjs, lib/azd.mjs, lib/github.mjs; Tests/Deployment/FakeCloudRulesTests.cs
+// shows each rule refusing its defect). It logs every call as the process received it, with the content of every
+// file it was handed. A call it does not model fails with exit code 2, so nothing unmodelled passes.
 //   FAKE_STATE: the state (JSON)   FAKE_LOG: JSON lines, one per call   FAKE_ROOT: the repository (azd's project)
 //   FAKE_PROVISION: what the Bicep deployment creates (outputs and resources), prepared by the test harness
 import { readFileSync, appendFileSync } from "node:fs";
 import { ToolError, Unmodelled, parse, capture } from "./lib/cli.mjs";
 import { load, save } from "./lib/state.mjs";
+import { advance } from "./lib/clock.mjs";
 import { format } from "./lib/output.mjs";
 import * as graph from "./lib/graph.mjs";
 import * as arm from "./lib/arm.mjs";
 import { kubectl } from "./lib/kubectl.mjs";
 import { azdCommand } from "./lib/azd.mjs";
 import { docker } from "./lib/docker.mjs";
-import { curl } from "./lib/curl.mjs";
+import { curl, getent } from "./lib/network.mjs";
+import { gh } from "./lib/github.mjs";
 
 const [tool, ...args] = process.argv.slice(2);
 const statePath = process.env.FAKE_STATE;
 const state = load(statePath);
 const files = {};
 for (const [i, arg] of args.entries()) {
-  if (arg.startsWith("@")) files[i] = capture(arg.slice(1)) ?? `<missing ${arg.slice(1)}>`;
+  if (arg.startsWith("@") && arg !== "@-") files[i] = capture(arg.slice(1)) ?? `<missing ${arg.slice(1)}>`;
   if (arg === "-f" && args[i + 1] !== "-") files[i + 1] = capture(args[i + 1]) ?? `<missing ${args[i + 1]}>`;
 }
-if (tool === "kubectl" && args.includes("-") && args[args.indexOf("-") - 1] === "-f") state.stdin = readFileSync(0, "utf8");
+const stdin = () => (state.stdin ??= readFileSync(0, "utf8"));
+if (tool === "kubectl" && args.includes("-") && args[args.indexOf("-") - 1] === "-f") stdin();
+// A16 (lib/arm.mjs): az reads an argument written @- from its standard input, with the trailing newline removed.
+const expanded = tool === "az" ? args.map(a => (a === "@-" ? stdin().replace(/\r?\n$/, "") : a)) : args;
 
 const io = {
   root: process.env.FAKE_ROOT,
@@ -41,7 +48,9 @@ const io = {
 
 let out = "", err = "", code = 0;
 try {
-  const parsed = parse(args);
+  const parsed = parse(expanded);
+  // Every call takes a second of the fake cloud's time; `sleep` takes what it is asked.
+  advance(state, tool === "sleep" ? 0 : 1);
   switch (tool) {
     case "az": {
       if (parsed.words[0] === "rest") {
@@ -63,29 +72,49 @@ try {
     case "kubectl":
       out = kubectl(state, parsed, args).out;
       break;
-    case "kubelogin":
-      if (parsed.words[0] !== "convert-kubeconfig" || parsed.options["-l"] !== "azurecli") throw new Unmodelled("kubelogin", args);
+    case "kubelogin": {
+      // kubelogin convert-kubeconfig rewrites the kubeconfig to run `kubelogin get-token` in the given login mode
+      // (Azure/kubelogin, pkg/internal/token/options.go: azurecli, azd, ...); the fake kubectl then gets its token the
+      // same way (lib/kubectl.mjs K1).
+      const mode = parsed.options["-l"] ?? parsed.options["--login"];
+      if (parsed.words[0] !== "convert-kubeconfig" || !["azurecli", "azd"].includes(mode)) throw new Unmodelled("kubelogin", args);
       if (!state.kubeconfig) throw new ToolError("Error: no kubeconfig found: run `az aks get-credentials` first");
       state.kubeconfig.converted = true;
+      state.kubeconfig.login = mode;
       break;
+    }
     case "docker":
       out = docker(state, parsed, args);
       break;
     case "curl":
       out = curl(state, parsed, args);
       break;
+    case "getent":
+      out = getent(state, parsed, args);
+      break;
+    case "gh":
+      out = gh(state, parsed, args);
+      break;
+    case "sleep": {
+      // coreutils sleep: a number of seconds (a suffix s, m or h).
+      const m = /^(\d+(?:\.\d+)?)([smh]?)$/.exec(parsed.words[0] ?? "");
+      if (!m || parsed.words.length !== 1) throw new Unmodelled("sleep", args);
+      advance(state, Math.ceil(Number(m[1]) * { "": 1, s: 1, m: 60, h: 3600 }[m[2]]));
+      break;
+    }
     default:
       throw new Unmodelled(tool, args);
   }
 } catch (error) {
   if (!(error instanceof ToolError)) throw error;
-  err = error.message;
+  if (error.stream === "stdout") out = error.message + "\n";
+  else err = error.message;
   code = error.exitCode;
 }
 
 delete state.stdin;
 save(statePath, state);
-appendFileSync(process.env.FAKE_LOG, JSON.stringify({ tool, args, files, exitCode: code }) + "\n");
+appendFileSync(process.env.FAKE_LOG, JSON.stringify({ tool, args, files, exitCode: code, clock: state.clock }) + "\n");
 process.stdout.write(out);
 if (err) process.stderr.write(err + "\n");
 process.exit(code);

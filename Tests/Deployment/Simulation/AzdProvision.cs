@@ -69,7 +69,45 @@ public static partial class AzdProvision
             },
             ["registry"] = new JsonObject { ["name"] = outputs["AZURE_CONTAINER_REGISTRY_NAME"] },
             ["principals"] = new JsonArray([.. outputs.Where(o => o.Key.EndsWith("_PRINCIPAL_ID", StringComparison.Ordinal)).Select(o => (JsonNode)o.Value)]),
+            ["principalRoles"] = new JsonArray([.. DeployerRoles(template)]),
         };
+    }
+
+    // The built-in roles the template gives the principals that deploy (learn.microsoft.com azure/role-based-access-control/built-in-roles).
+    private static readonly Dictionary<string, string> DeployerRoleNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"] = "Azure Kubernetes Service RBAC Cluster Admin",
+        ["a4417e6f-fecd-4de8-b567-7b0420556985"] = "Key Vault Certificates Officer",
+    };
+
+    /// <summary>
+    /// The role assignments the compiled template makes for a top-level principal parameter (principalId, which azd
+    /// fills with its own signed-in principal, or another filled from the environment), read from its role-assignment
+    /// modules: which parameter, which role, on what.
+    /// </summary>
+    public static IEnumerable<JsonNode> DeployerRoles(JsonNode template)
+    {
+        var parameters = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "main.parameters.json")))!["parameters"]!;
+        foreach (var module in TemplateWalk.Resources(template).Where(r => r.Type == "Microsoft.Resources/deployments"))
+        {
+            var principal = module.Parameter("principalId") is { } p ? SingleParameter().Match(p) : Match.Empty;
+            var role = module.Parameter("roleDefinitionId");
+            if (!principal.Success || role is null || !DeployerRoleNames.TryGetValue(role, out var roleName) || template["parameters"]?[principal.Groups[1].Value] is null)
+            {
+                continue;
+            }
+
+            var name = principal.Groups[1].Value;
+            var variable = Placeholder().Match(parameters[name]?["value"]?.GetValue<string>() ?? string.Empty).Groups[1].Value;
+            yield return new JsonObject
+            {
+                ["parameter"] = name,
+                ["variable"] = variable,
+                ["role"] = roleName,
+                ["scope"] = !string.IsNullOrEmpty(module.Parameter("clusterId")) ? "cluster" : !string.IsNullOrEmpty(module.Parameter("keyVaultId")) ? "vault" : "resourceGroup",
+                ["principalType"] = module.Parameter("principalType") is { } type && !type.StartsWith('[') ? type : "User",
+            };
+        }
     }
 
     /// <summary>Every resource of a compiled template, nested deployments (modules) included.</summary>
@@ -125,4 +163,7 @@ public static partial class AzdProvision
 
     [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)(=[^}]*)?\}")]
     private static partial Regex Placeholder();
+
+    [GeneratedRegex(@"^\[parameters\('([A-Za-z0-9_]+)'\)\]$")]
+    private static partial Regex SingleParameter();
 }

@@ -1,26 +1,28 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Tests.Deployment.Simulation;
 
 /// <summary>
-/// The delivery world the GitHub workflows run in: the two azd environments an admin bootstrapped (docs/deploy.md,
-/// "One-time bootstrap") in remote state, each with its own resource group, cluster and host; one deployment app per
-/// GitHub environment, federated with that environment only, without any Microsoft Graph permission, allowed to read
-/// and write the remote state. Bootstrapped once (the admin's <c>azd provision</c> of both environments, hooks and
-/// all) and copied for each scenario.
+/// The delivery world the GitHub workflows run in, made by running the one-time bootstrap of docs/deploy.md as it is
+/// written (the bash block between its <c>bootstrap:begin</c> and <c>bootstrap:end</c> markers) against the fakes, as
+/// an admin of the tenant: one deployment app per GitHub environment, federated with that environment only, without
+/// any Microsoft Graph permission; azd's remote state in a storage account; both azd environments provisioned, hooks
+/// and all; the repository's variables set with gh. Bootstrapped once and copied for each scenario.
 /// </summary>
-public static class Delivery
+public static partial class Delivery
 {
     public const string Repository = "contoso/llmchat";
     public const string StateAccount = "stllmchatstate";
+    public const string StateContainer = "llmchat";
     public const string AdminObjectId = "7b6a5c4d-0000-4000-8000-0000000000bb";
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(12);
 
-    /// <summary>The GitHub environments, their azd environments, hosts and deployment apps.</summary>
+    /// <summary>The GitHub environments and their azd environments and hosts.</summary>
     public static readonly IReadOnlyList<DeliveryEnvironment> Environments =
     [
-        new("staging", "llmchat-staging", "staging.chat.contoso.com", "5a1e0000-0000-4000-8000-00000000005a", "5a1e0000-0000-4000-8000-0000000000ab", "s7a9g1"),
-        new("production", "llmchat-production", "chat.contoso.com", "9d0c0000-0000-4000-8000-00000000009d", "9d0c0000-0000-4000-8000-0000000000ab", "p4r0d2"),
+        new("staging", "llmchat-staging", "staging.chat.contoso.com", "s7a9g1"),
+        new("production", "llmchat-production", "chat.contoso.com", "p4r0d2"),
     ];
 
     public static DeliveryEnvironment Staging => Environments[0];
@@ -44,7 +46,20 @@ public static class Delivery
         return azure;
     }
 
-    /// <summary>The admin's bootstrap, as docs/deploy.md tells it, with its runs (to check it worked).</summary>
+    /// <summary>The bootstrap block of docs/deploy.md, with the values a reader fills in.</summary>
+    public static string BootstrapScript()
+    {
+        var doc = File.ReadAllText(Path.Combine(global::Tests.Deployment.Repository.Root, "docs", "deploy.md"));
+        var block = BootstrapBlock().Match(doc);
+        if (!block.Success)
+        {
+            throw new InvalidOperationException("docs/deploy.md has no bootstrap block between its bootstrap:begin and bootstrap:end markers.");
+        }
+
+        return block.Groups[1].Value.Replace("subscription=<subscription id>", $"subscription={FakeWorld.Subscription}", StringComparison.Ordinal);
+    }
+
+    /// <summary>The admin's bootstrap, run from the docs as they are, with its run (to check it worked).</summary>
     public static async Task<Bootstrapped> BootstrapAsync()
     {
         var template = await AzdProvision.CompileAsync();
@@ -52,44 +67,35 @@ public static class Delivery
         azure.Update(state =>
         {
             state["azd"] = new JsonObject { ["environments"] = new JsonObject(), ["selected"] = null };
-            // The state account and its container, with Storage Blob Data Contributor for the admin and each deployment app.
-            state["remoteState"] = new JsonObject
-            {
-                [StateAccount] = new JsonObject
-                {
-                    ["principals"] = new JsonArray([AdminObjectId, .. Environments.Select(e => e.ObjectId)]),
-                    ["environments"] = new JsonObject(),
-                },
-            };
-            state["principals"] = new JsonObject([.. Environments.Select(e => KeyValuePair.Create(e.ClientId, (JsonNode?)e.App()))]);
+            state["account"]!["principal"] = new JsonObject { ["objectId"] = AdminObjectId, ["type"] = "User", ["graph"] = "full", ["name"] = "admin@contoso.com" };
         });
 
         var plans = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
-        var runs = new List<HookRun>
-        {
-            await azure.RunAsync(HookShell.Sh, Timeout, "azd", "config", "set", "state.remote.backend", "AzureBlobStorage"),
-            await azure.RunAsync(HookShell.Sh, Timeout, "azd", "config", "set", "state.remote.config.accountName", StateAccount),
-        };
         foreach (var environment in Environments)
         {
             plans[environment.AzdName] = environment.Plan(template);
             azure.WriteProvision(plans[environment.AzdName], environment.AzdName);
-            runs.Add(await azure.RunAsync(HookShell.Sh, Timeout, "azd", "env", "new", environment.AzdName, "--subscription", FakeWorld.Subscription, "--location", FakeWorld.Region));
-            runs.Add(await azure.RunAsync(HookShell.Sh, Timeout, "azd", "env", "set", "WEB_HOSTNAME", environment.Host));
-            runs.Add(await azure.RunAsync(HookShell.Sh, Timeout, "azd", "provision", "--no-prompt"));
         }
 
-        if (runs.FirstOrDefault(r => r.ExitCode != 0) is { } failed)
+        using var folder = new TemporaryFolder();
+        var script = Path.Combine(folder.Path, "bootstrap.sh");
+        await File.WriteAllTextAsync(script, BootstrapScript());
+        var run = await azure.RunProgramAsync(Timeout, "bash", "--noprofile", "--norc", "-eo", "pipefail", script);
+        if (run.ExitCode != 0)
         {
-            throw new InvalidOperationException("The bootstrap failed: " + failed);
+            throw new InvalidOperationException("The bootstrap of docs/deploy.md failed: " + run);
         }
 
-        return new Bootstrapped(azure.State, plans, runs);
+        return new Bootstrapped(azure.State, plans, run);
     }
+
+    /// <summary>The azd environments in remote state, by name.</summary>
+    public static JsonObject RemoteEnvironments(JsonNode state) =>
+        state["subscriptions"]![FakeWorld.Subscription]!["resourceGroups"]!["rg-llmchat-delivery"]!["storageAccounts"]![StateAccount]!["containers"]![StateContainer]!["azdEnvironments"]!.AsObject();
 
     /// <summary>The values an azd environment holds in remote state.</summary>
     public static IReadOnlyDictionary<string, string> RemoteEnvironment(JsonNode state, string azdName) =>
-        state["remoteState"]![StateAccount]!["environments"]![azdName]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
+        RemoteEnvironments(state)[azdName]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
 
     /// <summary>The AKS cluster an environment's provision created.</summary>
     public static JsonNode Cluster(JsonNode state, DeliveryEnvironment environment) =>
@@ -99,11 +105,26 @@ public static class Delivery
     public static IReadOnlyList<(string Environment, string Service, string? Commit)> Releases(JsonNode state) =>
         [.. state["azd"]?["deployments"]?.AsArray().Select(d => (d!["environment"]!.GetValue<string>(), d["service"]!.GetValue<string>(), d["commit"]?.GetValue<string>())) ?? []];
 
-    public sealed record Bootstrapped(JsonNode State, IReadOnlyDictionary<string, JsonNode> Plans, IReadOnlyList<HookRun> Runs);
+    /// <summary>A GitHub variable of the repository (or of one of its environments), as the bootstrap set it with gh.</summary>
+    public static string Variable(JsonNode state, string name, string? environment = null) =>
+        (environment is null ? state["github"]!["variables"]!["repository"]![name] : state["github"]!["variables"]!["environments"]![environment]![name])!.GetValue<string>();
+
+    /// <summary>An environment's deployment app: its client id (the environment's AZURE_CLIENT_ID) and its service principal's object id.</summary>
+    public static (string ClientId, string ObjectId) App(JsonNode state, DeliveryEnvironment environment)
+    {
+        var clientId = Variable(state, "AZURE_CLIENT_ID", environment.Name);
+        var principal = state["tenants"]![FakeWorld.Tenant]!["servicePrincipals"]![clientId]!["id"]!.GetValue<string>();
+        return (clientId, principal);
+    }
+
+    [GeneratedRegex(@"<!-- bootstrap:begin[^\n]*-->\s*```bash\n(.*?)```\s*<!-- bootstrap:end -->", RegexOptions.Singleline)]
+    private static partial Regex BootstrapBlock();
+
+    public sealed record Bootstrapped(JsonNode State, IReadOnlyDictionary<string, JsonNode> Plans, HookRun Run);
 }
 
-/// <summary>A GitHub environment, its azd environment and the deployment app federated with it.</summary>
-public sealed record DeliveryEnvironment(string Name, string AzdName, string Host, string ClientId, string ObjectId, string Token)
+/// <summary>A GitHub environment and its azd environment (its resources named with <paramref name="Token"/>).</summary>
+public sealed record DeliveryEnvironment(string Name, string AzdName, string Host, string Token)
 {
     public string ResourceGroup => $"rg-{AzdName}";
 
@@ -112,21 +133,8 @@ public sealed record DeliveryEnvironment(string Name, string AzdName, string Hos
     /// <summary>The subject GitHub puts in a job's OIDC token for this environment.</summary>
     public string Subject => $"repo:{Delivery.Repository}:environment:{Name}";
 
-    /// <summary>The deployment app as Entra holds it: federated with this environment's jobs, no Graph permission.</summary>
-    public JsonObject App() => new()
-    {
-        ["tenantId"] = FakeWorld.Tenant,
-        ["objectId"] = ObjectId,
-        ["graph"] = "none",
-        ["federatedSubjects"] = new JsonArray(Subject),
-        ["subscriptions"] = new JsonArray(FakeWorld.Subscription),
-    };
-
     /// <summary>What this environment's Bicep deployment creates: the default plan's resources, named for this environment.</summary>
     public JsonNode Plan(JsonNode template) => JsonNode.Parse(AzdProvision.Plan(template).ToJsonString()
         .Replace("x7k2p9", Token, StringComparison.Ordinal)
         .Replace("rg-llmchat-test", ResourceGroup, StringComparison.Ordinal))!;
-
-    /// <summary>The GitHub variables set on this environment.</summary>
-    public JsonObject Variables() => new() { ["AZURE_CLIENT_ID"] = ClientId };
 }

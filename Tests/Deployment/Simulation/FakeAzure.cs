@@ -11,14 +11,14 @@ public enum HookShell
 }
 
 /// <summary>
-/// A folder of recording fakes for <c>az</c>, <c>azd</c>, <c>kubectl</c>, <c>kubelogin</c>, <c>docker</c> and
-/// <c>curl</c> (Tests/Deployment/Fakes/fake-cli.mjs) put first on PATH, with the fake cloud's state, in which the
+/// A folder of recording fakes for <c>az</c>, <c>azd</c>, <c>kubectl</c>, <c>kubelogin</c>, <c>docker</c>, <c>curl</c>,
+/// <c>gh</c>, <c>getent</c> and <c>sleep</c> (Tests/Deployment/Fakes/fake-cli.mjs) put first on PATH, with the fake cloud's state, in which the
 /// repository's hooks and workflow steps run for real. Runs are serialized: the hooks are built by <c>dotnet run</c>,
 /// and two builds of one project at once collide.
 /// </summary>
 public sealed class FakeAzure : IDisposable
 {
-    public static readonly IReadOnlyList<string> Tools = ["az", "azd", "kubectl", "kubelogin", "docker", "curl"];
+    public static readonly IReadOnlyList<string> Tools = ["az", "azd", "kubectl", "kubelogin", "docker", "curl", "gh", "getent", "sleep"];
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
     private readonly string _folder = Directory.CreateTempSubdirectory("fake-azure-").FullName;
     private int _logged;
@@ -103,8 +103,8 @@ public sealed class FakeAzure : IDisposable
         ["FAKE_ROOT"] = Root,
         ["FAKE_PROVISION"] = ProvisionPath,
         ["FAKE_HOOK_SHELL"] = shell == HookShell.Pwsh ? "pwsh" : "sh",
-        // Graph's replication delay is modelled; the hooks need not wait seconds for it here.
-        ["LLMCHAT_HOOKS_RETRY_DELAY_MS"] = "10",
+        // The fakes keep the cloud's time: the hooks pause through the fake `sleep` (infra/hooks/Tools/Clock.cs).
+        ["LLMCHAT_HOOKS_SIMULATED_CLOCK"] = "1",
         ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         ["DOTNET_NOLOGO"] = "1",
         ["POWERSHELL_TELEMETRY_OPTOUT"] = "1",

@@ -7,7 +7,8 @@ public sealed record PlanFile(JsonNode Json)
 {
     public static PlanFile Load() => new(JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "deployment-plan.json")))!);
 
-    public IReadOnlyList<string> ResourceProviders => Strings(Json["resourceProviders"]);
+    /// <summary>Every resource provider the plan names, whatever its condition.</summary>
+    public IReadOnlyList<string> ResourceProviders => [.. Json["resourceProviders"]!.AsArray().Select(p => p!["namespace"]!.GetValue<string>())];
 
     public string Namespace => Json["namespace"]!.GetValue<string>();
 

@@ -49,13 +49,12 @@ public sealed record WorkflowRun(JsonNode Trace, HookRun Process)
             ["event"] = eventName,
             ["payload"] = payload ?? new JsonObject(),
             ["github"] = new JsonObject { ["sha"] = sha, ["ref"] = reference, ["repository"] = Delivery.Repository },
-            ["vars"] = new JsonObject
+            // The repository's variables and environments as the bootstrap set them with gh (lib/github.mjs).
+            ["vars"] = azure.State["github"]?["variables"]?["repository"]?.DeepClone() ?? new JsonObject(),
+            ["environments"] = new JsonObject([.. (azure.State["github"]?["environments"]?.AsObject() ?? []).Select(e => KeyValuePair.Create(e.Key, (JsonNode?)new JsonObject
             {
-                ["AZURE_TENANT_ID"] = FakeWorld.Tenant,
-                ["AZURE_SUBSCRIPTION_ID"] = FakeWorld.Subscription,
-                ["AZD_STATE_STORAGE_ACCOUNT"] = Delivery.StateAccount,
-            },
-            ["environments"] = new JsonObject([.. Delivery.Environments.Select(e => KeyValuePair.Create(e.Name, (JsonNode?)new JsonObject { ["vars"] = e.Variables() }))]),
+                ["vars"] = azure.State["github"]?["variables"]?["environments"]?[e.Key]?.DeepClone() ?? new JsonObject(),
+            }))]),
             ["inputs"] = inputs ?? new JsonObject(),
             ["environment"] = new JsonObject(),
             ["stubs"] = stubs ?? new JsonObject(),

@@ -138,24 +138,50 @@ function fakeState(change) {
   writeFileSync(path, JSON.stringify(state, null, 2));
 }
 
+// Each action is pinned to the commit of a release: a tag can be moved to other code, a commit cannot (GitHub docs,
+// "Security hardening for GitHub Actions", using third-party actions: pinning to a full-length commit SHA). The commits
+// below were read from each action's own repository (`git rev-list -n 1 <tag>`); a `uses:` naming a tag, a branch or
+// any other commit has no stand-in here and fails its job.
+const PINS = {
+  "actions/checkout": { "11d5960a326750d5838078e36cf38b85af677262": "v4.4.0" },
+  "actions/setup-dotnet": { "67a3573c9a986a3f9c594539f4ab511d57bb3ce9": "v4.3.1" },
+  "actions/setup-node": { "49933ea5288caeca8642d1e84afbd3f7d6820020": "v4.4.0" },
+  "actions/upload-artifact": { "ea165f8d65b6e75b540449e92b4886f43607fa02": "v4.6.2" },
+  "azure/setup-azd": { "0b7e3a35ab00f2eee7080c845eb39c3f0ebfa553": "v2.4.0" },
+  "azure/setup-kubectl": { "776406bce94f63e41d621b960d78ee25c8b76ede": "v4.0.1" },
+  "azure/use-kubelogin": { "0ce7c36141aa27d4934872cf00b0120804c98a29": "v1.3" },
+  "azure/login": { "7184910d9eb2b1c5e48f7073824a90609bb9b6d6": "v2.3.1" },
+};
+
+/** The stand-in for a `uses:` (owner/repo@commit), or a failure that says why there is none. */
+function standInFor(uses) {
+  const [repository, ref] = uses.split("@");
+  const play = STAND_INS[repository.toLowerCase()];
+  if (!play) return () => ({ code: 1, output: `no stand-in for ${uses}: the workflow runner cannot play it` });
+  if (!PINS[repository.toLowerCase()]?.[ref]) {
+    return () => ({ code: 1, output: `${uses}: not pinned to a release's commit (${Object.entries(PINS[repository.toLowerCase()]).map(([sha, tag]) => `${sha} is ${tag}`).join(", ")})` });
+  }
+  return play;
+}
+
 const STAND_INS = {
   // Checks out `ref` (default: the event's sha). The workspace is the repository under test; the stand-in records the
   // commit, which is what the fake azd's deploy reports as deployed.
-  "actions/checkout@v4": (inputs, context) => {
+  "actions/checkout": (inputs, context) => {
     const sha = inputs.ref || context.github.sha;
     fakeState(state => { state.checkout = { sha }; });
     return { code: 0, output: `checked out ${sha}` };
   },
   // Installs the SDK that global.json names: the machine's SDK stands in; the file must exist.
-  "actions/setup-dotnet@v4": inputs => existsSync(join(root, inputs["global-json-file"] ?? "global.json")) ? { code: 0, output: "" } : { code: 1, output: "global.json not found" },
-  "actions/setup-node@v4": inputs => inputs["node-version"] ? { code: 0, output: "" } : { code: 1, output: "node-version is required here" },
+  "actions/setup-dotnet": inputs => existsSync(join(root, inputs["global-json-file"] ?? "global.json")) ? { code: 0, output: "" } : { code: 1, output: "global.json not found" },
+  "actions/setup-node": inputs => inputs["node-version"] ? { code: 0, output: "" } : { code: 1, output: "node-version is required here" },
   // Installs azd, kubectl and kubelogin: the recording fakes are already first on PATH.
-  "Azure/setup-azd@v2": () => ({ code: 0, output: "" }),
-  "azure/setup-kubectl@v4": () => ({ code: 0, output: "" }),
-  "azure/use-kubelogin@v1": inputs => inputs["kubelogin-version"] ? { code: 0, output: "" } : { code: 1, output: "kubelogin-version is required" },
+  "azure/setup-azd": () => ({ code: 0, output: "" }),
+  "azure/setup-kubectl": () => ({ code: 0, output: "" }),
+  "azure/use-kubelogin": inputs => inputs["kubelogin-version"] ? { code: 0, output: "" } : { code: 1, output: "kubelogin-version is required" },
   // Signs az in with the workflow's OIDC token (which needs `id-token: write`), as azure/login does:
   // `az login --service-principal` with a federated token, then `az account set`.
-  "azure/login@v2": (inputs, context, env) => {
+  "azure/login": (inputs, context, env) => {
     if (context.permissions?.["id-token"] !== "write") return { code: 1, output: "azure/login: the workflow may not request an OIDC token (permissions: id-token: write)" };
     for (const key of ["client-id", "tenant-id", "subscription-id"]) if (!inputs[key]) return { code: 1, output: `azure/login: ${key} is empty` };
     const login = fakeTool("az", ["login", "--service-principal", "--username", inputs["client-id"], "--tenant", inputs["tenant-id"], "--federated-token", `github-oidc:${context.subject}`], env);
@@ -163,14 +189,24 @@ const STAND_INS = {
     return fakeTool("az", ["account", "set", "--subscription", inputs["subscription-id"]], env);
   },
   // Uploads an artifact: nothing to keep here.
-  "actions/upload-artifact@v4": () => ({ code: 0, output: "" }),
+  "actions/upload-artifact": () => ({ code: 0, output: "" }),
 };
 
-trace.standIns = Object.keys(STAND_INS);
+trace.standIns = Object.entries(PINS).flatMap(([repository, pins]) => Object.keys(pins).map(sha => `${repository}@${sha}`));
 trace.uses = actionsUsed();
 
 // --- jobs --------------------------------------------------------------------------------------------------------
 function finish() {
+  // The run, as GitHub lists it (its conclusion: failure if any job failed), for `gh api .../runs` (lib/github.mjs).
+  if (trace.triggered) {
+    fakeState(state => {
+      ((state.github ??= {}).runs ??= []).push({
+        workflow: scenario.workflow, event: scenario.event, head_sha: scenario.github.sha,
+        head_branch: (scenario.github.ref ?? "").replace(/^refs\/heads\//, ""),
+        conclusion: trace.jobs.some(j => j.result === "failure") ? "failure" : "success",
+      });
+    });
+  }
   writeFileSync(traceFile, JSON.stringify(trace, null, 2));
   process.exit(0);
 }
@@ -200,7 +236,9 @@ function runJob(job) {
   const environmentVars = environmentSettings?.vars ?? {};
   const repository = scenario.github.repository ?? "contoso/llmchat";
   const vars = { ...(scenario.vars ?? {}), ...environmentVars };
-  const base = { github: github(), needs, vars, inputs: scenario.inputs ?? {}, secrets: {}, matrix: {}, strategy: {}, runner: { os: "Linux", temp: "" } };
+  // The job's GITHUB_TOKEN, with the job's permissions (or the workflow's), as the fake gh checks them.
+  const token = `ghs_${id}_${Math.random().toString(36).slice(2, 12)}`;
+  const base = { github: { ...github(), token }, needs, vars, inputs: scenario.inputs ?? {}, secrets: {}, matrix: {}, strategy: {}, runner: { os: "Linux", temp: "" } };
   const jobStatus = { success: () => Object.values(needs).every(n => n.result === "success"), failure: () => Object.values(needs).some(n => n.result === "failure") };
   const record = { id, environment: environmentName ?? null, result: "skipped", outputs: {}, steps: [] };
   trace.jobs.push(record);
@@ -226,6 +264,7 @@ function runJob(job) {
   let checkedOut = false;
   const stepStatus = { success: () => !failed, failure: () => failed };
   const permissions = evaluate(jobRaw.permissions, base) ?? workflowPermissions;
+  fakeState(state => { ((state.github ??= {}).tokens ??= {})[token] = { permissions: permissions ?? {}, job: id }; });
   const subject = environmentKey ? `repo:${repository}:environment:${environmentKey}` : `repo:${repository}:ref:${scenario.github.ref}`;
   const oidc = permissions?.["id-token"] === "write"
     ? { ACTIONS_ID_TOKEN_REQUEST_URL: `https://pipelines.actions.githubusercontent.test/oidc/token?subject=${encodeURIComponent(subject)}`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "runner-request-token" }
@@ -241,6 +280,7 @@ function runJob(job) {
     const processEnv = {
       ...machine, ...scenario.environment, ...stepEnv, ...oidc, CI: "true", GITHUB_ACTIONS: "true", RUNNER_TEMP: temp, RUNNER_OS: "Linux",
       GITHUB_SHA: contexts.github.sha, GITHUB_REF: contexts.github.ref, GITHUB_WORKSPACE: root, GITHUB_EVENT_NAME: scenario.event, GITHUB_JOB: id,
+      GITHUB_REPOSITORY: repository,
     };
     let result;
     if (step.uses) {
@@ -249,8 +289,7 @@ function runJob(job) {
       if (step.uses.value.startsWith("./")) {
         result = runLocalAction(step.uses.value, inputs, context, processEnv, checkedOut);
       } else {
-        const standIn = STAND_INS[step.uses.value];
-        result = standIn ? standIn(inputs, context, processEnv) : { code: 1, output: `no stand-in for ${step.uses.value}: the workflow runner cannot play it` };
+        result = standInFor(step.uses.value)(inputs, context, processEnv);
         if (step.uses.value.startsWith("actions/checkout@") && result.code === 0) checkedOut = true;
       }
     } else {
@@ -303,9 +342,8 @@ function runLocalAction(path, inputs, context, env, checkedOut) {
   for (const step of action.runs.steps ?? []) {
     let result;
     if (step.uses) {
-      const standIn = STAND_INS[step.uses];
       const stepInputs = Object.fromEntries(Object.entries(step.with ?? {}).map(([k, v]) => [k, interpolate(v)]));
-      result = standIn ? standIn(stepInputs, context, env) : { code: 1, output: `no stand-in for ${step.uses}: the workflow runner cannot play it` };
+      result = standInFor(step.uses)(stepInputs, context, env);
     } else if (!step.shell) {
       result = { code: 1, output: `${path}: a run step of a composite action must name its shell` };
     } else {

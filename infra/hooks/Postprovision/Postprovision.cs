@@ -7,14 +7,14 @@ namespace Hooks.Postprovision;
 /// </summary>
 internal static class Postprovision
 {
-    public static IReadOnlyList<Action<HookContext>> Steps { get; } =
+    public static IReadOnlyList<HookStep> Steps { get; } =
     [
-        Subscription.Select,
-        ClusterAccess.Get,
-        WebFederatedCredential.Ensure,
-        TlsCertificate.Ensure,
-        RegistryImages.Ensure,
-        ClusterManifests.Apply,
-        KedaIdentity.Activate,
+        new("the Azure CLI's subscription", Subscription.Select),
+        new("cluster access", ClusterAccess.Get),
+        new("the web's federated credential", WebFederatedCredential.Ensure),
+        new("the TLS certificate", TlsCertificate.Ensure),
+        new("the registry's images", RegistryImages.Ensure),
+        new("the cluster manifests", ClusterManifests.Apply),
+        new("KEDA's identity", KedaIdentity.Activate),
     ];
 }

@@ -12,17 +12,21 @@ namespace Hooks.Postprovision;
 /// </summary>
 internal static class RegistryImages
 {
+    public const string DockerHubUser = "DOCKERHUB_USERNAME";
+    public const string DockerHubToken = "DOCKERHUB_TOKEN";
+
     public static void Ensure(HookContext context)
     {
         var registry = context.Environment.Require("AZURE_CONTAINER_REGISTRY_NAME", "A Bicep output: run `azd provision`.");
         var endpoint = context.Environment.Require("AZURE_CONTAINER_REGISTRY_ENDPOINT", "A Bicep output: run `azd provision`.");
         var images = context.Plan.Hooks;
+        var tags = new RegistryTags(context, registry);
 
         context.Step("Third-party images, imported into the registry...");
         foreach (var source in images.ExternalImages)
         {
             var path = source[(source.IndexOf('/', StringComparison.Ordinal) + 1)..];
-            if (!HasTag(context, registry, path))
+            if (!tags.Has(path))
             {
                 Import(context, registry, endpoint, source, path);
             }
@@ -31,32 +35,23 @@ internal static class RegistryImages
         context.Step("Model images (the models pulled once, at build time)...");
         foreach (var model in images.ModelImages)
         {
-            if (!HasTag(context, registry, model.Image))
+            if (!tags.Has(model.Image))
             {
                 Build(context, registry, endpoint, model);
             }
         }
     }
 
-    private static bool HasTag(HookContext context, string registry, string image)
-    {
-        var separator = image.LastIndexOf(':');
-        var (tags, result) = context.Az.TryJson("acr", "repository", "show-tags", "--name", registry, "--repository", image[..separator]);
-        if (!result.Succeeded && !result.Error.Contains("RepositoryNotFound", StringComparison.Ordinal))
-        {
-            result.OrThrow();
-        }
-
-        return tags?.AsArray().Any(t => t!.GetValue<string>() == image[(separator + 1)..]) == true;
-    }
-
     private static void Import(HookContext context, string registry, string endpoint, string source, string path)
     {
-        var user = context.Value("DOCKERHUB_USERNAME");
-        var token = context.Value("DOCKERHUB_TOKEN");
+        var user = context.Value(DockerHubUser);
+        var token = context.Value(DockerHubToken);
         var fromDockerHub = source.StartsWith("docker.io/", StringComparison.Ordinal);
-        string[] credentials = fromDockerHub && user is not null && token is not null ? ["--username", user, "--password", token] : [];
-        var result = context.Az.Run(["acr", "import", "--name", registry, "--source", source, "--image", path, .. credentials]);
+        string[] import = ["acr", "import", "--name", registry, "--source", source, "--image", path];
+        // The token goes on standard input (`--password @-`), never in the process's arguments.
+        var result = fromDockerHub && user is not null && token is not null
+            ? context.Az.RunWithInput(token, [.. import, "--username", user, "--password", "@-"])
+            : context.Az.Run(import);
         if (result.Succeeded)
         {
             return;
@@ -71,7 +66,7 @@ internal static class RegistryImages
         if (!DockerEngine.IsRunning(context))
         {
             throw new HookFailedException(
-                $"Docker Hub refused to serve {source} (pull rate limit) and no local Docker engine answers. Either set a Docker Hub account (a free one will do): `azd env set DOCKERHUB_USERNAME <user>` and `azd env set DOCKERHUB_TOKEN <access token>`, or start Docker; then run `azd provision` again.\n{result.Error.Trim()}");
+                $"Docker Hub refused to serve {source} (pull rate limit) and no local Docker engine answers. Either set a Docker Hub account (a free one will do): `azd env set {DockerHubUser} <user>` and `azd env set {DockerHubToken} <access token>`, or start Docker; then run `azd provision` again.\n{result.Error.Trim()}");
         }
 
         context.Step($"  Docker Hub refused the registry's import of {source}: copying it through the local Docker engine...");
@@ -121,5 +116,4 @@ internal static class RegistryImages
     }
 
     private static void Login(HookContext context, string registry) => context.Az.Run("acr", "login", "--name", registry).OrThrow();
-
 }

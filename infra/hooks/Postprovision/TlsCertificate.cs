@@ -15,6 +15,8 @@ internal static class TlsCertificate
     public const string ReaderScopeVariable = "WEB_TLS_READER_SCOPE";
     public const string SecretsUserRole = "Key Vault Secrets User";
     private const string SelfSignedName = "web-tls";
+    private const int IssuancePolls = 30;
+    private static readonly TimeSpan IssuancePollInterval = TimeSpan.FromSeconds(10);
 
     public static void Ensure(HookContext context)
     {
@@ -29,16 +31,19 @@ internal static class TlsCertificate
             policy["x509CertificateProperties"]!["subject"] = $"CN={host}";
             policy["x509CertificateProperties"]!["subjectAlternativeNames"]!["dnsNames"] = new JsonArray(host);
             var file = Path.GetTempFileName();
+            JsonNode? operation;
             try
             {
                 File.WriteAllText(file, policy.ToJsonString());
-                context.Az.Run("keyvault", "certificate", "create", "--vault-name", vault, "--name", SelfSignedName, "--policy", "@" + file, "-o", "json").OrThrow();
+                operation = context.Az.Json("keyvault", "certificate", "create", "--vault-name", vault, "--name", SelfSignedName, "--policy", "@" + file);
             }
             finally
             {
                 File.Delete(file);
             }
 
+            Issued(context, vault, operation);
+            // Recorded only once the certificate exists: a run stopped before that creates it again.
             uri = $"{environment.Require("AZURE_KEY_VAULT_ENDPOINT", "A Bicep output.").TrimEnd('/')}/certificates/{SelfSignedName}";
             environment.Set(UriVariable, uri);
         }
@@ -63,6 +68,33 @@ internal static class TlsCertificate
 
         environment.Set(ReaderScopeVariable, scope);
     }
+
+    /// <summary>
+    /// The create command answers with the certificate operation, and exits 0 whatever its status: for a self-signed
+    /// policy it waits while the status is <c>inProgress</c> and returns the operation as it ended, <c>completed</c>,
+    /// <c>failed</c> (with Key Vault's <c>error</c>) or <c>cancelled</c>; for another issuer it returns at once
+    /// (azure-cli, <c>command_modules/keyvault/custom.py</c>, <c>create_certificate</c>). The certificate's secret,
+    /// which the Gateway's role names, exists only once the operation completed: until then the hook waits, and a
+    /// failed issuance stops it with Key Vault's reason.
+    /// </summary>
+    private static void Issued(HookContext context, string vault, JsonNode? operation)
+    {
+        for (var poll = 1; Status(operation) == "inProgress" && poll <= IssuancePolls; poll++)
+        {
+            Tools.Clock.Pause(IssuancePollInterval);
+            operation = context.Az.Json("keyvault", "certificate", "pending", "show", "--vault-name", vault, "--name", SelfSignedName);
+        }
+
+        var status = Status(operation);
+        if (status != "completed")
+        {
+            var error = operation?["error"] is { } e ? $"{e["code"]}: {e["message"]}" : "no error given";
+            throw new HookFailedException(
+                $"Key Vault did not issue the self-signed certificate {SelfSignedName} in {vault}: the operation is {status ?? "missing"} ({error}). Nothing was granted on it. Run `azd provision` again to create it anew, or import a certificate and set {UriVariable} (docs/deploy.md, \"DNS and TLS\").");
+        }
+    }
+
+    private static string? Status(JsonNode? operation) => operation?["status"]?.GetValue<string>();
 
     /// <summary>The vault and certificate of a versionless certificate URI; the operator follows renewals only through one.</summary>
     public static (string Vault, string Certificate) Parse(string uri)

@@ -10,7 +10,9 @@ internal static class GeneratedSecrets
         foreach (var secret in context.Plan.Secrets.Where(s => s.Generated && context.Environment[s.EnvironmentVariable] is null))
         {
             context.Step($"Generating the secret {secret.EnvironmentVariable}...");
-            context.Environment.Set(secret.EnvironmentVariable, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
+            var value = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+            Tools.SecretValues.Add(value);
+            context.Environment.Set(secret.EnvironmentVariable, value);
         }
     }
 }

@@ -41,7 +41,7 @@ internal static class ImageBuildPath
             gaps.Add($"This subscription's offer ({offer}) may not run ACR Tasks (`az acr build` is refused with TasksOperationsNotAllowed), and no Docker engine answers here (`docker info`). Start Docker (the model images are then built locally and pushed), or move to a pay-as-you-go subscription.");
         }
 
-        if (context.Plan.Hooks.ExternalImages.Any(i => i.StartsWith("docker.io/", StringComparison.Ordinal)) && context.Value("DOCKERHUB_USERNAME") is null)
+        if (context.Plan.Hooks.ExternalImages.Any(i => i.StartsWith("docker.io/", StringComparison.Ordinal)) && context.Value(Postprovision.RegistryImages.DockerHubUser) is null)
         {
             context.Step("  Note: Docker Hub images are imported anonymously, which Docker Hub rate-limits. If an import fails with 'toomanyrequests', set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (`azd env set ...`), or start a local Docker engine.");
         }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Hooks.Tools;
 
 namespace Hooks.Preprovision;
 
@@ -44,12 +45,12 @@ internal static class Preflight
     {
         var registered = (context.Az.Json("provider", "list", "--query", "[].{namespace:namespace, registrationState:registrationState}")?.AsArray() ?? [])
             .ToDictionary(p => p!["namespace"]!.GetValue<string>(), p => p!["registrationState"]?.GetValue<string>() ?? "NotRegistered", StringComparer.OrdinalIgnoreCase);
-        foreach (var provider in context.Plan.ResourceProviders)
+        foreach (var provider in context.Plan.ResourceProviders.Where(p => p.OnlyWhen is null || bool.TryParse(context.Environment[p.OnlyWhen], out var on) && on))
         {
-            var state = registered.GetValueOrDefault(provider, "NotRegistered");
+            var state = registered.GetValueOrDefault(provider.Namespace, "NotRegistered");
             if (state != "Registered")
             {
-                gaps.Add($"Resource provider {provider} is {state}: `az provider register --namespace {provider} --wait`.");
+                gaps.Add($"Resource provider {provider.Namespace} is {state}: `az provider register --namespace {provider.Namespace} --wait`{(provider.OnlyWhen is null ? string.Empty : $" (needed because {provider.OnlyWhen} is true)")}.");
             }
         }
     }
@@ -130,8 +131,9 @@ internal static class Preflight
 
         foreach (var (quota, (vcpus, forPools)) in needs)
         {
-            var current = usage.TryGetValue(quota, out var entry) ? entry["currentValue"]!.GetValue<int>() : 0;
-            var limit = entry?["limit"]?.GetValue<long>() ?? 0;
+            // The CLI prints both counts as strings (Tools/JsonNumbers.cs).
+            var current = usage.TryGetValue(quota, out var entry) ? JsonNumbers.Read(entry["currentValue"], $"The usage of '{quota}'") : 0;
+            var limit = entry is null ? 0 : JsonNumbers.Read(entry["limit"], $"The limit of '{quota}'");
             var free = limit - current;
             if (vcpus > free)
             {

@@ -7,14 +7,14 @@ namespace Hooks.Preprovision;
 /// </summary>
 internal static class Preprovision
 {
-    public static IReadOnlyList<Action<HookContext>> Steps { get; } =
+    public static IReadOnlyList<HookStep> Steps { get; } =
     [
-        RequiredSettings.Check,
-        Subscription.Select,
-        NodePoolCounts.Record,
-        Preflight.Check,
-        GeneratedSecrets.Create,
-        AppRegistrations.Ensure,
-        SignInConsent.Check,
+        new("the settings", RequiredSettings.Check),
+        new("the Azure CLI's subscription", Subscription.Select),
+        new("the node pools' counts", NodePoolCounts.Record),
+        new("the subscription's capacity", Preflight.Check),
+        new("the generated secrets", GeneratedSecrets.Create),
+        new("the app registrations", AppRegistrations.Ensure),
+        new("sign-in consent", SignInConsent.Check),
     ];
 }

@@ -7,11 +7,20 @@ namespace Hooks.Tools;
 /// (<c>@path</c>), never as arguments. Graph is eventually consistent: an object just created may be unknown to the
 /// next call for seconds (azure-cli issue 1332), so Graph calls that follow a create retry on "does not exist".
 /// </summary>
-internal sealed class Az(TextWriter log, TimeSpan retryDelay)
+internal sealed class Az(TextWriter log)
 {
     private const int GraphAttempts = 12;
+    private static readonly TimeSpan GraphRetryDelay = TimeSpan.FromSeconds(5);
 
     public ToolResult Run(params string[] arguments) => CommandLine.Run("az", arguments);
+
+    /// <summary>
+    /// Runs a command whose secret argument is <c>@-</c>: az reads any argument value written <c>@path</c> from that file,
+    /// and <c>@-</c> from its standard input (azure-cli, <c>azure/cli/core/commands/__init__.py</c>,
+    /// <c>_expand_file_prefixed_files</c>), so the secret never appears in the process's arguments, which every user
+    /// of the machine can list.
+    /// </summary>
+    public ToolResult RunWithInput(string input, params string[] arguments) => CommandLine.Run("az", arguments, input);
 
     /// <summary>Runs the command and reads its JSON answer; throws with the command's error when it fails.</summary>
     public JsonNode? Json(params string[] arguments)
@@ -59,7 +68,7 @@ internal sealed class Az(TextWriter log, TimeSpan retryDelay)
             }
 
             log.WriteLine($"  Graph has not replicated the new object yet; retrying ({attempt}/{GraphAttempts - 1})...");
-            Thread.Sleep(retryDelay);
+            Clock.Pause(GraphRetryDelay);
         }
     }
 

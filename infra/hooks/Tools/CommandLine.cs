@@ -23,8 +23,8 @@ internal static class CommandLine
             start.ArgumentList.Add(argument);
         }
 
-        // The command is shown when it fails: the value after --password is masked.
-        var command = string.Join(' ', new[] { tool }.Concat(arguments.Select((a, i) => i > 0 && arguments[i - 1] == "--password" ? "***" : Quoted(a))));
+        // The command is shown when it fails: the value after --password and every secret this run handles are masked.
+        var command = SecretValues.Mask(string.Join(' ', new[] { tool }.Concat(arguments.Select((a, i) => i > 0 && arguments[i - 1] == "--password" ? "***" : Quoted(a)))));
         using var process = Process.Start(start) ?? throw new HookFailedException($"`{tool}` could not be started.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -35,7 +35,8 @@ internal static class CommandLine
         }
 
         process.WaitForExit();
-        return new ToolResult(command, process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
+        // A tool may repeat what it was given in its error (azd echoes a value it could not set): that is masked too.
+        return new ToolResult(command, process.ExitCode, output.GetAwaiter().GetResult(), SecretValues.Mask(error.GetAwaiter().GetResult()));
     }
 
     /// <summary>Whether a tool is on PATH at all.</summary>

@@ -1,40 +1,56 @@
-// azd, as the hooks and the delivery workflows use it. Environments live in the fake's state; with remote state
-// configured (`azd config set state.remote.*`) every write is persisted there too, and `azd env select` of an
-// environment that is not local copies it from there (learn.microsoft.com azure/developer/azure-developer-cli
-// remote-environments-support). `provision` runs the project's real hooks from azure.yaml around a stand-in for the
-// Bicep deployment (its outputs and resources, prepared by the test harness); `deploy` records each service's
-// release and applies its manifests with azd's template rule (only *.tmpl.yaml files are rendered).
-//   A10 Remote state is a blob container in a storage account (state.remoteState[account]); reading or writing it
-//       needs a data role there (Storage Blob Data Contributor): 403 AuthorizationPermissionMismatch otherwise (Azure
-//       Storage REST docs, blob service error codes). An account that does not exist does not resolve.
+// azd, as the hooks, the delivery workflows and the one-time bootstrap use it. Environments live in the fake's state;
+// with remote state configured (`azd config set state.remote.*`) every write is persisted there too, and `azd env
+// select` of an environment that is not local copies it from there (learn.microsoft.com azure/developer/
+// azure-developer-cli remote-environments-support). `provision` runs the project's real hooks from azure.yaml around a
+// stand-in for the Bicep deployment (its outputs, resources and role assignments, prepared by the test harness from
+// the compiled template), taking the deployment's time; `deploy` records each service's release and applies its
+// manifests with azd's template rule (only *.tmpl.yaml files are rendered), through azd's own kubeconfig.
+//   A10 Remote state is a blob container (state.remote.config.containerName, by default the project's name in lower
+//       case: azure-dev cli/azd/pkg/azd/default.go) in a storage account; reading or writing it needs a storage data
+//       role there, counted once it took effect (lib/identity.mjs T4): 403 AuthorizationPermissionMismatch otherwise
+//       (Azure Storage REST docs, blob service error codes). An account that does not exist does not resolve.
 //   A9 (lib/arm.mjs) `azd auth login --federated-credential-provider github` reads the job's OIDC token, which GitHub
 //       offers only to a job with `permissions: id-token: write` (ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN).
+//   A17 A Bicep deployment takes its time: minutes for a new cluster, less for one that exists (state.provisionSeconds
+//       overrides both). Role assignments the template makes are created as it ends, and count only once they took
+//       effect (T4). azd passes its own signed-in principal for AZURE_PRINCIPAL_ID (azure-dev bicep_provider.go,
+//       evalParamEnvSubst).
+//   A18 `azd deploy` reaches the cluster through its own kubeconfig, converted with `kubelogin -l azd` (azure-dev,
+//       pkg/project/service_target_aks.go), so it is authorized as azd's principal (lib/kubectl.mjs K5).
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync, appendFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ToolError, Unmodelled, requireTool } from "./cli.mjs";
-import { apply } from "./kubectl.mjs";
-import { federatedSignIn } from "./arm.mjs";
+import { apply, azdConnection } from "./kubectl.mjs";
+import { federatedSignIn, findStorage, storageDenied } from "./arm.mjs";
+import { azdPrincipal, assignRole, hasRole } from "./identity.mjs";
+import { advance } from "./clock.mjs";
+import { guid } from "./state.mjs";
 
 const YAML = requireTool("yaml");
+const STORAGE_DATA_ROLES = ["Storage Blob Data Contributor", "Storage Blob Data Owner"];
+const NEW_CLUSTER_SECONDS = 8 * 60;
+const EXISTING_CLUSTER_SECONDS = 3 * 60;
 
 function azd(state) {
   state.azd ??= { environments: {}, selected: null, remote: null };
   return state.azd;
 }
 
-/** A10: the remote state's environments, for the principal azd signed in as (or az's, when azd uses az's sign-in). */
+/** A10: the remote state's environments, for the principal azd signed in as (a person's azd is the person's az). */
 function remoteStore(state) {
   const a = azd(state);
   if (!a.remote) return undefined;
   if (a.remote.backend !== "AzureBlobStorage" || !a.remote.accountName) throw new ToolError("ERROR: remote state: set state.remote.backend AzureBlobStorage and state.remote.config.accountName");
-  const store = state.remoteState?.[a.remote.accountName];
-  if (!store) throw new ToolError(`ERROR: remote state: dial tcp: lookup ${a.remote.accountName}.blob.core.windows.net: no such host`);
-  const who = a.signedIn?.objectId ?? state.account.principal?.objectId;
-  if (!(store.principals ?? []).includes(who)) {
-    throw new ToolError(`ERROR: remote state: RESPONSE 403: This request is not authorized to perform this operation using this permission.\nERROR CODE: AuthorizationPermissionMismatch`);
+  const found = findStorage(state, a.remote.accountName);
+  if (!found) throw new ToolError(`ERROR: remote state: dial tcp: lookup ${a.remote.accountName}.blob.core.windows.net: no such host`);
+  const containerName = a.remote.containerName ?? "llmchat";
+  if (!hasRole(state, azdPrincipal(state), STORAGE_DATA_ROLES, `${found.id}/blobServices/default/containers/${containerName}`)) {
+    throw new ToolError(`ERROR: remote state: RESPONSE 403: ${storageDenied().message.replace(/^ERROR: /, "")}`);
   }
-  return (store.environments ??= {});
+  const container = found.account.containers[containerName];
+  if (!container) throw new ToolError("ERROR: remote state: RESPONSE 404: The specified container does not exist.\nERROR CODE: ContainerNotFound");
+  return (container.azdEnvironments ??= {});
 }
 
 export function values(state) {
@@ -121,7 +137,7 @@ export function azdCommand(state, parsed, args, io) {
       {
         const subject = new URL(process.env.ACTIONS_ID_TOKEN_REQUEST_URL).searchParams.get("subject");
         const principal = federatedSignIn(state, options["--client-id"], options["--tenant-id"], subject);
-        a.signedIn = { clientId: options["--client-id"], tenantId: options["--tenant-id"], objectId: principal.objectId };
+        a.signedIn = { clientId: options["--client-id"], tenantId: options["--tenant-id"], objectId: principal.objectId, provider: "github" };
       }
       return "Logged in to Azure.\n";
     default:
@@ -149,6 +165,9 @@ function provision(state, io) {
   const subscription = state.subscriptions[fresh.AZURE_SUBSCRIPTION_ID];
   const group = ((subscription.resourceGroups ??= {})[plan.resourceGroup] ??= {});
   const existing = group.clusters?.[plan.cluster.name];
+  // A17
+  advance(state, state.provisionSeconds ?? (existing ? EXISTING_CLUSTER_SECONDS : NEW_CLUSTER_SECONDS));
+  const deployer = azdPrincipal(state);
   // AKS applies the count each provision sends: the current count the hook recorded, within the bounds, or the
   // minimum for a new pool (infra/modules/node-counts.bicep; its own test runs it with the Bicep CLI).
   const count = pool => {
@@ -163,6 +182,8 @@ function provision(state, io) {
     keda: plan.cluster.keda,
     pools: plan.cluster.pools.map(p => ({ name: p.name, vmSize: fresh[p.vmSizeVariable] || p.vmSize, minCount: p.minCount, maxCount: p.maxCount, count: count(p) })),
     provisions: (existing?.provisions ?? 0) + 1,
+    // N3 (lib/network.mjs): the public address the Gateway will get.
+    gatewayAddress: existing?.gatewayAddress ?? gatewayAddress(plan.cluster.name),
   };
   const vault = ((group.vaults ??= {})[plan.vault.name] ??= { secrets: {}, keys: {}, certificates: {} });
   vault.uri = plan.outputs.AZURE_KEY_VAULT_ENDPOINT;
@@ -170,6 +191,16 @@ function provision(state, io) {
   for (const k of plan.vault.keys) vault.keys[k] ??= { kty: "RSA" };
   (group.registries ??= {})[plan.registry.name] ??= { tags: {} };
   subscription.principals = [...new Set([...(subscription.principals ?? []), ...plan.principals])];
+  // A17: the roles the template gives the deploying principals (principalId is azd's own; the others come from the
+  // environment), on the resources it names.
+  const ids = {
+    cluster: `/subscriptions/${fresh.AZURE_SUBSCRIPTION_ID}/resourceGroups/${plan.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${plan.cluster.name}`,
+    vault: `/subscriptions/${fresh.AZURE_SUBSCRIPTION_ID}/resourceGroups/${plan.resourceGroup}/providers/Microsoft.KeyVault/vaults/${plan.vault.name}`,
+  };
+  for (const role of plan.principalRoles ?? []) {
+    const principalId = role.parameter === "principalId" ? deployer : fresh[role.variable];
+    if (principalId) assignRole(state, subscription, { scope: ids[role.scope], principalId, role: role.role, principalType: role.principalType });
+  }
   Object.assign(fresh, plan.outputs);
   persist(state);
   io.save();
@@ -183,8 +214,11 @@ function deploy(state, io) {
   const env = values(state);
   const project = YAML.parse(readFileSync(join(io.root, "azure.yaml"), "utf8"));
   const subscription = state.subscriptions[env.AZURE_SUBSCRIPTION_ID];
-  const cluster = Object.values(subscription.resourceGroups ?? {}).map(g => g.clusters?.[env.AZURE_AKS_CLUSTER_NAME]).find(Boolean);
-  if (!cluster) throw new ToolError(`ERROR: could not determine AKS cluster: run azd provision first`);
+  const groupName = Object.keys(subscription.resourceGroups ?? {}).find(g => subscription.resourceGroups[g].clusters?.[env.AZURE_AKS_CLUSTER_NAME]);
+  if (!groupName) throw new ToolError(`ERROR: could not determine AKS cluster: run azd provision first`);
+  const cluster = subscription.resourceGroups[groupName].clusters[env.AZURE_AKS_CLUSTER_NAME];
+  // A18
+  const connection = azdConnection(state, cluster, `/subscriptions/${env.AZURE_SUBSCRIPTION_ID}/resourceGroups/${groupName}/providers/Microsoft.ContainerService/managedClusters/${env.AZURE_AKS_CLUSTER_NAME}`);
   const release = (state.azd.releases = (state.azd.releases ?? 0) + 1);
   for (const [name, service] of Object.entries(project.services)) {
     // A scenario may break the deploy at one service: those before it were applied.
@@ -199,14 +233,21 @@ function deploy(state, io) {
       const rendered = templated ? text.replace(/\{\{\s*\.Env\.([A-Za-z0-9_]+)\s*\}\}/g, (_, key) => env[key] ?? "<no value>") : text;
       const path = relative(io.root, file).split("\\").join("/");
       (state.azd.applied ??= []).push({ service: name, file: path, templated });
-      apply(state, cluster, rendered, path);
+      apply(state, connection, rendered, path);
     }
     (state.azd.deployments ??= []).push({ environment: env.AZURE_ENV_NAME, service: name, image: env[`SERVICE_${name.toUpperCase()}_IMAGE_NAME`], commit: state.checkout?.sha ?? null });
   }
-  // The public host now serves this release; a scenario may have broken it (the smoke test must catch that).
-  (state.sites ??= {})[env.WEB_HOSTNAME] = { environment: env.AZURE_ENV_NAME, release, broken: (state.brokenReleases ?? []).includes(env.AZURE_ENV_NAME) };
+  // The cluster's Gateway now serves this release for the host its routes name; a scenario may have broken it (the
+  // smoke test must catch that).
+  cluster.site = { environment: env.AZURE_ENV_NAME, hostnames: [env.WEB_HOSTNAME], release, broken: (state.brokenReleases ?? []).includes(env.AZURE_ENV_NAME) };
   persist(state);
   return "SUCCESS: Your application was deployed to Azure.\n";
+}
+
+/** A public address for a cluster's Gateway, the same for the same cluster. */
+function gatewayAddress(cluster) {
+  const h = guid(`gateway-${cluster}`);
+  return `20.${parseInt(h.slice(0, 2), 16) % 250}.${parseInt(h.slice(2, 4), 16) % 250}.${parseInt(h.slice(4, 6), 16) % 250 + 1}`;
 }
 
 // os.ReadDir order (by name), depth first, as azd walks a deployment path.

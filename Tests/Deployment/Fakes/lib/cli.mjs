@@ -6,11 +6,12 @@ import { join } from "node:path";
 
 export const requireTool = createRequire(new URL("../../../Infra/validation/package.json", import.meta.url));
 
-/** A refusal, as the real tool gives it: its message on stderr and its exit code. */
+/** A refusal, as the real tool gives it: its message (on stderr, unless the tool prints it on stdout) and its exit code. */
 export class ToolError extends Error {
-  constructor(message, exitCode = 1) {
+  constructor(message, exitCode = 1, stream = "stderr") {
     super(message);
     this.exitCode = exitCode;
+    this.stream = stream;
   }
 }
 
@@ -23,7 +24,8 @@ export class Unmodelled extends ToolError {
 
 // Options that take no value, in the tools we model.
 const FLAGS = new Set(["--all", "--overwrite-existing", "--wait", "--overwrite", "--server-side", "--no-prompt", "--no-wait",
-  "--quiet", "--rm", "-i", "--password-stdin", "--force-conflicts", "--service-principal"]);
+  "--quiet", "--rm", "-i", "--password-stdin", "--force-conflicts", "--service-principal", "--ignore-not-found", "--all-namespaces",
+  "-k", "-ks", "-sS"]);
 
 /** The words of a command (every argument that is neither an option nor an option's value) and its options by name. */
 export function parse(args) {

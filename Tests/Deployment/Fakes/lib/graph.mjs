@@ -28,6 +28,7 @@
 //      resource type; application update, "Update the appRoles for an application").
 import { ToolError, Unmodelled, jsonArgument } from "./cli.mjs";
 import { guid, tenant } from "./state.mjs";
+import { azToken, RESOURCES } from "./identity.mjs";
 
 export const GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000";
 // Microsoft Graph's delegated sign-in permissions, by id (the ids are the same in every tenant).
@@ -203,7 +204,16 @@ export function az(state, parsed, args) {
   const { words, options } = parsed;
   const command = words.join(" ");
   const t = () => tenant(state);
+  // A14 (lib/arm.mjs): Graph has its own token.
+  azToken(state, RESOURCES.graph);
   switch (command) {
+    case "ad signed-in-user show": {
+      // Graph's /me: a person only (Graph docs, "Get signed-in user"); az asks it for the signed-in account.
+      authorize(state, false);
+      const me = state.account.principal;
+      if (me.type !== "User") throw new ToolError("ERROR: /me request is only valid with delegated authentication flow.");
+      return { id: me.objectId, userPrincipalName: me.name ?? "admin@contoso.com", displayName: "Admin" };
+    }
     case "ad app create": {
       authorize(state, true);
       const name = options["--display-name"];
@@ -284,6 +294,7 @@ export function az(state, parsed, args) {
 
 /** `az rest` against https://graph.microsoft.com/v1.0/... */
 export function rest(state, method, url, body, args) {
+  azToken(state, RESOURCES.graph);
   const path = decodeURIComponent(url.pathname.replace(/^\/v1\.0\//, "")) + decodeURIComponent(url.search);
   let m;
   if (method === "PATCH" && (m = /^applications\(appId='([^']+)'\)$/.exec(path))) {
