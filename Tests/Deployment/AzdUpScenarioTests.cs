@@ -12,7 +12,7 @@ namespace Tests.Deployment;
 [Collection(AzdUpCollection.Name)]
 public sealed class AzdUpScenarioTests(AzdUpSimulation up)
 {
-    private static async Task<(FakeAzure Azure, HookRun Provision)> ProvisionAsync(FakeWorld world, JsonNode template, IReadOnlyDictionary<string, string>? extra = null)
+    private static async Task<(FakeAzure Azure, HookRun Provision)> ProvisionAsync(FakeWorld world, JsonNode template, IReadOnlyDictionary<string, string>? extra = null, Action<JsonNode>? extraState = null)
     {
         var environment = new Dictionary<string, string>(AzdUpRun.UserEnvironment, StringComparer.Ordinal);
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
@@ -21,6 +21,11 @@ public sealed class AzdUpScenarioTests(AzdUpSimulation up)
         }
 
         var azure = new FakeAzure(world, environment);
+        if (extraState is not null)
+        {
+            azure.Update(extraState);
+        }
+
         azure.WriteProvision(AzdProvision.Plan(template));
         return (azure, await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "azd", "provision", "--no-prompt"));
     }
@@ -154,7 +159,12 @@ public sealed class AzdUpScenarioTests(AzdUpSimulation up)
         Assert.Contains("azd env set DOCKERHUB_USERNAME", stopped.Hook("postprovision").Output, StringComparison.Ordinal);
         Assert.Contains("Docker Hub images are imported anonymously", stopped.Hook("preprovision").Output, StringComparison.Ordinal);
         Assert.Equal(0, withAccount.ExitCode);
-        Assert.All(withAccount.Hook("postprovision").Calls.Where(c => c.Is("az acr import") && c.Option("--source")!.StartsWith("docker.io/", StringComparison.Ordinal)), c => Assert.Equal("llmchat-ci", c.Option("--username")));
+        var dockerHubImports = withAccount.Hook("postprovision").Calls.Where(c => c.Is("az acr import") && c.Option("--source")!.StartsWith("docker.io/", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(dockerHubImports);
+        Assert.All(dockerHubImports, c => Assert.Equal("llmchat-ci", c.Option("--username")));
+        // The token reaches az on its standard input (A16): never in a process's arguments, nor in any output.
+        Assert.All(dockerHubImports, c => Assert.Equal("@-", c.Option("--password")));
+        Assert.DoesNotContain(withAccount.Calls, c => c.Args.Any(a => a.Contains("dckr_pat_x", StringComparison.Ordinal)));
         Assert.DoesNotContain("dckr_pat_x", withAccount.Output + withAccount.Hook("postprovision").Output, StringComparison.Ordinal);
         Assert.Equal(0, withDocker.ExitCode);
         Assert.Contains(withDocker.Hook("postprovision").Calls, c => c.Is("docker pull") && c.Args[1] == "docker.io/ollama/ollama:0.17.1");
@@ -215,6 +225,81 @@ public sealed class AzdUpScenarioTests(AzdUpSimulation up)
         Assert.Equal(0, second.ExitCode);
         Assert.Contains(second.Hook("preprovision").Calls, c => c.Is("azd env set AKS_GPU_CURRENT_COUNT 3"));
         Assert.Equal(3, Gpu(azure.State)["count"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task ToolAnsweringWhatTheHookCannotRead_StopsIt_WithOneLineNamingTheStep_AndNoStackTrace()
+    {
+        var (azure, provision) = await ProvisionAsync(FakeWorld.Ready, up.Template, extraState: s => s["faults"] = new JsonArray(new JsonObject
+        {
+            ["call"] = "az vm list-skus",
+            ["output"] = "<html><body><h1>503 Service Unavailable</h1></body></html>\n",
+        }));
+        using var _ = azure;
+        var preprovision = provision.Hook("preprovision");
+        var lines = preprovision.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(1, preprovision.ExitCode);
+        var stop = Assert.Single(lines, l => l.Contains("stopped at", StringComparison.Ordinal));
+        Assert.StartsWith("preprovision stopped at 'the subscription's capacity': unexpected Json", stop, StringComparison.Ordinal);
+        Assert.Contains("Run `azd provision` again", stop, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain("Unhandled exception", preprovision.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(preprovision.Calls, c => c.IsGraph);
+    }
+
+    [Fact]
+    public async Task GeneratedSecret_ThatAzdFailsToStore_IsNeverPrinted()
+    {
+        var (azure, provision) = await ProvisionAsync(FakeWorld.Ready, up.Template, extraState: s => s["faults"] = new JsonArray(new JsonObject
+        {
+            ["call"] = "azd env set SAFETY_CANARY",
+            ["error"] = "ERROR: saving environment: write .azure/llmchat-test/.env: no space left on device",
+        }));
+        using var _ = azure;
+        var preprovision = provision.Hook("preprovision");
+        var attempt = Assert.Single(preprovision.Calls, c => c.Is("azd env set SAFETY_CANARY"));
+
+        Assert.Equal(1, preprovision.ExitCode);
+        Assert.Contains("`azd env set SAFETY_CANARY ***` failed", preprovision.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(attempt.Args[3], preprovision.Output + provision.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CertificateIssuanceFailing_StopsWithKeyVaultsReason_GrantsNothing_AndTheNextRunIssuesItAgain()
+    {
+        var (azure, failed) = await ProvisionAsync(FakeWorld.Ready, up.Template, extraState: s => s["keyVaultIssuance"] = new JsonObject { ["seconds"] = 40, ["outcome"] = "failed" });
+        using var _ = azure;
+        var postprovision = failed.Hook("postprovision");
+        var afterFailure = azure.Environment();
+        azure.Update(s => s["keyVaultIssuance"] = new JsonObject { ["seconds"] = 40, ["outcome"] = "completed" });
+
+        var again = await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "azd", "provision", "--no-prompt");
+
+        Assert.Equal(1, postprovision.ExitCode);
+        Assert.Contains("did not issue the self-signed certificate web-tls", postprovision.Output, StringComparison.Ordinal);
+        Assert.Contains("KeyVaultCertificateIssuanceFailed", postprovision.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(postprovision.Calls, c => c.Is("az role assignment create"));
+        Assert.False(afterFailure.ContainsKey("WEB_TLS_CERTIFICATE_URI"));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains(again.Hook("postprovision").Calls, c => c.Is("az keyvault certificate create"));
+        Assert.EndsWith("/certificates/web-tls", azure.Environment()["WEB_TLS_CERTIFICATE_URI"], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("USE_COSMOS_TABLE", "Microsoft.DocumentDB")]
+    [InlineData("DEFENDER_FOR_CONTAINERS", "Microsoft.Security")]
+    public async Task ProviderOfAnOptionalFeature_IsAGapOnlyWhenTheFeatureIsOn(string feature, string provider)
+    {
+        var world = FakeWorld.Ready with { UnregisteredProviders = [provider] };
+        var (off, withoutFeature) = await ProvisionAsync(world, up.Template);
+        using var _ = off;
+        var (on, withFeature) = await ProvisionAsync(world, up.Template, new Dictionary<string, string> { [feature] = "true" });
+        using var __ = on;
+
+        Assert.Equal(0, withoutFeature.Hook("preprovision").ExitCode);
+        Assert.Equal(1, withFeature.Hook("preprovision").ExitCode);
+        Assert.Contains($"`az provider register --namespace {provider} --wait` (needed because {feature} is true)", withFeature.Hook("preprovision").Output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -242,6 +242,44 @@ public sealed class AzdUpTests(AzdUpSimulation up)
 
     [Theory]
     [MemberData(nameof(Shells))]
+    public void Postprovision_OnANewRegistry_ListsItsRepositoriesOnce_AndAsksNoTagsOfWhatItDoesNotHold(HookShell shell)
+    {
+        var first = up.In(shell).Postprovision.Calls;
+        var second = up.In(shell).SecondPostprovision.Calls;
+
+        Assert.Single(first, c => c.Is("az acr repository list"));
+        Assert.DoesNotContain(first, c => c.Is("az acr repository show-tags"));
+        Assert.Contains(first, c => c.Is("az acr import"));
+        // The second run finds every repository in the catalog, reads each one's tags once, and imports nothing.
+        Assert.Single(second, c => c.Is("az acr repository list"));
+        var tagReads = second.Where(c => c.Is("az acr repository show-tags")).Select(c => c.Option("--repository")).ToList();
+        Assert.NotEmpty(tagReads);
+        Assert.Equal(tagReads.Distinct().Count(), tagReads.Count);
+        Assert.All(second.Where(c => c.Is("az acr repository show-tags")), c => Assert.Equal(0, c.ExitCode));
+        Assert.DoesNotContain(second, c => c.Is("az acr import") || c.Is("az acr build"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
+    public void Postprovision_OfANewCluster_WaitsForItsAksRoleToCount_BeforeApplyingAnything(HookShell shell)
+    {
+        var calls = up.In(shell).Postprovision.Calls.ToList();
+        var checks = calls.Select((c, i) => (Call: c, Index: i)).Where(c => c.Call.Is("kubectl auth can-i")).ToList();
+        var firstApply = calls.FindIndex(c => c.Is("kubectl apply"));
+
+        // The template made azd's principal Cluster Admin as the deployment ended: kubectl says no until five minutes passed.
+        Assert.True(checks.Count > 1, string.Join('\n', calls.Select(c => c.Command)));
+        Assert.All(checks.SkipLast(1), c => Assert.Equal(1, c.Call.ExitCode));
+        Assert.Equal(0, checks[^1].Call.ExitCode);
+        Assert.True(checks[^1].Index < firstApply);
+        Assert.Contains(calls, c => c.Is("sleep 15"));
+        Assert.Equal(["convert-kubeconfig", "-l", "azd"], calls.Single(c => c.Is("kubelogin")).Args);
+        // On the next provision the role has long counted: one check, then on.
+        Assert.Single(up.In(shell).SecondPostprovision.Calls, c => c.Is("kubectl auth can-i"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
     public void Postprovision_SelfSignedCertificate_NamesTheHost_AndOnlyTheGatewayMayReadIt(HookShell shell)
     {
         var run = up.In(shell);

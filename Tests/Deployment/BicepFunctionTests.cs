@@ -38,4 +38,34 @@ public sealed class BicepFunctionTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains("[✗] Evaluation keepsTheAutoscalersCount Failed", output, StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task NodeResourceGroupName_KeepsAksDefault_WhereItFits_AndCutsTheLongestToEighty()
+    {
+        var (exitCode, output) = await Repository.RunAsync(Repository.BicepPath, ["test", "Tests/Deployment/Bicep/node-resource-group.tests.bicep"], Timeout);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("All 3 evaluations passed!", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NodeResourceGroupName_AksDefaultAlways_FailsTheTests()
+    {
+        // The defect this guards against: AKS's own name whatever its length (no nodeResourceGroup in the template).
+        using var copy = new Simulation.TemporaryFolder();
+        var tests = Directory.CreateDirectory(Path.Combine(copy.Path, "Tests", "Deployment", "Bicep")).FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "Tests", "Deployment", "Bicep")))
+        {
+            File.Copy(file, Path.Combine(tests, Path.GetFileName(file)));
+        }
+
+        var modules = Directory.CreateDirectory(Path.Combine(copy.Path, "infra", "modules")).FullName;
+        var function = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "infra", "modules", "node-resource-group.bicep"), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(modules, "node-resource-group.bicep"), function.Replace(
+            "length('MC_${resourceGroupName}_${clusterName}_${location}') <= 80", "true", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+
+        var (exitCode, output) = await Repository.RunAsync(Repository.BicepPath, ["test", Path.Combine(tests, "node-resource-group.tests.bicep")], Timeout);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("[✗] Evaluation cutsTheLongestToEighty Failed", output, StringComparison.Ordinal);
+    }
 }

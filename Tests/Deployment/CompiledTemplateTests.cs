@@ -6,12 +6,14 @@ namespace Tests.Deployment;
 public sealed class CompiledTemplateTests : IAsyncLifetime
 {
     private JsonNode _template = null!;
+    private string _compiled = string.Empty;
 
     public async ValueTask InitializeAsync()
     {
         var build = await Repository.RunAsync(Repository.BicepPath, ["build", "infra/main.bicep", "--stdout"], TimeSpan.FromMinutes(2));
         Assert.True(build.ExitCode == 0, build.Output);
-        _template = JsonNode.Parse(build.Output[build.Output.IndexOf('{', StringComparison.Ordinal)..])!;
+        _compiled = build.Output[build.Output.IndexOf('{', StringComparison.Ordinal)..];
+        _template = JsonNode.Parse(_compiled)!;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -57,6 +59,46 @@ public sealed class CompiledTemplateTests : IAsyncLifetime
         Assert.Equal("Standard", ingress["gatewayAPI"]!["installation"]!.GetValue<string>());
         Assert.Equal("Enabled", ingress["webAppRouting"]!["gatewayAPIImplementations"]!["appRoutingIstio"]!["mode"]!.GetValue<string>());
         Assert.Equal("None", ingress["webAppRouting"]!["nginx"]!["defaultIngressControllerType"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void ResourceProviders_AreThoseOfTheTemplatesResources_EachUnderTheConditionThatDeploysIt()
+    {
+        // What the plan asks the preprovision hook to check (infra/deployment-plan.json).
+        var plan = Simulation.PlanFile.Load().Json["resourceProviders"]!.AsArray().ToDictionary(p => p!["namespace"]!.GetValue<string>(), p => p!["onlyWhen"]?.GetValue<string>(), StringComparer.Ordinal);
+        // What the template deploys, by namespace: unconditionally, or only under one top-level parameter.
+        var parameters = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "main.parameters.json")))!["parameters"]!;
+        var deployed = Simulation.TemplateWalk.Resources(_template)
+            .Where(r => r.Type.Length > 0 && r.Namespace is not ("Microsoft.Resources" or "Microsoft.Authorization"))
+            .GroupBy(r => r.Namespace, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Any(r => r.Conditions.All(c => !c.Contains("parameters('", StringComparison.Ordinal))) ? null
+                : g.Select(r => System.Text.RegularExpressions.Regex.Match(string.Join(' ', r.Conditions), @"^\[parameters\('([A-Za-z]+)'\)\]$").Groups[1].Value).Distinct().Single(), StringComparer.Ordinal);
+        string? AzdValue(string? parameter) => parameter is null ? null
+            : System.Text.RegularExpressions.Regex.Match(parameters[parameter]!["value"]!.GetValue<string>(), @"^\$\{([A-Z_]+)=").Groups[1].Value;
+
+        foreach (var (ns, parameter) in deployed)
+        {
+            Assert.True(plan.TryGetValue(ns, out var onlyWhen), $"{ns}: the template deploys its resources, the plan does not check it.");
+            Assert.True(onlyWhen == AzdValue(parameter), $"{ns}: deployed {(parameter is null ? "always" : $"only when {parameter} ({AzdValue(parameter)})")}, checked {(onlyWhen is null ? "always" : $"only when {onlyWhen}")}.");
+        }
+
+        // The rest is what AKS needs for the node resource group, always.
+        Assert.Equal(AppHost.Deployment.ResourceProviders.ForTheNodeResourceGroup.Order(StringComparer.Ordinal), plan.Keys.Except(deployed.Keys).Order(StringComparer.Ordinal));
+        Assert.All(AppHost.Deployment.ResourceProviders.ForTheNodeResourceGroup, p => Assert.Null(plan[p]));
+        Assert.Equal("USE_COSMOS_TABLE", plan["Microsoft.DocumentDB"]);
+        Assert.Equal("DEFENDER_FOR_CONTAINERS", plan["Microsoft.Security"]);
+        Assert.DoesNotContain("Microsoft.OperationsManagement", plan.Keys);
+    }
+
+    [Fact]
+    public void Cluster_NamesItsNodeResourceGroup_WithTheFunctionThatKeepsItWithinEightyCharacters()
+    {
+        var cluster = Single("Microsoft.ContainerService/managedClusters")["properties"]!;
+
+        // Without it AKS makes MC_<group>_<cluster>_<region>, which a long environment name pushes past 80 (refused).
+        Assert.Equal("[__bicep.nodeResourceGroupName(resourceGroup().name, parameters('name'), parameters('location'))]", cluster["nodeResourceGroup"]?.GetValue<string>());
+        // The function the Bicep CLI's tests evaluate (BicepFunctionTests), compiled into the cluster's module.
+        Assert.Contains("lessOrEquals(length(format('MC_{0}_{1}_{2}'", _compiled, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -36,6 +36,17 @@ public sealed class DeploymentDocsTests
         Assert.Contains(code.Values, c => c.Contains("docs/deploy.md, \"One-time bootstrap\"", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Prerequisites_NameTheSdkGlobalJsonAsksFor_AndTheKubeloginWithAzdsLoginMode()
+    {
+        var sdk = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "global.json")))!["sdk"]!["version"]!.GetValue<string>();
+
+        Assert.Contains($"the .NET SDK {sdk}", Documents["docs/deploy.md"], StringComparison.Ordinal);
+        Assert.Contains($".NET SDK {sdk}", File.ReadAllText(Path.Combine(Repository.Root, "README.md")), StringComparison.Ordinal);
+        Assert.DoesNotContain(".NET 10 SDK", Documents["docs/deploy.md"], StringComparison.Ordinal);
+        Assert.Contains("kubelogin convert-kubeconfig -l azd", Documents["docs/deploy.md"], StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("costs", "(`azd env set AKS_GPU_MIN_COUNT 0`", "(`gpuMinCount` 0", "`gpuMinCount` is not a parameter")]
     [InlineData("costs", "`azd env set AKS_GPU_SPOT true`", "`azd env set GPU_SPOT true`", "`azd env set GPU_SPOT` names no setting")]

@@ -115,6 +115,103 @@ public sealed class WorkflowTests
         Assert.Empty(Undone(azure.State, Delivery.Staging));
     }
 
+    [Fact]
+    public async Task FirstCiRun_AfterTheBootstrap_EightMinutesOfProvisioning_NoDnsYet_Ships_ThenRollsBackAFailedDeploy()
+    {
+        // The bootstrap of docs/deploy.md is done; the deployment apps have never deployed; no DNS record exists; the
+        // whole template is provisioned again by the app (azd deploys as the principal signed in), for eight minutes.
+        using var azure = await Delivery.WorldAsync(s => s["provisionSeconds"] = 480);
+        Assert.Null(azure.State["dns"]);
+
+        var (ci, deploy) = await PushAsync(azure, Tested);
+
+        Assert.Equal("success", ci.Result("test"));
+        Assert.True(deploy.Result("production") == "success", deploy.ToString());
+        var logins = deploy.Calls.Select((c, i) => (Call: c, Index: i)).Where(c => c.Call.Is("az login")).Select(c => c.Index).Append(deploy.Calls.Count).ToList();
+        Assert.Equal(3, logins.Count);
+        foreach (var (job, j) in new[] { ("staging", 0), ("production", 1) })
+        {
+            // The job's own calls: from its sign-in to the next job's.
+            var calls = deploy.Calls.Skip(logins[j]).Take(logins[j + 1] - logins[j]).ToList();
+            var signIn = calls[0];
+            var kubectl = calls.Where(c => c.Tool == "kubectl").ToList();
+            // By the first kubectl az's GitHub assertion had expired (T1): the cluster's tokens came through azd (T3).
+            Assert.True(kubectl[0].Clock - signIn.Clock > 300, $"{job}: the scenario must outlast az's assertion ({kubectl[0].Clock - signIn.Clock} s).");
+            Assert.All(kubectl, c => Assert.Equal(c.Is("kubectl auth can-i") ? 0 : c.ExitCode, c.ExitCode));
+            Assert.DoesNotContain("AADSTS700024", deploy.Step(job, "Provision and deploy (rolling update)").Output, StringComparison.Ordinal);
+            // The bootstrap gave the app its AKS role minutes before: the postprovision hook did not have to wait.
+            Assert.DoesNotContain("does not let azd's principal in yet", deploy.Step(job, "Provision and deploy (rolling update)").Output, StringComparison.Ordinal);
+            var smoke = deploy.Step(job, "Smoke tests").Output;
+            Assert.Contains("has no public DNS record: users cannot reach it. Create an A record", smoke, StringComparison.Ordinal);
+            Assert.EndsWith("smoke: ok", smoke.Trim(), StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(deploy.Calls, c => c.Is("kubectl auth can-i") && c.ExitCode != 0);
+        azure.Update(s => s["failDeployAt"] = "web");
+        var (_, failed) = await PushAsync(azure, Next);
+
+        Assert.Equal("failure", failed.Step("staging", "Provision and deploy (rolling update)").Outcome);
+        Assert.Contains("api: revision 1 -> 2, rolling back...", failed.Step("staging", "Roll back what this run deployed").Output, StringComparison.Ordinal);
+        Assert.Equal(["api"], Undone(azure.State, Delivery.Staging));
+        Assert.Equal("skipped", failed.Result("production"));
+    }
+
+    [Fact]
+    public async Task PublicDnsPointingElsewhere_IsAWarning_AndTheSmokeTestStillChecksThisEnvironmentsGateway()
+    {
+        using var azure = await Delivery.WorldAsync(s => s["dns"] = new JsonObject { [Delivery.Staging.Host] = "20.0.0.99", [Delivery.Production.Host] = "20.0.0.98" });
+
+        var (_, deploy) = await PushAsync(azure, Tested);
+
+        var smoke = deploy.Step("staging", "Smoke tests").Output;
+        Assert.Contains($"{Delivery.Staging.Host} resolves to 20.0.0.99, not to this environment's Gateway", smoke, StringComparison.Ordinal);
+        Assert.Equal("success", deploy.Result("production"));
+        Assert.All(deploy.Calls.Where(c => c.Is("curl")), c => Assert.Contains("--resolve", c.Args));
+    }
+
+    [Fact]
+    public async Task KubectlFailingWhileTheRevisionsAreRecorded_StopsTheDeploy_NeverRecordsAFirstRelease()
+    {
+        using var azure = await Delivery.WorldAsync();
+        var (_, first) = await PushAsync(azure, Tested);
+        Assert.True(first.Result("production") == "success", first.ToString());
+        azure.Update(s => s["faults"] = new JsonArray(new JsonObject
+        {
+            ["call"] = "kubectl get deployment",
+            ["error"] = "Unable to connect to the server: net/http: TLS handshake timeout",
+        }));
+
+        var (_, second) = await PushAsync(azure, Next);
+
+        var step = second.Step("staging", "Provision and deploy (rolling update)");
+        Assert.Equal("failure", step.Outcome);
+        Assert.Contains("TLS handshake timeout", step.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(second.Calls, c => c.Is("azd deploy"));
+        Assert.Equal(1, Revision(azure.State, Delivery.Staging, "api"));
+        Assert.Equal("skipped", second.Result("production"));
+    }
+
+    [Fact]
+    public async Task KubectlFailingDuringTheRollback_FailsIt_InsteadOfCallingItUnchanged()
+    {
+        using var azure = await Delivery.WorldAsync();
+        var (_, first) = await PushAsync(azure, Tested);
+        Assert.True(first.Result("production") == "success", first.ToString());
+        // The deploy's two reads go through; the rollback's fail.
+        azure.Update(s =>
+        {
+            s["failDeployAt"] = "web";
+            s["faults"] = new JsonArray(new JsonObject { ["call"] = "kubectl get deployment", ["after"] = 2, ["error"] = "Error from server (ServiceUnavailable): the server is currently unable to handle the request" });
+        });
+
+        var (_, second) = await PushAsync(azure, Next);
+
+        var rollback = second.Step("staging", "Roll back what this run deployed");
+        Assert.Equal("failure", rollback.Outcome);
+        Assert.Contains("ServiceUnavailable", rollback.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("unchanged", rollback.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(1, "push", "main")]
     [InlineData(0, "pull_request", "main")]

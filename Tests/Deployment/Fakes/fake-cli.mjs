@@ -8,6 +8,9 @@
 // file it was handed. A call it does not model fails with exit code 2, so nothing unmodelled passes.
 //   FAKE_STATE: the state (JSON)   FAKE_LOG: JSON lines, one per call   FAKE_ROOT: the repository (azd's project)
 //   FAKE_PROVISION: what the Bicep deployment creates (outputs and resources), prepared by the test harness
+// A scenario may inject faults that no rule models, a tool misbehaving (state.faults: [{ call, after, output,
+// error, exitCode }]): a call whose words start with `call` ("kubectl get deployment") answers `output`, or fails
+// with `error`, once `after` such calls went through normally.
 import { readFileSync, appendFileSync } from "node:fs";
 import { ToolError, Unmodelled, parse, capture } from "./lib/cli.mjs";
 import { load, save } from "./lib/state.mjs";
@@ -51,7 +54,12 @@ try {
   const parsed = parse(expanded);
   // Every call takes a second of the fake cloud's time; `sleep` takes what it is asked.
   advance(state, tool === "sleep" ? 0 : 1);
-  switch (tool) {
+  const fault = injectedFault(state, tool, parsed.words);
+  if (fault?.error !== undefined) throw new ToolError(fault.error, fault.exitCode ?? 1);
+  switch (fault?.output !== undefined ? "__fault__" : tool) {
+    case "__fault__":
+      out = fault.output;
+      break;
     case "az": {
       if (parsed.words[0] === "rest") {
         const url = new URL(parsed.options["--url"] ?? parsed.options["--uri"]);
@@ -110,6 +118,15 @@ try {
   if (error.stream === "stdout") out = error.message + "\n";
   else err = error.message;
   code = error.exitCode;
+}
+
+/** The scenario's fault for this call, if its turn has come (each matching call counts). */
+function injectedFault(state, tool, words) {
+  const call = [tool, ...words].join(" ");
+  const fault = (state.faults ?? []).find(f => call === f.call || call.startsWith(f.call + " "));
+  if (!fault) return undefined;
+  fault.seen = (fault.seen ?? 0) + 1;
+  return fault.seen > (fault.after ?? 0) ? fault : undefined;
 }
 
 delete state.stdin;

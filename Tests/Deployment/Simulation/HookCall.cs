@@ -3,6 +3,9 @@ namespace Tests.Deployment.Simulation;
 /// <summary>One call a hook made to a faked tool, with the content of every file it handed over (<c>@file</c>, <c>-f path</c>).</summary>
 public sealed record HookCall(string Tool, IReadOnlyList<string> Args, IReadOnlyDictionary<int, string> Files, int ExitCode)
 {
+    /// <summary>The fake cloud's time (seconds since the scenario began) when the call ended.</summary>
+    public int Clock { get; init; }
+
     /// <summary>The tool and its words before the first option: <c>az ad app create</c>, <c>kubectl apply</c>.</summary>
     public string Command => string.Join(' ', new[] { Tool }.Concat(Args.TakeWhile(a => !a.StartsWith('-'))));
 

@@ -17,7 +17,10 @@ public sealed record LoggedLine(HookCall? Call, string? Hook, string? Phase, int
             json["tool"]!.GetValue<string>(),
             [.. json["args"]!.AsArray().Select(a => a!.GetValue<string>())],
             json["files"]!.AsObject().ToDictionary(f => int.Parse(f.Key, System.Globalization.CultureInfo.InvariantCulture), f => f.Value!.GetValue<string>()),
-            json["exitCode"]!.GetValue<int>());
+            json["exitCode"]!.GetValue<int>())
+        {
+            Clock = json["clock"]?.GetValue<int>() ?? 0,
+        };
         return new LoggedLine(call, null, null, call.ExitCode, string.Empty);
     }
 }
