@@ -119,8 +119,9 @@ export function kubectl(state, parsed, args) {
     if (allowed(state, connection)) return { out: "yes\n" };
     throw new ToolError("no", 1, "stdout");
   }
-  if (!allowed(state, connection)) {
-    const [verb, kind] = words[0] === "apply" ? ["patch", "Deployment"] : words[0] === "rollout" ? ["get", "Deployment"] : [words[0], words[1] ?? "Pod"];
+  // An apply is refused object by object, with each object's kind (apply below).
+  if (words[0] !== "apply" && !allowed(state, connection)) {
+    const [verb, kind] = words[0] === "rollout" ? ["get", "Deployment"] : [words[0], words[1] ?? "Pod"];
     throw forbidden(connection, verb, kind.replace(/^./, c => c.toUpperCase()), kind === "gateway" ? "gateway.networking.k8s.io" : "apps", ns);
   }
   if (words[0] === "apply") {
