@@ -79,6 +79,52 @@ public sealed partial class AzCliGoldenTests
     }
 
     [Fact]
+    public async Task VmListSkus_TheFakePrintsWhatTheCliPrints_AndLeavesOutARestrictedSizeUnlessAll()
+    {
+        var restricted = new FakeVmSize("Standard_NC40ads_H100_v5", "standardNCadsH100v5Family", 40, ["1"], Restricted: true);
+        using var azure = Provisioned(s => s["skus"]![FakeWorld.Region]!.AsArray().Add(restricted.ToJson(FakeWorld.Region)));
+        // The REST answer (learn.microsoft.com rest/api/compute/resource-skus/list) for the same sizes.
+        var rest = new JsonObject
+        {
+            ["value"] = new JsonArray([.. FakeWorld.Ready.VmSizes.Append(restricted).Select(v =>
+            {
+                var sku = v.ToJson(FakeWorld.Region);
+                sku["resourceType"] = "virtualMachines";
+                return (JsonNode)sku;
+            })]),
+        };
+
+        var golden = await GoldenAsync(new JsonObject { ["vmSkus"] = new JsonObject { ["rest"] = rest, ["location"] = FakeWorld.Region } });
+        var plain = await Az(azure, "vm", "list-skus", "--location", FakeWorld.Region, "--resource-type", "virtualMachines", "-o", "json");
+        var all = await Az(azure, "vm", "list-skus", "--location", FakeWorld.Region, "--resource-type", "virtualMachines", "--all", "-o", "json");
+
+        SameSkus(golden["vmListSkus"]!.AsArray(), JsonNode.Parse(plain.Output)!.AsArray());
+        SameSkus(golden["vmListSkusAll"]!.AsArray(), JsonNode.Parse(all.Output)!.AsArray());
+        Assert.DoesNotContain(golden["vmListSkus"]!.AsArray(), s => s!["name"]!.GetValue<string>() == restricted.Name);
+    }
+
+    /// <summary>The same sizes in the same order; every property the fake prints as the CLI prints it, and nothing the CLI prints with a value left out.</summary>
+    private static void SameSkus(JsonArray cli, JsonArray fake)
+    {
+        Assert.Equal(cli.Select(s => s!["name"]!.GetValue<string>()), fake.Select(s => s!["name"]!.GetValue<string>()));
+        foreach (var (expected, actual) in cli.Zip(fake))
+        {
+            foreach (var (key, value) in expected!.AsObject().Where(p => p.Value is not null))
+            {
+                Assert.True(JsonNode.DeepEquals(Trimmed(value), Trimmed(actual![key])), $"{expected["name"]}.{key}: CLI {value?.ToJsonString()}, fake {actual[key]?.ToJsonString()}");
+            }
+        }
+    }
+
+    /// <summary>A value without the properties that are null (the CLI prints the SDK's unset fields as null; the fake leaves them out).</summary>
+    private static JsonNode? Trimmed(JsonNode? node) => node switch
+    {
+        JsonObject o => new JsonObject([.. o.Where(p => p.Value is not null).Select(p => KeyValuePair.Create(p.Key, Trimmed(p.Value)))]),
+        JsonArray a => new JsonArray([.. a.Select(Trimmed)]),
+        _ => node?.DeepClone(),
+    };
+
+    [Fact]
     public async Task AcrRepositories_ListAndShowTags_TheFakePrintsWhatTheCliPrints_AnUnknownRepositoryIncluded()
     {
         using var azure = Provisioned(s => s["subscriptions"]![FakeWorld.Subscription]!["resourceGroups"]!["rg-golden"]!["registries"]!["crtest"]!["tags"] = new JsonObject

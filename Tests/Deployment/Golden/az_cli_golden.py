@@ -14,7 +14,9 @@ from knack.util import todict
 
 from azure.cli.core.commands import AzCliCommandInvoker, _expand_file_prefixed_files
 from azure.cli.command_modules.vm._format import transform_vm_usage_list
-from azure.mgmt.compute.models import Usage
+from azure.mgmt.compute.models import ResourceSku, Usage
+import azure.cli.command_modules.vm._vm_utils as vm_utils
+from azure.cli.command_modules.vm.custom import list_skus
 import azure.cli.command_modules.acr.repository as acr_repository
 import azure.cli.command_modules.acr._docker_utils as acr_docker_utils
 
@@ -27,6 +29,24 @@ def printed(result):
 def vm_list_usage(rest):
     """`az vm list-usage`: the SDK's Usage models from the REST answer, then the command's transform."""
     return printed(transform_vm_usage_list([Usage.deserialize(item) for item in rest["value"]]))
+
+
+class ComputeProfile:
+    """What `cmd` answers list_skus about the API version: today's, newer than 2017-03-30."""
+
+    cli_ctx = None
+
+    @staticmethod
+    def supported_api_version(**_):
+        return False
+
+
+def vm_list_skus(rest, location, show_all):
+    """`az vm list-skus --location L --resource-type virtualMachines [--all]`: the SDK's models, then the command's filter."""
+    vm_utils.list_sku_info = lambda cli_ctx, location=None: [
+        sku for sku in (ResourceSku.deserialize(item) for item in rest["value"])
+        if any(l.lower() == location.lower() for l in sku.locations)]
+    return printed(list_skus(ComputeProfile(), location=location, show_all=show_all, resource_type="virtualMachines"))
 
 
 class Registry:
@@ -65,6 +85,10 @@ def main():
     answer = {}
     if "vmUsage" in request:
         answer["vmListUsage"] = vm_list_usage(request["vmUsage"])
+    if "vmSkus" in request:
+        skus = request["vmSkus"]
+        answer["vmListSkus"] = vm_list_skus(skus["rest"], skus["location"], False)
+        answer["vmListSkusAll"] = vm_list_skus(skus["rest"], skus["location"], True)
     for name, case in request.get("acr", {}).items():
         call = {"list": acr_repository.acr_repository_list, "show-tags": acr_repository.acr_repository_show_tags}[case["command"]]
         answers = {path: (status, body) for path, status, body in case["answers"]}

@@ -133,8 +133,15 @@ public sealed record FakeVmSize(string Name, string Family, int VCpus, IReadOnly
         ["locations"] = new JsonArray(location),
         ["locationInfo"] = new JsonArray(new JsonObject { ["location"] = location, ["zones"] = new JsonArray([.. Zones.Select(z => (JsonNode)z)]) }),
         ["capabilities"] = new JsonArray(new JsonObject { ["name"] = "vCPUs", ["value"] = VCpus.ToString(System.Globalization.CultureInfo.InvariantCulture) }),
+        // REST's ResourceSkuRestrictions (learn.microsoft.com rest/api/compute/resource-skus/list).
         ["restrictions"] = Restricted
-            ? new JsonArray(new JsonObject { ["type"] = "Location", ["reasonCode"] = "NotAvailableForSubscription", ["values"] = new JsonArray(location) })
+            ? new JsonArray(new JsonObject
+            {
+                ["type"] = "Location",
+                ["values"] = new JsonArray(location),
+                ["restrictionInfo"] = new JsonObject { ["locations"] = new JsonArray(location), ["zones"] = null },
+                ["reasonCode"] = "NotAvailableForSubscription",
+            })
             : new JsonArray(),
     };
 }

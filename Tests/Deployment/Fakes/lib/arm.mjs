@@ -5,7 +5,8 @@
 //      doesn't exist in cloud 'AzureCloud'."
 //   A3 Resources are looked up in the selected subscription: ResourceGroupNotFound / ResourceNotFound otherwise.
 //   A4 `az vm list-skus` lists the sizes a subscription may not use only with --all (az docs: "--all  Show all
-//      information including vm sizes not available under the current subscription").
+//      information including vm sizes not available under the current subscription"; azure-cli,
+//      command_modules/vm/_vm_utils.py, is_sku_available; golden-tested with the CLI's code).
 //   A5 ACR Tasks (`az acr build`) are refused on subscriptions paid by free credits: TasksOperationsNotAllowed
 //      (Azure-Samples/azure-search-openai-demo issue 2220; MicrosoftLearning AZ-204 issue 855).
 //   A6 Docker Hub limits anonymous pulls; `az acr import` from docker.io without credentials fails once the limit is
@@ -40,6 +41,13 @@
 //      tenant (AADSTS700016) with a federated credential whose subject equals the token's, case included: a job with
 //      `environment: production` presents `repo:<owner>/<repo>:environment:production` (AADSTS700213; Azure/login
 //      issues 379, 482 and 515).
+// Output shapes of the other commands (what the hooks read of each): `account show` (tenantId: the profile's subscription
+// entry, azure-cli azure/cli/core/_profile.py), `provider list` (namespace, registrationState: REST Providers - List),
+// `aks nodepool list` (name, count: REST Agent Pools - List), `keyvault show` (id: REST Vaults - Get), `role assignment
+// list` (REST Role Assignments - List For Scope), `account get-access-token` (accessToken, expiresOn, expires_on,
+// subscription, tenant, tokenType: azure-cli command_modules/profile/custom.py, get_access_token); the CLI prints JSON
+// through knack's todict with camelCase keys (azure/cli/core/commands/__init__.py). Errors: knack prints a CLIError
+// as "ERROR: <message>" with exit code 1; ARM's errors arrive as "(Code) Message" with "Code: ..." on the next line.
 import { ToolError, Unmodelled, jsonArgument } from "./cli.mjs";
 import { guid, selectedSubscription, resourceGroup, findResource } from "./state.mjs";
 import { azToken, federatedSession, assignRole, hasRole, RESOURCES } from "./identity.mjs";
@@ -123,9 +131,13 @@ export function az(state, parsed, args) {
       return undefined;
     }
     case "vm list-skus": {
-      // A4
-      const skus = state.skus[options["--location"]] ?? [];
-      return skus.filter(s => options["--all"] || !(s.restrictions ?? []).some(r => r.type === "Location")).map(s => ({ resourceType: "virtualMachines", ...s }));
+      // A4: without --all, a size restricted in this location for this subscription is left out (azure-cli,
+      // command_modules/vm/_vm_utils.py, is_sku_available; golden-tested with the CLI's code).
+      const location = options["--location"];
+      const restrictedHere = s => (s.restrictions ?? []).some(r => r.reasonCode === "NotAvailableForSubscription" && r.type === "Location"
+        && (r.restrictionInfo?.locations ?? []).includes(s.locationInfo?.[0]?.location));
+      const skus = state.skus[location] ?? [];
+      return skus.filter(s => options["--all"] || !restrictedHere(s)).map(s => ({ resourceType: "virtualMachines", ...s }));
     }
     case "vm list-usage": {
       // A11

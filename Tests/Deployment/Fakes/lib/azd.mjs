@@ -17,6 +17,11 @@
 //       evalParamEnvSubst).
 //   A18 `azd deploy` reaches the cluster through its own kubeconfig, converted with `kubelogin -l azd` (azure-dev,
 //       pkg/project/service_target_aks.go), so it is authorized as azd's principal (lib/kubectl.mjs K5).
+// Output shapes: `azd env get-values` prints the environment as dotenv lines, NAME="value" with \" and \n escaped
+// (azure-dev, pkg/environment: godotenv's Marshal); `azd env get-value NAME` prints the value alone; `azd auth login`
+// ends with "Logged in to Azure" (azure-dev, cmd/auth_login.go); provision and deploy end with azd's SUCCESS lines;
+// errors are "ERROR: ..." with exit code 1, a failing hook as "'<hook>' hook failed with exit code: '<n>', Path: ..."
+// (azure-dev, pkg/ext/hooks_runner.go, handleHookError).
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, statSync, appendFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -83,7 +88,8 @@ function hook(state, root, name) {
     : ["sh", ["-c", run]];
   const result = spawnSync(program, argv, { cwd: root, env: { ...process.env, ...values(state) }, encoding: "utf8" });
   appendFileSync(process.env.FAKE_LOG, JSON.stringify({ hook: name, phase: "end", exitCode: result.status, output: (result.stdout ?? "") + (result.stderr ?? "") }) + "\n");
-  if (result.status !== 0) throw new ToolError(`${result.stdout}${result.stderr}\nERROR: failed running pre/post hooks: '${name}' hook failed with exit code: '${result.status}'`);
+  // azure-dev, pkg/ext/hooks_runner.go, handleHookError (an inline `run:` is written to a temporary script first).
+  if (result.status !== 0) throw new ToolError(`${result.stdout}${result.stderr}\nERROR: '${name}' hook failed with exit code: '${result.status}', Path: '/tmp/azd-${name}.sh'. : exit code: ${result.status}`);
 }
 
 export function azdCommand(state, parsed, args, io) {
@@ -139,7 +145,7 @@ export function azdCommand(state, parsed, args, io) {
         const principal = federatedSignIn(state, options["--client-id"], options["--tenant-id"], subject);
         a.signedIn = { clientId: options["--client-id"], tenantId: options["--tenant-id"], objectId: principal.objectId, provider: "github" };
       }
-      return "Logged in to Azure.\n";
+      return "Logged in to Azure\n";
     default:
       break;
   }

@@ -1,5 +1,7 @@
-// The Docker CLI: `docker info` answers only when an engine runs (the CLI alone, as on this machine, fails);
-// pushes go to a registry only after `az acr login`.
+// The Docker CLI: `docker info` answers only when an engine runs (the CLI alone, as on this machine, fails with
+// "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?", seen here);
+// pushes go to a registry only after `az acr login`, else ACR answers "unauthorized: authentication required, visit
+// https://aka.ms/acr/authorization for more information." (ACR docs, troubleshoot login).
 import { ToolError, Unmodelled } from "./cli.mjs";
 
 export function docker(state, parsed, args) {

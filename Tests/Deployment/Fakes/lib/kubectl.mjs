@@ -20,6 +20,11 @@
 //      return exit code 0").
 //   K7 The app routing add-on gives a Gateway its public address (status.addresses) once the Gateway exists
 //      (lib/network.mjs N3).
+// Output shapes: `apply --server-side` prints "<kind>/<name> serverside-applied" per object (kubectl, pkg/cmd/apply:
+// the "serverside-applied" operation); `rollout status` prints 'deployment "<name>" successfully rolled out' or fails
+// with 'error: deployment "<name>" exceeded its progress deadline' (kubectl, pkg/polymorphichelpers/rollout_status.go);
+// `rollout undo` "rolled back", `rollout restart` "restarted", `annotate` "annotated"; `-o jsonpath=...` prints the
+// value alone, without a newline; errors from the API server read "Error from server (<Reason>): ..." with exit code 1.
 import { ToolError, Unmodelled, capture, requireTool } from "./cli.mjs";
 import { RESOURCES, azToken, azdPrincipal, hasRole } from "./identity.mjs";
 
