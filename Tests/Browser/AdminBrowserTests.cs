@@ -12,7 +12,7 @@ using static Tests.Browser.BrowserPages;
 namespace Tests.Browser;
 
 /// <summary>
-/// The admin pages in a real browser, as the web's user (the test app's development user holds the Admin role): the
+/// The admin pages in a real browser, each test as an admin of its own (a development user with the Admin role): the
 /// charts are drawn with the totals the API reports, the month exports as CSV, a quota is set (and a stale edit is
 /// refused with 409), and another user's key is revoked.
 /// </summary>
@@ -22,6 +22,9 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     private BrowserSession _browser = null!;
+
+    /// <summary>The admin this test opens the pages as: a user of its own with the Admin role.</summary>
+    private readonly ApiSession _viewer = app.NewUser("admin-web").With(roles: "Admin");
 
     private Uri WebAddress => app.App.GetEndpoint(ResourceNames.Web, "http");
 
@@ -57,7 +60,7 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
         await WaitUntilAsync(async () => (await ViewAsync(admin, "user", top: null)).GetProperty("lines").EnumerateArray()
             .Count(l => users.Any(u => u.User == l.GetProperty("key").GetString())) == users.Count);
 
-        var page = await _browser.NewPageAsync(1280, 1400);
+        var page = await _browser.NewPageAsync(_viewer, WebAddress, 1280, 1400);
         await page.GotoAsync(new Uri(WebAddress, "admin").ToString());
         await Assertions.Expect(page.Locator(".admin[data-loaded='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
 
@@ -103,7 +106,7 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
     public async Task Theme_FollowsTheSystemsDarkMode_AndTheUsersChoice_OnTheLibraryAndTheHandDrawnParts()
     {
         RequireChromium();
-        var page = await _browser.NewPageAsync(1280, 1000, ColorScheme.Dark);
+        var page = await _browser.NewPageAsync(_viewer, WebAddress, 1280, 1000, ColorScheme.Dark);
         await page.GotoAsync(new Uri(WebAddress, "admin").ToString());
         await Assertions.Expect(page.Locator(".admin[data-loaded='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         var app = page.Locator(".app");
@@ -114,13 +117,18 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
             await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor"),
             await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('.sidebar')).backgroundColor"),
             await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('.usage-chart')).backgroundColor"));
+        // The sidebar and a chart are drawn once the page has its data: their colours are read only then.
+        await Assertions.Expect(page.Locator(".sidebar")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".usage-chart").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("body")).ToHaveCSSAsync("background-color", "rgb(21, 24, 28)");
+        await Assertions.Expect(page.Locator(".usage-chart").First).ToHaveCSSAsync("background-color", "rgb(30, 34, 39)");
         Assert.Equal(("rgb(21, 24, 28)", "rgb(26, 29, 33)", "rgb(30, 34, 39)"), await ColoursAsync());
         await BrowserSession.ScreenshotAsync(page, "admin-usage-dark");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Light theme" }).ClickAsync();
         await Assertions.Expect(app).ToHaveAttributeAsync("data-theme", "light");
         await Assertions.Expect(page.Locator("body")).ToHaveCSSAsync("background-color", "rgb(255, 255, 255)");
+        await Assertions.Expect(page.Locator(".usage-chart").First).ToHaveCSSAsync("background-color", "rgb(255, 255, 255)");
         Assert.Equal(("rgb(255, 255, 255)", "rgb(238, 240, 243)", "rgb(255, 255, 255)"), await ColoursAsync());
     }
 
@@ -140,7 +148,7 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
             return expected.Contains(user.User, StringComparison.Ordinal);
         });
 
-        var page = await _browser.NewPageAsync();
+        var page = await _browser.NewPageAsync(_viewer, WebAddress);
         await page.GotoAsync(new Uri(WebAddress, "admin").ToString());
         await Assertions.Expect(page.Locator(".admin[data-loaded='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
 
@@ -158,7 +166,7 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
     {
         RequireChromium();
         var group = $"team-{Guid.NewGuid():N}"[..20];
-        var page = await _browser.NewPageAsync();
+        var page = await _browser.NewPageAsync(_viewer, WebAddress);
         await page.GotoAsync(new Uri(WebAddress, "admin/quotas").ToString());
         await Assertions.Expect(page.Locator(".admin[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
 
@@ -197,7 +205,7 @@ public sealed class AdminBrowserTests(AppFixture app) : IAsyncLifetime
         var key = await OpenAiClients.NewKeyAsync(owner);
         Assert.Equal(HttpStatusCode.OK, (await OpenAiClients.WithKeyAsync(app.Api, HttpMethod.Get, "/v1/models", key)).StatusCode);
 
-        var page = await _browser.NewPageAsync();
+        var page = await _browser.NewPageAsync(_viewer, WebAddress);
         await page.GotoAsync(new Uri(WebAddress, "admin/keys").ToString());
         await Assertions.Expect(page.Locator(".admin[data-interactive='true']")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await page.GetByLabel("User id", new() { Exact = true }).FillAsync(owner.User);

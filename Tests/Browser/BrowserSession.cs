@@ -1,11 +1,15 @@
 using System.Collections.Concurrent;
 using Microsoft.Playwright;
+using Tests.Integration;
+using Web.Auth;
 
 namespace Tests.Browser;
 
 /// <summary>
 /// Debian's Chromium driven by Playwright (through <c>ExecutablePath</c>: Playwright's own browser download does not
-/// work offline). Records what a page did that it should not: dialogs, console errors, requests to other origins.
+/// work offline). Records what a page did that it should not: dialogs, console errors, requests to other origins. Each
+/// page is one development user of its own (the web's development cookies), so no two tests share a user's rate limit,
+/// daily budget or conversations; and every expectation waits for its state as long as a busy machine may need.
 /// </summary>
 public sealed class BrowserSession : IAsyncDisposable
 {
@@ -26,6 +30,8 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public static async Task<BrowserSession> StartAsync()
     {
+        // Expectations poll until their state holds; on two busy cores a render can take more than Playwright's 5 s.
+        Assertions.SetDefaultExpectTimeout(20_000);
         var session = new BrowserSession { _playwright = await Playwright.CreateAsync() };
         session._browser = await session._playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -37,7 +43,8 @@ public sealed class BrowserSession : IAsyncDisposable
         return session;
     }
 
-    public async Task<IPage> NewPageAsync(int width = 1280, int height = 860, ColorScheme colorScheme = ColorScheme.Light)
+    /// <summary>A page of <paramref name="site"/> signed in as <paramref name="user"/> (its id, roles and groups).</summary>
+    public async Task<IPage> NewPageAsync(ApiSession user, Uri site, int width = 1280, int height = 860, ColorScheme colorScheme = ColorScheme.Light)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -45,6 +52,13 @@ public sealed class BrowserSession : IAsyncDisposable
             ColorScheme = colorScheme,
             Permissions = ["clipboard-read", "clipboard-write"],
         });
+        await context.AddCookiesAsync(
+        [
+            new Cookie { Name = DevUserAuthenticationHandler.UserCookie, Value = user.User, Url = site.GetLeftPart(UriPartial.Authority) },
+            // A cookie's value may hold no comma (RFC 6265 cookie-octet): the lists go percent-encoded, as ASP.NET Core reads them.
+            new Cookie { Name = DevUserAuthenticationHandler.RolesCookie, Value = Uri.EscapeDataString(user.Roles ?? string.Empty), Url = site.GetLeftPart(UriPartial.Authority) },
+            new Cookie { Name = DevUserAuthenticationHandler.GroupsCookie, Value = Uri.EscapeDataString(user.Groups ?? string.Empty), Url = site.GetLeftPart(UriPartial.Authority) },
+        ]);
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
         page.Dialog += (_, dialog) =>

@@ -16,6 +16,9 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
 {
     private BrowserSession _browser = null!;
 
+    /// <summary>This test's own user, with the roles the web's development user has (the fast model, the admin pages).</summary>
+    private readonly ApiSession _user = app.NewUser("chat").With(roles: $"{AppFixture.FastRole},Admin");
+
     private Uri WebAddress => app.App.GetEndpoint(ResourceNames.Web, "http");
 
     public async ValueTask InitializeAsync()
@@ -212,7 +215,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         try
         {
             // The API keeps a model's probe for a few seconds: the page is opened once the API sees the model cold.
-            await BrowserPages.WaitUntilAsync(async () => (await app.Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/models", TestContext.Current.CancellationToken))
+            await BrowserPages.WaitUntilAsync(async () => (await (await _user.SendAsync(HttpMethod.Get, "/api/models")).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(TestContext.Current.CancellationToken))
                 .GetProperty("models").EnumerateArray().Any(m => m.GetProperty("name").GetString() == Catalogue.Fast && !m.GetProperty("loaded").GetBoolean()));
             var page = await OpenAsync();
             var picker = page.Locator("#model");
@@ -276,7 +279,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         await Assertions.Expect(line).ToContainTextAsync(left.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " of ");
 
         async Task<long> ApiLeftAsync() =>
-            (await app.Api.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/usage/me", TestContext.Current.CancellationToken)).GetProperty("outputTokensLeft").GetInt64();
+            (await (await _user.SendAsync(HttpMethod.Get, "/api/usage/me")).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(TestContext.Current.CancellationToken)).GetProperty("outputTokensLeft").GetInt64();
     }
 
     [Fact]
@@ -307,7 +310,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
 
         await Assertions.Expect(item).ToHaveCountAsync(0);
         await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex(id));
-        using var gone = await app.As("dev-user").SendAsync(HttpMethod.Get, $"/api/conversations/{id}");
+        using var gone = await _user.SendAsync(HttpMethod.Get, $"/api/conversations/{id}");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
     }
 
@@ -369,7 +372,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
     public async Task Page_SendsSecurityHeaders()
     {
         RequireChromium();
-        var page = await _browser.NewPageAsync();
+        var page = await _browser.NewPageAsync(_user, WebAddress);
 
         var response = await page.GotoAsync(WebAddress.ToString());
         var headers = await response!.AllHeadersAsync();
@@ -384,7 +387,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
     public async Task Phone_And_DarkMode_Screenshots()
     {
         RequireChromium();
-        var phone = await _browser.NewPageAsync(390, 844, ColorScheme.Dark);
+        var phone = await _browser.NewPageAsync(_user, WebAddress, 390, 844, ColorScheme.Dark);
         await phone.GotoAsync(WebAddress.ToString());
         await WaitInteractiveAsync(phone);
         await Composer(phone).FillAsync("Hello from a phone");
@@ -422,7 +425,7 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
 
     private async Task<IPage> OpenAsync()
     {
-        var page = await _browser.NewPageAsync();
+        var page = await _browser.NewPageAsync(_user, WebAddress);
         await page.GotoAsync(WebAddress.ToString());
         await WaitInteractiveAsync(page);
         return page;

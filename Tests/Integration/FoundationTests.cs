@@ -13,6 +13,9 @@ public sealed class FoundationTests(AppFixture app)
 {
     private CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
+    /// <summary>This test's own user: the development user's limits and data are shared with every other test.</summary>
+    private readonly ApiSession _user = app.NewUser("foundation");
+
     [Fact]
     public async Task Start_ModelAbsent_AppHostPulledItThroughOllama()
     {
@@ -46,7 +49,7 @@ public sealed class FoundationTests(AppFixture app)
         var conversation = await CreateConversationAsync();
         app.Ollama.Enqueue(Tests.TestDoubles.Ollama.OllamaDoubleScript.Reply("Aspire", " wires", " it", " all", "."));
 
-        using var response = await app.Api.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { content = "What does the AppHost do?" }, Cancellation).WaitAsync(TestTimeouts.Request, TestContext.Current.CancellationToken);
+        using var response = await _user.SendAsync(HttpMethod.Post, $"/api/conversations/{conversation}/messages", new { content = "What does the AppHost do?" }).WaitAsync(TestTimeouts.Request, TestContext.Current.CancellationToken);
         var body = await response.Content.ReadAsStringAsync(Cancellation);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -98,7 +101,7 @@ public sealed class FoundationTests(AppFixture app)
         var id = await CreateConversationAsync("Stored");
 
         var tables = new TableServiceClient(await app.TablesConnectionStringAsync());
-        var stored = await tables.GetTableClient("conversations").GetEntityIfExistsAsync<TableEntity>("u_dev-user", $"c_{id}", cancellationToken: Cancellation);
+        var stored = await tables.GetTableClient("conversations").GetEntityIfExistsAsync<TableEntity>($"u_{_user.User}", $"c_{id}", cancellationToken: Cancellation);
 
         Assert.True(stored.HasValue);
         Assert.Equal("Stored", stored.Value!.GetString("Title"));
@@ -106,7 +109,7 @@ public sealed class FoundationTests(AppFixture app)
 
     private async Task<string> CreateConversationAsync(string? title = null)
     {
-        using var response = await app.Api.PostAsJsonAsync("/api/conversations", new { title }, Cancellation).WaitAsync(TestTimeouts.Request, TestContext.Current.CancellationToken);
+        using var response = await _user.SendAsync(HttpMethod.Post, "/api/conversations", new { title }).WaitAsync(TestTimeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("id").GetString()!;
     }

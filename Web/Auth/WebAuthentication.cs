@@ -44,7 +44,8 @@ public static class WebAuthentication
         {
             builder.Services.AddAuthentication(DevUserAuthenticationHandler.SchemeName)
                 .AddScheme<AuthenticationSchemeOptions, DevUserAuthenticationHandler>(DevUserAuthenticationHandler.SchemeName, _ => { });
-            builder.Services.AddScoped<IAccessTokenProvider, NoAccessTokenProvider>();
+            builder.Services.AddHttpContextAccessor();
+            builder.Services.AddScoped<IAccessTokenProvider, DevUserAccessTokenProvider>();
         }
         else
         {

@@ -195,10 +195,7 @@ public sealed class ChatApiClient(HttpClient http, IAccessTokenProvider tokens)
     /// <summary>Sends a request as the signed-in user; an API that cannot be reached becomes a <see cref="ChatApiException"/>.</summary>
     internal async Task<HttpResponseMessage> SendRequestAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
-        if (await tokens.GetAccessTokenAsync(cancellationToken) is { } token)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
+        await tokens.AuthorizeAsync(request, cancellationToken);
 
         try
         {

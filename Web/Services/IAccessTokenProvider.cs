@@ -1,18 +1,20 @@
 namespace Web.Services;
 
-/// <summary>The bearer token the web sends to the API on the user's behalf; <c>null</c> sends none (development user).</summary>
+/// <summary>How the web calls the API as the signed-in user.</summary>
 public interface IAccessTokenProvider
 {
     Task<string?> GetAccessTokenAsync(CancellationToken cancellationToken);
 
     /// <summary>The proof of the user's last interactive sign-in (their ID token), which creating a key needs; null when there is none.</summary>
     Task<string?> GetSignInProofAsync();
-}
 
-/// <summary>Development: the API's development user stands in for everyone, so no token is sent.</summary>
-public sealed class NoAccessTokenProvider : IAccessTokenProvider
-{
-    public Task<string?> GetAccessTokenAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
-
-    public Task<string?> GetSignInProofAsync() => Task.FromResult<string?>(null);
+    /// <summary>Makes a request to the API the signed-in user's: by default, with their token as a bearer.</summary>
+    async Task AuthorizeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (await GetAccessTokenAsync(cancellationToken) is { } token)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+    }
 }

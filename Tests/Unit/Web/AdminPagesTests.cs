@@ -25,7 +25,7 @@ public sealed class AdminPagesTests : IAsyncDisposable
     public AdminPagesTests()
     {
         var http = new HttpClient(new Answers(_answers)) { BaseAddress = new Uri("http://api") };
-        _context.Services.AddSingleton(new ChatApiClient(http, new NoAccessTokenProvider()));
+        _context.Services.AddSingleton(new ChatApiClient(http, new NoToken()));
         _context.Services.AddSingleton<AdminApiClient>();
         _context.Services.AddSingleton(TimeProvider.System);
         _context.Services.AddSingleton<ChatState>();
@@ -90,5 +90,13 @@ public sealed class AdminPagesTests : IAsyncDisposable
             var mediaType = (int)status >= 400 ? "application/problem+json" : "application/json";
             return Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(json, Encoding.UTF8, mediaType) });
         }
+    }
+
+    /// <summary>The API double needs no token.</summary>
+    private sealed class NoToken : IAccessTokenProvider
+    {
+        public Task<string?> GetAccessTokenAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+        public Task<string?> GetSignInProofAsync() => Task.FromResult<string?>(null);
     }
 }
