@@ -12,6 +12,10 @@ namespace Tests.Deployment;
 [Collection(AzdUpCollection.Name)]
 public sealed class AzdUpScenarioTests(AzdUpSimulation up)
 {
+    /// <summary>A provision of a ready subscription in which one tool misbehaves (Tests/Deployment/Fakes/fake-cli.mjs, state.faults).</summary>
+    private Task<(FakeAzure Azure, HookRun Provision)> ProvisionWithFaultAsync(JsonObject fault) =>
+        ProvisionAsync(FakeWorld.Ready, up.Template, extraState: s => s["faults"] = new JsonArray(fault));
+
     private static async Task<(FakeAzure Azure, HookRun Provision)> ProvisionAsync(FakeWorld world, JsonNode template, IReadOnlyDictionary<string, string>? extra = null, Action<JsonNode>? extraState = null)
     {
         var environment = new Dictionary<string, string>(AzdUpRun.UserEnvironment, StringComparer.Ordinal);
@@ -230,11 +234,7 @@ public sealed class AzdUpScenarioTests(AzdUpSimulation up)
     [Fact]
     public async Task ToolAnsweringWhatTheHookCannotRead_StopsIt_WithOneLineNamingTheStep_AndNoStackTrace()
     {
-        var (azure, provision) = await ProvisionAsync(FakeWorld.Ready, up.Template, extraState: s => s["faults"] = new JsonArray(new JsonObject
-        {
-            ["call"] = "az vm list-skus",
-            ["output"] = "<html><body><h1>503 Service Unavailable</h1></body></html>\n",
-        }));
+        var (azure, provision) = await ProvisionWithFaultAsync(new JsonObject { ["call"] = "az vm list-skus", ["output"] = "<html><body><h1>503 Service Unavailable</h1></body></html>\n" });
         using var _ = azure;
         var preprovision = provision.Hook("preprovision");
         var lines = preprovision.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -251,11 +251,7 @@ public sealed class AzdUpScenarioTests(AzdUpSimulation up)
     [Fact]
     public async Task GeneratedSecret_ThatAzdFailsToStore_IsNeverPrinted()
     {
-        var (azure, provision) = await ProvisionAsync(FakeWorld.Ready, up.Template, extraState: s => s["faults"] = new JsonArray(new JsonObject
-        {
-            ["call"] = "azd env set SAFETY_CANARY",
-            ["error"] = "ERROR: saving environment: write .azure/llmchat-test/.env: no space left on device",
-        }));
+        var (azure, provision) = await ProvisionWithFaultAsync(new JsonObject { ["call"] = "azd env set SAFETY_CANARY", ["error"] = "ERROR: saving environment: write .azure/llmchat-test/.env: no space left on device" });
         using var _ = azure;
         var preprovision = provision.Hook("preprovision");
         var attempt = Assert.Single(preprovision.Calls, c => c.Is("azd env set SAFETY_CANARY"));

@@ -21,19 +21,8 @@ public sealed class BicepFunctionTests
     public async Task PoolCount_TheMinimumOnEveryProvision_FailsTheTests()
     {
         // The defect this guards against: the count a provision sent was the pool's minimum, whatever the autoscaler did.
-        using var copy = new Simulation.TemporaryFolder();
-        var tests = Directory.CreateDirectory(Path.Combine(copy.Path, "Tests", "Deployment", "Bicep")).FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "Tests", "Deployment", "Bicep")))
-        {
-            File.Copy(file, Path.Combine(tests, Path.GetFileName(file)));
-        }
-
-        var modules = Directory.CreateDirectory(Path.Combine(copy.Path, "infra", "modules")).FullName;
-        var function = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "infra", "modules", "node-counts.bicep"), TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(modules, "node-counts.bicep"), function.Replace(
-            "empty(current) ? max(minCount, 1) : min(max(int(current), minCount), maxCount)", "max(minCount, 1)", StringComparison.Ordinal), TestContext.Current.CancellationToken);
-
-        var (exitCode, output) = await Repository.RunAsync(Repository.BicepPath, ["test", Path.Combine(tests, "pool-count.tests.bicep")], Timeout);
+        var (exitCode, output) = await TestWithDefectAsync("node-counts.bicep", "pool-count.tests.bicep",
+            "empty(current) ? max(minCount, 1) : min(max(int(current), minCount), maxCount)", "max(minCount, 1)");
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("[✗] Evaluation keepsTheAutoscalersCount Failed", output, StringComparison.Ordinal);
@@ -51,6 +40,16 @@ public sealed class BicepFunctionTests
     public async Task NodeResourceGroupName_AksDefaultAlways_FailsTheTests()
     {
         // The defect this guards against: AKS's own name whatever its length (no nodeResourceGroup in the template).
+        var (exitCode, output) = await TestWithDefectAsync("node-resource-group.bicep", "node-resource-group.tests.bicep",
+            "length('MC_${resourceGroupName}_${clusterName}_${location}') <= 80", "true");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("[✗] Evaluation cutsTheLongestToEighty Failed", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs a function's `bicep test` file against a copy of its module with <paramref name="right"/> made <paramref name="wrong"/>.</summary>
+    private static async Task<(int ExitCode, string Output)> TestWithDefectAsync(string module, string testsFile, string right, string wrong)
+    {
         using var copy = new Simulation.TemporaryFolder();
         var tests = Directory.CreateDirectory(Path.Combine(copy.Path, "Tests", "Deployment", "Bicep")).FullName;
         foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "Tests", "Deployment", "Bicep")))
@@ -59,13 +58,9 @@ public sealed class BicepFunctionTests
         }
 
         var modules = Directory.CreateDirectory(Path.Combine(copy.Path, "infra", "modules")).FullName;
-        var function = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "infra", "modules", "node-resource-group.bicep"), TestContext.Current.CancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(modules, "node-resource-group.bicep"), function.Replace(
-            "length('MC_${resourceGroupName}_${clusterName}_${location}') <= 80", "true", StringComparison.Ordinal), TestContext.Current.CancellationToken);
-
-        var (exitCode, output) = await Repository.RunAsync(Repository.BicepPath, ["test", Path.Combine(tests, "node-resource-group.tests.bicep")], Timeout);
-
-        Assert.NotEqual(0, exitCode);
-        Assert.Contains("[✗] Evaluation cutsTheLongestToEighty Failed", output, StringComparison.Ordinal);
+        var function = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "infra", "modules", module), TestContext.Current.CancellationToken);
+        Assert.Contains(right, function, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(Path.Combine(modules, module), function.Replace(right, wrong, StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        return await Repository.RunAsync(Repository.BicepPath, ["test", Path.Combine(tests, testsFile)], Timeout);
     }
 }

@@ -12,14 +12,7 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
 
-    /// <summary>The cloud as the azd up simulation left it: both app registrations, the cluster, the vault, the registry.</summary>
-    private FakeAzure Provisioned(Action<JsonNode>? change = null)
-    {
-        var state = up.Sh.Azure.DeepClone();
-        state["account"]!["selected"] = FakeWorld.Subscription;
-        change?.Invoke(state);
-        return new FakeAzure(state);
-    }
+    private FakeAzure Provisioned(Action<JsonNode>? change = null) => up.Provisioned(change);
 
     private static Task<HookRun> Az(FakeAzure azure, params string[] arguments) => azure.RunAsync(HookShell.Sh, Timeout, "az", arguments);
 

@@ -13,13 +13,7 @@ public sealed class FakeCloudTimeRulesTests(AzdUpSimulation up)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
 
-    private FakeAzure Provisioned(Action<JsonNode>? change = null)
-    {
-        var state = up.Sh.Azure.DeepClone();
-        state["account"]!["selected"] = FakeWorld.Subscription;
-        change?.Invoke(state);
-        return new FakeAzure(state);
-    }
+    private FakeAzure Provisioned(Action<JsonNode>? change = null) => up.Provisioned(change);
 
     private static Task<HookRun> Run(FakeAzure azure, string tool, params string[] arguments) => azure.RunAsync(HookShell.Sh, Timeout, tool, arguments);
 

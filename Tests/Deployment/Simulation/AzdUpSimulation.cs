@@ -24,4 +24,13 @@ public sealed class AzdUpSimulation : IAsyncLifetime
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     public AzdUpRun In(HookShell shell) => shell == HookShell.Sh ? Sh : Pwsh;
+
+    /// <summary>A copy of the cloud as the sh run left it (both app registrations, the cluster, the vault, the registry), az on azd's subscription.</summary>
+    public FakeAzure Provisioned(Action<JsonNode>? change = null)
+    {
+        var state = Sh.Azure.DeepClone();
+        state["account"]!["selected"] = FakeWorld.Subscription;
+        change?.Invoke(state);
+        return new FakeAzure(state);
+    }
 }
