@@ -42,6 +42,7 @@ public static class AuthenticationExtensions
 
         builder.Services.AddSingleton<AuthenticationFailures>();
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ForbiddenEvents>();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, GroupsOverageHandler>();
 
         builder.Services.Configure<AuthOptions>(section);
         var authentication = builder.Services.AddAuthentication(SelectorScheme);
@@ -76,6 +77,8 @@ public static class AuthenticationExtensions
                 policy.RequireAuthenticatedUser();
                 // Without a stable id there is no partition to keep the user's data in.
                 policy.RequireAssertion(context => CurrentUser.From(context.User) is not null);
+                // Without the user's groups, their group budgets and group-only models cannot be told.
+                policy.Requirements.Add(GroupsOverage.Requirement);
                 // Required outside Development (checked above); a Development issuer may leave it out.
                 if (!string.IsNullOrWhiteSpace(options.Jwt.RequiredScope))
                 {

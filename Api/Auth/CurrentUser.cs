@@ -21,6 +21,20 @@ public sealed record CurrentUser(string Id, string PartitionKey, string? KeyId =
 
     public const string GroupClaim = "groups";
 
+    /// <summary>
+    /// Whether the token says its user is in more groups than it carries: past 200 groups (JWT) Entra leaves the
+    /// <c>groups</c> claim out and names where to read them instead (<c>_claim_names</c> with <c>groups</c>, beside
+    /// <c>_claim_sources</c>; <c>hasgroups</c> in the implicit flow) (learn.microsoft.com, "Configure group claims for
+    /// applications" and the access token claims reference). The user's groups are then unknown: their group budgets and
+    /// group-only models cannot be told, so the caller is refused (<see cref="GroupsOverage"/>).
+    /// </summary>
+    public static bool HasGroupsOverage(ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        return principal.FindFirst("_claim_names")?.Value.Contains("\"groups\"", StringComparison.Ordinal) == true
+            || principal.HasClaim(c => c.Type == "hasgroups");
+    }
+
     public const string ObjectIdClaim = "http://schemas.microsoft.com/identity/claims/objectidentifier";
 
     /// <summary>The claim a request signed in with a personal API key carries: the key's id.</summary>

@@ -23,6 +23,13 @@ public sealed class ForbiddenEvents(ILoggerFactory loggers) : IAuthorizationMidd
                 context.Request.Path.Value ?? string.Empty, context.Connection.RemoteIpAddress?.ToString(), string.Join(", ", reasons));
         }
 
+        // A refusal with its own code: the overage says what an administrator can do.
+        if (authorizeResult.Forbidden && authorizeResult.AuthorizationFailure?.FailedRequirements.Contains(GroupsOverage.Requirement) == true)
+        {
+            AuthenticationRefusal.Set(context, GroupsOverage.Error());
+            return AuthenticationRefusal.TryWriteAsync(context)!;
+        }
+
         return _default.HandleAsync(next, context, policy, authorizeResult);
     }
 }

@@ -71,6 +71,8 @@ public static class ErrorCodes
 
     public const string KeyCannotAdminister = "key_cannot_administer";
 
+    public const string GroupsOverage = "groups_overage";
+
     public const string AdminRoleRequired = "admin_role_required";
 
     public const string RecentSignInRequired = "recent_sign_in_required";

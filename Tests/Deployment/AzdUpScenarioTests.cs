@@ -298,7 +298,26 @@ public sealed class AzdUpScenarioTests(AzdUpSimulation up)
         Assert.Contains($"`az provider register --namespace {provider} --wait` (needed because {feature} is true)", withFeature.Hook("preprovision").Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AssignmentNotRequired_LetsEveryAccountSignIn_AndSayingSoLater_RequiresItAgain()
+    {
+        var (azure, open) = await ProvisionAsync(FakeWorld.Ready, up.Template, new Dictionary<string, string> { ["ENTRA_ASSIGNMENT_REQUIRED"] = "false" });
+        using var _ = azure;
+        bool Required() => azure.State["tenants"]![FakeWorld.Tenant]!["servicePrincipals"]![azure.Environment()["ENTRA_WEB_CLIENT_ID"]]!["appRoleAssignmentRequired"]!.GetValue<bool>();
+        var allowedEveryone = Required();
+        azure.Update(s => s["azd"]!["environments"]!["llmchat-test"]!["ENTRA_ASSIGNMENT_REQUIRED"] = "true");
+
+        var again = await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "azd", "provision", "--no-prompt");
+
+        Assert.Equal(0, open.ExitCode);
+        Assert.Contains("Every account of the tenant may sign in (ENTRA_ASSIGNMENT_REQUIRED is false)", open.Hook("preprovision").Output, StringComparison.Ordinal);
+        Assert.False(allowedEveryone);
+        Assert.Equal(0, again.ExitCode);
+        Assert.True(Required());
+    }
+
     [Theory]
+    [InlineData("ENTRA_ASSIGNMENT_REQUIRED", "yes", "use true or false")]
     [InlineData("WEB_HOSTNAME", "https://chat.contoso.com", "is not a DNS host name")]
     [InlineData("WEB_HOSTNAME", "10.1.2.3", "is not a DNS host name")]
     [InlineData("AKS_GPU_MAX_COUNT", "three", "use a whole number")]

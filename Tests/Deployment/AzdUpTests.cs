@@ -144,6 +144,22 @@ public sealed class AzdUpTests(AzdUpSimulation up)
 
     [Theory]
     [MemberData(nameof(Shells))]
+    public void Preprovision_AsksForTheApisGroupsInItsTokens_AndAssignmentToSignIn_Once(HookShell shell)
+    {
+        var run = up.In(shell);
+        var tenant = run.Azure["tenants"]![FakeWorld.Tenant]!;
+        var web = tenant["servicePrincipals"]![run.Environment["ENTRA_WEB_CLIENT_ID"]]!;
+
+        // Without groupMembershipClaims Entra sends no groups claim, and no group budget or group-only model binds anyone.
+        Assert.Equal("ApplicationGroup", App(run, "ENTRA_API_CLIENT_ID")["groupMembershipClaims"]!.GetValue<string>());
+        // Only the users and groups assigned to the web may sign in: not every account of the tenant, guests included.
+        Assert.True(web["appRoleAssignmentRequired"]!.GetValue<bool>());
+        Assert.Equal(("ApplicationGroup", "true"), (run.Environment["ENTRA_API_GROUP_CLAIMS"], run.Environment["ENTRA_WEB_ASSIGNMENT_REQUIRED"]));
+        Assert.DoesNotContain(run.SecondProvision.Calls, c => c.Is("az rest") && c.Files.Values.Any(f => f.Contains("groupMembershipClaims", StringComparison.Ordinal) || f.Contains("appRoleAssignmentRequired", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shells))]
     public void Preprovision_DeclaresTheApisAppRoles_ForUsers_OnceAndKeepsThem(HookShell shell)
     {
         var run = up.In(shell);

@@ -4,7 +4,7 @@ using Tests.Deployment.Simulation;
 namespace Tests.Deployment;
 
 /// <summary>
-/// Each rule of the fake cloud (Tests/Deployment/Fakes/lib: Graph G1-G11, ARM A1-A10, kubectl K1-K4), shown refusing the
+/// Each rule of the fake cloud (Tests/Deployment/Fakes/lib: Graph G1-G13, ARM A1-A10, kubectl K1-K4), shown refusing the
 /// defect it models and accepting the right form, so that a passing hook proves the real service would have taken it.
 /// </summary>
 [Collection(AzdUpCollection.Name)]
@@ -138,6 +138,27 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
         Assert.Contains("CannotDeleteOrUpdateEnabledEntitlement", dropped.Output, StringComparison.Ordinal);
         Assert.Contains("CannotDeleteOrUpdateEnabledEntitlement", renamed.Output, StringComparison.Ordinal);
         Assert.Equal(0, kept.ExitCode);
+    }
+
+    [Fact]
+    public async Task G12_G13_GroupClaimsAndAssignment_TakeOnlyGraphsValues()
+    {
+        using var azure = Provisioned();
+        var appId = await NewApp(azure);
+        await Az(azure, "ad", "sp", "create", "--id", appId, "-o", "json");
+        Task<HookRun> Patch(string path, JsonNode body) => Az(azure, "rest", "--method", "PATCH", "--url", $"https://graph.microsoft.com/v1.0/{path}(appId='{appId}')", "--body", BodyFile(body));
+
+        var made = await Patch("applications", new JsonObject { ["groupMembershipClaims"] = "AppGroups" });
+        var group = await Patch("applications", new JsonObject { ["groupMembershipClaims"] = "ApplicationGroup" });
+        var text = await Patch("servicePrincipals", new JsonObject { ["appRoleAssignmentRequired"] = "true" });
+        var unknown = await Patch("servicePrincipals", new JsonObject { ["assignmentRequired"] = true });
+        var required = await Patch("servicePrincipals", new JsonObject { ["appRoleAssignmentRequired"] = true });
+
+        Assert.Contains("Invalid value specified for property 'groupMembershipClaims'", made.Output, StringComparison.Ordinal);
+        Assert.Equal(0, group.ExitCode);
+        Assert.Contains("Invalid value specified for property 'appRoleAssignmentRequired'", text.Output, StringComparison.Ordinal);
+        Assert.Contains("Unexpected contents in request body.", unknown.Output, StringComparison.Ordinal);
+        Assert.Equal(0, required.ExitCode);
     }
 
     [Fact]

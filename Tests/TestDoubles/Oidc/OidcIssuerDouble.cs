@@ -74,8 +74,46 @@ public sealed class OidcIssuerDouble : IAsyncDisposable
     /// <summary>The client the tests' tokens are issued to (their <c>azp</c>), unless a test names another.</summary>
     public const string ClientId = "web-client";
 
+    /// <summary>The most groups Entra puts in a JWT; past it, the overage marker instead.</summary>
+    public const int GroupClaimLimit = 200;
+
+    /// <summary>
+    /// An access token for the API as Entra issues it to a user in <paramref name="memberOf"/>, given how the API's app
+    /// registration asks for groups (learn.microsoft.com, "Configure group claims for applications"; the access token
+    /// claims reference): no <c>groups</c> claim unless <c>groupMembershipClaims</c> asks for one; with
+    /// <c>ApplicationGroup</c>, only the user's groups that are assigned to the application's enterprise app; past 200
+    /// groups, no <c>groups</c> claim at all but <c>_claim_names</c> and <c>_claim_sources</c> pointing at Graph.
+    /// </summary>
+    public string EntraAccessToken(string audience, string objectId, GroupMembershipClaims groupClaims, IReadOnlyCollection<string> memberOf,
+        IReadOnlyCollection<string>? assignedToApp = null, IReadOnlyList<string>? roles = null)
+    {
+        ArgumentNullException.ThrowIfNull(memberOf);
+        IReadOnlyCollection<string> carried = groupClaims switch
+        {
+            GroupMembershipClaims.None => [],
+            GroupMembershipClaims.ApplicationGroup => [.. memberOf.Where(g => assignedToApp?.Contains(g) == true)],
+            _ => memberOf,
+        };
+        var claims = new Dictionary<string, object>();
+        if (carried.Count > GroupClaimLimit)
+        {
+            claims["_claim_names"] = new Dictionary<string, object> { ["groups"] = "src1" };
+            claims["_claim_sources"] = new Dictionary<string, object>
+            {
+                ["src1"] = new Dictionary<string, object> { ["endpoint"] = $"https://graph.windows.net/{Guid.Empty}/users/{objectId}/getMemberObjects" },
+            };
+        }
+        else if (carried.Count > 0)
+        {
+            claims["groups"] = carried.ToArray();
+        }
+
+        return CreateToken(audience, objectId, roles: roles, extraClaims: claims);
+    }
+
     /// <param name="roles">The app roles, as Entra ID writes them: a <c>roles</c> array, even of one.</param>
-    public string CreateToken(string audience, string objectId, string? scope = "chat", DateTime? expires = null, string clientId = ClientId, IReadOnlyList<string>? roles = null)
+    public string CreateToken(string audience, string objectId, string? scope = "chat", DateTime? expires = null, string clientId = ClientId, IReadOnlyList<string>? roles = null,
+        IReadOnlyDictionary<string, object>? extraClaims = null)
     {
         var now = DateTime.UtcNow;
         var claims = new List<Claim> { new("oid", objectId), new("sub", "pairwise-" + objectId), new("name", "Test User " + objectId), new("azp", clientId) };
@@ -93,8 +131,24 @@ public sealed class OidcIssuerDouble : IAsyncDisposable
             NotBefore = (expires ?? now.AddHours(1)).AddHours(-2),
             Expires = expires ?? now.AddHours(1),
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.RsaSha256),
-            Claims = roles is null ? null : new Dictionary<string, object> { ["roles"] = roles.ToArray() },
+            Claims = Claims(roles, extraClaims),
         });
+    }
+
+    private static Dictionary<string, object>? Claims(IReadOnlyList<string>? roles, IReadOnlyDictionary<string, object>? extra)
+    {
+        if (roles is null && extra is null)
+        {
+            return null;
+        }
+
+        var claims = new Dictionary<string, object>(extra ?? new Dictionary<string, object>());
+        if (roles is not null)
+        {
+            claims["roles"] = roles.ToArray();
+        }
+
+        return claims;
     }
 
     public async ValueTask DisposeAsync()

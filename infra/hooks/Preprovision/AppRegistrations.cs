@@ -20,6 +20,17 @@ internal static class AppRegistrations
     public const string WebOptionalClaims = "ENTRA_WEB_OPTIONAL_CLAIMS";
     public const string ApiAppRoles = "ENTRA_API_APP_ROLES";
 
+    /// <summary>Recorded once the API's registration asks for the groups assigned to it in its tokens.</summary>
+    public const string ApiGroupClaims = "ENTRA_API_GROUP_CLAIMS";
+
+    /// <summary>The user's switch: whether only users and groups assigned to the web may sign in (default true).</summary>
+    public const string AssignmentRequired = "ENTRA_ASSIGNMENT_REQUIRED";
+
+    /// <summary>Recorded once the web's service principal requires assignment as <see cref="AssignmentRequired"/> says.</summary>
+    public const string WebAssignmentRequired = "ENTRA_WEB_ASSIGNMENT_REQUIRED";
+
+    private const string GroupClaimsValue = "ApplicationGroup";
+
     public static void Ensure(HookContext context)
     {
         var environment = context.Environment;
@@ -54,6 +65,28 @@ internal static class AppRegistrations
             environment.Set(WebOptionalClaims, "auth_time");
         }
 
+        if (environment[ApiGroupClaims] != GroupClaimsValue)
+        {
+            // Without it Entra puts no groups claim in the API's tokens, and every group budget, group quota and group-only
+            // model would bind nobody. ApplicationGroup: only the groups assigned to the API's enterprise app, which keeps
+            // tokens under Entra's 200-group limit (learn.microsoft.com, "Configure group claims for applications").
+            context.Step("The API's tokens carry the groups assigned to it (groupMembershipClaims ApplicationGroup)...");
+            Graph(context, () => context.Az.Rest("PATCH", $"https://graph.microsoft.com/v1.0/applications(appId='{api}')", new JsonObject { ["groupMembershipClaims"] = GroupClaimsValue }));
+            environment.Set(ApiGroupClaims, GroupClaimsValue);
+        }
+
+        var assignment = AssignmentRequiredSetting(environment);
+        if (environment[WebAssignmentRequired] != assignment.ToString().ToLowerInvariant())
+        {
+            // Required: only the users and groups an admin assigned to the web's enterprise app may sign in; otherwise every
+            // account of the tenant, guests included, could use the GPU.
+            context.Step(assignment
+                ? "Only users and groups assigned to the web may sign in (appRoleAssignmentRequired)..."
+                : $"Every account of the tenant may sign in ({AssignmentRequired} is false)...");
+            Graph(context, () => context.Az.Rest("PATCH", $"https://graph.microsoft.com/v1.0/servicePrincipals(appId='{web}')", new JsonObject { ["appRoleAssignmentRequired"] = assignment }));
+            environment.Set(WebAssignmentRequired, assignment.ToString().ToLowerInvariant());
+        }
+
         var roles = JsonNode.Parse(File.ReadAllText(Path.Combine(context.Root, "infra", "hooks", "Entra", "api-app-roles.json")))!.AsArray();
         var declared = string.Join(',', roles.Select(r => r!["value"]!.GetValue<string>()));
         if (environment[ApiAppRoles] != declared)
@@ -63,6 +96,11 @@ internal static class AppRegistrations
             environment.Set(ApiAppRoles, declared);
         }
     }
+
+    /// <summary>The <see cref="AssignmentRequired"/> switch: true unless set to false.</summary>
+    public static bool AssignmentRequiredSetting(AzdEnvironment environment) => environment[AssignmentRequired] is { } text
+        ? bool.TryParse(text, out var required) ? required : throw new HookFailedException($"{AssignmentRequired} is '{text}': use true or false.")
+        : true;
 
     /// <summary>
     /// Adds each role of <c>api-app-roles.json</c> the registration lacks, with an id made once; the roles it has stay

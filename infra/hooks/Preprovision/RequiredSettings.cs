@@ -14,6 +14,8 @@ internal static partial class RequiredSettings
             throw new HookFailedException($"WEB_HOSTNAME '{host}' is not a DNS host name (lowercase letters, digits, '-' and '.', such as chat.example.com).");
         }
 
+        AppRegistrations.AssignmentRequiredSetting(context.Environment);
+
         var missing = context.Plan.Secrets.Where(s => !s.Generated && context.Environment[s.EnvironmentVariable] is null).ToList();
         if (missing.Count > 0)
         {

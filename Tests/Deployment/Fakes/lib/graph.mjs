@@ -26,6 +26,11 @@
 //      and not starting with "."; origin is read-only and refused in a PATCH; PATCH replaces the whole list, and an
 //      enabled role cannot be removed or changed until it is disabled, as for scopes (G2) (Graph docs, appRole
 //      resource type; application update, "Update the appRoles for an application").
+//   G12 groupMembershipClaims takes one of None, SecurityGroup, DirectoryRole, ApplicationGroup or All (Graph docs,
+//      application resource type: "Configures the groups claim issued in a user or OAuth 2.0 access token that the
+//      application expects"); anything else is refused: "Invalid value specified for property 'groupMembershipClaims'".
+//   G13 A service principal's appRoleAssignmentRequired is a boolean (Graph docs, servicePrincipal resource type,
+//      update servicePrincipal); a PATCH with anything else, or a property Graph does not know, is refused as G3 refuses it.
 import { ToolError, Unmodelled, jsonArgument } from "./cli.mjs";
 import { guid, tenant } from "./state.mjs";
 import { azToken, RESOURCES } from "./identity.mjs";
@@ -39,7 +44,9 @@ const GRAPH_SCOPES = {
   "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0": "email",
   "e1fe6dd8-ba31-4d61-89e7-88639da4683d": "User.Read",
 };
-const APPLICATION_PROPERTIES = new Set(["api", "identifierUris", "web", "requiredResourceAccess", "displayName", "signInAudience", "spa", "publicClient", "optionalClaims", "appRoles"]);
+const APPLICATION_PROPERTIES = new Set(["api", "identifierUris", "web", "requiredResourceAccess", "displayName", "signInAudience", "spa", "publicClient", "optionalClaims", "appRoles", "groupMembershipClaims"]);
+const GROUP_MEMBERSHIP_CLAIMS = new Set(["None", "SecurityGroup", "DirectoryRole", "ApplicationGroup", "All"]);
+const SERVICE_PRINCIPAL_PROPERTIES = new Set(["appRoleAssignmentRequired", "tags", "notes"]);
 const APP_ROLE_PROPERTIES = new Set(["id", "allowedMemberTypes", "description", "displayName", "isEnabled", "value"]);
 const APP_ROLE_VALUE = /^[0-9A-Za-z:!#$%&'()*+,\-./;<=>?@[\]^_`{|}~]{1,120}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -175,6 +182,11 @@ function patchApplication(state, app, body) {
     };
   }
   if (body.appRoles) checkAppRoles(app, body.appRoles);
+  if (body.groupMembershipClaims !== undefined) {
+    // G12
+    if (!GROUP_MEMBERSHIP_CLAIMS.has(body.groupMembershipClaims)) throw badRequest("Invalid value specified for property 'groupMembershipClaims' of resource 'Application'.");
+    app.groupMembershipClaims = body.groupMembershipClaims;
+  }
   if (body.optionalClaims) {
     // G10
     for (const key of Object.keys(body.optionalClaims)) if (!OPTIONAL_CLAIMS_PROPERTIES.has(key)) throw badRequest("Unexpected contents in request body.");
@@ -303,6 +315,18 @@ export function rest(state, method, url, body, args) {
     return undefined;
   }
   if (method === "GET" && (m = /^applications\(appId='([^']+)'\)$/.exec(path))) return application(state, m[1]);
+  if (method === "PATCH" && (m = /^servicePrincipals\(appId='([^']+)'\)$/.exec(path))) {
+    authorize(state, true);
+    const sp = servicePrincipal(state, m[1]);
+    if (!sp) throw new ToolError(`ERROR: Not Found({"error":{"code":"Request_ResourceNotFound","message":"Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present."}})`);
+    // G13
+    for (const key of Object.keys(body ?? {})) if (!SERVICE_PRINCIPAL_PROPERTIES.has(key)) throw badRequest("Unexpected contents in request body.");
+    if (body?.appRoleAssignmentRequired !== undefined && typeof body.appRoleAssignmentRequired !== "boolean") {
+      throw badRequest("Invalid value specified for property 'appRoleAssignmentRequired' of resource 'ServicePrincipal'.");
+    }
+    Object.assign(sp, body);
+    return undefined;
+  }
   if (method === "GET" && (m = /^servicePrincipals\(appId='([^']+)'\)(\?.*)?$/.exec(path))) {
     const sp = servicePrincipal(state, m[1]);
     if (!sp) throw new ToolError(`ERROR: Not Found({"error":{"code":"Request_ResourceNotFound","message":"Resource '${m[1]}' does not exist or one of its queried reference-property objects are not present."}})`);
