@@ -73,6 +73,8 @@ public sealed class QuotaBookTests
         Assert.Equal((5, 3, 1000, "chat"), (ada.RequestsPerMinute, ada.ConcurrentStreams, ada.OutputTokensPerDay, string.Join(',', ada.AllowedModels!.Order())));
         Assert.Equal((50, 3, 1000, "chat-fast,embed"), (bob.RequestsPerMinute, bob.ConcurrentStreams, bob.OutputTokensPerDay, string.Join(',', bob.AllowedModels!.Order())));
         Assert.Equal([new GroupBudget("small", 100)], bob.GroupBudgets);
+        // docs/admin.md: a group's allowedModels narrows what its members may use and keeps nothing from anyone else
+        // (a model is kept for some people in the catalogue: AllowedGroups, AllowedRoles).
         Assert.Equal((20, 2, 1000, (IReadOnlySet<string>?)null), (eve.RequestsPerMinute, eve.ConcurrentStreams, eve.OutputTokensPerDay, eve.AllowedModels));
     }
 
