@@ -2,8 +2,8 @@ namespace Api.Auth;
 
 /// <summary>Whose a key is, as a request authenticated by it needs to know.</summary>
 /// <remarks>
-/// <see cref="Roles"/> and <see cref="Groups"/> are what the owner held when the key was made (a key made since a role
-/// was taken away keeps none of it): the models the key may use are decided by them.
+/// <see cref="Roles"/> and <see cref="Groups"/> are what the owner held at their last sign-in (before it, what they held
+/// when the key was made): the models the key may use and the group budgets that bind it are decided by them.
 /// </remarks>
 public sealed record ApiKeyOwner(string UserId, string UserKey, string KeyId, DateTimeOffset? ExpiresAt)
 {

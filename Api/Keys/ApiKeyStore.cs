@@ -8,7 +8,14 @@ using Microsoft.Extensions.Options;
 namespace Api.Keys;
 
 /// <summary>A key as its owner sees it: never the key itself.</summary>
-public sealed record ApiKeyInfo(string Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt);
+public sealed record ApiKeyInfo(string Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt)
+{
+    /// <summary>The app roles the key acts with now: its owner's, as of their last sign-in (null: not recorded since the key was made).</summary>
+    public IReadOnlyList<string>? Roles { get; init; }
+
+    /// <summary>The groups the key acts with now (their budgets bind it): its owner's, as of their last sign-in.</summary>
+    public IReadOnlyList<string>? Groups { get; init; }
+}
 
 /// <summary>
 /// Personal API keys in Table Storage (<c>apikeys</c>): under the user's partition, what they list (name, hint, dates,
@@ -77,7 +84,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             ["UserId"] = userId,
             ["UserKey"] = userKey,
             ["KeyId"] = info.Id,
-            // The owner's model access as the key is made: the key may use what its owner could, never more.
+            // The owner's model access as the key is made; once the owner signs in again, what they are then (KeyOwnerActivity).
             [RolesProperty] = string.Join('\n', access?.Roles ?? []),
             [GroupsProperty] = string.Join('\n', access?.Groups ?? []),
             ["CreatedAt"] = info.CreatedAt,
@@ -98,7 +105,14 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             keys.Add(ToInfo(entity));
         }
 
-        return [.. keys.OrderBy(k => k.CreatedAt)];
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        // What each key grants now: its owner's roles and groups as of their last sign-in.
+        var owner = await _owners.OwnerAsync(userKey, cancellationToken);
+        return [.. keys.OrderBy(k => k.CreatedAt).Select(k => k with { Roles = owner.Roles, Groups = owner.Groups })];
     }
 
     /// <summary>
@@ -143,7 +157,9 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
 
     /// <summary>The owner of a key this replica read recently and that has not expired: no storage read, no failure counted.</summary>
     public ApiKeyOwner? FindCached(string key) =>
-        _cache.TryGetValue(ApiKeyFormat.Hash(key), out ApiKeyOwner? owner) && owner is not null && !(owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow()) ? owner : null;
+        _cache.TryGetValue(ApiKeyFormat.Hash(key), out ApiKeyOwner? owner) && owner is not null && !(owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow())
+            ? _owners.LastKnown(owner.UserKey)?.Apply(owner) ?? owner
+            : null;
 
     public bool WasGenuine(string key) => _genuine.TryGetValue(ApiKeyFormat.Hash(key), out _);
 
@@ -151,7 +167,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
     {
         var hash = ApiKeyFormat.Hash(key);
         return _genuine.TryGetValue(hash, out ApiKeyOwner? owner) && owner is not null && !_cache.TryGetValue(RevokedMarker(hash), out _)
-            && !(owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow()) ? owner : null;
+            && !(owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow()) ? _owners.LastKnown(owner.UserKey)?.Apply(owner) ?? owner : null;
     }
 
     /// <summary>The owner of a key that exists and has not expired; null otherwise.</summary>
@@ -163,7 +179,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             return null;
         }
 
-        Task<bool>? knownOwnerActive = null;
+        Task<KeyOwnerRecord>? knownOwnerActive = null;
         string? knownOwner = null;
         if (!_cache.TryGetValue(hash, out ApiKeyOwner? owner))
         {
@@ -172,7 +188,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             if (_genuine.TryGetValue(hash, out ApiKeyOwner? known) && known is not null)
             {
                 knownOwner = known.UserKey;
-                knownOwnerActive = _owners.IsActiveAsync(known.UserKey, cancellationToken);
+                knownOwnerActive = _owners.OwnerAsync(known.UserKey, cancellationToken);
             }
 
             Interlocked.Increment(ref _lookupReads);
@@ -216,15 +232,16 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             return null;
         }
 
-        var ownerActive = knownOwnerActive is not null && knownOwner == owner.UserKey
+        var ownerRead = knownOwnerActive is not null && knownOwner == owner.UserKey
             ? knownOwnerActive
-            : _owners.IsActiveAsync(owner.UserKey, cancellationToken);
-        if (knownOwnerActive is not null && knownOwnerActive != ownerActive)
+            : _owners.OwnerAsync(owner.UserKey, cancellationToken);
+        if (knownOwnerActive is not null && knownOwnerActive != ownerRead)
         {
             Unwaited.Observe(knownOwnerActive);
         }
 
-        if (!await ownerActive)
+        var ownerRecord = await ownerRead;
+        if (!_owners.IsActive(ownerRecord))
         {
             // Never served from the cache either: the owner's next sign-in brings the key back at once.
             _cache.Remove(hash);
@@ -232,7 +249,8 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             return null;
         }
 
-        return owner;
+        // The key acts with its owner's roles and groups as of their last sign-in.
+        return ownerRecord.Apply(owner);
     }
 
     /// <summary>Records that a key was used, at most once per <see cref="ApiKeyOptions.LastUsedResolution"/> per replica.</summary>

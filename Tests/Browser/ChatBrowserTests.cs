@@ -178,6 +178,9 @@ public sealed class ChatBrowserTests(AppFixture app) : IAsyncLifetime
         using var models = await OpenAiClients.WithKeyAsync(app.Api, HttpMethod.Get, "/v1/models", key);
         Assert.Equal(System.Net.HttpStatusCode.OK, models.StatusCode);
         await Assertions.Expect(row).Not.ToContainTextAsync(key);
+        // What the key acts with: its owner's roles as of their sign-in.
+        await Assertions.Expect(row.Locator(".acts-with")).ToContainTextAsync($"role {AppFixture.FastRole}");
+        await Assertions.Expect(row.Locator(".acts-with")).ToContainTextAsync("role Admin");
 
         await row.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Revoke") }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Revoke", Exact = true }).ClickAsync();

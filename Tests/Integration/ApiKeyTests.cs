@@ -209,4 +209,76 @@ public sealed class ApiKeyTests(AppFixture app)
         Assert.NotNull(upstream!.AbortedAt);
         Assert.True(upstream.TokensSent < 400, $"{upstream.TokensSent} tokens sent");
     }
+
+    /// <summary>
+    /// Before: a key kept the app roles and groups its owner had when it was made, for as long as the key lived: a role
+    /// taken away still granted its models through the key, a group joined never bound the key to its budget. Now a key
+    /// acts with what its owner held at their last sign-in, and the owner's key list says what that is.
+    /// </summary>
+    [Fact]
+    public async Task Key_ActsWithItsOwnersRolesAndGroups_AsOfTheirLastSignIn_NotThoseItWasMadeWith()
+    {
+        var group = Guid.NewGuid().ToString();
+        var admin = app.NewUser("admin").With(roles: "Admin");
+        using (var set = await admin.SendAsync(HttpMethod.Put, $"/api/admin/quotas/group/{group}", new { dailyTokens = 5000 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        }
+
+        var owner = app.NewUser("keys").With(roles: AppFixture.FastRole);
+        var key = await OpenAiClients.NewKeyAsync(owner);
+        var modelsWhenMade = await ModelIdsAsync(key);
+
+        // The fast role is taken away and the group joined: the owner's next sign-in says so.
+        var now = owner.With(groups: group);
+        using (var signIn = await now.SendAsync(HttpMethod.Get, "/api/conversations"))
+        {
+            Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        }
+
+        var modelsNow = await ModelIdsAsync(key);
+        using var fast = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new { model = Tests.Infrastructure.Catalogue.Fast, messages = new[] { new { role = "user", content = "hi" } } }),
+        };
+        fast.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var refused = await app.Api.SendAsync(fast, Cancellation);
+        var boundBy = await GroupBudgetsSeenByAsync(key, group);
+        using var listed = await now.SendAsync(HttpMethod.Get, "/api/keys");
+        var info = (await listed.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).EnumerateArray().Single();
+
+        Assert.Contains(Tests.Infrastructure.Catalogue.Fast, modelsWhenMade);
+        Assert.DoesNotContain(Tests.Infrastructure.Catalogue.Fast, modelsNow);
+        Assert.Contains(AppFixture.Model, modelsNow);
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        Assert.Equal("model_not_found", (await refused.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains(group, boundBy);
+        Assert.Empty(info.GetProperty("roles").EnumerateArray());
+        Assert.Equal([group], info.GetProperty("groups").EnumerateArray().Select(g => g.GetString()!));
+    }
+
+    private async Task<List<string>> ModelIdsAsync(string key)
+    {
+        using var models = await OpenAiClients.WithKeyAsync(app.Api, HttpMethod.Get, "/v1/models", key);
+        Assert.Equal(HttpStatusCode.OK, models.StatusCode);
+        return [.. (await models.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()!)];
+    }
+
+    /// <summary>The group budgets the key's own usage view shows, once the API has read the new quota (it reads them every few seconds).</summary>
+    private async Task<List<string>> GroupBudgetsSeenByAsync(string key, string group)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            using var me = await OpenAiClients.WithKeyAsync(app.Api, HttpMethod.Get, "/api/usage/me", key);
+            Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+            List<string> groups = [.. (await me.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("groupBudgets").EnumerateArray().Select(b => b.GetProperty("group").GetString()!)];
+            if (groups.Contains(group) || DateTime.UtcNow > deadline)
+            {
+                return groups;
+            }
+
+            await Task.Delay(100, Cancellation);
+        }
+    }
 }

@@ -90,8 +90,16 @@ public abstract record ChatStreamEvent
     public sealed record Failed(ChatApiError Error) : ChatStreamEvent;
 }
 
-/// <summary>A personal API key as the API lists it (never the key itself).</summary>
-public sealed record ApiKeyDto(string Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt);
+/// <summary>
+/// A personal API key as the API lists it (never the key itself), with the app roles and groups it acts with now: its
+/// owner's as of their last sign-in (null: not recorded since the key was made, it acts with what it was made with).
+/// </summary>
+public sealed record ApiKeyDto(string Id, string Name, string Hint, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt)
+{
+    public IReadOnlyList<string>? Roles { get; init; }
+
+    public IReadOnlyList<string>? Groups { get; init; }
+}
 
 /// <summary>A key just created: <see cref="Key"/> is shown this once.</summary>
 public sealed record CreatedApiKeyDto(ApiKeyDto Info, string Key);
