@@ -98,7 +98,7 @@ public static class AdminEndpoints
         return TypedResults.Ok(await keys.ListAsync(CurrentUser.ToPartitionKey(userId), cancellationToken));
     }
 
-    private static async Task<IResult> RevokeAsync(string userId, string keyId, HttpContext http, CurrentUser user, ApiKeyStore keys, RunningKeyCalls running, AdminAudit audit, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> RevokeAsync(string userId, string keyId, HttpContext http, CurrentUser user, KeyRevocations revocations, AdminAudit audit, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (!ValidUserId(userId))
         {
@@ -107,12 +107,11 @@ public static class AdminEndpoints
 
         // Recorded first: a revocation the trail cannot hold is not made.
         await RecordAsync(audit, http, user, "key.revoke", $"{userId}/{keyId}", string.Empty, cancellationToken);
-        if (!await keys.RevokeAsync(CurrentUser.ToPartitionKey(userId), keyId, cancellationToken))
+        if (!await revocations.RevokeAsync(CurrentUser.ToPartitionKey(userId), keyId, cancellationToken))
         {
             return ApiProblems.NotFound("The key");
         }
 
-        running.Revoke(keyId);
         Safety.SecurityEvents.ApiKeyRevoked(loggers.CreateLogger(Safety.SecurityEvents.Category), keyId, user.Id);
         return Results.NoContent();
     }

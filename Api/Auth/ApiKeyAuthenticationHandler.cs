@@ -8,7 +8,8 @@ namespace Api.Auth;
 /// Signs in a request that carries a personal API key (<c>Authorization: Bearer llmc_...</c>) as the key's owner: the
 /// same user id, so the same partition, limits, usage and audit trail as their signed-in requests. The principal says
 /// it came from a key (authentication type and <c>key_id</c>), which the key routes refuse: a key cannot make keys.
-/// An address with too many failed authentications this minute is refused before any lookup
+/// Every key is checked, whatever its address did before: a genuine one always signs in, and only a key found not to
+/// be genuine counts against its address, which past its limit is answered 429 rather than 401
 /// (<see cref="AuthenticationFailures"/>). A key found genuine lately whose cached entry lapsed signs in at once and is
 /// looked up again beside the request (<see cref="KeyRecheck"/>).
 /// </summary>
@@ -29,8 +30,6 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        // A key this replica knows passes even from an address that is being refused, and one it found genuine lately is
-        // looked up again: a flood of made-up keys from a shared address does not lock out the genuine users behind it.
         var owner = keys.FindCached(token);
         if (owner is null && keys.FindLastKnown(token) is { } known)
         {
@@ -39,19 +38,14 @@ public sealed class ApiKeyAuthenticationHandler(
             owner = known;
         }
 
-        if (owner is null && !keys.WasGenuine(token) && failures.Refusal(Context) is { } refusal)
-        {
-            AuthenticationRefusal.Set(Context, refusal);
-            return AuthenticateResult.Fail(refusal.Detail);
-        }
-
+        // Never refused before it is checked: a flood of made-up keys from an address shared with genuine users (a NAT,
+        // a node's address) must not lock them out. A made-up key costs one point read (a repeated one, none).
         owner ??= await keys.FindAsync(token, Context.RequestAborted);
         if (owner is null)
         {
-            failures.Record(Context, $"unknown, revoked or expired API key {ApiKeyFormat.Hint(token)}");
-            var invalid = Invalid();
-            AuthenticationRefusal.Set(Context, invalid);
-            return AuthenticateResult.Fail(invalid.Detail);
+            var refusal = failures.Failed(Context, $"unknown, revoked or expired API key {ApiKeyFormat.Hint(token)}") ?? Invalid();
+            AuthenticationRefusal.Set(Context, refusal);
+            return AuthenticateResult.Fail(refusal.Detail);
         }
 
         _ = keys.TouchAsync(owner, CancellationToken.None);

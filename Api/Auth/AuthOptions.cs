@@ -11,7 +11,7 @@ public sealed class AuthOptions
     /// <summary>The named user for local development, used when a request carries no token.</summary>
     public DevUserOptions DevUser { get; set; } = new();
 
-    /// <summary>Failed authentications (unknown keys, invalid tokens) one client address may make a minute before it is refused unread.</summary>
+    /// <summary>Failed authentications (unknown keys, invalid tokens) one client address may make a minute before its further failures are answered 429 (a valid credential is never refused).</summary>
     public int FailedAuthenticationsPerMinute { get; set; } = 20;
 }
 

@@ -6,10 +6,11 @@ namespace Api.Auth;
 
 /// <summary>
 /// Failed authentications (a made-up or revoked key, an invalid token) per client address and minute, on this replica.
-/// Past <see cref="AuthOptions.FailedAuthenticationsPerMinute"/> the address is refused at once (429
-/// <c>authentication_failures</c>) without a storage read, so a flood of made-up keys costs a bounded number of reads.
-/// The log is aggregated: the first failure of an address's minute, the moment it is limited, and a count of the rest
-/// when its minute ends, never one line per attempt.
+/// It only ever changes the answer to a credential that failed: past <see cref="AuthOptions.FailedAuthenticationsPerMinute"/>
+/// that is 429 <c>authentication_failures</c> with <c>Retry-After</c> instead of 401, which tells a guessing client to
+/// slow down. It never refuses a credential before it is checked: an address is shared (a NAT, a node's address), and
+/// a valid key or token behind it must work whatever junk came from the same address. The log is aggregated: the first
+/// failure of an address's minute, the moment it is limited, and a count of the rest when its minute ends.
 /// </summary>
 public sealed class AuthenticationFailures(IOptions<AuthOptions> options, TimeProvider time, ILoggerFactory loggers)
 {
@@ -20,20 +21,20 @@ public sealed class AuthenticationFailures(IOptions<AuthOptions> options, TimePr
     private readonly ConcurrentDictionary<string, AddressWindow> _addresses = new(StringComparer.Ordinal);
     private readonly ILogger _security = loggers.CreateLogger(Safety.SecurityEvents.Category);
 
-    /// <summary>The refusal for an address past its limit, or null.</summary>
-    public ApiError? Refusal(HttpContext http)
+    /// <summary>
+    /// Counts a failure of <paramref name="kind"/> (what failed, with no secret in it) from the request's address, and
+    /// gives the 429 when the address is past its limit for the minute; null otherwise (the failure's own 401 stands).
+    /// </summary>
+    public ApiError? Failed(HttpContext http, string kind)
     {
+        var (count, ends) = Record(http, kind);
         var now = time.GetUtcNow();
-        if (!_addresses.TryGetValue(AddressOf(http), out var window) || window.Ends <= now || Volatile.Read(ref window.Count) < options.Value.FailedAuthenticationsPerMinute)
-        {
-            return null;
-        }
-
-        return ApiError.Of(ErrorCodes.AuthenticationFailures, "Too many failed authentications from this address; wait before trying again.", window.Ends - now);
+        return count > options.Value.FailedAuthenticationsPerMinute
+            ? ApiError.Of(ErrorCodes.AuthenticationFailures, "Too many failed authentications from this address; wait before trying again.", ends - now)
+            : null;
     }
 
-    /// <summary>Counts a failure of <paramref name="kind"/> (what failed, with no secret in it) from the request's address.</summary>
-    public void Record(HttpContext http, string kind)
+    private (int Count, DateTimeOffset Ends) Record(HttpContext http, string kind)
     {
         var address = AddressOf(http);
         var path = http.Request.Path.Value ?? string.Empty;
@@ -63,6 +64,8 @@ public sealed class AuthenticationFailures(IOptions<AuthOptions> options, TimePr
         {
             Safety.SecurityEvents.AuthenticationLimited(_security, address, count, (int)Window.TotalSeconds);
         }
+
+        return (count, window.Ends);
     }
 
     private void Prune(DateTimeOffset now)

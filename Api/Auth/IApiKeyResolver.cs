@@ -18,9 +18,6 @@ public interface IApiKeyResolver
     /// <summary>The owner of a key this replica read recently and that has not expired: no storage read.</summary>
     ApiKeyOwner? FindCached(string key);
 
-    /// <summary>Whether this replica found the key genuine within the last hour (it is looked up again all the same).</summary>
-    bool WasGenuine(string key);
-
     /// <summary>
     /// The owner of a key this replica found genuine within the last hour, not revoked here nor expired, whose cached
     /// entry has lapsed: the request may go on as that owner while <see cref="FindAsync"/> checks the key again.

@@ -5,26 +5,16 @@ namespace Api.Auth;
 /// <summary>
 /// What the API adds to the JWT bearer handler: a token issued to a client it does not accept (<c>azp</c>, or
 /// <c>appid</c> in v1 tokens) is refused; every refused token counts against its address
-/// (<see cref="AuthenticationFailures"/>, which logs them aggregated), and an address past its limit is refused unread.
+/// (<see cref="AuthenticationFailures"/>, which logs them aggregated), and past the address's limit is answered 429.
+/// Every token is validated, whatever its address did before: a valid one is never refused for others' failures.
 /// </summary>
 public static class JwtEvents
 {
     public static JwtBearerEvents For(JwtOptions options) => new()
     {
-        OnMessageReceived = context =>
-        {
-            if (context.Request.Headers.Authorization.Count > 0
-                && context.HttpContext.RequestServices.GetRequiredService<AuthenticationFailures>().Refusal(context.HttpContext) is { } refusal)
-            {
-                AuthenticationRefusal.Set(context.HttpContext, refusal);
-                context.Fail(refusal.Detail);
-            }
-
-            return Task.CompletedTask;
-        },
         OnAuthenticationFailed = context =>
         {
-            Failures(context.HttpContext).Record(context.HttpContext, $"invalid bearer token ({context.Exception.GetType().Name})");
+            LimitedFailure(context.HttpContext, $"invalid bearer token ({context.Exception.GetType().Name})");
             return Task.CompletedTask;
         },
         OnTokenValidated = context =>
@@ -37,7 +27,7 @@ public static class JwtEvents
             var client = context.Principal?.FindFirst("azp")?.Value ?? context.Principal?.FindFirst("appid")?.Value;
             if (client is null || !options.ClientIds.Contains(client, StringComparer.OrdinalIgnoreCase))
             {
-                Failures(context.HttpContext).Record(context.HttpContext, $"a token issued to client {client ?? "(none)"}, which this API does not accept");
+                LimitedFailure(context.HttpContext, $"a token issued to client {client ?? "(none)"}, which this API does not accept");
                 context.Fail("The token was issued to a client this API does not accept.");
             }
 
@@ -55,5 +45,12 @@ public static class JwtEvents
         },
     };
 
-    private static AuthenticationFailures Failures(HttpContext http) => http.RequestServices.GetRequiredService<AuthenticationFailures>();
+    /// <summary>Counts a refused token; past the address's limit its answer is 429 (otherwise the handler's 401).</summary>
+    private static void LimitedFailure(HttpContext http, string kind)
+    {
+        if (http.RequestServices.GetRequiredService<AuthenticationFailures>().Failed(http, kind) is { } limited)
+        {
+            AuthenticationRefusal.Set(http, limited);
+        }
+    }
 }

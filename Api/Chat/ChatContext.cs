@@ -158,7 +158,7 @@ public sealed class ChatContext(
             return ShapeStep.ContextTooLong(options.ContextTokenBudget, fixedCost, state.Call.Params.Messages);
         }
 
-        state.ModelMessages = ChatContextBuilder.Build(systemPrompt, history, answered, options.ContextTokenBudget, state.OutputTokens, reminder);
+        state.ModelMessages = ChatContextBuilder.Build(systemPrompt, history, answered, options.ContextTokenBudget, state.OutputTokens, state.InjectionFlagged);
         return null;
     }
 

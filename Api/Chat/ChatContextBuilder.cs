@@ -1,5 +1,6 @@
 using Api.Conversations;
 using Api.Llm;
+using Api.Safety;
 using Microsoft.Extensions.AI;
 
 namespace Api.Chat;
@@ -7,14 +8,19 @@ namespace Api.Chat;
 /// <summary>
 /// Builds what the model sees: the system prompt, then as many of the latest turns as fit the token budget
 /// (oldest dropped first), then the new message. The system prompt and the new message always go in; failed
-/// replies, which hold no useful text, never do.
+/// replies, which hold no useful text, never do. Each message the injection detector flagged (policy Flag) has the
+/// reminder right before it, the new one and, on every later turn, each one of the history that is sent again.
 /// </summary>
 public static class ChatContextBuilder
 {
-    public static IReadOnlyList<ChatMessage> Build(string systemPrompt, IReadOnlyList<StoredMessage> history, string? newUserMessage, int tokenBudget, int reservedForOutput, string? reminder = null)
+    /// <param name="newMessageFlagged">The injection detector flagged the new message.</param>
+    /// <param name="reminder">The reminder that goes before a flagged message (it speaks of "the next user message").</param>
+    public static IReadOnlyList<ChatMessage> Build(string systemPrompt, IReadOnlyList<StoredMessage> history, string? newUserMessage, int tokenBudget, int reservedForOutput, bool newMessageFlagged = false, string? reminder = null)
     {
         ArgumentNullException.ThrowIfNull(systemPrompt);
         ArgumentNullException.ThrowIfNull(history);
+        reminder ??= SystemPromptProvider.InjectionReminder;
+        var reminderCost = TokenEstimator.EstimateMessage(reminder);
 
         var remaining = tokenBudget - reservedForOutput - TokenEstimator.EstimateMessage(systemPrompt);
         if (newUserMessage is not null)
@@ -22,9 +28,9 @@ public static class ChatContextBuilder
             remaining -= TokenEstimator.EstimateMessage(newUserMessage);
         }
 
-        if (reminder is not null)
+        if (newMessageFlagged)
         {
-            remaining -= TokenEstimator.EstimateMessage(reminder);
+            remaining -= reminderCost;
         }
 
         var kept = new List<ChatMessage>();
@@ -36,7 +42,8 @@ public static class ChatContextBuilder
                 continue;
             }
 
-            var cost = TokenEstimator.EstimateMessage(message.Content);
+            var flagged = message.InjectionFlagged && message.Role == MessageRoles.User;
+            var cost = TokenEstimator.EstimateMessage(message.Content) + (flagged ? reminderCost : 0);
             if (cost > remaining)
             {
                 break;
@@ -44,6 +51,10 @@ public static class ChatContextBuilder
 
             remaining -= cost;
             kept.Add(new ChatMessage(message.Role == MessageRoles.Assistant ? ChatRole.Assistant : ChatRole.User, message.Content));
+            if (flagged)
+            {
+                kept.Add(new ChatMessage(ChatRole.System, reminder));
+            }
         }
 
         kept.Reverse();
@@ -53,9 +64,9 @@ public static class ChatContextBuilder
             kept.RemoveAt(0);
         }
 
-        var messages = new List<ChatMessage>(kept.Count + 2) { new(ChatRole.System, systemPrompt) };
+        var messages = new List<ChatMessage>(kept.Count + 3) { new(ChatRole.System, systemPrompt) };
         messages.AddRange(kept);
-        if (reminder is not null)
+        if (newMessageFlagged)
         {
             messages.Add(new ChatMessage(ChatRole.System, reminder));
         }

@@ -30,7 +30,7 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
         var status = failure is null && !interrupted ? MessageStatus.Complete
             : reply.Length > 0 ? MessageStatus.Incomplete
             : MessageStatus.Failed;
-        var completionTokens = outcome.CompletionTokens ?? (reply.Length > 0 ? TokenEstimator.Estimate(reply) : null);
+        var completionTokens = outcome.OutputTokens;
         var promptTokens = outcome.PromptTokens;
         var tokensPerSecond = TokensPerSecond(completionTokens, outcome.FirstToken, total);
         metrics.ReplyFinished(backend.Name, status.ToString().ToLowerInvariant(), outcome.FirstToken, tokensPerSecond, completionTokens);
@@ -83,7 +83,7 @@ public sealed class TurnCompletion(TitleGenerator titles, TurnRecorder recorder,
             Fallback: fellBack,
             Error: error);
         // The user's message keeps the model it asked for: the conversation's model, which the web picks again on opening it.
-        var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt, Model: turn.Lease.Requested.Name);
+        var user = turn.UserMessage is null ? null : new StoredMessage(string.Empty, -1, MessageRoles.User, turn.UserMessage, MessageStatus.Complete, turn.StartedAt, Model: turn.Lease.Requested.Name, InjectionFlagged: turn.InjectionFlagged);
 
         var record = await recorder.RecordAsync(turn.User.PartitionKey, turn.Conversation, new TurnWrite(user, assistant, turn.ReplacedAssistant is not null, title, titleIsFinal));
         KeepHistoryWarm(turn, record, user, assistant);

@@ -104,6 +104,7 @@ internal static class ConversationEntities
             ["TokensPerSecond"] = message.TokensPerSecond,
             ["Fallback"] = message.Fallback,
             ["Error"] = message.Error,
+            ["InjectionFlagged"] = message.InjectionFlagged ? true : null,
         };
         MessageContentChunks.Write(entity, message.Content);
         return entity;
@@ -128,6 +129,7 @@ internal static class ConversationEntities
             entity.GetDouble("TimeToFirstTokenMs"),
             entity.GetDouble("TokensPerSecond"),
             entity.GetBoolean("Fallback") ?? false,
-            entity.GetString("Error"));
+            entity.GetString("Error"),
+            entity.GetBoolean("InjectionFlagged") ?? false);
     }
 }

@@ -54,7 +54,8 @@ public sealed record StoredMessage(
     double? TimeToFirstTokenMs = null,
     double? TokensPerSecond = null,
     bool Fallback = false,
-    string? Error = null);
+    string? Error = null,
+    bool InjectionFlagged = false);
 
 /// <summary>One page of a user's conversations, newest activity first.</summary>
 public sealed record ConversationPageResult(IReadOnlyList<Conversation> Items, string? ContinuationToken);

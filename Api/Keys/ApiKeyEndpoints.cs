@@ -49,15 +49,13 @@ public static class ApiKeyEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
-        keys.MapDelete("/{keyId}", async (string keyId, CurrentUser user, ApiKeyStore store, RunningKeyCalls running, ILoggerFactory loggers, CancellationToken cancellationToken) =>
+        keys.MapDelete("/{keyId}", async (string keyId, CurrentUser user, KeyRevocations revocations, ILoggerFactory loggers, CancellationToken cancellationToken) =>
             {
-                if (!await store.RevokeAsync(user.PartitionKey, keyId, cancellationToken))
+                // Forgotten and its calls ended on every replica at once (through the shared store).
+                if (!await revocations.RevokeAsync(user.PartitionKey, keyId, cancellationToken))
                 {
                     return ApiProblems.NotFound("The key");
                 }
-
-                // Its streams on this replica end now; the other replicas' within the cache duration (RevokedKeyWatcher).
-                running.Revoke(keyId);
 
                 Safety.SecurityEvents.ApiKeyRevoked(loggers.CreateLogger(Safety.SecurityEvents.Category), keyId, user.Id);
                 return Results.NoContent();

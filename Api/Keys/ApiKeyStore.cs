@@ -63,22 +63,50 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
     public async Task<(ApiKeyInfo? Info, string? Key)> CreateAsync(string userId, string userKey, string name, DateTimeOffset expiresAt, CancellationToken cancellationToken, CurrentUser? access = null)
     {
         await EnsureTableAsync(cancellationToken);
-        if ((await ListAsync(userKey, cancellationToken)).Count >= _options.Value.MaxKeysPerUser)
-        {
-            return (null, null);
-        }
-
         var key = ApiKeyFormat.New();
         var hash = ApiKeyFormat.Hash(key);
         var info = new ApiKeyInfo(ApiKeyFormat.NewId(), name, ApiKeyFormat.Hint(key), _time.GetUtcNow(), expiresAt, null);
-        await _table.AddEntityAsync(new TableEntity(userKey, RowKey(info.Id))
+        var listed = new TableEntity(userKey, RowKey(info.Id))
         {
             ["Name"] = info.Name,
             ["Hint"] = info.Hint,
             ["CreatedAt"] = info.CreatedAt,
             ["ExpiresAt"] = info.ExpiresAt,
             ["Hash"] = hash,
-        }, cancellationToken);
+        };
+
+        // The limit holds against parallel creations: the key's row and the user's keys version (a row beside them)
+        // go in one transaction that expects the version read before the count. Of two creations that counted the same
+        // keys, the second finds the version moved, and counts again.
+        for (var attempt = 0; ; attempt++)
+        {
+            var version = await _table.GetEntityIfExistsAsync<TableEntity>(userKey, KeysVersionRow, cancellationToken: cancellationToken);
+            var count = await CountAsync(userKey, cancellationToken);
+            if (count >= _options.Value.MaxKeysPerUser)
+            {
+                return (null, null);
+            }
+
+            var next = new TableEntity(userKey, KeysVersionRow) { ["Created"] = (version.HasValue ? version.Value!.GetInt64("Created") ?? 0 : 0) + 1 };
+            TableTransactionAction[] actions =
+            [
+                new(TableTransactionActionType.Add, listed),
+                version.HasValue
+                    ? new(TableTransactionActionType.UpdateReplace, next, version.Value!.ETag)
+                    : new(TableTransactionActionType.Add, next),
+            ];
+            try
+            {
+                await _table.SubmitTransactionAsync(actions, cancellationToken);
+                break;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt <= _options.Value.MaxKeysPerUser)
+            {
+                // Another creation of this user's went in first: each lost round is a key made, so the count reaches the
+                // limit within as many rounds as the limit (unless keys are revoked meanwhile).
+            }
+        }
+
         await _table.AddEntityAsync(new TableEntity(LookupPartition(hash), hash)
         {
             ["UserId"] = userId,
@@ -95,12 +123,26 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
         return (info, key);
     }
 
+    /// <summary>How many keys the user holds (their rows, without reading anything else).</summary>
+    private async Task<int> CountAsync(string userKey, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var _ in _table.QueryAsync<TableEntity>(KeyRows(userKey), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>The user's key rows: "key_" up to the next character after '_' ('`').</summary>
+    private static string KeyRows(string userKey) => TableClient.CreateQueryFilter($"PartitionKey eq {userKey} and RowKey ge {"key_"} and RowKey lt {"key`"}");
+
     public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(string userKey, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
         var keys = new List<ApiKeyInfo>();
-        // The key rows only: "key_" up to the next character after '_' ('`').
-        await foreach (var entity in _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {userKey} and RowKey ge {"key_"} and RowKey lt {"key`"}"), cancellationToken: cancellationToken))
+        await foreach (var entity in _table.QueryAsync<TableEntity>(KeyRows(userKey), cancellationToken: cancellationToken))
         {
             keys.Add(ToInfo(entity));
         }
@@ -120,24 +162,24 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
     /// such key. The key is marked revoked here before its row goes, so a lookup that read the row just before cannot
     /// put it back in this replica's cache.
     /// </summary>
-    public async Task<bool> RevokeAsync(string userKey, string id, CancellationToken cancellationToken)
+    /// <returns>The key's hash (what <see cref="Forget"/> takes on the other replicas), or null when there is no such key.</returns>
+    public async Task<string?> RevokeAsync(string userKey, string id, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken);
         var listed = await _table.GetEntityIfExistsAsync<TableEntity>(userKey, RowKey(id), cancellationToken: cancellationToken);
         if (!listed.HasValue || listed.Value is not { } entity)
         {
-            return false;
+            return null;
         }
 
         var hash = entity.GetString("Hash");
-        _cache.Set(RevokedMarker(hash), true, _options.Value.CacheDuration * 2);
-        _genuine.Remove(hash);
+        Forget(hash);
         await _table.DeleteEntityAsync(LookupPartition(hash), hash, ETag.All, cancellationToken);
         await _table.DeleteEntityAsync(LegacyLookupPartition, hash, ETag.All, cancellationToken);
         _cache.Remove(hash);
         await _table.DeleteEntityAsync(userKey, RowKey(id), ETag.All, cancellationToken);
         _cache.Set("listed:" + id, false, _options.Value.CacheDuration);
-        return true;
+        return hash;
     }
 
     /// <summary>Whether a key is still listed (not revoked): what a long stream started with the key checks as it runs.</summary>
@@ -160,8 +202,6 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
         _cache.TryGetValue(ApiKeyFormat.Hash(key), out ApiKeyOwner? owner) && owner is not null && !(owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow())
             ? _owners.LastKnown(owner.UserKey)?.Apply(owner) ?? owner
             : null;
-
-    public bool WasGenuine(string key) => _genuine.TryGetValue(ApiKeyFormat.Hash(key), out _);
 
     public ApiKeyOwner? FindLastKnown(string key)
     {
@@ -207,6 +247,9 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
             {
                 Unwaited.Observe(knownOwnerActive);
                 _unknown.Set(hash, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.Value.CacheDuration });
+                // Gone (revoked on a replica whose word did not arrive): no longer last known here, so its next use is
+                // refused at authentication, before it costs a rate-limit slot or a model call.
+                _genuine.Remove(hash);
                 return null;
             }
 
@@ -229,6 +272,7 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
         if (owner is null || (owner.ExpiresAt is { } expires && expires <= _time.GetUtcNow()))
         {
             Unwaited.Observe(knownOwnerActive);
+            _genuine.Remove(hash);
             return null;
         }
 
@@ -288,9 +332,24 @@ public sealed class ApiKeyStore : IApiKeyResolver, IDisposable
     private DateTimeOffset? ExpiryOf(TableEntity lookup) =>
         lookup.GetDateTimeOffset("ExpiresAt") ?? (lookup.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue) + _options.Value.MaxLifetime;
 
+    /// <summary>
+    /// Forgets a revoked key on this replica: neither cached nor last known, and marked revoked for twice the cache
+    /// duration so a lookup in flight cannot bring it back. Called here by <see cref="RevokeAsync"/>, and on every
+    /// other replica when the revocation arrives through the shared store (<see cref="KeyRevocations"/>).
+    /// </summary>
+    public void Forget(string hash)
+    {
+        _cache.Set(RevokedMarker(hash), true, _options.Value.CacheDuration * 2);
+        _genuine.Remove(hash);
+        _cache.Remove(hash);
+    }
+
     private static string RevokedMarker(string hash) => "revoked:" + hash;
 
     private static string RowKey(string id) => "key_" + id;
+
+    /// <summary>The row beside a user's keys whose ETag every creation expects (outside the "key_" rows).</summary>
+    private const string KeysVersionRow = "keys_version";
 
     private static ApiKeyInfo ToInfo(TableEntity entity) => new(
         entity.RowKey["key_".Length..],

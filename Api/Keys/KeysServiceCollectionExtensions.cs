@@ -12,6 +12,8 @@ public static class KeysServiceCollectionExtensions
         builder.Services.AddSingleton<RecentSignIn>();
         builder.Services.AddSingleton<KeyOwnerActivity>();
         builder.Services.AddSingleton<Auth.IUserSignInListener>(services => services.GetRequiredService<KeyOwnerActivity>());
+        builder.Services.AddSingleton<KeyRevocations>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<KeyRevocations>());
         builder.Services.AddHostedService<RevokedKeyWatcher>();
         return builder;
     }

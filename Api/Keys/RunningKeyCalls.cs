@@ -4,8 +4,8 @@ namespace Api.Keys;
 
 /// <summary>
 /// The model calls running on this replica for requests signed in with an API key, by key: revoking a key ends them
-/// (at once on the replica that revoked it; within <see cref="ApiKeyOptions.CacheDuration"/> on the others, whose
-/// <see cref="RevokedKeyWatcher"/> sees the key gone).
+/// (on every replica at once when the shared store carries the word, <see cref="KeyRevocations"/>; else within
+/// <see cref="ApiKeyOptions.CacheDuration"/> on the others, whose <see cref="RevokedKeyWatcher"/> sees the key gone).
 /// </summary>
 public sealed class RunningKeyCalls
 {

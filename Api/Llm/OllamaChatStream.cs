@@ -12,8 +12,9 @@ namespace Api.Llm;
 /// Ollama's <c>POST /api/chat</c> stream, read lean: the request is written with one JSON writer, and each NDJSON line
 /// is parsed in place from the response's pipe, keeping only the token's text and, on the last line, the finish
 /// reason and token counts. It sends what OllamaSharp's chat client sends (model, messages, <c>options.temperature</c>,
-/// <c>options.num_predict</c>) through the same named HttpClient (resilience and cancellation handlers included); it
-/// skips the two object layers OllamaSharp and Microsoft.Extensions.AI build for every token.
+/// <c>options.num_predict</c>) and, so that Ollama never cuts a prompt or drops its start mid-reply, <c>truncate: false</c>
+/// and <c>shift: false</c>, through the same named HttpClient (resilience and cancellation handlers included); it skips
+/// the two object layers OllamaSharp and Microsoft.Extensions.AI build for every token.
 /// </summary>
 public static class OllamaChatStream
 {
@@ -26,8 +27,7 @@ public static class OllamaChatStream
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
-            throw new HttpRequestException($"Ollama answered {(int)response.StatusCode}: {detail}", null, response.StatusCode);
+            throw OllamaErrors.From(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
         }
 
         var reader = PipeReader.Create(await response.Content.ReadAsStreamAsync(cancellationToken), new StreamPipeReaderOptions(bufferSize: 4096));
@@ -104,6 +104,11 @@ public static class OllamaChatStream
             }
 
             json.WriteBoolean("stream", stream);
+            // Never cut: a prompt longer than the window is refused (400), not shortened from the front, where our system
+            // prompt and its canary are; and a reply that reaches the window ends there (done_reason "length") instead of
+            // dropping the start of the context to go on.
+            json.WriteBoolean("truncate", false);
+            json.WriteBoolean("shift", false);
             json.WriteStartObject("options");
             if (temperature is { } t)
             {

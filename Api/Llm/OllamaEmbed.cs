@@ -39,11 +39,8 @@ public static class OllamaEmbed
         using var response = await http.PostAsync("api/embed", content, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            var error = TryError(text) ?? text;
-            throw response.StatusCode == HttpStatusCode.BadRequest
-                ? new EmbedInputRefusedException(error)
-                : new HttpRequestException($"Ollama answered {(int)response.StatusCode}: {error}", null, response.StatusCode);
+            var failure = OllamaErrors.From(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+            throw failure.StatusCode == HttpStatusCode.BadRequest ? new EmbedInputRefusedException(failure) : failure;
         }
 
         var (buffer, length) = await ReadAllAsync(response.Content, cancellationToken);
@@ -141,20 +138,10 @@ public static class OllamaEmbed
             length += read;
         }
     }
-
-    private static string? TryError(string text)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.TryGetProperty("error", out var error) ? error.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }
 
-/// <summary>Ollama refused the inputs themselves (400: longer than the model's context, most often): the caller's to fix, not the server's failure.</summary>
-public sealed class EmbedInputRefusedException(string message) : Exception(message);
+/// <summary>The model server refused the inputs (Ollama's 400): <see cref="TooLong"/> when one was longer than the model's context.</summary>
+public sealed class EmbedInputRefusedException(HttpRequestException refusal) : Exception(refusal.Message, refusal)
+{
+    public bool TooLong => InnerException is LlmContextLengthException;
+}

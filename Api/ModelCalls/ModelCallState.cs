@@ -34,6 +34,15 @@ public sealed class ModelCallState(ModelCall call, string requestId)
     /// <summary>The caller's messages as cleaned (invisible and control characters removed), in order.</summary>
     public IReadOnlyList<CallerMessage> Cleaned { get; set; } = [];
 
+    /// <summary>The caller's tools as cleaned (their descriptions and schemas' strings), or the caller's until step 7 ran.</summary>
+    public IReadOnlyList<ToolDefinition>? Tools
+    {
+        get => _tools ?? Call.Tools;
+        set => _tools = value;
+    }
+
+    private IReadOnlyList<ToolDefinition>? _tools;
+
     /// <summary>The injection detector matched (policy Flag): the model gets the reminder after the messages.</summary>
     public bool InjectionFlagged { get; set; }
 

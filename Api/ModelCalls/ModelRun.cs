@@ -31,13 +31,13 @@ public sealed class ModelRun : IAsyncDisposable
     }
 
     private static LlmRequest NewRequest(ModelCallState state) =>
-        new(state.ModelMessages, state.Model, state.Temperature, state.OutputTokens, state.Call.Stream, ToolsOffered(state.Call));
+        new(state.ModelMessages, state.Model, state.Temperature, state.OutputTokens, state.Call.Stream, ToolsOffered(state.Call, state.Tools));
 
     /// <summary>
     /// The tools the model is shown: none under <c>tool_choice: none</c>, only the named one under a named choice. Ollama
     /// has no <c>tool_choice</c> of its own; <c>required</c> and a named choice are also said in the context's instructions.
     /// </summary>
-    private static IReadOnlyList<ToolDefinition>? ToolsOffered(ModelCall call) => call.Tools is not { Count: > 0 } tools ? null : call.ToolChoice.Mode switch
+    private static IReadOnlyList<ToolDefinition>? ToolsOffered(ModelCall call, IReadOnlyList<ToolDefinition>? cleaned) => cleaned is not { Count: > 0 } tools ? null : call.ToolChoice.Mode switch
     {
         ToolChoiceMode.None => null,
         ToolChoiceMode.Function => [.. tools.Where(t => t.Name == call.ToolChoice.Function)],
@@ -63,8 +63,8 @@ public sealed class ModelRun : IAsyncDisposable
     /// <summary>The id of the model that answered: the fallback's own when it took over.</summary>
     public string ModelUsed => Lease.Backend.Name;
 
-    /// <summary>The reply's output tokens: as the model counted them, else estimated from the text.</summary>
-    public int OutputTokens => Outcome.CompletionTokens ?? (Outcome.Reply.Length > 0 ? TokenEstimator.Estimate(Outcome.Reply.ToString()) : 0);
+    /// <summary>The reply's output tokens (<see cref="ReplyOutcome.OutputTokens"/>), zero when nothing came.</summary>
+    public int OutputTokens => Outcome.OutputTokens ?? 0;
 
     /// <summary>
     /// Calls the model now, before the route reads the reply: the deferred checks answer while it works on its first

@@ -62,7 +62,10 @@ public sealed class EmbeddingService(ModelCallPipeline pipeline, LlmBackends bac
                 // The inputs, not the server: no verdict on the backend.
                 backend.Breaker.RecordAbandoned();
                 run.Record(0, ex);
-                return (null, ApiError.Of(ErrorCodes.ContextLengthExceeded, $"The model '{backend.Name}' refused the input: {ex.Message}", param: "input"));
+                logger.LogWarning("The embedding model {Backend} refused the inputs: {Error}", backend.Name, ex.Message);
+                return (null, ex.TooLong
+                    ? ApiError.Of(ErrorCodes.ContextLengthExceeded, $"An input is longer than the model '{backend.Name}' takes. Split it.", param: "input")
+                    : ApiError.Of(ErrorCodes.LlmError, $"The model '{backend.Name}' refused the input.", param: "input"));
             }
             catch (Exception ex) when (cancellationToken.IsCancellationRequested)
             {

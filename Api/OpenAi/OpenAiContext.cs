@@ -22,7 +22,7 @@ public sealed class OpenAiContext(SystemPromptProvider prompts) : IModelContext
         ArgumentNullException.ThrowIfNull(state);
         var messages = new List<ChatMessage>(state.Cleaned.Count + 3) { new(ChatRole.System, prompts.SystemPrompt) };
         // Ollama has no tool_choice: a required or named call is asked for in words, after our prompt.
-        if (state.Call.Tools is { Count: > 0 } && state.Call.ToolChoice is { Mode: ToolChoiceMode.Required or ToolChoiceMode.Function } choice)
+        if (state.Tools is { Count: > 0 } && state.Call.ToolChoice is { Mode: ToolChoiceMode.Required or ToolChoiceMode.Function } choice)
         {
             messages.Add(new ChatMessage(ChatRole.System, choice.Mode == ToolChoiceMode.Required ? ToolRequired : ToolNamed.Replace("{name}", choice.Function, StringComparison.Ordinal)));
         }

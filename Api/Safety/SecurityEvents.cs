@@ -37,7 +37,7 @@ public static partial class SecurityEvents
     public static partial void AuthenticationFailed(ILogger logger, string kind, string address, string path);
 
     [LoggerMessage(EventId = 4013, EventName = "AuthenticationLimited", Level = LogLevel.Warning,
-        Message = "{Count} failed authentications from {Address} within {WindowSeconds} s: its requests are refused unread for the rest of the minute")]
+        Message = "{Count} failed authentications from {Address} within {WindowSeconds} s: its further failures are answered 429 for the rest of the minute")]
     public static partial void AuthenticationLimited(ILogger logger, string address, int count, int windowSeconds);
 
     [LoggerMessage(EventId = 4014, EventName = "AuthenticationFailuresSummary", Level = LogLevel.Warning,

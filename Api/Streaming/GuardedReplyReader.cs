@@ -59,6 +59,11 @@ public sealed class GuardedReplyReader(LlmGateway gateway, ShutdownDrain drain, 
                 outcome.PromptTokens = chunk.PromptTokens ?? outcome.PromptTokens;
                 outcome.CompletionTokens = chunk.CompletionTokens ?? outcome.CompletionTokens;
                 outcome.FinishReason = chunk.FinishReason ?? outcome.FinishReason;
+                if (chunk.Text is { Length: > 0 } || chunk.ToolCalls is { Count: > 0 })
+                {
+                    outcome.Chunks++;
+                }
+
                 if (chunk.ToolCalls is { } calls && LeakIn(calls, prompts, safetyOptions.Value.LeakSpanChars) is var callLeak)
                 {
                     outcome.FirstToken ??= outcome.Stopwatch.Elapsed;

@@ -16,7 +16,9 @@ public static class ReplyFailures
         IOException => ApiError.Of(ErrorCodes.LlmStreamBroken, "The connection to the model server broke."),
         TimeoutException timeout => ApiError.Of(ErrorCodes.LlmTimeout, timeout.Message),
         HttpRequestException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable } => ApiError.Of(ErrorCodes.LlmBusy, "The model server's queue is full."),
-        HttpRequestException { StatusCode: System.Net.HttpStatusCode.BadRequest } refused => ApiError.Of(ErrorCodes.LlmError, $"The model server refused the request ({refused.Message})."),
+        LlmContextLengthException => ApiError.Of(ErrorCodes.ContextLengthExceeded, "The conversation is longer than the model's context window. Shorten it or start a new one."),
+        // Ollama's own text stays in our logs: it names the server's internals.
+        HttpRequestException { StatusCode: System.Net.HttpStatusCode.BadRequest } => ApiError.Of(ErrorCodes.LlmError, "The model server refused the request."),
         HttpRequestException http => ApiError.Of(ErrorCodes.LlmUnavailable, $"The model server could not be reached ({http.StatusCode?.ToString() ?? http.HttpRequestError.ToString()})."),
         _ => ApiError.Of(ErrorCodes.LlmError, "The model server returned an error."),
     };

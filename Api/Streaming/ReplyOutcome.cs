@@ -19,6 +19,17 @@ public sealed class ReplyOutcome
 
     public int? CompletionTokens { get; set; }
 
+    /// <summary>The model's chunks that carried text or tool calls: Ollama streams one token a chunk.</summary>
+    public int Chunks { get; set; }
+
+    /// <summary>
+    /// The reply's output tokens: as the model counted them (its last chunk), else, when the stream ended before that
+    /// chunk (dropped, cancelled, failed), the more of the chunks received and the text's conservative estimate, so a
+    /// reply of ideographs or emoji cut short is never charged less than the tokens it took. Null when nothing came.
+    /// </summary>
+    public int? OutputTokens => CompletionTokens
+        ?? (Chunks > 0 || Reply.Length > 0 ? Math.Max(Chunks, Llm.TokenEstimator.Estimate(Reply.ToString())) : null);
+
     /// <summary>Ollama's reason for the end (<c>stop</c>, <c>length</c>), when it said one.</summary>
     public string? FinishReason { get; set; }
 

@@ -74,14 +74,17 @@ public sealed class ApiKeyTests(AppFixture app)
     }
 
     /// <summary>
-    /// Before: every made-up key cost a Table read on one partition and a Warning line, with no limit. Now an address
-    /// is refused unread after its failed authentications for the minute, while a genuine key the replica knows goes on.
+    /// Made-up keys from one address (shared, as behind a NAT or a node's address): each costs one point read (a
+    /// repeated one, none), and past the address's limit the answer is 429, while every genuine key from the same address
+    /// goes on: one this replica knows, one whose cache entry lapsed, and one it has never seen. Before: the address
+    /// was refused unread, and a key new to the replica was refused with it.
     /// </summary>
     [Fact]
-    public async Task MadeUpKeys_FromOneAddress_CostABoundedNumberOfReads_WhileAKnownGenuineKeyGoesOn()
+    public async Task MadeUpKeys_FromOneAddress_Get429PastTheLimit_WhileEveryGenuineKeyGoesOn_EvenOneNeverSeenHere()
     {
         var owner = app.NewUser("keys");
         var genuine = await OpenAiClients.NewKeyAsync(owner);
+        var newcomer = await OpenAiClients.NewKeyAsync(app.NewUser("keys"));
         await using var api = new InProcessApiFactory(app, "Development", new Dictionary<string, string?>
         {
             ["Auth:DevUser:Enabled"] = "true",
@@ -97,27 +100,54 @@ public sealed class ApiKeyTests(AppFixture app)
 
         var readsBefore = store.LookupReads;
         var statuses = new List<(HttpStatusCode Status, string? Code)>();
-        for (var i = 0; i < 1_000; i++)
+        for (var i = 0; i < 60; i++)
         {
             using var response = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", "llmc_" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N")[..11]);
             statuses.Add((response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("code").GetString()));
         }
 
-        using var genuineDuringFlood = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", genuine);
         var readsAfterFlood = store.LookupReads;
-        // Once the key's cache entry has lapsed, the address is still refused for made-up keys, but the key found
-        // genuine a moment ago is looked up again and works.
+        using var genuineDuringFlood = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", genuine);
+        using var newcomerDuringFlood = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", newcomer);
+        var repeated = "llmc_" + new string('q', 43);
+        using var madeUp = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", repeated);
+        var readsBeforeRepeat = store.LookupReads;
+        using var madeUpAgain = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", repeated);
+        var readsAfterRepeat = store.LookupReads;
+        // Once the key's cache entry has lapsed, the key found genuine a moment ago is looked up again and works.
         await Task.Delay(TimeSpan.FromSeconds(2.5), Cancellation);
         using var genuineAfterItsCacheLapsed = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", genuine);
-        using var madeUpStillRefused = await WithKeyAsync(client, HttpMethod.Get, "/api/conversations", "llmc_" + new string('q', 43));
 
         Assert.Equal(Enumerable.Repeat((HttpStatusCode.Unauthorized, (string?)"invalid_api_key"), 20), statuses.Take(20));
         Assert.All(statuses.Skip(20), s => Assert.Equal((HttpStatusCode.TooManyRequests, (string?)"authentication_failures"), s));
-        Assert.Equal(20, readsAfterFlood - readsBefore);
+        Assert.Equal(60, readsAfterFlood - readsBefore);
         Assert.Equal(HttpStatusCode.OK, genuineDuringFlood.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, newcomerDuringFlood.StatusCode);
+        Assert.Equal((HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests), (madeUp.StatusCode, madeUpAgain.StatusCode));
+        Assert.Equal(readsBeforeRepeat, readsAfterRepeat);
         Assert.Equal(HttpStatusCode.OK, genuineAfterItsCacheLapsed.StatusCode);
-        Assert.Equal(readsAfterFlood + 1, store.LookupReads);
-        Assert.Equal(HttpStatusCode.TooManyRequests, madeUpStillRefused.StatusCode);
+    }
+
+    /// <summary>
+    /// Twenty creations at once for a user who holds none: exactly the limit (10) are made, the rest refused 409
+    /// <c>too_many_keys</c>. Before: each counted the keys, then wrote, so parallel creations all counted the same few.
+    /// </summary>
+    [Fact]
+    public async Task ParallelCreations_MakeNoMoreKeysThanTheLimit()
+    {
+        var owner = app.NewUser("keys-race");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            using var created = await owner.SendAsync(HttpMethod.Post, "/api/keys", new { name = $"parallel {i}" });
+            return (created.StatusCode, created.IsSuccessStatusCode ? null : (await created.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("code").GetString());
+        }));
+        using var listed = await owner.SendAsync(HttpMethod.Get, "/api/keys");
+        var held = (await listed.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetArrayLength();
+
+        Assert.Equal(10, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
+        Assert.All(answers.Where(a => a.StatusCode != HttpStatusCode.Created), a => Assert.Equal((HttpStatusCode.Conflict, (string?)"too_many_keys"), a));
+        Assert.Equal(10, held);
     }
 
     [Fact]

@@ -123,6 +123,37 @@ public sealed class AuthTests(AppFixture app)
     }
 
     /// <summary>
+    /// Junk tokens from an address shared with real users (a NAT, a node's address; here every request of the test
+    /// server) are answered 429 past the limit, and a valid token from the same address still signs in: the limiter
+    /// never refuses a credential it has not checked. Before: the address was refused unread, valid tokens included.
+    /// </summary>
+    [Fact]
+    public async Task JunkTokensFromASharedAddress_Get429PastTheLimit_WhileAValidTokenStillSignsIn()
+    {
+        await using var issuer = await OidcIssuerDouble.StartAsync();
+        await using var api = JwtApi(issuer, failedAuthenticationsPerMinute: 5);
+        using var client = api.CreateClient();
+        var junk = issuer.CreateToken(Audience, "44444444-dddd-4000-8000-000000000004")[..^4] + "AAAA";
+        var valid = issuer.CreateToken(Audience, "55555555-eeee-4000-8000-000000000005");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 8; i++)
+        {
+            using var refused = await SendAsync(client, HttpMethod.Get, "/api/conversations", junk);
+            statuses.Add(refused.StatusCode);
+        }
+
+        using var signedIn = await SendAsync(client, HttpMethod.Get, "/api/conversations", valid);
+        using var stillLimited = await SendAsync(client, HttpMethod.Get, "/api/conversations", junk);
+
+        Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 5), .. Enumerable.Repeat(HttpStatusCode.TooManyRequests, 3)], statuses);
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, stillLimited.StatusCode);
+        Assert.Equal("authentication_failures", JsonDocument.Parse(await stillLimited.Content.ReadAsStringAsync(Cancellation)).RootElement.GetProperty("code").GetString());
+        Assert.NotNull(stillLimited.Headers.RetryAfter);
+    }
+
+    /// <summary>
     /// The admin routes with real tokens: the app roles are read from the token's <c>roles</c> array only. A role
     /// spelled otherwise, a role's name in the scope, or the role without the API's scope is refused.
     /// </summary>
@@ -160,7 +191,7 @@ public sealed class AuthTests(AppFixture app)
         Assert.Equal(code, code is null ? null : JsonDocument.Parse(body).RootElement.GetProperty("code").GetString());
     }
 
-    private InProcessApiFactory JwtApi(OidcIssuerDouble issuer) =>
+    private InProcessApiFactory JwtApi(OidcIssuerDouble issuer, int failedAuthenticationsPerMinute = 20) =>
         // Development, because the issuer double speaks plain HTTP; the dev user stays off.
         new(app, "Development", new Dictionary<string, string?>
         {
@@ -169,6 +200,7 @@ public sealed class AuthTests(AppFixture app)
             ["Auth:Jwt:Audience"] = Audience,
             ["Auth:Jwt:RequiredScope"] = "chat",
             ["Auth:Jwt:ClientIds:0"] = OidcIssuerDouble.ClientId,
+            ["Auth:FailedAuthenticationsPerMinute"] = failedAuthenticationsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
 
     private static async Task<HttpResponseMessage> SendWithDevHeaderAsync(HttpClient client)

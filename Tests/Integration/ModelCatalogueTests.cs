@@ -230,7 +230,8 @@ public sealed class ModelCatalogueTests(AppFixture app) : IAsyncLifetime
     [Fact]
     public async Task ModelServerRefusal_A502WithItsWords_NoBreakerVerdict_NoFallback()
     {
-        // The catalogue says the model calls tools; its server disagrees (a misdeclared model): Ollama's 400, in its words.
+        // The catalogue says the model calls tools; its server disagrees (a misdeclared model): Ollama's 400, told in our
+        // words (its own text names its internals: it is logged, never passed on).
         var key = await OpenAiClients.NewKeyAsync(app.NewUser("refused"));
         app.Ollama.SetCapabilities(AppFixture.Tag, new OllamaModelCapabilities(AppFixture.Tag, Completion: true, Tools: false, Dimensions: null));
         try
@@ -242,11 +243,16 @@ public sealed class ModelCatalogueTests(AppFixture app) : IAsyncLifetime
                 tools = new object[] { new { type = "function", function = new { name = "f" } } },
             };
             var answers = new List<(HttpStatusCode, string?)>();
+            var messages = new List<string?>();
             for (var i = 0; i < 4; i++)
             {
                 using var response = await PostAsync(key, "/v1/chat/completions", body);
-                answers.Add((response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetProperty("code").GetString()));
+                var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error");
+                answers.Add((response.StatusCode, error.GetProperty("code").GetString()));
+                messages.Add(error.GetProperty("message").GetString());
             }
+
+            Assert.All(messages, m => Assert.Equal("The model server refused the request.", m));
 
             // More refusals than the breaker's threshold (3), and still each one is the server's refusal, not "unavailable".
             Assert.All(answers, a => Assert.Equal((HttpStatusCode.BadGateway, "llm_error"), a));

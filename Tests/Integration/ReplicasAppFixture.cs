@@ -7,7 +7,7 @@ namespace Tests.Integration;
 /// <summary>
 /// The app with two API replicas (<c>WithReplicas(2)</c>) behind the AppHost's address, sharing the AppHost's store
 /// (Garnet here): one model slot (so admission across replicas is visible), a queue long enough for a heavy user's
-/// backlog, generous per-user limits except where a test sets its own. Responses name their replica (X-Api-Replica).
+/// backlog, generous per-user limits except where a test sets its own, keys cached for ten minutes. Responses name their replica (X-Api-Replica).
 /// </summary>
 public sealed class ReplicasAppFixture : AppFixture
 {
@@ -24,7 +24,9 @@ public sealed class ReplicasAppFixture : AppFixture
             .WithEnvironment("Limits__ConcurrentStreams", "60")
             .WithEnvironment("Limits__OutputTokensPerDay", "1000000")
             .WithEnvironment("Conversations__MaxMessagesPerConversation", "400")
-            .WithEnvironment("Replies__AbandonAfter", "00:00:10");
+            .WithEnvironment("Replies__AbandonAfter", "00:00:10")
+            // Long enough that a key revoked on one replica can be known gone on the other only by the word sent through the store.
+            .WithEnvironment("ApiKeys__CacheDuration", "00:10:00");
         return Task.CompletedTask;
     }
 }

@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Api.Infrastructure;
 using Tests.TestDoubles.Ollama;
+using static Tests.Integration.Integrity.IntegrityAssertions;
 
 namespace Tests.Integration;
 
@@ -122,6 +126,98 @@ public sealed class ReplicasTests(ReplicasAppFixture app) : IAsyncLifetime
         Assert.Equal(Enumerable.Range(int.Parse(lastSeen.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture) + 1, indexes.Count), indexes);
         var saved = (await user.GetConversationAsync(id)).GetProperty("messages");
         Assert.Equal(string.Concat(tokens), saved[1].GetProperty("content").GetString());
+    }
+
+    /// <summary>
+    /// A key revoked on one replica, on the other at once (the fixture caches keys for ten minutes, so only the word
+    /// through the shared store can tell it): the key's stream running there ends, and its next use there is refused at
+    /// authentication, before any model call. Before: the other replica served it from its cache, then as "last known"
+    /// with no time limit, each use starting a model call.
+    /// </summary>
+    [Fact]
+    public async Task AKeyRevokedOnOneReplica_EndsItsStreamOnTheOther_AndIsRefusedThereBeforeAnyModelCall()
+    {
+        var user = $"revoke-{Guid.NewGuid():N}"[..20];
+        var key = await OpenAiClients.NewKeyAsync(FreshConnections(user));
+        var marker = "revocation " + Guid.NewGuid().ToString("N");
+        app.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 400).Select(i => $" s{i}")], TokenInterval = TimeSpan.FromMilliseconds(25) });
+
+        // A stream through the key on one replica, and the key read there (cached for the fixture's ten minutes).
+        var (streamReplica, streaming) = await PinnedAsync(user, null);
+        using var request = KeyRequest(key, new { model = AppFixture.Model, stream = true, messages = new[] { new { role = "user", content = marker } } });
+        using var stream = await streaming.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
+        var upstream = await UpstreamAsync(marker);
+        while (upstream.TokensSent < 5)
+        {
+            await Task.Delay(20, Cancellation);
+        }
+
+        // Revoked through the other replica.
+        var (revokingReplica, revoking) = await PinnedAsync(user, other: streamReplica);
+        var listed = await new ApiSession(revoking, user).SendAsync(HttpMethod.Get, "/api/keys");
+        var keyId = (await listed.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).EnumerateArray().Single().GetProperty("id").GetString();
+        using var revoked = await new ApiSession(revoking, user).SendAsync(HttpMethod.Delete, $"/api/keys/{keyId}");
+        var body = await stream.Content.ReadAsStringAsync(Cancellation);
+        await WaitUntilAsync(() => upstream.AbortedAt is not null || upstream.TokensSent >= 400);
+
+        // The next uses on the replica that ran the stream: refused there, and no model call.
+        var afterMarker = "after revocation " + Guid.NewGuid().ToString("N");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var again = await streaming.SendAsync(KeyRequest(key, new { model = AppFixture.Model, messages = new[] { new { role = "user", content = afterMarker } } }), Cancellation);
+            Assert.Equal(streamReplica, again.Headers.GetValues(ReplicaHeader.Name).Single());
+            statuses.Add(again.StatusCode);
+        }
+
+        Assert.NotEqual(streamReplica, revokingReplica);
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        Assert.True(upstream.TokensSent < 400, $"the stream on the other replica ran to its end: {upstream.TokensSent} tokens");
+        Assert.DoesNotContain("[DONE]", body, StringComparison.Ordinal);
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized], statuses);
+        Assert.DoesNotContain(app.Ollama.ChatRequests(streamingOnly: false), r => r.Messages.Any(m => m.Content == afterMarker));
+        streaming.Dispose();
+        revoking.Dispose();
+    }
+
+    private static HttpRequestMessage KeyRequest(string key, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return request;
+    }
+
+    /// <summary>
+    /// A client whose one kept-alive connection reaches one replica (the AppHost's proxy holds a connection to the
+    /// replica it chose): any replica, or one other than <paramref name="other"/>.
+    /// </summary>
+    private async Task<(string Replica, HttpClient Client)> PinnedAsync(string user, string? other)
+    {
+        for (var attempt = 0; attempt < 40; attempt++)
+        {
+            var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) })
+            {
+                BaseAddress = app.Api.BaseAddress,
+                Timeout = Infrastructure.TestTimeouts.Request,
+            };
+            using var probe = await new ApiSession(client, user).SendAsync(HttpMethod.Get, "/api/keys");
+            var replica = probe.Headers.GetValues(ReplicaHeader.Name).Single();
+            if (replica != other)
+            {
+                return (replica, client);
+            }
+
+            client.Dispose();
+        }
+
+        throw new InvalidOperationException($"The proxy never chose a replica other than {other}.");
+    }
+
+    private async Task<OllamaDoubleRequest> UpstreamAsync(string marker)
+    {
+        OllamaDoubleRequest? found = null;
+        await WaitUntilAsync(() => (found = app.Ollama.ChatRequests().LastOrDefault(r => r.Messages.Any(m => m.Content == marker))) is not null);
+        return found!;
     }
 
     private static async Task<ChatResult?> ReadRestFromOtherReplicaAsync(ApiSession user, string id, string lastSeen, string servedBy)

@@ -20,9 +20,8 @@ public sealed class ContextStep(IOptions<LlmOptions> llm) : IModelCallStep
         }
 
         var budget = llm.Value.ContextTokenBudget;
-        // The tools' definitions are part of the prompt the model reads.
-        var needed = state.ModelMessages.Sum(m => TokenEstimator.EstimateMessage(m.Text)) + state.OutputTokens
-            + (state.Call.Tools?.Sum(t => TokenEstimator.Estimate(t.Json)) ?? 0);
+        // The tools' definitions and the calls' arguments are part of the prompt the model reads.
+        var needed = state.ModelMessages.Sum(TokenEstimator.EstimateMessage) + state.OutputTokens + TokenEstimator.EstimateTools(state.Tools);
         return needed > budget ? ShapeStep.ContextTooLong(budget, needed, state.Call.Params.Messages) : null;
     }
 }

@@ -7,8 +7,10 @@ namespace Api.ModelCalls.Steps;
 
 /// <summary>
 /// 7. Every message the caller sent, whatever its role (system and developer instructions, assistant prefills, user
-/// messages), cleaned of invisible and control characters and inspected for prompt injection, as a user message is:
-/// refused under the Block policy, flagged under Flag (the model then gets the reminder). Runs after the request was
+/// messages), the arguments of the tool calls in them, and the tools offered (each description and every string of
+/// each parameters' schema, which the model reads as it reads a message), cleaned of invisible and control characters
+/// and inspected for prompt injection, as a user message is: refused under the Block policy, flagged under Flag (the
+/// model then gets the reminder). Runs after the request was
 /// counted and its sizes bounded (step 3), so its CPU cost is bounded and a refusal still counts. Text to embed is
 /// cleaned, not inspected: no model takes instructions from it.
 /// </summary>
@@ -25,17 +27,52 @@ public sealed class InspectionStep(LlmMetrics metrics, IOptions<SafetyOptions> s
         var removed = 0;
         var matches = new List<string>();
         string? firstMatched = null;
+        // Text to embed instructs no model: a document about prompt injection is indexed like any other.
+        var inspect = call.Route.Kind == ModelKind.Chat;
+        void Inspect(string text, string what, string param)
+        {
+            if (inspect && PromptInjectionDetector.Inspect(text) is { Detected: true } verdict)
+            {
+                matches.AddRange(verdict.Matches.Select(m => $"{m} ({what})"));
+                firstMatched ??= param;
+            }
+        }
+
         foreach (var message in call.Messages)
         {
             var clean = InputSanitizer.Sanitize(message.Text);
             removed += clean.Removed;
-            cleaned.Add(message with { Text = clean.Text });
-            // Text to embed instructs no model: a document about prompt injection is indexed like any other.
-            if (call.Route.Kind == ModelKind.Chat && PromptInjectionDetector.Inspect(clean.Text) is { Detected: true } verdict)
+            Inspect(clean.Text, message.Role, message.Param);
+            var calls = message.ToolCalls;
+            if (calls.Count > 0)
             {
-                matches.AddRange(verdict.Matches.Select(m => $"{m} ({message.Role})"));
-                firstMatched ??= message.Param;
+                var cleanCalls = new List<ToolCall>(calls.Count);
+                foreach (var toolCall in calls)
+                {
+                    var arguments = JsonTextSanitizer.Sanitize(toolCall.ArgumentsJson);
+                    removed += arguments.Removed;
+                    Inspect(arguments.Text, "tool call arguments", message.Param);
+                    cleanCalls.Add(toolCall with { ArgumentsJson = arguments.Json });
+                }
+
+                calls = cleanCalls;
             }
+
+            cleaned.Add(message with { Text = clean.Text, ToolCalls = calls });
+        }
+
+        if (call.Tools is { Count: > 0 } tools)
+        {
+            var cleanTools = new List<ToolDefinition>(tools.Count);
+            for (var i = 0; i < tools.Count; i++)
+            {
+                var tool = JsonTextSanitizer.Sanitize(tools[i].Json);
+                removed += tool.Removed;
+                Inspect(tool.Text, "tool definition", $"tools[{i}].function");
+                cleanTools.Add(tools[i] with { Json = tool.Json });
+            }
+
+            state.Tools = cleanTools;
         }
 
         state.Cleaned = cleaned;

@@ -67,8 +67,11 @@ public sealed class ShapeStep(LlmBackends backends, IOptions<LlmOptions> llm, IO
                 return ApiError.Of(ErrorCodes.InvalidValue, $"{message.Param} is not valid text: it has a lone UTF-16 surrogate.", param: message.Param);
             }
 
-            total += message.Text.Length;
+            total += message.Text.Length + message.ToolCalls.Sum(c => (long)c.ArgumentsJson.Length);
         }
+
+        // The tools' JSON goes to the model too, and is cleaned and inspected like the messages.
+        total += call.Tools?.Sum(t => (long)t.Json.Length) ?? 0;
 
         if (call.NeedsUserText && !call.Messages.Any(m => m.Role == CallerMessage.User && !string.IsNullOrWhiteSpace(m.Text)))
         {

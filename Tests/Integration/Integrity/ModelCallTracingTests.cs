@@ -21,7 +21,7 @@ public sealed class ModelCallTracingTests(IntegrityApi api)
         ActivitySource.AddActivityListener(listener);
         var session = api.Session();
         var id = await session.CreateConversationAsync("traced");
-        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("one", " two", " three");
+        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("one", " two", " three") with { PromptEvalCount = 21 };
 
         var result = await session.ChatAsync(id, new { content = "trace this" });
 

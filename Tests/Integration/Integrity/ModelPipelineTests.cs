@@ -116,6 +116,47 @@ public sealed class ModelPipelineTests(IntegrityApi api)
         Assert.True(after - before >= 20 / 2, $"usage grew by {after - before}");
     }
 
+    /// <summary>
+    /// A <c>/v1</c> stream the client drops before Ollama's last chunk (which carries the count) is settled at no less
+    /// than a token per chunk: the model spent a token on each. Before: characters/4 of the text, so a reply of word
+    /// pieces (or ideographs, or emoji) was charged a half or a quarter of what it took.
+    /// </summary>
+    [Fact]
+    public async Task AV1StreamDroppedBeforeTheLastChunk_IsChargedAtLeastATokenPerChunk()
+    {
+        var session = api.Session();
+        var key = await OpenAiClients.NewKeyAsync(session);
+        var prompt = "word pieces " + Guid.NewGuid().ToString("N");
+        api.Ollama.ClearScripts();
+        // Word pieces, as a BPE model streams them: two chunks a word, which characters/4 counts as one token.
+        api.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 400).Select(i => i % 2 == 0 ? " wo" : "rd")], TokenInterval = TimeSpan.FromMilliseconds(20) });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new { model = AppFixture.Model, stream = true, messages = new[] { new { role = "user", content = prompt } } }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+        var received = 0;
+        using (var response = await api.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Cancellation));
+            while (received < 40 && await reader.ReadLineAsync(Cancellation) is { } line)
+            {
+                received += line.Contains("\"content\":\"", StringComparison.Ordinal) ? 1 : 0;
+            }
+        }
+
+        var model = await ModelRequestAsync(prompt);
+        await WaitUntilAsync(() => model.AbortedAt is not null);
+        TableEntity? row = null;
+        await WaitUntilAsync(async () => (row = (await LedgerAsync(session.User)).SingleOrDefault(r => r.GetString("Route") == "openai")) is not null);
+
+        Assert.Equal(40, received);
+        Assert.True(model.TokensSent < 400, "the model call went on after the client left");
+        Assert.NotEqual("complete", row!.GetString("Outcome"));
+        Assert.InRange(row.GetInt32("OutputTokens") ?? 0, received, model.TokensSent);
+    }
+
     private async Task<OllamaDoubleRequest> ModelRequestAsync(string prompt)
     {
         OllamaDoubleRequest? found = null;

@@ -246,10 +246,21 @@ public sealed class OllamaDouble : IAsyncDisposable
                 return;
             }
 
+            if (chat && request.Body is { } asked)
+            {
+                request.Prompt = OllamaPrompt.Read(asked, CapabilitiesOf(model).ContextLength);
+                if (request.Prompt.Refused)
+                {
+                    request.StatusCode = StatusCodes.Status400BadRequest;
+                    await WriteError(context, StatusCodes.Status400BadRequest, OllamaPrompt.InputTooLong);
+                    return;
+                }
+            }
+
             var offered = request.OffersTools;
             if (!request.Streaming && !offered)
             {
-                await WriteNonStreaming(context, chat, model);
+                await WriteNonStreaming(context, chat, model, request.Prompt?.Tokens ?? 30);
                 request.StatusCode = StatusCodes.Status200OK;
                 return;
             }
@@ -257,7 +268,7 @@ public sealed class OllamaDouble : IAsyncDisposable
             var script = _scripts.TryDequeue(out var queued) ? queued : DefaultScript;
             if (!request.Streaming)
             {
-                await WriteWhole(context, model, script, offered);
+                await WriteWhole(context, model, script, offered, script.PromptEvalCount ?? request.Prompt?.Tokens ?? 0);
                 request.StatusCode = StatusCodes.Status200OK;
                 return;
             }
@@ -272,6 +283,11 @@ public sealed class OllamaDouble : IAsyncDisposable
             request.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/x-ndjson";
             var maxTokens = request.Options is { } options && options.TryGetProperty("num_predict", out var predict) && predict.TryGetInt32(out var n) && n > 0 ? n : int.MaxValue;
+            if (request.Prompt is { } prompt && !request.Shifts)
+            {
+                // runner.go: without shift, a reply that fills the window ends there (done_reason "length").
+                maxTokens = Math.Min(maxTokens, Math.Max(0, CapabilitiesOf(model).ContextLength - prompt.Tokens));
+            }
             var tokens = script.Tokens.Take(maxTokens).ToList();
 
             if (script.FirstTokenDelay > TimeSpan.Zero)
@@ -314,7 +330,7 @@ public sealed class OllamaDouble : IAsyncDisposable
             final["done_reason"] = tokens.Count < script.Tokens.Count ? "length" : "stop";
             final["total_duration"] = 1_250_000_000L;
             final["load_duration"] = 12_000_000L;
-            final["prompt_eval_count"] = script.PromptEvalCount;
+            final["prompt_eval_count"] = script.PromptEvalCount ?? request.Prompt?.Tokens ?? 0;
             final["prompt_eval_duration"] = 40_000_000L;
             // Ollama counts the tokens of a tool call's JSON as output too.
             final["eval_count"] = tokens.Count + (offered ? script.ToolCalls.Count * 8 : 0);
@@ -388,7 +404,7 @@ public sealed class OllamaDouble : IAsyncDisposable
     }
 
     /// <summary>A non-streamed reply to a request that offered tools: the script's text and calls in one message (Ollama's shape with stream false).</summary>
-    private static async Task WriteWhole(HttpContext context, string model, OllamaDoubleScript script, bool offered)
+    private static async Task WriteWhole(HttpContext context, string model, OllamaDoubleScript script, bool offered, int promptTokens)
     {
         var reply = Chunk(true, model, string.Concat(script.Tokens));
         if (offered && script.ToolCalls.Count > 0)
@@ -399,7 +415,7 @@ public sealed class OllamaDouble : IAsyncDisposable
         reply["done"] = true;
         reply["done_reason"] = "stop";
         reply["total_duration"] = 250_000_000L;
-        reply["prompt_eval_count"] = script.PromptEvalCount;
+        reply["prompt_eval_count"] = promptTokens;
         reply["eval_count"] = script.Tokens.Count + (script.ToolCalls.Count * 8);
         reply["eval_duration"] = 100_000_000L;
         await context.Response.WriteAsJsonAsync(reply);
@@ -467,13 +483,13 @@ public sealed class OllamaDouble : IAsyncDisposable
         return length == 0 ? vector : [.. vector.Select(v => v / length)];
     }
 
-    private async Task WriteNonStreaming(HttpContext context, bool chat, string model)
+    private async Task WriteNonStreaming(HttpContext context, bool chat, string model, int promptTokens)
     {
         var reply = Chunk(chat, model, NonStreamingReply);
         reply["done"] = true;
         reply["done_reason"] = "stop";
         reply["total_duration"] = 250_000_000L;
-        reply["prompt_eval_count"] = 30;
+        reply["prompt_eval_count"] = promptTokens;
         reply["eval_count"] = 5;
         reply["eval_duration"] = 100_000_000L;
         await context.Response.WriteAsJsonAsync(reply);

@@ -41,5 +41,11 @@ public sealed class OllamaDoubleRequest(string method, string path, JsonElement?
         ? [.. t.EnumerateArray().Select(tool => tool.GetProperty("function").GetProperty("name").GetString()!)]
         : [];
 
+    /// <summary>What the model read of a chat request (its tokens, text, and what was cut to fit the window).</summary>
+    public OllamaPromptRead? Prompt { get; internal set; }
+
+    /// <summary>Whether the request lets Ollama shift the context when the reply fills the window (<c>shift</c> absent or true).</summary>
+    public bool Shifts => Body is not { } b || !b.TryGetProperty("shift", out var s) || s.ValueKind != JsonValueKind.False;
+
     public JsonElement? Options => Body is { } b && b.TryGetProperty("options", out var o) ? o : null;
 }

@@ -20,7 +20,8 @@ public sealed record OllamaDoubleScript
     /// <summary>How many requests in a row get <see cref="Fault"/> (503/500 faults); later ones get the tokens.</summary>
     public int FaultCount { get; init; } = int.MaxValue;
 
-    public int PromptEvalCount { get; init; } = 21;
+    /// <summary>The prompt tokens the final line reports; unset, the tokens the model read of the prompt (<see cref="OllamaPrompt"/>).</summary>
+    public int? PromptEvalCount { get; init; }
 
     /// <summary>
     /// Calls of tools the reply makes, after its tokens, when the request offered tools: each a function's name and its

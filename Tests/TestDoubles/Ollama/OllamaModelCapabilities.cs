@@ -35,6 +35,6 @@ public sealed record OllamaModelCapabilities(string Name, bool Completion, bool 
         _ => new(name, true, true, null),
     };
 
-    /// <summary>The double's token count: words and punctuation, about what a BPE tokenizer makes of English.</summary>
-    public static int Tokens(string text) => Math.Max(1, (text.Length + 3) / 4);
+    /// <summary>The double's token count: a real byte-level BPE's (<see cref="OllamaPrompt.Count"/>).</summary>
+    public static int Tokens(string text) => Math.Max(1, OllamaPrompt.Count(text));
 }

@@ -47,8 +47,24 @@ public sealed class ChatContextBuilderTests
     [Fact]
     public void Build_WithReminder_PutsItRightBeforeTheNewMessage()
     {
-        var messages = ChatContextBuilder.Build("system", [], "attack", 1_000, 100, reminder: "careful");
+        var messages = ChatContextBuilder.Build("system", [], "attack", 1_000, 100, newMessageFlagged: true, reminder: "careful");
 
         Assert.Equal([(ChatRole.System, "system"), (ChatRole.System, "careful"), (ChatRole.User, "attack")], messages.Select(m => (m.Role, m.Text)));
+    }
+
+    /// <summary>A flagged message sent again on a later turn keeps its reminder; one dropped for the budget takes its reminder with it.</summary>
+    [Fact]
+    public void Build_AFlaggedMessageOfTheHistory_HasTheReminderBeforeIt_OnEveryLaterTurn()
+    {
+        var history = new[] { Message(0, "user", "attack") with { InjectionFlagged = true }, Message(1, "assistant", "a1"), Message(2, "user", "q2"), Message(3, "assistant", "a2") };
+
+        var messages = ChatContextBuilder.Build("system", history, "q3", 1_000, 100, reminder: "careful");
+        // Room for every message but not for the reminder too: the flagged message goes, and with it the orphaned reply after it.
+        var tight = ChatContextBuilder.Build("system", history, "q3", 138, 100, reminder: "careful");
+
+        Assert.Equal(
+            [(ChatRole.System, "system"), (ChatRole.System, "careful"), (ChatRole.User, "attack"), (ChatRole.Assistant, "a1"), (ChatRole.User, "q2"), (ChatRole.Assistant, "a2"), (ChatRole.User, "q3")],
+            messages.Select(m => (m.Role, m.Text)));
+        Assert.Equal(["system", "q2", "a2", "q3"], tight.Select(m => m.Text));
     }
 }

@@ -1,0 +1,88 @@
+using Api.Shared;
+using StackExchange.Redis;
+
+namespace Api.Keys;
+
+/// <summary>
+/// A key revoked on one replica is revoked on all of them at once: the revoking replica forgets it and ends its calls,
+/// then publishes its hash and id on the shared store; every replica that hears it forgets the key (neither cached
+/// nor last known, so its next use is refused at authentication and costs nothing) and ends the key's running calls.
+/// Without the store (one replica, or the store away when the key is revoked) the others find the key gone within
+/// <see cref="ApiKeyOptions.CacheDuration"/> (their cache lapses, and <see cref="RevokedKeyWatcher"/> ends its calls).
+/// </summary>
+public sealed class KeyRevocations(ApiKeyStore keys, RunningKeyCalls running, SharedStore store, TimeProvider time, ILogger<KeyRevocations> logger) : IHostedService
+{
+    private static readonly RedisChannel Channel = RedisChannel.Literal("llmchat:keys:revoked");
+
+    /// <summary>Revokes the key everywhere; false when the owner has no such key.</summary>
+    public async Task<bool> RevokeAsync(string userKey, string keyId, CancellationToken cancellationToken)
+    {
+        if (await keys.RevokeAsync(userKey, keyId, cancellationToken) is not { } hash)
+        {
+            return false;
+        }
+
+        running.Revoke(keyId);
+        if (store.Usable)
+        {
+            try
+            {
+                await store.Connection.GetSubscriber().PublishAsync(Channel, $"{hash} {keyId}");
+            }
+            catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
+            {
+                store.Failed(ex, "publishing a key's revocation");
+                logger.LogWarning("API key {KeyId} is revoked; the other replicas learn it within the cache duration (the shared store did not take the word).", keyId);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A revocation heard from another replica (or this one): the key forgotten, its calls here ended.</summary>
+    internal void Heard(string message)
+    {
+        var space = message.IndexOf(' ', StringComparison.Ordinal);
+        if (space <= 0)
+        {
+            return;
+        }
+
+        keys.Forget(message[..space]);
+        var ended = running.Revoke(message[(space + 1)..]);
+        if (ended > 0)
+        {
+            logger.LogInformation("API key {KeyId} was revoked on another replica: {Count} running call(s) ended here.", message[(space + 1)..], ended);
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (store.Configured)
+        {
+            _ = SubscribeAsync();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Listens; while the store is away, tries again every few seconds (the client then keeps the subscription).</summary>
+    private async Task SubscribeAsync()
+    {
+        while (true)
+        {
+            try
+            {
+                await store.Connection.GetSubscriber().SubscribeAsync(Channel, (_, message) => Heard(message.ToString()));
+                return;
+            }
+            catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
+            {
+                store.Failed(ex, "listening for key revocations");
+                await Task.Delay(SharedStore.RetryAfterFailure, time);
+            }
+        }
+    }
+}
