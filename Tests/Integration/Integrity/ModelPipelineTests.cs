@@ -128,8 +128,15 @@ public sealed class ModelPipelineTests(IntegrityApi api)
         var key = await OpenAiClients.NewKeyAsync(session);
         var prompt = "word pieces " + Guid.NewGuid().ToString("N");
         api.Ollama.ClearScripts();
-        // Word pieces, as a BPE model streams them: two chunks a word, which characters/4 counts as one token.
-        api.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 400).Select(i => i % 2 == 0 ? " wo" : "rd")], TokenInterval = TimeSpan.FromMilliseconds(20) });
+        // Word pieces, as a BPE model streams them: two chunks a word, which characters/4 counts as one token. The model
+        // sends 40 and then nothing (the client leaves before the last chunk, which would carry the count).
+        api.Ollama.Enqueue(new OllamaDoubleScript
+        {
+            Tokens = [.. Enumerable.Range(0, 400).Select(i => i % 2 == 0 ? " wo" : "rd")],
+            TokenInterval = TimeSpan.FromMilliseconds(20),
+            Fault = OllamaFault.Stall,
+            FaultAfterTokens = 40,
+        });
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = JsonContent.Create(new { model = AppFixture.Model, stream = true, messages = new[] { new { role = "user", content = prompt } } }),
@@ -151,10 +158,10 @@ public sealed class ModelPipelineTests(IntegrityApi api)
         TableEntity? row = null;
         await WaitUntilAsync(async () => (row = (await LedgerAsync(session.User)).SingleOrDefault(r => r.GetString("Route") == "openai")) is not null);
 
-        Assert.Equal(40, received);
-        Assert.True(model.TokensSent < 400, "the model call went on after the client left");
+        Assert.Equal((40, 40), (received, model.TokensSent));
         Assert.NotEqual("complete", row!.GetString("Outcome"));
-        Assert.InRange(row.GetInt32("OutputTokens") ?? 0, received, model.TokensSent);
+        // A token a chunk: 40, not the 25 that characters/4 makes of " word" twenty times.
+        Assert.Equal(40, row.GetInt32("OutputTokens"));
     }
 
     private async Task<OllamaDoubleRequest> ModelRequestAsync(string prompt)
