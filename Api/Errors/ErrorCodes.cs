@@ -126,6 +126,8 @@ public static class ErrorCodes
 
     public const string GroupDailyTokens = "group_daily_tokens";
 
+    public const string DailyEmbeddingTokens = "daily_embedding_tokens";
+
     public const string LlmCapacity = "llm_capacity";
 
     public const string AuthenticationFailures = "authentication_failures";

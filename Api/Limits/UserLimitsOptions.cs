@@ -19,4 +19,8 @@ public sealed class UserLimitsOptions
 
     [Range(1, 1_000_000_000)]
     public int OutputTokensPerDay { get; set; } = 200_000;
+
+    /// <summary>The input tokens a user may embed a day (<c>/v1/embeddings</c>), apart from the output tokens of chat.</summary>
+    [Range(1, 1_000_000_000)]
+    public int EmbeddingTokensPerDay { get; set; } = 2_000_000;
 }

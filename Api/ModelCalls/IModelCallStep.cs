@@ -24,6 +24,7 @@ public static class StepOrder
     public const int StreamSlot = 500;
     public const int Budget = 600;
     public const int Inspection = 700;
+    public const int ToolSchemas = 750;
     public const int Context = 800;
     public const int FairAdmission = 900;
 }

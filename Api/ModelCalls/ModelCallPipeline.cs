@@ -91,6 +91,11 @@ public sealed class ModelCallPipeline(IEnumerable<IModelCallStep> steps, Guarded
                 {
                     await groups.ReleaseAsync();
                 }
+
+                if (state.EmbeddingHold is { } embedding)
+                {
+                    await embedding.ReleaseAsync();
+                }
             }
         }
     }

@@ -28,6 +28,9 @@ public sealed class ModelCallState(ModelCall call, string requestId)
     /// <summary>The caller's limits: their quotas' (an admin's, per user and group), else the defaults.</summary>
     public Limits.EffectiveLimits Limits { get; set; } = null!;
 
+    /// <summary>An embedding request's input tokens, held against the user's daily embedding budget.</summary>
+    public UsageReservation? EmbeddingHold { get; set; }
+
     /// <summary>The tokens held against the budgets of the caller's groups (none when no group of theirs has one).</summary>
     public GroupHold? GroupHold { get; set; }
 

@@ -17,6 +17,7 @@ public static class ModelCallsServiceCollectionExtensions
         services.AddSingleton<IModelCallStep, StreamSlotStep>();
         services.AddSingleton<IModelCallStep, BudgetStep>();
         services.AddSingleton<IModelCallStep>(provider => provider.GetRequiredService<InspectionStep>());
+        services.AddSingleton<IModelCallStep, ToolSchemaStep>();
         services.AddSingleton<IModelCallStep, ContextStep>();
         services.AddSingleton<IModelCallStep, FairAdmissionStep>();
         services.AddSingleton<ModelCallPipeline>();

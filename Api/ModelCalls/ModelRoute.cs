@@ -12,8 +12,11 @@ public sealed record ModelRoute(string Name, string MetricRoute, bool UserReques
     /// <summary>The kind of model the route calls: a chat route cannot name an embedding model, nor the reverse.</summary>
     public ModelKind Kind { get; init; } = ModelKind.Chat;
 
-    /// <summary>A reply streams for as long as the model writes: it holds one of the user's concurrent streams.</summary>
-    public bool HoldsStream => UserRequest && Kind == ModelKind.Chat;
+    /// <summary>
+    /// The request holds one of the user's concurrent streams while the model works: a reply for as long as it streams,
+    /// an embedding batch until its vectors are back (so one key cannot hold the embedding server with many at once).
+    /// </summary>
+    public bool HoldsStream => UserRequest;
 
     public static readonly ModelRoute Chat = new("chat", LlmMetricNames.ChatRoute, UserRequest: true);
 
@@ -25,7 +28,7 @@ public sealed record ModelRoute(string Name, string MetricRoute, bool UserReques
     public static readonly ModelRoute OpenAi = new("openai", LlmMetricNames.OpenAiRoute, UserRequest: true);
 
     /// <summary><c>/v1/embeddings</c>: short calls of their own kind, each on the embedding model's own lane.</summary>
-    public static readonly ModelRoute Embeddings = new("embeddings", LlmMetricNames.EmbeddingsRoute, UserRequest: true) { Kind = ModelKind.Embedding };
+    public static readonly ModelRoute Embeddings = new(Usage.UsageRecord.EmbeddingsRoute, LlmMetricNames.EmbeddingsRoute, UserRequest: true) { Kind = ModelKind.Embedding };
 
     public static IReadOnlyList<ModelRoute> All { get; } = [Chat, Regenerate, Title, OpenAi, Embeddings];
 }

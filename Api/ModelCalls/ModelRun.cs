@@ -188,5 +188,11 @@ public sealed class ModelRun : IAsyncDisposable
         {
             await groups.SettleAsync(OutputTokens);
         }
+
+        if (_state.EmbeddingHold is { } embedding)
+        {
+            // What the model read: nothing when the call failed before it answered.
+            await embedding.SettleAsync(Outcome.PromptTokens ?? 0);
+        }
     }
 }

@@ -7,13 +7,14 @@ namespace Api.OpenAi;
 /// Writes an embeddings answer OpenAI's way (<c>{"object":"list","data":[{"object":"embedding","index":i,"embedding":...}],
 /// "model","usage"}</c>) straight into the response: each vector as the text Ollama wrote it (floats) or as base64 of its
 /// float32s. No vector is turned into a .NET array and back: a bulk backfill costs the API little CPU beside chat.
+/// The request's inputs may have been sent in several calls (<see cref="EmbeddingService"/>): their answers, in order.
 /// </summary>
-public sealed class EmbeddingResponse(EmbedResult result, string model, bool base64) : IResult
+public sealed class EmbeddingResponse(IReadOnlyList<EmbedResult> parts, string model, bool base64) : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        using (result)
+        try
         {
             var response = httpContext.Response;
             response.StatusCode = StatusCodes.Status200OK;
@@ -23,38 +24,50 @@ public sealed class EmbeddingResponse(EmbedResult result, string model, bool bas
                 json.WriteStartObject();
                 json.WriteString("object", "list");
                 json.WriteStartArray("data");
-                for (var i = 0; i < result.Count; i++)
+                var index = 0;
+                foreach (var result in parts)
                 {
-                    json.WriteStartObject();
-                    json.WriteString("object", "embedding");
-                    json.WriteNumber("index", i);
-                    json.WritePropertyName("embedding");
-                    if (base64)
+                    for (var i = 0; i < result.Count; i++)
                     {
-                        result.WriteBase64(i, json);
-                    }
-                    else
-                    {
-                        json.WriteRawValue(result.Json(i), skipInputValidation: true);
-                    }
+                        json.WriteStartObject();
+                        json.WriteString("object", "embedding");
+                        json.WriteNumber("index", index++);
+                        json.WritePropertyName("embedding");
+                        if (base64)
+                        {
+                            result.WriteBase64(i, json);
+                        }
+                        else
+                        {
+                            json.WriteRawValue(result.Json(i), skipInputValidation: true);
+                        }
 
-                    json.WriteEndObject();
-                    if (json.BytesPending > 32 * 1024)
-                    {
-                        await json.FlushAsync(httpContext.RequestAborted);
+                        json.WriteEndObject();
+                        if (json.BytesPending > 32 * 1024)
+                        {
+                            await json.FlushAsync(httpContext.RequestAborted);
+                        }
                     }
                 }
 
                 json.WriteEndArray();
                 json.WriteString("model", model);
                 json.WriteStartObject("usage");
-                json.WriteNumber("prompt_tokens", result.PromptTokens);
-                json.WriteNumber("total_tokens", result.PromptTokens);
+                var tokens = parts.Sum(p => p.PromptTokens);
+                json.WriteNumber("prompt_tokens", tokens);
+                json.WriteNumber("total_tokens", tokens);
                 json.WriteEndObject();
                 json.WriteEndObject();
             }
 
             await response.BodyWriter.FlushAsync(httpContext.RequestAborted);
+        }
+        finally
+        {
+            foreach (var result in parts)
+            {
+                result.Dispose();
+            }
         }
     }
 }

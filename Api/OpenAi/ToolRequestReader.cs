@@ -1,14 +1,15 @@
 using System.Text.Json;
 using Api.Errors;
 using Api.Llm;
-using Json.Schema;
 
 namespace Api.OpenAi;
 
 /// <summary>
 /// Reads OpenAI's <c>tools</c> and <c>tool_choice</c>, refusing what no model could use: a tool that is not a function,
-/// a name OpenAI would refuse, <c>parameters</c> that are not a JSON Schema object (checked against the 2020-12
-/// meta-schema), two tools of one name, more than <see cref="MaxTools"/>, a choice naming no tool, a choice without tools.
+/// a name OpenAI would refuse, <c>parameters</c> that are not a JSON object, two tools of one name, more than
+/// <see cref="MaxTools"/>, a choice naming no tool, a choice without tools. Whether the parameters are a valid JSON
+/// Schema (<see cref="ToolSchemas.Problem"/>) is checked on the pipeline, after the request was counted and its size bounded
+/// (<see cref="ModelCalls.Steps.ToolSchemaStep"/>): checking it here let an invalid schema be sent without limit.
 /// Each tool goes to the model as a clean <c>{"type":"function","function":{name, description, parameters}}</c>.
 /// </summary>
 public static class ToolRequestReader
@@ -90,31 +91,11 @@ public static class ToolRequestReader
                 return (null, ApiError.Of(ErrorCodes.InvalidToolSchema, $"{param}.function.parameters must be a JSON Schema object, not {schema.ValueKind.ToString().ToLowerInvariant()}.", param: $"{param}.function.parameters"));
             }
 
-            if (SchemaProblem(schema) is { } problem)
-            {
-                return (null, ApiError.Of(ErrorCodes.InvalidToolSchema, $"{param}.function.parameters is not a valid JSON Schema: {problem}", param: $"{param}.function.parameters"));
-            }
-
             parameters = schema;
         }
 
         var name = nameElement.GetString()!;
         return (new ToolDefinition(name, Normalized(name, description, parameters)), null);
-    }
-
-    /// <summary>Where the schema breaks the JSON Schema 2020-12 meta-schema, in a few words; null when it is valid.</summary>
-    public static string? SchemaProblem(JsonElement schema)
-    {
-        var result = MetaSchemas.Draft202012.Evaluate(schema, new EvaluationOptions { OutputFormat = OutputFormat.List });
-        if (result.IsValid)
-        {
-            return null;
-        }
-
-        var first = result.Details?.FirstOrDefault(d => !d.IsValid && d.Errors is { Count: > 0 });
-        return first is null
-            ? "it does not match the JSON Schema meta-schema."
-            : $"at '{(first.InstanceLocation.ToString() is { Length: > 0 } at ? at : "/")}': {first.Errors!.Values.First()}";
     }
 
     private static string Normalized(string name, string? description, JsonElement? parameters)

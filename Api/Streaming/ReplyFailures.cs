@@ -15,6 +15,7 @@ public static class ReplyFailures
         LlmStreamBrokenException broken => ApiError.Of(ErrorCodes.LlmStreamBroken, broken.Message),
         IOException => ApiError.Of(ErrorCodes.LlmStreamBroken, "The connection to the model server broke."),
         TimeoutException timeout => ApiError.Of(ErrorCodes.LlmTimeout, timeout.Message),
+        Polly.Timeout.TimeoutRejectedException => ApiError.Of(ErrorCodes.LlmTimeout, "The model server did not answer within its allowance."),
         HttpRequestException { StatusCode: System.Net.HttpStatusCode.ServiceUnavailable } => ApiError.Of(ErrorCodes.LlmBusy, "The model server's queue is full."),
         LlmContextLengthException => ApiError.Of(ErrorCodes.ContextLengthExceeded, "The conversation is longer than the model's context window. Shorten it or start a new one."),
         // Ollama's own text stays in our logs: it names the server's internals.

@@ -22,13 +22,15 @@ internal static class UsageEntities
         entity.GetInt64("OutputTokens") ?? 0,
         // "Replies": the name the running total has had since before the ledger counted every route's requests.
         entity.GetInt64("Replies") ?? 0,
-        entity.ETag.ToString());
+        entity.ETag.ToString(),
+        entity.GetInt64("EmbeddingTokens") ?? 0);
 
     public static TableEntity ToDayEntity(string userKey, DayUsage current, UsageRecord record) => new(userKey, DayRowKey(record.Day))
     {
         ["PromptTokens"] = current.PromptTokens + record.PromptTokens,
         ["OutputTokens"] = current.OutputTokens + record.OutputTokens,
         ["Replies"] = current.Requests + 1,
+        ["EmbeddingTokens"] = current.EmbeddingTokens + (record.Route == UsageRecord.EmbeddingsRoute ? record.PromptTokens : 0),
     };
 
     public static TableEntity ToRequestEntity(UsageRecord record) => new(record.UserKey, RequestRowKey(record.Day, record.RequestId))

@@ -17,6 +17,9 @@ public sealed record UsageRecord(
     int OutputTokens,
     string Outcome)
 {
+    /// <summary>The route of <c>/v1/embeddings</c> (ModelCalls' route of that name): its input tokens count against the embedding budget.</summary>
+    public const string EmbeddingsRoute = "embeddings";
+
     /// <summary>The user's id (Entra ID's <c>oid</c>); <see cref="UserKey"/> is its partition key.</summary>
     public string UserId { get; init; } = string.Empty;
 
@@ -31,4 +34,5 @@ public sealed record UsageRecord(
 }
 
 /// <summary>A user's usage of one day, as the ledger's running total holds it.</summary>
-public sealed record DayUsage(DateOnly Day, long PromptTokens, long OutputTokens, long Requests, string ETag = "");
+/// <param name="EmbeddingTokens">The input tokens of the day's embeddings, which their own daily budget counts.</param>
+public sealed record DayUsage(DateOnly Day, long PromptTokens, long OutputTokens, long Requests, string ETag = "", long EmbeddingTokens = 0);

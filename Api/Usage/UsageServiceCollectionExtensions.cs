@@ -12,6 +12,7 @@ public static class UsageServiceCollectionExtensions
         services.AddSingleton<UsageOutbox>();
         services.AddSingleton<UsageLedger>();
         services.AddSingleton<GroupBudgets>();
+        services.AddSingleton<EmbeddingBudget>();
         services.AddHostedService<UsageOutboxWriter>();
         return services;
     }

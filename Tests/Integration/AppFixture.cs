@@ -37,6 +37,12 @@ public class AppFixture : IAsyncLifetime
     /// <summary>The group the embedding model is limited to in the tests.</summary>
     public const string EmbeddingGroup = "4d2f7a1e-93b5-4c61-8f0e-2b7d9c3a5e10";
 
+    /// <summary>The input tokens a user may embed a day here: a test reaches it with a few requests.</summary>
+    public const int EmbeddingTokensPerDay = 2000;
+
+    /// <summary>The embedding model's connection (its id in AppHost/models.json).</summary>
+    public const string EmbeddingConnection = "embed";
+
     /// <summary>A known canary, so leak tests can make the double echo it.</summary>
     public const string Canary = "cnry-test-4f1d9a7be2c3";
 
@@ -59,6 +65,9 @@ public class AppFixture : IAsyncLifetime
         ["Limits__RequestsPerMinute"] = "12",
         ["Limits__ConcurrentStreams"] = "2",
         ["Limits__OutputTokensPerDay"] = "3000",
+        ["Limits__EmbeddingTokensPerDay"] = EmbeddingTokensPerDay.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // An embedding call's allowance: short, so a batch that outlasts it is quick to show.
+        [$"Aspire__OllamaSharp__{EmbeddingConnection}__Resilience__FirstResponseTimeout"] = "00:00:04",
         ["Chat__Stream__StartDelay"] = "00:00:01",
         ["Replies__AbandonAfter"] = "00:00:02",
         ["Chat__Stream__HeartbeatInterval"] = "00:00:01",
@@ -134,6 +143,7 @@ public class AppFixture : IAsyncLifetime
     public async Task ResetLlmAsync()
     {
         Ollama.ClearScripts();
+        Ollama.EmbedTimePerInput = TimeSpan.Zero;
         Ollama.NonStreamingReply = "Test conversation title";
         Ollama.RunningSizeVram = Ollama.RunningSize;
         await Ollama.RestartAsync();

@@ -227,6 +227,32 @@ public sealed class ModelCatalogueTests(AppFixture app) : IAsyncLifetime
         Assert.Equal(before, app.Ollama.Requests.Count(r => r.Path is "/api/chat" or "/api/embed"));
     }
 
+    /// <summary>
+    /// An invalid tool schema is refused after the request is counted: a caller sending them over and over reaches
+    /// their per-minute limit (12 here) like any caller, and the meta-schema check stops running for them. Before: it
+    /// was checked while the body was read, and could be sent without limit.
+    /// </summary>
+    [Fact]
+    public async Task InvalidToolSchemas_CountAgainstThePerMinuteLimit()
+    {
+        var key = await OpenAiClients.NewKeyAsync(app.NewUser("schema-flood"));
+        var body = new
+        {
+            model = AppFixture.Model,
+            messages = new[] { new { role = "user", content = "hi" } },
+            tools = new object[] { new { type = "function", function = new { name = "f", parameters = new { type = "object", required = "city" } } } },
+        };
+
+        var codes = new List<string?>();
+        for (var i = 0; i < 14; i++)
+        {
+            using var response = await PostAsync(key, "/v1/chat/completions", body);
+            codes.Add((await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation)).GetProperty("error").GetProperty("code").GetString());
+        }
+
+        Assert.Equal([.. Enumerable.Repeat("invalid_tool_schema", 12), "requests_per_minute", "requests_per_minute"], codes);
+    }
+
     [Fact]
     public async Task ModelServerRefusal_A502WithItsWords_NoBreakerVerdict_NoFallback()
     {

@@ -29,6 +29,16 @@ public static class OpenAiClients
         return response;
     }
 
+    /// <summary>A JSON body posted with a personal key as its bearer token, its body read.</summary>
+    public static async Task<HttpResponseMessage> PostWithKeyAsync(HttpClient http, string path, string key, object body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        await response.Content.LoadIntoBufferAsync(TestContext.Current.CancellationToken);
+        return response;
+    }
+
     /// <summary>Today's admin actions of one actor, read from the store with the API's own reader.</summary>
     public static async Task<List<Api.Admin.AdminAction>> AuditTrailAsync(string tablesConnectionString, string actor)
     {

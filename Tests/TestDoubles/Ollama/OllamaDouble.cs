@@ -45,6 +45,12 @@ public sealed class OllamaDouble : IAsyncDisposable
     /// <summary>The answer to streaming requests when no script is queued.</summary>
     public OllamaDoubleScript DefaultScript { get; set; } = new();
 
+    /// <summary>
+    /// How long <c>/api/embed</c> takes per input (zero: at once): Ollama embeds a request's inputs one by one through
+    /// its runner (server/routes.go, <c>EmbedHandler</c>), so a batch takes as long as its inputs together.
+    /// </summary>
+    public TimeSpan EmbedTimePerInput { get; set; }
+
     /// <summary>The reply to non-streaming chat requests (title generation).</summary>
     public string NonStreamingReply { get; set; } = "Test conversation title";
 
@@ -451,9 +457,10 @@ public sealed class OllamaDouble : IAsyncDisposable
             return;
         }
 
-        if (DefaultScript.FirstTokenDelay > TimeSpan.Zero)
+        var delay = DefaultScript.FirstTokenDelay + (EmbedTimePerInput * inputs.Count);
+        if (delay > TimeSpan.Zero)
         {
-            await Task.Delay(DefaultScript.FirstTokenDelay, context.RequestAborted);
+            await Task.Delay(delay, context.RequestAborted);
         }
 
         var dimensions = capabilities.Dimensions ?? 4096;
