@@ -2,8 +2,9 @@
 // build, named with --before), in one run on this machine. Release build:
 //   git worktree add /tmp/before <commit> && dotnet build -c Release /tmp/before/Api/Api.csproj
 //   dotnet run -c Release --project Tests/Benchmarks/GovernanceBench -- --before /tmp/before/Api/bin/Release/net10.0/Api.dll
-// 1. The worst refused /v1 request: its CPU in the API process, per request.
+// 1. The worst refused /v1 request: its CPU in the API process, per request (tools with an invalid schema included).
 // 2. 10,000 distinct made-up keys: the storage reads they cost, and a genuine key user's latency meanwhile.
+// 3. One key's 8 batches of 256 inputs to /v1/embeddings at once: what reaches the embedding server.
 // Prints the tables (Markdown) and writes them to TestResults/bench/governance.md.
 using System.Diagnostics;
 using System.Globalization;
@@ -47,6 +48,7 @@ Say(string.Empty);
 
 var refusals = new List<string>();
 var keys = new List<string>();
+var embeddings = new List<string>();
 foreach (var (name, dll) in builds)
 {
     var port = ChildProcess.FreePort();
@@ -58,6 +60,13 @@ foreach (var (name, dll) in builds)
         ["Auth__DevUser__Enabled"] = "true",
         ["ConnectionStrings__tables"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:{storage.Port}/devstoreaccount1;",
         ["ConnectionStrings__chat"] = $"Endpoint={ollama.Endpoint.ToString().TrimEnd('/')};Model={StampingOllama.Model}",
+        ["ConnectionStrings__embed"] = $"Endpoint={ollama.Endpoint.ToString().TrimEnd('/')};Model={StampingOllama.Model}",
+        ["Llm__Models__chat__Default"] = "true",
+        ["Llm__Models__chat__Tools"] = "true",
+        ["Llm__Models__embed__Kind"] = "Embedding",
+        ["Llm__Models__embed__Dimensions"] = StampingOllama.Dimensions.ToString(CultureInfo.InvariantCulture),
+        ["Llm__Models__embed__ContextLength"] = "2048",
+        ["Llm__Models__embed__SlotsPerServer"] = "4",
         ["Safety__Canary"] = "cnry-bench-5f0e1d2c3b4a",
         ["Limits__RequestsPerMinute"] = "5",
         ["Conversations__TableName"] = $"bench{name}",
@@ -74,7 +83,17 @@ foreach (var (name, dll) in builds)
     // user past their per-minute limit.
     var huge = Body(Enumerable.Range(0, 50).Select(i => Filler(16_000, i)));
     var fits = Body(Enumerable.Range(0, 3).Select(i => Filler(5_000, i)));
-    foreach (var (shape, body) in new[] { ($"{huge.Length / 1024} KB: 50 messages of 16,000 characters", huge), ("15,000 characters, over the per-minute limit", fits) })
+    // Tools whose last schema is invalid, every other one valid and checked first: 20 of about 1 KB (within the
+    // context budget), and 128 of about 8 KB (1 MB, OpenAI's most tools).
+    var someTools = ToolsBody(20, 1_000);
+    var mostTools = ToolsBody(128, 8_000);
+    foreach (var (shape, body) in new[]
+    {
+        ($"{huge.Length / 1024} KB: 50 messages of 16,000 characters", huge),
+        ("15,000 characters, over the per-minute limit", fits),
+        ($"{someTools.Length / 1024} KB: 20 tools, the last schema invalid, over the per-minute limit", someTools),
+        ($"{mostTools.Length / 1024} KB: 128 tools, the last schema invalid", mostTools),
+    })
     {
         for (var i = 0; i < 6; i++)
         {
@@ -120,6 +139,7 @@ foreach (var (name, dll) in builds)
     flood.Stop();
     var during = await genuine;
     var reads = storage.Requests - readsBefore;
+    embeddings.Add(await EmbeddingFloodAsync(api, name));
     keys.Add($"| {name} | {sent:N0} in {flood.Elapsed.TotalSeconds:F1} s: {string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key} × {s.Value:N0}"))} | {reads:N0} ({reads * 10_000.0 / sent:F0} per 10,000) | {Stats.Ms(Stats.Percentile(quiet, 50))} / {Stats.Ms(Stats.Percentile(quiet, 99))} | {Stats.Ms(Stats.Percentile(during, 50))} / {Stats.Ms(Stats.Percentile(during, 99))} ({during.Count} of {GenuineRequests} answered) |");
 }
 
@@ -134,9 +154,36 @@ Say(string.Empty);
 Say("| Build | Made-up keys sent: answers (status × count) | Storage requests | Genuine key p50 / p99, quiet (ms) | Genuine key p50 / p99, during the flood (ms) |");
 Say("|---|---|---|---|---|");
 keys.ForEach(Say);
+Say(string.Empty);
+Say("## One key's 8 batches of 256 inputs at once (/v1/embeddings)");
+Say(string.Empty);
+Say("| Build | Answers (status × count) | Calls to /api/embed | Inputs at the embedding server at once, at most |");
+Say("|---|---|---|---|");
+embeddings.ForEach(Say);
 Directory.CreateDirectory(Path.Combine(root, "TestResults", "bench"));
 await File.WriteAllTextAsync(Path.Combine(root, "TestResults", "bench", "governance.md"), report.ToString());
 return 0;
+
+// 8 batches of 256 inputs of about 40 words, sent at once with one key (the user's requests per minute is 5 here).
+async Task<string> EmbeddingFloodAsync(Uri api, string build)
+{
+    var key = await NewKeyAsync(api, $"bench-embed-{build}");
+    var inputs = Enumerable.Range(0, 256).Select(i => string.Join(' ', Enumerable.Repeat($"quarterly figures {i} for the region", 8))).ToArray();
+    var body = JsonSerializer.SerializeToUtf8Bytes(new { model = "embed", input = inputs });
+    var calls = ollama.EmbedCalls;
+    ollama.ResetEmbedPeak();
+    var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/v1/embeddings")) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return response.IsSuccessStatusCode ? "200" : $"{(int)response.StatusCode} {JsonDocument.Parse(text).RootElement.GetProperty("error").GetProperty("code").GetString()}";
+    }));
+    var codes = answers.GroupBy(a => a).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} × {g.Count()}");
+    return $"| {build} | {string.Join(", ", codes)} | {ollama.EmbedCalls - calls} | {ollama.EmbedInputsPeak} |";
+}
 
 async Task<string> NewKeyAsync(Uri api, string user)
 {
@@ -197,6 +244,26 @@ static string Filler(int length, int seed)
     }
 
     return text.ToString(0, length);
+}
+
+// count tools, each with a schema of about size characters (string properties with descriptions); the last one's
+// "required" is a string, which the JSON Schema meta-schema refuses.
+static byte[] ToolsBody(int count, int size)
+{
+    var properties = Enumerable.Range(0, size / 60).ToDictionary(p => $"field{p}", p => (object)new { type = "string", description = $"The value of field {p} of the record." });
+    var tools = Enumerable.Range(0, count).Select(t => new
+    {
+        type = "function",
+        function = new
+        {
+            name = $"tool{t}",
+            description = $"Tool number {t}.",
+            parameters = t == count - 1
+                ? (object)new { type = "object", properties, required = "field0" }
+                : new { type = "object", properties, required = new[] { "field0" } },
+        },
+    });
+    return JsonSerializer.SerializeToUtf8Bytes(new { model = StampingOllama.Model, messages = new[] { new { role = "user", content = "hi" } }, tools });
 }
 
 static byte[] Body(IEnumerable<string> messages) =>

@@ -55,6 +55,7 @@ using var apiProcess = ChildProcess.Start("dotnet", [Path.Combine(root, "Api", "
     ["Limits__RequestsPerMinute"] = "100000",
     ["Limits__ConcurrentStreams"] = "1000",
     ["Limits__OutputTokensPerDay"] = "1000000000",
+    ["Limits__EmbeddingTokensPerDay"] = "1000000000",
     ["Metrics__Port"] = Text(metricsPort),
     ["Logging__LogLevel__Default"] = "Warning",
 });

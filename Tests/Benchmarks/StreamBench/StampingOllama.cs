@@ -104,7 +104,18 @@ public sealed class StampingOllama : IAsyncDisposable
     /// <summary>Embeddings made, across every call.</summary>
     public long Embedded => Interlocked.Read(ref _embedded);
 
+    /// <summary><c>/api/embed</c> calls received, across every call.</summary>
+    public long EmbedCalls => Interlocked.Read(ref _embedCalls);
+
+    /// <summary>The most inputs the server was embedding at once since <see cref="ResetEmbedPeak"/>.</summary>
+    public int EmbedInputsPeak => Volatile.Read(ref _inputsPeak);
+
+    public void ResetEmbedPeak() => Volatile.Write(ref _inputsPeak, Volatile.Read(ref _inputsNow));
+
     private long _embedded;
+    private long _embedCalls;
+    private int _inputsNow;
+    private int _inputsPeak;
 
     /// <summary>Ollama's <c>/api/embed</c>: one vector per input after the model's time for them, and the tokens read.</summary>
     private async Task EmbedAsync(HttpContext context)
@@ -112,7 +123,21 @@ public sealed class StampingOllama : IAsyncDisposable
         using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
         var input = body.RootElement.GetProperty("input");
         var count = input.ValueKind == JsonValueKind.Array ? input.GetArrayLength() : 1;
-        await Task.Delay(EmbedPerInput * count, context.RequestAborted);
+        Interlocked.Increment(ref _embedCalls);
+        var now = Interlocked.Add(ref _inputsNow, count);
+        for (var peak = Volatile.Read(ref _inputsPeak); now > peak && Interlocked.CompareExchange(ref _inputsPeak, now, peak) != peak; peak = Volatile.Read(ref _inputsPeak))
+        {
+        }
+
+        try
+        {
+            await Task.Delay(EmbedPerInput * count, context.RequestAborted);
+        }
+        finally
+        {
+            Interlocked.Add(ref _inputsNow, -count);
+        }
+
         var text = new StringBuilder((count * (_vector.Value.Length + 1)) + 128).Append("{\"model\":\"").Append(Model).Append("\",\"embeddings\":[");
         for (var i = 0; i < count; i++)
         {
