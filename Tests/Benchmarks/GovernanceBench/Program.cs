@@ -172,15 +172,7 @@ async Task<string> EmbeddingFloodAsync(Uri api, string build)
     var body = JsonSerializer.SerializeToUtf8Bytes(new { model = "embed", input = inputs });
     var calls = ollama.EmbedCalls;
     ollama.ResetEmbedPeak();
-    var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/v1/embeddings")) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return response.IsSuccessStatusCode ? "200" : $"{(int)response.StatusCode} {JsonDocument.Parse(text).RootElement.GetProperty("error").GetProperty("code").GetString()}";
-    }));
+    var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => PostAsync(api, "/v1/embeddings", key, body)));
     var codes = answers.GroupBy(a => a).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} × {g.Count()}");
     return $"| {build} | {string.Join(", ", codes)} | {ollama.EmbedCalls - calls} | {ollama.EmbedInputsPeak} |";
 }
@@ -222,9 +214,12 @@ async Task<List<double>> GenuineLatenciesAsync(Uri api, string key, int requests
     return latencies;
 }
 
-async Task<string> CompleteAsync(Uri api, string key, byte[] body)
+Task<string> CompleteAsync(Uri api, string key, byte[] body) => PostAsync(api, "/v1/chat/completions", key, body);
+
+// A JSON body posted with a key: "200", or the status and the error's code.
+async Task<string> PostAsync(Uri api, string path, string key, byte[] body)
 {
-    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/v1/chat/completions")) { Content = new ByteArrayContent(body) };
+    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, path)) { Content = new ByteArrayContent(body) };
     request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
     using var response = await http.SendAsync(request);
