@@ -52,7 +52,8 @@ public static class MetricsEndpoint
 
     /// <summary>
     /// Answers <c>/metrics</c> only on connections to the metrics port (the local port, not the Host header: a proxy
-    /// in front of the pod, like Aspire's in run mode, may present another one).
+    /// in front of the pod, like Aspire's in run mode, may present another one), and nothing else there: the network
+    /// policy lets the cluster's scraper reach that port, and it must not reach the app's routes through it.
     /// </summary>
     /// <param name="app">The web application.</param>
     /// <returns>The web application.</returns>
@@ -61,6 +62,16 @@ public static class MetricsEndpoint
         ArgumentNullException.ThrowIfNull(app);
         if (app.Configuration.GetValue<int?>("Metrics:Port") is { } port)
         {
+            app.Use((context, next) =>
+            {
+                if (context.Connection.LocalPort == port && context.Request.Path != Path)
+                {
+                    context.Response.StatusCode = Microsoft.AspNetCore.Http.StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return next(context);
+            });
             app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
                 context.Connection.LocalPort == port && context.Request.Path == Path);
         }

@@ -36,6 +36,24 @@ public sealed class ObservabilityTests(AppFixture app)
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    /// <summary>
+    /// The metrics port answers /metrics and nothing else: the cluster's scraper may reach that port, and through it
+    /// no route of the app. Before: every route answered there too (issue 30, finding 15).
+    /// </summary>
+    [Fact]
+    public async Task TheMetricsPort_ServesNoOtherRoute()
+    {
+        using var metrics = app.App.CreateHttpClient(ResourceNames.Api, "metrics");
+
+        using var status = await metrics.GetAsync("/api/status", Cancellation);
+        using var alive = await metrics.GetAsync("/alive", Cancellation);
+        using var openApi = await metrics.GetAsync("/openapi/v1.json", Cancellation);
+        using var scrape = await metrics.GetAsync("/metrics", Cancellation);
+
+        Assert.Equal([HttpStatusCode.NotFound, HttpStatusCode.NotFound, HttpStatusCode.NotFound], [status.StatusCode, alive.StatusCode, openApi.StatusCode]);
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+    }
+
     [Fact]
     public async Task OpenApi_DocumentListsTheChatRoutes()
     {
