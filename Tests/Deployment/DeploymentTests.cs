@@ -419,7 +419,19 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         // It holds no GPU of its own: it reads them all.
         Assert.DoesNotContain("nvidia.com/gpu", container.Resources.Limits.Keys);
         Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
-        Assert.Equal(["SYS_ADMIN"], container.SecurityContext.Capabilities.Add);
+        // No capability added (issue 30, finding 15): every DCGM counter the repository reads is one the exporter serves
+        // without SYS_ADMIN, its default counters (etc/default-counters.csv of NVIDIA/dcgm-exporter, listed beside this
+        // test); a profiling counter (DCGM_FI_PROF_*) would need SYS_ADMIN back.
+        Assert.Null(container.SecurityContext.Capabilities.Add);
+        Assert.Equal(["ALL"], container.SecurityContext.Capabilities.Drop);
+        var served = File.ReadAllLines(Path.Combine(Repository.Root, "Tests", "Deployment", "dcgm-default-counters.txt")).Where(l => l.StartsWith("DCGM_FI_", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        var read = new[] { "infra", "AppHost" }
+            .SelectMany(d => Directory.EnumerateFiles(Path.Combine(Repository.Root, d), "*", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal) && !f.Contains("node_modules", StringComparison.Ordinal))
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), "DCGM_FI_[A-Z_]+").Select(m => m.Value))
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.NotEmpty(read);
+        Assert.Empty(read.Except(served));
         Assert.True(container.VolumeMounts.Single().ReadOnlyProperty);
 
         // The scrape job keeps exactly this DaemonSet's pods, on the port it names "metrics".

@@ -29,12 +29,14 @@ internal static class GpuMetricsManifests
                 new V1EnvVar { Name = "NVIDIA_VISIBLE_DEVICES", Value = "all" },
             ],
             Ports = [new V1ContainerPort { Name = "metrics", ContainerPort = Port, Protocol = "TCP" }],
-            // DCGM's profiling counters need SYS_ADMIN; nothing else is added, nothing escalates.
+            // No capability: only DCGM's profiling counters (the PROF fields) need SYS_ADMIN, and none is read here; without
+            // it the exporter serves its default counters (NVIDIA/dcgm-exporter PR 427), which hold every one the alerts and
+            // the workbook read. Root stays, for the kubelet's pod-resources socket (the GPU-to-pod labels). Nothing escalates.
             SecurityContext = new V1SecurityContext
             {
                 RunAsUser = 0,
                 AllowPrivilegeEscalation = false,
-                Capabilities = new V1Capabilities { Drop = ["ALL"], Add = ["SYS_ADMIN"] },
+                Capabilities = new V1Capabilities { Drop = ["ALL"] },
             },
             Resources = Resources("50m", "128Mi", "250m", "512Mi"),
             ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/health", Port = Port }, InitialDelaySeconds = 20, PeriodSeconds = 30 },
