@@ -125,7 +125,7 @@ public sealed class ShapeStep(LlmBackends backends, IOptions<LlmOptions> llm, IO
         return (backend, null);
     }
 
-    /// <summary>An embedding call: each input within the model's context (the estimate is generous: four characters a token).</summary>
+    /// <summary>An embedding call: each input within the model's context, counted conservatively (<see cref="TokenEstimator"/>).</summary>
     private static ApiError? CheckInputs(ModelCallState state, LlmBackend backend)
     {
         foreach (var input in state.Call.Messages)
