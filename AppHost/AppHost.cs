@@ -22,8 +22,11 @@ var secrets = builder.AddAzureKeyVault(ResourceNames.Secrets);
 secrets.AddSecret("safety-canary-secret", "Safety--Canary", canary);
 
 // The store the API replicas share (limits, admission, reply logs): Redis where containers run and when deployed,
-// Garnet from a dotnet tool otherwise.
-var cache = SharedStoreHosting.Add(builder);
+// Garnet from a dotnet tool otherwise. Only the API reaches it, with a password kept in the vault (deployed, the store's
+// pod reads it from there too, through the Secrets Store CSI driver).
+var cachePassword = builder.AddParameter(ResourceNames.CachePassword, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+secrets.AddSecret("cache-password-secret", Api.Shared.SharedStoreConnection.PasswordSecretName, cachePassword);
+var cache = SharedStoreHosting.Add(builder, cachePassword);
 
 const int apiMinReplicas = 2;
 var api = builder.AddProject<Projects.Api>(ResourceNames.Api)
@@ -50,8 +53,6 @@ if (models.Count == 0)
 var web = builder.AddProject<Projects.Web>(ResourceNames.Web)
     .WithReferenceEnvironment(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery)
     .WithReference(api).WaitFor(api)
-    // The web replicas share the users' token cache (encrypted with the key ring): a rollout or a scale-in signs nobody out.
-    .WithReference(cache).WaitFor(cache)
     .WithExternalHttpEndpoints()
     // Scraped like the API's (added after the external endpoints, so it is not one): the 5xx alert reads both
     // services' request counts from managed Prometheus.
@@ -104,6 +105,11 @@ if (builder.ExecutionContext.IsPublishMode)
         .WithEnvironment("DataProtection__KeyVaultKeyUri", keyRingKeyUri)
         .WithRoleAssignments(keyRing, StorageBuiltInRole.StorageBlobDataContributor)
         .WithCryptoUserRole(keyRingKey);
+    // The web replicas share the users' token cache (encrypted with the key ring), so a rollout or a scale-in signs
+    // nobody out: in a container of its own, not in the API's store, which the web cannot reach (issue 30, finding 9).
+    var tokenCache = storage.AddBlobContainer("tokencache");
+    web.WithEnvironment("TokenCache__ContainerUri", ReferenceExpression.Create($"{tokenCache.Resource.Uri}"))
+        .WithRoleAssignments(tokenCache, StorageBuiltInRole.StorageBlobDataContributor);
     web.WithEnvironment("AzureAd__TenantId", tenant)
         .WithEnvironment("AzureAd__ClientId", webApp)
         // IMDS cannot serve a workload identity on AKS (and the network policy blocks it): read the projected token,

@@ -10,6 +10,7 @@ public static class ResourceNames
     public const string Secrets = "secrets";
     public const string SafetyCanary = "safety-canary";
     public const string Cache = global::Api.Shared.SharedStoreConnection.Name;
+    public const string CachePassword = "cache-password";
     public const string Api = "api";
     public const string Web = "web";
 }

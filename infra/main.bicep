@@ -361,6 +361,7 @@ output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applica
 // One output per workload identity in the plan, named as the manifests refer to it (a test checks every one is here).
 output AZURE_API_IDENTITY_CLIENT_ID string = identities[indexOf(identityNames, 'api')].outputs.clientId
 output AZURE_WEB_IDENTITY_CLIENT_ID string = identities[indexOf(identityNames, 'web')].outputs.clientId
+output AZURE_CACHE_IDENTITY_CLIENT_ID string = identities[indexOf(identityNames, 'cache')].outputs.clientId
 output AZURE_KEDA_IDENTITY_CLIENT_ID string = identities[indexOf(identityNames, 'keda')].outputs.clientId
 output AZURE_GATEWAY_IDENTITY_CLIENT_ID string = identities[indexOf(identityNames, 'gateway')].outputs.clientId
 output AZURE_GATEWAY_IDENTITY_PRINCIPAL_ID string = identities[indexOf(identityNames, 'gateway')].outputs.principalId

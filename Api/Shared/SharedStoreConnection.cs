@@ -7,4 +7,13 @@ namespace Api.Shared;
 internal static class SharedStoreConnection
 {
     public const string Name = "cache";
+
+    /// <summary>
+    /// The vault secret that holds the store's password (<c>SharedStore:Password</c> in configuration): the API
+    /// authenticates with it, and deployed, the store's pod reads the same secret to require it.
+    /// </summary>
+    public const string PasswordSecretName = "SharedStore--Password";
+
+    /// <summary>The configuration key the secret arrives as.</summary>
+    public const string PasswordKey = "SharedStore:Password";
 }

@@ -19,6 +19,12 @@ public static class SharedStoreServiceCollectionExtensions
                 options.AbortOnConnectFail = false;
                 options.ConnectTimeout = 2_000;
                 options.AsyncTimeout = 1_000;
+                // The store refuses a connection without its password (issue 30, finding 9), which comes from the vault
+                // (run mode: the AppHost passes the vault's secrets as configuration), not in the connection string.
+                if (builder.Configuration[SharedStoreConnection.PasswordKey] is { Length: > 0 } password)
+                {
+                    options.Password = password;
+                }
             });
         }
 

@@ -10,6 +10,8 @@ internal static class AzdEnvironment
     public const string ClusterName = "AZURE_AKS_CLUSTER_NAME";
     public const string RegistryEndpoint = "AZURE_CONTAINER_REGISTRY_ENDPOINT";
     public const string KeyVaultEndpoint = "AZURE_KEY_VAULT_ENDPOINT";
+    public const string KeyVaultName = "AZURE_KEY_VAULT_NAME";
+    public const string TenantId = "AZURE_TENANT_ID";
     public const string TablesEndpoint = "AZURE_TABLES_ENDPOINT";
     public const string StorageAccountName = "AZURE_STORAGE_ACCOUNT_NAME";
     public const string PrometheusQueryEndpoint = "AZURE_PROMETHEUS_QUERY_ENDPOINT";

@@ -61,6 +61,12 @@ internal sealed record WorkloadPlan(
 
     /// <summary>The port callers reach through the workload's Service.</summary>
     public PortPlan ServicePort => Ports.First(p => p.OnService);
+
+    /// <summary>
+    /// The store's password: the vault secret its pod reads (through the Secrets Store CSI driver, as its identity) and
+    /// requires of every connection. Null for other kinds.
+    /// </summary>
+    public string? PasswordSecret { get; init; }
 }
 
 /// <summary>A container port; <paramref name="OnService"/> when callers reach it through the Service (scrape ports are reached on the pods).</summary>

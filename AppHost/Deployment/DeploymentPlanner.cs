@@ -159,6 +159,14 @@ internal static class DeploymentPlanner
             var imageAnnotation = redis.Annotations.OfType<ContainerImageAnnotation>().Single();
             var image = new ExternalImage($"{imageAnnotation.Registry}/{imageAnnotation.Image}:{imageAnnotation.Tag}");
             externalImages.Add(image);
+
+            // Its password is a vault secret (the API reads the same one): the pod reads it as its own identity, which
+            // may read that secret and nothing else.
+            var password = vaults.SelectMany(v => v.Secrets).SingleOrDefault(s => ReferenceEquals(s.Value, redis.PasswordParameter))
+                ?? throw new InvalidOperationException($"The store '{redis.Name}' must take its password from a Key Vault secret (AddSecret with the parameter passed to AddRedis), so that the API and the store's pod read the same one.");
+            var storeIdentity = new IdentityPlan(redis.Name, environment.Namespace, redis.Name);
+            identities.Add(storeIdentity);
+            roles.Add(new RoleAssignmentPlan(storeIdentity.Name, "keyVaultSecret", BuiltInRole.KeyVaultSecretsUser, password.SecretName));
             workloads.Add(new WorkloadPlan(
                 redis.Name,
                 WorkloadKind.Store,
@@ -169,10 +177,11 @@ internal static class DeploymentPlanner
                 Scaling: null,
                 redis.Annotations.OfType<KubernetesResourcesAnnotation>().LastOrDefault() ?? new("100m", "128Mi", "1", "512Mi"),
                 Models: [],
-                Identity: null,
+                Identity: storeIdentity,
                 External: false,
                 Callers: [],
-                CronJobs: []));
+                CronJobs: [])
+            { PasswordSecret = password.SecretName });
         }
 
         if (pools.Any(p => p.IsGpu))

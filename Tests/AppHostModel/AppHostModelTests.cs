@@ -23,8 +23,8 @@ public sealed class AppHostModelTests
         Assert.IsType<OllamaExternalResource>(model.Parent);
         Assert.Equal(ResourceNames.Ollama, model.Parent.Name);
         Assert.Equivalent(new[] { Catalogue.Default, ResourceNames.Tables, ResourceNames.Secrets, ResourceNames.Cache }, api.WaitsFor());
-        // The web waits for the shared store too: its users' token cache lives there.
-        Assert.Equal([ResourceNames.Api, ResourceNames.Cache], web.WaitsFor());
+        // The web does not reach the shared store (issue 30, finding 9): its users' token cache lives in its own blob container.
+        Assert.Equal([ResourceNames.Api], web.WaitsFor());
 
         var apiEnvironment = await builder.EnvironmentAsync(api);
         Assert.Equal(Catalogue.Default, Assert.IsType<ConnectionStringReference>(apiEnvironment["ConnectionStrings__chat"]).Resource.Name);
@@ -33,11 +33,13 @@ public sealed class AppHostModelTests
         // Connection strings only: no reference's properties (CHAT_MODEL, CACHE_HOST, ...), which no service reads.
         Assert.DoesNotContain(apiEnvironment.Keys, key => key.StartsWith("CHAT_", StringComparison.Ordinal) || key.StartsWith("CACHE_", StringComparison.Ordinal));
         Assert.IsType<ParameterResource>(apiEnvironment["Safety__Canary"]);
+        // The store's password reaches the API as a vault secret, never in the connection string.
+        Assert.Equal(ResourceNames.CachePassword, Assert.IsType<ParameterResource>(apiEnvironment["SharedStore__Password"]).Name);
         Assert.False(apiEnvironment.ContainsKey("Llm__UnavailableReason"));
 
         var webEnvironment = await builder.EnvironmentAsync(web);
         Assert.Contains(webEnvironment.Keys, key => key.StartsWith("services__api__", StringComparison.Ordinal));
-        Assert.Equal(ResourceNames.Cache, Assert.IsType<ConnectionStringReference>(webEnvironment["ConnectionStrings__cache"]).Resource.Name);
+        Assert.DoesNotContain(webEnvironment.Keys, key => key.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || key.StartsWith("SharedStore__", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -44,6 +44,7 @@ public sealed class AzdUpTests(AzdUpSimulation up)
         static Dictionary<string, string> Random(AzdUpRun run) => new()
         {
             [run.Environment["SAFETY_CANARY"]] = "<canary>",
+            [run.Environment["CACHE_PASSWORD"]] = "<cache-password>",
             [run.Environment["ENTRA_API_SCOPE_ID"]] = "<scope-id>",
             [RoleId(run, "Admin")] = "<admin-role-id>",
             [RoleId(run, "Auditor")] = "<auditor-role-id>",
@@ -96,9 +97,14 @@ public sealed class AzdUpTests(AzdUpSimulation up)
         var run = up.In(shell);
 
         Assert.Empty(run.MissingParameters);
-        var canary = run.Environment["SAFETY_CANARY"];
-        Assert.Matches("^[0-9a-f]{48}$", canary);
-        Assert.Equal(canary, run.EnvironmentAfterSecondRun["SAFETY_CANARY"]);
+        foreach (var name in new[] { "SAFETY_CANARY", "CACHE_PASSWORD" })
+        {
+            var value = run.Environment[name];
+            Assert.Matches("^[0-9a-f]{48}$", value);
+            Assert.Equal(value, run.EnvironmentAfterSecondRun[name]);
+        }
+
+        Assert.NotEqual(run.Environment["SAFETY_CANARY"], run.Environment["CACHE_PASSWORD"]);
     }
 
     [Fact]
@@ -421,6 +427,39 @@ public sealed class AzdUpTests(AzdUpSimulation up)
         var violations = IdentityWiring.Check(IdentityWiring.Load(), up.OutputNames, up.Sh with { Cluster = wrongAnnotation });
 
         Assert.Contains(violations, v => v.Contains("ServiceAccount api", StringComparison.Ordinal));
+    }
+
+    /// <summary>The store's password mount: each defect would leave its pod in ContainerCreating (the CSI mount fails).</summary>
+    [Theory]
+    [InlineData("another identity")]
+    [InlineData("a secret the vault does not hold")]
+    [InlineData("another vault")]
+    [InlineData("no role on the secret")]
+    public void IdentityWiring_FindsAStorePasswordMountThatCannotWork(string defect)
+    {
+        var run = up.Sh;
+        var cluster = run.Cluster.Select(o => o is { Kind: "SecretProviderClass" } && defect != "no role on the secret"
+            ? o with
+            {
+                Text = defect switch
+                {
+                    "another identity" => o.Text.Replace(run.Environment["AZURE_CACHE_IDENTITY_CLIENT_ID"], run.Environment["AZURE_API_IDENTITY_CLIENT_ID"], StringComparison.Ordinal),
+                    "a secret the vault does not hold" => o.Text.Replace("objectName: SharedStore--Password", "objectName: SharedStore--Passwort", StringComparison.Ordinal),
+                    _ => o.Text.Replace(run.Environment["AZURE_KEY_VAULT_NAME"], "kv-elsewhere", StringComparison.Ordinal),
+                },
+            }
+            : o).ToList();
+        var identities = IdentityWiring.Load().Select(i => defect == "no role on the secret" && i.Name == "cache" ? i with { Roles = [] } : i).ToList();
+
+        var violations = IdentityWiring.Check(identities, up.OutputNames, run with { Cluster = cluster });
+
+        Assert.Contains(violations, v => v.Contains(defect switch
+        {
+            "another identity" => $"its clientID '{run.Environment["AZURE_API_IDENTITY_CLIENT_ID"]}' is not the identity of the pods that mount it",
+            "a secret the vault does not hold" => "names secret SharedStore--Passwort, which the vault does not hold",
+            "another vault" => "its vault 'kv-elsewhere'",
+            _ => "cache has no Key Vault Secrets User there",
+        }, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -196,10 +196,10 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         var environment = Object<V1Deployment>("infra/k8s/web/web.tmpl.yaml", "Deployment", "web").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
         Assert.Equal("http://api:8080", environment["services__api__http__0"]);
         Assert.Equal("SignedAssertionFilePath", environment["AzureAd__ClientCredentials__0__SourceType"]);
-        // The shared token cache, and the key ring wrapped by a Key Vault key.
-        Assert.Equal("cache:6379", environment["ConnectionStrings__cache"]);
+        // The shared token cache in its own container (never the API's store), and the key ring wrapped by a Key Vault key.
+        Assert.Equal("https://{{.Env.AZURE_STORAGE_ACCOUNT_NAME}}.blob.core.windows.net/tokencache", environment["TokenCache__ContainerUri"]);
         Assert.Equal("{{.Env.AZURE_KEY_VAULT_ENDPOINT}}keys/dataprotection", environment["DataProtection__KeyVaultKeyUri"]);
-        Assert.DoesNotContain(environment.Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && k != "ConnectionStrings__cache");
+        Assert.DoesNotContain(environment.Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -258,33 +258,109 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
     }
 
     [Fact]
-    public void SharedStore_IsAnEphemeralInClusterRedis_ThatOnlyTheApiAndTheWebReach()
+    public void SharedStore_IsAnEphemeralInClusterRedis_ThatOnlyTheApiReaches_WithThePasswordFromTheVault()
     {
-        var deployment = Object<V1Deployment>("infra/k8s/cluster/cache.tmpl.yaml", "Deployment", "cache");
-        var container = deployment.Spec.Template.Spec.Containers.Single();
+        var file = "infra/k8s/cluster/cache.tmpl.yaml";
+        var deployment = Object<V1Deployment>(file, "Deployment", "cache");
+        var pod = deployment.Spec.Template.Spec;
+        var container = pod.Containers.Single();
         var policies = "infra/k8s/cluster/network-policies.tmpl.yaml";
         var ingress = Object<V1NetworkPolicy>(policies, "NetworkPolicy", "cache-ingress");
         var apiEgress = Object<V1NetworkPolicy>(policies, "NetworkPolicy", "api-egress");
         var webEgress = Object<V1NetworkPolicy>(policies, "NetworkPolicy", "web-egress");
         var apiEnvironment = Object<V1Deployment>("infra/k8s/api/api.tmpl.yaml", "Deployment", "api").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
+        var webEnvironment = Object<V1Deployment>("infra/k8s/web/web.tmpl.yaml", "Deployment", "web").Spec.Template.Spec.Containers.Single().Env.ToDictionary(e => e.Name, e => e.Value);
 
         // An exact release (the official integration's "8.6" moves), imported into the registry like every third-party image.
         Assert.Equal("{{.Env.AZURE_CONTAINER_REGISTRY_ENDPOINT}}/library/redis:8.6.2", container.Image);
         Assert.Contains("docker.io/library/redis:8.6.2", Plan["hooks"]!["externalImages"]!.AsArray().Select(i => i!.GetValue<string>()));
         // In memory only, one replica replaced whole, as its own user.
-        Assert.Equal(["--save", ""], container.Args.SkipWhile(a => a != "--save").Take(2));
-        Assert.Equal(["--appendonly", "no"], container.Args.SkipWhile(a => a != "--appendonly").Take(2));
+        var script = Assert.Single(container.Args);
+        Assert.Equal(["/bin/sh", "-c"], container.Command);
+        Assert.Contains(" --save '' ", script, StringComparison.Ordinal);
+        Assert.Contains(" --appendonly no ", script, StringComparison.Ordinal);
         Assert.Equal("Recreate", deployment.Spec.Strategy.Type);
         Assert.Equal(1, deployment.Spec.Replicas);
-        Assert.Equal(999, deployment.Spec.Template.Spec.SecurityContext.RunAsUser);
-        // The API (limits, admission, replies) and the web (the shared token cache) get in, on the Redis port only.
+        Assert.Equal(999, pod.SecurityContext.RunAsUser);
+
+        // Only the API (limits, admission, replies) gets in, on the Redis port only; the web has no way there
+        // (its token cache is a blob container of its own).
         var rule = Assert.Single(ingress.Spec.Ingress);
-        Assert.Equal(["api", "web"], rule.FromProperty.Select(p => p.PodSelector.MatchLabels["app.kubernetes.io/name"]));
+        Assert.Equal(["api"], rule.FromProperty.Select(p => p.PodSelector.MatchLabels["app.kubernetes.io/name"]));
         Assert.Equal("6379", Assert.Single(rule.Ports).Port.Value);
         Assert.Contains(apiEgress.Spec.Egress, e => e.To.Single().PodSelector.MatchLabels["app.kubernetes.io/name"] == "cache" && e.Ports.Single().Port.Value == "6379");
-        Assert.Contains(webEgress.Spec.Egress, e => e.To.Single().PodSelector.MatchLabels["app.kubernetes.io/name"] == "cache" && e.Ports.Single().Port.Value == "6379");
+        Assert.DoesNotContain(webEgress.Spec.Egress, e => e.Ports.Any(p => p.Port.Value == "6379") || e.To.Any(t => t.PodSelector?.MatchLabels?["app.kubernetes.io/name"] == "cache"));
         Assert.Equal("cache:6379", apiEnvironment["ConnectionStrings__cache"]);
         Assert.DoesNotContain(apiEnvironment.Keys, k => k.StartsWith("CACHE_", StringComparison.Ordinal));
+        Assert.DoesNotContain(webEnvironment.Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal));
+        Assert.Equal("https://{{.Env.AZURE_STORAGE_ACCOUNT_NAME}}.blob.core.windows.net/tokencache", webEnvironment["TokenCache__ContainerUri"]);
+
+        // The password: the vault secret the API reads (its configuration names it), mounted by the Secrets Store CSI
+        // driver for the store's pod, written to a config file in memory and required of every connection; never an
+        // argument, an environment variable or a Kubernetes Secret.
+        Assert.Contains("SharedStore--Password", apiEnvironment.Where(e => e.Key.Contains("__SecretNames__", StringComparison.Ordinal)).Select(e => e.Value));
+        var providerClass = (YamlMappingNode)Custom(file, "SecretProviderClass", "cache-password")["spec"];
+        var parameters = (YamlMappingNode)providerClass["parameters"];
+        Assert.Equal("azure", providerClass["provider"].ToString());
+        Assert.Equal("{{.Env.AZURE_CACHE_IDENTITY_CLIENT_ID}}", parameters["clientID"].ToString());
+        Assert.Contains("objectName: SharedStore--Password", parameters["objects"].ToString(), StringComparison.Ordinal);
+        var volume = pod.Volumes.Single(v => v.Csi is not null);
+        Assert.Equal("secrets-store.csi.k8s.io", volume.Csi.Driver);
+        Assert.Equal("cache-password", volume.Csi.VolumeAttributes["secretProviderClass"]);
+        var mount = container.VolumeMounts.Single(m => m.Name == volume.Name);
+        var config = pod.Volumes.Single(v => v.EmptyDir?.Medium == "Memory");
+        var configPath = container.VolumeMounts.Single(m => m.Name == config.Name).MountPath;
+        Assert.StartsWith(
+            $"umask 077 && printf 'requirepass \"%s\"\\n' \"$(cat {mount.MountPath}/password)\" > {configPath}/redis.conf && exec redis-server {configPath}/redis.conf ",
+            script,
+            StringComparison.Ordinal);
+        Assert.DoesNotContain("requirepass", string.Join(' ', container.Env.Select(e => e.Name)), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("protected-mode", script, StringComparison.Ordinal);
+        Assert.Contains(Plan["roleAssignments"]!.AsArray(), r => r!["identity"]!.GetValue<string>() == "cache" && r["resource"]?.GetValue<string>() == "SharedStore--Password" && r["role"]!.GetValue<string>() == "Key Vault Secrets User");
+        Assert.Single(Plan["roleAssignments"]!.AsArray(), r => r!["identity"]!.GetValue<string>() == "cache");
+    }
+
+    /// <summary>
+    /// The store pod's start script, run by a real shell with a stand-in <c>redis-server</c> that prints what it was
+    /// given: the config file it reads holds the mounted password as Redis's <c>requirepass</c> (quoted as its config
+    /// parser reads a string), only its owner may read the file, and the options arrive as separate arguments (the empty
+    /// <c>--save</c> included).
+    /// </summary>
+    [Fact]
+    public async Task StorePod_StartScript_RequiresTheMountedPassword()
+    {
+        var pod = Object<V1Deployment>("infra/k8s/cluster/cache.tmpl.yaml", "Deployment", "cache").Spec.Template.Spec;
+        var container = pod.Containers.Single();
+        using var folder = new Simulation.TemporaryFolder();
+        var script = container.Args.Single();
+        foreach (var mount in container.VolumeMounts)
+        {
+            Directory.CreateDirectory(Path.Combine(folder.Path, mount.Name));
+            script = script.Replace(mount.MountPath + "/", Path.Combine(folder.Path, mount.Name) + "/", StringComparison.Ordinal);
+        }
+
+        var passwordVolume = pod.Volumes.Single(v => v.Csi is not null).Name;
+        await File.WriteAllTextAsync(Path.Combine(folder.Path, passwordVolume, "password"), "s3cr3tFromTheVault", TestContext.Current.CancellationToken);
+        var bin = Directory.CreateDirectory(Path.Combine(folder.Path, "bin")).FullName;
+        var stub = Path.Combine(bin, "redis-server");
+        await File.WriteAllTextAsync(stub, "#!/bin/sh\nstat -c 'mode=%a' \"$1\"\ncat \"$1\"\nshift\nfor a in \"$@\"; do printf '[%s]' \"$a\"; done\n", TestContext.Current.CancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(stub, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        }
+
+        var start = new System.Diagnostics.ProcessStartInfo(container.Command[0], [container.Command[1], script]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["PATH"] = $"{bin}:/usr/bin:/bin";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var error = await process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(process.ExitCode == 0, error);
+        var lines = output.Split('\n');
+        Assert.Equal("mode=600", lines[0]);
+        Assert.Equal("requirepass \"s3cr3tFromTheVault\"", lines[1]);
+        Assert.Equal("[--port][6379][--dir][/data][--save][][--appendonly][no][--maxmemory][384mb][--maxmemory-policy][volatile-ttl]", lines[2]);
     }
 
     [Fact]
@@ -350,16 +426,19 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
             [
                 "api Monitoring Metrics Publisher on applicationInsights",
                 "api Key Vault Secrets User on keyVaultSecret Safety--Canary",
+                "api Key Vault Secrets User on keyVaultSecret SharedStore--Password",
                 "api Storage Table Data Contributor on storage",
                 "api Storage Blob Data Contributor on blobContainer backups",
                 "web Monitoring Metrics Publisher on applicationInsights",
                 "web Storage Blob Data Contributor on blobContainer dataprotection",
+                "web Storage Blob Data Contributor on blobContainer tokencache",
                 "web Key Vault Crypto User on keyVaultKey dataprotection",
+                "cache Key Vault Secrets User on keyVaultSecret SharedStore--Password",
                 "keda Monitoring Data Reader on monitorWorkspace",
             ],
             roles);
         // No role on a whole vault or on a whole account's blobs: the web cannot read the backups, the API cannot
-        // read the TLS key or touch the web's key ring.
+        // read the TLS key or touch the web's key ring or token cache; the store's pod reads its password and nothing else.
         Assert.DoesNotContain(roles, r => r.EndsWith(" on keyVault", StringComparison.Ordinal) || r.Contains("Blob Data Contributor on storage", StringComparison.Ordinal));
     }
 

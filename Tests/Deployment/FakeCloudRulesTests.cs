@@ -326,6 +326,26 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
     }
 
     [Fact]
+    public async Task K3_ASecretProviderClass_WithoutTheKeyVaultSecretsProviderAddOn_IsRefused()
+    {
+        using var azure = Provisioned(s =>
+        {
+            foreach (var cluster in s["subscriptions"]![FakeWorld.Subscription]!["resourceGroups"]!.AsObject().SelectMany(g => g.Value!["clusters"]?.AsObject() ?? []))
+            {
+                cluster.Value!["secretsStore"] = false;
+            }
+        });
+        using var folder = new TemporaryFolder();
+        var store = Path.Combine(folder.Path, "cache.yaml");
+        File.WriteAllText(store, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: llmchat\n---\n" + File.ReadAllText(Path.Combine(Repository.Root, "infra", "k8s", "cluster", "cache.tmpl.yaml")));
+
+        var result = await azure.RunAsync(HookShell.Sh, Timeout, "kubectl", "apply", "--server-side", "-f", store);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("no matches for kind \"SecretProviderClass\" in version \"secrets-store.csi.x-k8s.io/v1\"", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task K4_UndoingADeploymentWithNoEarlierRevision_IsRefused()
     {
         using var azure = Provisioned();

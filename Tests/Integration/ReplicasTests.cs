@@ -4,6 +4,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Api.Infrastructure;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Tests.TestDoubles.Ollama;
 using static Tests.Integration.Integrity.IntegrityAssertions;
 
@@ -30,6 +32,49 @@ public sealed class ReplicasTests(ReplicasAppFixture app) : IAsyncLifetime
         DefaultRequestHeaders = { ConnectionClose = true },
         Timeout = Infrastructure.TestTimeouts.Request,
     }, user);
+
+    /// <summary>
+    /// Issue 30, finding 9: the store answers nobody who does not give its password (the web, or anything else that
+    /// reaches its port), while both API replicas, which read the password from the vault's secret, share it (the
+    /// other tests here hold only because they do). Spoken in RESP over a plain socket, as any client would.
+    /// </summary>
+    [Fact]
+    public async Task TheSharedStore_AnswersOnlyAClientThatGivesItsPassword()
+    {
+        var address = await app.App.GetConnectionStringAsync(AppHost.ResourceNames.Cache, Cancellation) ?? throw new InvalidOperationException("The store has no connection string.");
+        var model = app.App.Services.GetRequiredService<Aspire.Hosting.ApplicationModel.DistributedApplicationModel>();
+        var password = await model.Resources.OfType<Aspire.Hosting.ApplicationModel.ParameterResource>().Single(p => p.Name == AppHost.ResourceNames.CachePassword).GetValueAsync(Cancellation);
+        Assert.DoesNotContain("password", address, StringComparison.OrdinalIgnoreCase);
+        var (host, port) = (address[..address.LastIndexOf(':')], int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+
+        async Task<string[]> SendAsync(params string[] commands)
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            await client.ConnectAsync(host, port, Cancellation);
+            using var stream = client.GetStream();
+            // Each command as a RESP array of bulk strings (what every client library sends).
+            var request = string.Concat(commands.Select(c => c.Split(' ')).Select(words =>
+                $"*{words.Length}\r\n" + string.Concat(words.Select(w => $"${w.Length}\r\n{w}\r\n"))));
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request), Cancellation);
+            using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+            var replies = new string[commands.Length];
+            for (var i = 0; i < replies.Length; i++)
+            {
+                replies[i] = await reader.ReadLineAsync(Cancellation).AsTask().WaitAsync(Infrastructure.TestTimeouts.Short, Cancellation) ?? string.Empty;
+            }
+
+            return replies;
+        }
+
+        var anonymous = await SendAsync("PING", "KEYS *", "FLUSHALL");
+        var wrong = await SendAsync("AUTH not-the-password", "PING");
+        var authenticated = await SendAsync($"AUTH {password}", "PING");
+
+        Assert.All(anonymous, reply => Assert.StartsWith("-NOAUTH", reply, StringComparison.Ordinal));
+        Assert.StartsWith("-", wrong[0], StringComparison.Ordinal);
+        Assert.StartsWith("-NOAUTH", wrong[1], StringComparison.Ordinal);
+        Assert.Equal(["+OK", "+PONG"], authenticated);
+    }
 
     [Fact]
     public async Task RequestsPerMinute_HoldForBothReplicasTogether()

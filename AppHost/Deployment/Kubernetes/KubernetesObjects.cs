@@ -14,6 +14,9 @@ internal static class KubernetesObjects
     public const string WorkloadIdentityUseLabel = "azure.workload.identity/use";
     public const string WorkloadIdentityClientIdAnnotation = "azure.workload.identity/client-id";
 
+    /// <summary>The Secrets Store CSI driver (installed by the AKS add-on azureKeyvaultSecretsProvider).</summary>
+    public const string SecretsStoreDriver = "secrets-store.csi.k8s.io";
+
     public static V1ObjectMeta Meta(string name, string? ns, IDictionary<string, string>? labels = null, IDictionary<string, string>? annotations = null) =>
         new() { Name = name, NamespaceProperty = ns, Labels = labels, Annotations = annotations };
 

@@ -14,6 +14,11 @@ internal static class WorkloadManifests
     public static IEnumerable<object> For(DeploymentPlan plan, WorkloadPlan workload)
     {
         yield return ServiceAccount(plan, workload);
+        if (workload.Kind == WorkloadKind.Store)
+        {
+            yield return StorePods.PasswordProviderClass(plan, workload);
+        }
+
         yield return Deployment(plan, workload);
         yield return Service(plan, workload);
         if (workload.Kind == WorkloadKind.ModelServer)

@@ -5,8 +5,11 @@ namespace Aspire.Hosting.ApplicationModel;
 /// the repository's tool manifest) where no container runtime can run Redis. Its connection string has the form the
 /// Redis client integration reads (<c>host:port</c>), as the Redis resource's does.
 /// </summary>
-public sealed class GarnetResource(string name, string workingDirectory) : ExecutableResource(name, "dotnet", workingDirectory), IResourceWithConnectionString
+public sealed class GarnetResource(string name, string workingDirectory, ParameterResource password) : ExecutableResource(name, "dotnet", workingDirectory), IResourceWithConnectionString
 {
+    /// <summary>The password every connection must give (<c>AUTH</c>).</summary>
+    public ParameterResource Password { get; } = password;
+
     internal const string EndpointName = "tcp";
 
     private EndpointReference? _endpoint;

@@ -31,8 +31,8 @@ public static partial class AzdProvision
 
     /// <summary>
     /// What `azd provision` creates, for the fake azd: the outputs it stores in the environment, and the resources the
-    /// later calls act on (the cluster and its pools, with the Gateway API CRDs and KEDA when the compiled template turns
-    /// them on; the vault with the plan's secrets and keys; the registry; the identities' principals).
+    /// later calls act on (the cluster and its pools, with the Gateway API CRDs, KEDA and the Secrets Store CSI driver when
+    /// the compiled template turns them on; the vault with the plan's secrets and keys; the registry; the identities' principals).
     /// </summary>
     public static JsonObject Plan(JsonNode template)
     {
@@ -49,6 +49,7 @@ public static partial class AzdProvision
                 ["gatewayApi"] = cluster["ingressProfile"]?["gatewayAPI"]?["installation"]?.ToString() == "Standard"
                     && cluster["ingressProfile"]?["webAppRouting"]?["gatewayAPIImplementations"]?["appRoutingIstio"]?["mode"]?.ToString() == "Enabled",
                 ["keda"] = cluster["workloadAutoScalerProfile"]?["keda"]?["enabled"]?.ToString() == "true",
+                ["secretsStore"] = cluster["addonProfiles"]?["azureKeyvaultSecretsProvider"]?["enabled"]?.ToString() == "true",
                 ["pools"] = new JsonArray([.. plan.Pools.Select(p => (JsonNode)new JsonObject
                 {
                     ["name"] = p["name"]!.DeepClone(),

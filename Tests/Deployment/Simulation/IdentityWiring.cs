@@ -74,7 +74,9 @@ public static partial class IdentityWiring
                     }
 
                     var environment = template.Spec.Containers.SelectMany(c => c.Env ?? []).ToDictionary(e => e.Name, e => e.Value ?? string.Empty, StringComparer.Ordinal);
-                    CheckRoles(violations, identity, owner, environment);
+                    var mounted = MountedSecrets(violations, run, identity, owner, template, clientId);
+                    var isService = template.Metadata?.Labels?.TryGetValue("app.kubernetes.io/component", out var component) == true && component == "service";
+                    CheckRoles(violations, identity, owner, environment, mounted, isService);
                 }
             }
             else if (identity.ServiceAccount == "keda-operator")
@@ -122,9 +124,23 @@ public static partial class IdentityWiring
     /// item (a blob container, a secret, a key), and every role the identity holds must be one of those. Telemetry
     /// (Monitoring Metrics Publisher on Application Insights) is every service's.
     /// </summary>
-    private static void CheckRoles(List<string> violations, PlannedIdentity identity, ClusterObject owner, IReadOnlyDictionary<string, string> environment)
+    private static void CheckRoles(List<string> violations, PlannedIdentity identity, ClusterObject owner, IReadOnlyDictionary<string, string> environment, IEnumerable<string> mountedSecrets, bool isService)
     {
-        var needed = new HashSet<PlannedRole> { new("applicationInsights", "Monitoring Metrics Publisher", string.Empty) };
+        var needed = new HashSet<PlannedRole>();
+        if (isService)
+        {
+            needed.Add(new("applicationInsights", "Monitoring Metrics Publisher", string.Empty));
+        }
+
+        foreach (var secret in mountedSecrets)
+        {
+            needed.Add(new PlannedRole("keyVaultSecret", "Key Vault Secrets User", secret));
+        }
+
+        if (environment.TryGetValue("TokenCache__ContainerUri", out var tokenCache))
+        {
+            needed.Add(new PlannedRole("blobContainer", "Storage Blob Data Contributor", new Uri(tokenCache).Segments[1].TrimEnd('/')));
+        }
         if (environment.ContainsKey("ConnectionStrings__tables"))
         {
             needed.Add(new PlannedRole("storage", "Storage Table Data Contributor", string.Empty));
@@ -168,6 +184,63 @@ public static partial class IdentityWiring
             violations.Add($"{identity.Name}: holds {extra.Role} on {extra.Scope} {extra.Resource}, which no configuration of {owner} reaches (least privilege).");
         }
     }
+
+    /// <summary>
+    /// The vault secrets a pod mounts through the Secrets Store CSI driver (its SecretProviderClass, in the pod's
+    /// namespace). The Azure provider reads them as the identity whose client id the class names, in the class's vault
+    /// and tenant (secrets-store-csi-driver-provider-azure, "Workload Identity" access mode): that must be the pod's own
+    /// identity, the deployment's vault and tenant, and each object a secret the vault holds; else the mount fails and
+    /// the pod never starts (ContainerCreating, "failed to mount secrets store objects").
+    /// </summary>
+    private static List<string> MountedSecrets(List<string> violations, AzdUpRun run, PlannedIdentity identity, ClusterObject owner, V1PodTemplateSpec template, string? clientId)
+    {
+        var secrets = new List<string>();
+        foreach (var volume in (template.Spec.Volumes ?? []).Where(v => v.Csi is not null))
+        {
+            if (volume.Csi.Driver != "secrets-store.csi.k8s.io" || volume.Csi.VolumeAttributes?.TryGetValue("secretProviderClass", out var className) != true)
+            {
+                violations.Add($"{owner}: CSI volume {volume.Name} is not a Secrets Store volume with a secretProviderClass.");
+                continue;
+            }
+
+            var providerClass = run.Cluster.FirstOrDefault(o => o.Kind == "SecretProviderClass" && o.Name == className && o.Namespace == owner.Namespace);
+            if (providerClass is null)
+            {
+                violations.Add($"{owner}: mounts SecretProviderClass {className}, which is not in {owner.Namespace}.");
+                continue;
+            }
+
+            var parameters = providerClass.Json()["spec"]?["parameters"];
+            string? Parameter(string name) => parameters?[name]?.GetValue<string>();
+            if (Parameter("clientID") != clientId)
+            {
+                violations.Add($"{providerClass}: its clientID '{Parameter("clientID")}' is not the identity of the pods that mount it ({identity.ClientIdOutput} '{clientId}').");
+            }
+
+            if (Parameter("keyvaultName") != run.Environment.GetValueOrDefault("AZURE_KEY_VAULT_NAME") || Parameter("tenantId") != run.Environment.GetValueOrDefault("AZURE_TENANT_ID"))
+            {
+                violations.Add($"{providerClass}: its vault '{Parameter("keyvaultName")}' or tenant '{Parameter("tenantId")}' is not the deployment's.");
+            }
+
+            var vaultSecrets = run.Azure["subscriptions"]?.AsObject().SelectMany(s => s.Value?["resourceGroups"]?.AsObject() ?? [])
+                .SelectMany(g => g.Value?["vaults"]?.AsObject() ?? []).SelectMany(v => v.Value?["secrets"]?.AsObject() ?? []).Select(p => p.Key).ToHashSet(StringComparer.Ordinal) ?? [];
+            foreach (Match match in ObjectName().Matches(Parameter("objects") ?? string.Empty))
+            {
+                var secret = match.Groups[1].Value;
+                if (!vaultSecrets.Contains(secret))
+                {
+                    violations.Add($"{providerClass}: names secret {secret}, which the vault does not hold.");
+                }
+
+                secrets.Add(secret);
+            }
+        }
+
+        return secrets;
+    }
+
+    [GeneratedRegex(@"objectName: (\S+)")]
+    private static partial Regex ObjectName();
 
     [GeneratedRegex(@"subject: 'system:serviceaccount:\$\{serviceAccountNamespace\}:\$\{serviceAccountName\}'")]
     private static partial Regex FederatedSubject();

@@ -186,6 +186,7 @@ function provision(state, io) {
     ...(existing ?? {}),
     gatewayApi: plan.cluster.gatewayApi,
     keda: plan.cluster.keda,
+    secretsStore: plan.cluster.secretsStore,
     pools: plan.cluster.pools.map(p => ({ name: p.name, vmSize: fresh[p.vmSizeVariable] || p.vmSize, minCount: p.minCount, maxCount: p.maxCount, count: count(p) })),
     provisions: (existing?.provisions ?? 0) + 1,
     // N3 (lib/network.mjs): the public address the Gateway will get.

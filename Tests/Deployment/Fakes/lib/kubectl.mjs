@@ -7,8 +7,10 @@
 //      as client-go's exec plugin reports it: "Unable to connect to the server: getting credentials: exec: executable
 //      kubelogin failed with exit code 1" after kubelogin's own error (k8s.io/client-go/plugin/pkg/client/auth/exec).
 //   K2 A namespaced object in a namespace that does not exist is refused: namespaces "x" not found.
-//   K3 Gateway API kinds exist only where AKS installed the Managed Gateway API CRDs (ingressProfile.gatewayAPI), and
-//      KEDA's only where its add-on runs: "no matches for kind ... ensure CRDs are installed first".
+//   K3 Gateway API kinds exist only where AKS installed the Managed Gateway API CRDs (ingressProfile.gatewayAPI),
+//      KEDA's only where its add-on runs, and the Secrets Store CSI driver's (SecretProviderClass) only where the
+//      azureKeyvaultSecretsProvider add-on runs (AKS docs, "Use the Azure Key Vault provider for Secrets Store CSI
+//      Driver": the add-on installs the driver and its CRDs): "no matches for kind ... ensure CRDs are installed first".
 //   K4 A rollout undo with no earlier revision fails: "no rollout history found".
 //   K5 Azure RBAC for Kubernetes authorizes every call: only a principal with an AKS RBAC role on the cluster (or
 //      above it), counted once the assignment took effect (T4), gets through; anyone else gets "Error from server
@@ -86,7 +88,7 @@ export function apply(state, connection, text, source) {
     if (group === "gateway.networking.k8s.io" && !cluster.gatewayApi) {
       throw new ToolError(`error: resource mapping not found for name: "${o.metadata?.name}" namespace: "${o.metadata?.namespace ?? ""}" from "${source}": no matches for kind "${o.kind}" in version "${o.apiVersion}"\nensure CRDs are installed first`);
     }
-    if (group === "keda.sh" && !cluster.keda) {
+    if ((group === "keda.sh" && !cluster.keda) || (group === "secrets-store.csi.x-k8s.io" && !cluster.secretsStore)) {
       throw new ToolError(`error: resource mapping not found for name: "${o.metadata?.name}" from "${source}": no matches for kind "${o.kind}" in version "${o.apiVersion}"\nensure CRDs are installed first`);
     }
     const ns = CLUSTER_SCOPED.has(o.kind) ? undefined : o.metadata?.namespace ?? "default";
