@@ -23,6 +23,7 @@ public sealed class WebReplicasAppFixture : AppFixture
     private const string WebSecret = "web-secret-for-the-entra-double";
 
     private TestCertificateAuthority? _authority;
+    private AzuriteEmulator? _tokenCacheStorage;
 
     public EntraDouble Entra { get; private set; } = null!;
 
@@ -30,6 +31,12 @@ public sealed class WebReplicasAppFixture : AppFixture
     {
         _authority = new TestCertificateAuthority();
         Entra = await EntraDouble.StartAsync(_authority);
+        // The web's token cache: a blob container of its own (deployed, the storage account's; here Azurite's blob
+        // service), reached with a SAS URI since Azurite takes no Entra tokens over plain HTTP.
+        _tokenCacheStorage = AzuriteEmulator.Start();
+        var tokenCache = new Azure.Storage.Blobs.BlobContainerClient(_tokenCacheStorage.ConnectionString, "tokencache");
+        await AzuriteEmulator.WaitUntilReadyAsync(() => tokenCache.CreateIfNotExistsAsync());
+        var tokenCacheUri = tokenCache.GenerateSasUri(Azure.Storage.Sas.BlobContainerSasPermissions.All, DateTimeOffset.UtcNow.AddDays(1));
         Entra.Register(ApiClientId);
         var web = builder.CreateResourceBuilder<ProjectResource>(ResourceNames.Web).WithReplicas(2);
         foreach (var (name, value) in Entra.ClientEnvironment)
@@ -46,7 +53,20 @@ public sealed class WebReplicasAppFixture : AppFixture
             .WithEnvironment("AzureAd__TenantId", Entra.TenantId)
             .WithEnvironment("AzureAd__ClientId", WebClientId)
             .WithEnvironment("AzureAd__ClientSecret", WebSecret)
-            .WithEnvironment("Api__Scope", $"api://{ApiClientId}/chat");
+            .WithEnvironment("Api__Scope", $"api://{ApiClientId}/chat")
+            .WithEnvironment("TokenCache__ContainerUri", tokenCacheUri.ToString());
+    }
+
+    /// <summary>The blobs of the web's token cache (one per user who signed in).</summary>
+    public async Task<int> TokenCacheEntriesAsync()
+    {
+        var count = 0;
+        await foreach (var _ in new Azure.Storage.Blobs.BlobContainerClient(_tokenCacheStorage!.ConnectionString, "tokencache").GetBlobsAsync())
+        {
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>The running web replicas: each one's resource id and its own address (not the AppHost's proxy).</summary>
@@ -127,6 +147,7 @@ public sealed class WebReplicasAppFixture : AppFixture
         }
 
         _authority?.Dispose();
+        _tokenCacheStorage?.Dispose();
     }
 }
 

@@ -45,7 +45,9 @@ public sealed class WebSessionTests(WebReplicasAppFixture app)
         Assert.Contains($"data-conversation-id=\"{conversation}\"", onFirst, StringComparison.Ordinal);
         Assert.Contains($"data-conversation-id=\"{conversation}\"", onSecond, StringComparison.Ordinal);
         Assert.DoesNotContain("role=\"alert\"", onSecond, StringComparison.Ordinal);
-        // One sign-in, one code redeemed, nothing refused: the second replica found the user's tokens in the shared cache.
+        // One sign-in, one code redeemed, nothing refused: the second replica found the user's tokens in the shared
+        // cache, which is the web's own blob container (it has no way to the API's store).
+        Assert.True(await app.TokenCacheEntriesAsync() > 0);
         Assert.Equal(1, app.Entra.SignIns);
         Assert.Equal(["authorization_code"], app.Entra.TokenRequests.Where(r => r.Error is null).Select(r => r.GrantType).Distinct());
         Assert.DoesNotContain(app.Entra.TokenRequests, r => r.Error is not null);

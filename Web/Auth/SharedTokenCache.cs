@@ -10,7 +10,8 @@ namespace Web.Auth;
 
 /// <summary>
 /// The users' MSAL token cache (their refresh and access tokens for the API), shared by every web replica in a blob
-/// container only the web may touch (<c>TokenCache:ContainerUri</c>, the pod's workload identity), encrypted with the
+/// container only the web may touch (<c>TokenCache:ContainerUri</c>, read and written with the pod's workload identity,
+/// or with the SAS the URI carries), encrypted with the
 /// shared Data Protection key ring. An in-memory cache is per pod: after a rollout, a scale-in or a node upgrade, a
 /// user whose circuit moves to another pod would get "session expired" on the next API call. The web has no path to
 /// the API's shared store (issue 30, finding 9): only the API's pods reach it.
@@ -36,7 +37,12 @@ public static class SharedTokenCache
             return;
         }
 
-        var container = new BlobContainerClient(new Uri(containerUri), credential ?? new DefaultAzureCredential());
+        // Deployed: the container's URI and the pod's workload identity. A URI that carries its own SAS (an emulator, a
+        // deployment without Entra ID for storage) is used as it is.
+        var uri = new Uri(containerUri);
+        var container = uri.Query.Contains("sig=", StringComparison.Ordinal)
+            ? new BlobContainerClient(uri)
+            : new BlobContainerClient(uri, credential ?? new DefaultAzureCredential());
         builder.Services.AddSingleton<IDistributedCache>(services => new BlobDistributedCache(container, services.GetRequiredService<TimeProvider>()));
         builder.Services.TryAddSingleton(TimeProvider.System);
         calls.AddDistributedTokenCaches();
