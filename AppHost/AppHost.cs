@@ -81,11 +81,18 @@ if (builder.ExecutionContext.IsPublishMode)
     var apiApp = builder.AddParameter("entra-api-client-id");
     var webApp = builder.AddParameter("entra-web-client-id");
     // Nightly table exports go to the account's backups container (versioned), written with the API's identity: its
-    // blob role covers that container only, so it can read neither the web's key ring nor anything else.
-    var backups = storage.AddBlobContainer("backups");
+    // blob role covers that container only, so it can read neither the web's key ring nor anything else. Each backup is
+    // write-once for 35 days (issue 30, finding 13): a serving pod, or anyone who takes one over, can add backups but
+    // can neither overwrite nor delete one.
+    var backups = storage.AddBlobContainer("backups").WithImmutability(days: 35);
     api.WithEnvironment("Backups__BlobServiceUri", ReferenceExpression.Create($"https://{storage.Resource.AccountName}.blob.core.windows.net/"))
         .WithEnvironment("Backups__ContainerName", backups.Resource.BlobContainerName)
         .WithRoleAssignments(backups, StorageBuiltInRole.StorageBlobDataContributor);
+    // The admin audit trail's copy no one can edit: an append blob a day, each line kept for a year whatever anyone's
+    // role; the API may append to it and nothing more (the table it also writes is the one it could change).
+    var audit = storage.AddBlobContainer(Api.Shared.BlobContainerNames.Audit).WithImmutability(days: 365, appendWrites: true);
+    api.WithEnvironment("Audit__ContainerUri", ReferenceExpression.Create($"{audit.Resource.Uri}"))
+        .WithRoleAssignments(audit, StorageBuiltInRole.StorageBlobDataContributor);
     // The servers behind each backend are counted through a headless Service (KEDA adds Ollama replicas); while the
     // shared store is away, each API replica admits its share of the capacity.
     api.WithEnvironment("Llm__Admission__ApiReplicas", apiMinReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -179,6 +179,7 @@ module storage 'modules/storage.bicep' = {
     logAnalyticsId: monitoring.outputs.logAnalyticsId
     tables: plan.tables
     blobContainers: plan.blobContainers
+    immutableContainers: plan.immutableContainers
   }
 }
 

@@ -8,9 +8,10 @@ namespace Api.Admin;
 /// carried out (an action the store cannot record is not carried out: 503), as one row added under the request's
 /// own id (a partition per day, <c>a{yyyyMMdd}</c>; rows in time order), so a retry after a lost answer finds its row
 /// and adds nothing: exactly one record per call. The same record is logged (category <see cref="Category"/>), which
-/// the platform's log pipeline ships to Log Analytics. This class offers no update and no delete.
+/// the platform's log pipeline ships to Log Analytics. This class offers no update and no delete. Deployed, each record
+/// is first appended to a write-once blob (<see cref="AuditBlobLog"/>), since the API's identity could edit the table.
 /// </summary>
-public sealed class AdminAudit(TableServiceClient tables, TimeProvider time, ILoggerFactory loggers)
+public sealed class AdminAudit(TableServiceClient tables, TimeProvider time, ILoggerFactory loggers, AuditBlobLog? immutableCopy = null)
 {
     public const string Category = "Api.Audit";
 
@@ -32,6 +33,12 @@ public sealed class AdminAudit(TableServiceClient tables, TimeProvider time, ILo
         };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(WriteTimeout);
+        if (immutableCopy is not null)
+        {
+            // The copy no one can edit comes first: an action it cannot hold is not carried out.
+            await immutableCopy.AppendAsync(record, timeout.Token);
+        }
+
         while (true)
         {
             try

@@ -7,7 +7,12 @@ public static class AdminServiceCollectionExtensions
     {
         builder.Services.Configure<UsagePricing>(builder.Configuration.GetSection(UsagePricing.SectionName));
         builder.Services.AddSingleton<UsageReport>();
-        builder.Services.AddSingleton<AdminAudit>();
+        var immutableCopy = AuditBlobLog.FromConfiguration(builder.Configuration);
+        builder.Services.AddSingleton(services => new AdminAudit(
+            services.GetRequiredService<Azure.Data.Tables.TableServiceClient>(),
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILoggerFactory>(),
+            immutableCopy));
         return builder;
     }
 }

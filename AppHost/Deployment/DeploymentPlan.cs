@@ -17,7 +17,8 @@ internal sealed record DeploymentPlan(
     IReadOnlyList<SecretPlan> Secrets,
     IReadOnlyList<ExternalImage> ExternalImages,
     IReadOnlyList<string> BlobContainers,
-    IReadOnlyList<string> VaultKeys)
+    IReadOnlyList<string> VaultKeys,
+    IReadOnlyList<ImmutableContainerPlan> ImmutableContainers)
 {
     public IEnumerable<WorkloadPlan> Services => Workloads.Where(w => w.Kind == WorkloadKind.Service);
 
@@ -105,6 +106,9 @@ internal sealed record RoleAssignmentPlan(string Identity, string Scope, BuiltIn
 
 /// <summary>A Key Vault secret whose value comes from the azd environment; generated ones the preprovision hook creates once.</summary>
 internal sealed record SecretPlan(string SecretName, string EnvironmentVariable, bool Generated);
+
+/// <summary>A blob container whose blob versions no one may change or delete for <paramref name="Days"/> days (append blobs may grow when <paramref name="ProtectedAppendWrites"/>).</summary>
+internal sealed record ImmutableContainerPlan(string Name, int Days, bool ProtectedAppendWrites);
 
 /// <summary>A third-party image, imported into the deployment's registry and pulled from there.</summary>
 internal sealed record ExternalImage(string Source)

@@ -226,7 +226,9 @@ internal static class DeploymentPlanner
             secrets,
             [.. externalImages.Distinct()],
             [.. model.Resources.OfType<AzureBlobStorageContainerResource>().Select(c => c.BlobContainerName).Distinct().Order(StringComparer.Ordinal)],
-            [.. vaults.SelectMany(v => v.Keys).Select(k => k.KeyName).Distinct().Order(StringComparer.Ordinal)]);
+            [.. vaults.SelectMany(v => v.Keys).Select(k => k.KeyName).Distinct().Order(StringComparer.Ordinal)],
+            [.. model.Resources.OfType<AzureBlobStorageContainerResource>().Where(c => c.ImmutableDays is not null)
+                .Select(c => new ImmutableContainerPlan(c.BlobContainerName, c.ImmutableDays!.Value, c.ProtectedAppendWrites)).OrderBy(c => c.Name, StringComparer.Ordinal)]);
     }
 
     private static void Called(Dictionary<string, List<string>> callers, string callee, string caller)

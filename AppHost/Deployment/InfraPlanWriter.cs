@@ -77,6 +77,12 @@ internal static class InfraPlanWriter
             ["vaultKeys"] = Strings(plan.VaultKeys),
             ["tables"] = Strings(Api.Shared.TableNames.All),
             ["blobContainers"] = Strings(plan.BlobContainers),
+            ["immutableContainers"] = new JsonArray([.. plan.ImmutableContainers.Select(c => (JsonNode)new JsonObject
+            {
+                ["name"] = c.Name,
+                ["days"] = c.Days,
+                ["protectedAppendWrites"] = c.ProtectedAppendWrites,
+            })]),
             ["resourceProviders"] = new JsonArray([.. ResourceProviders.Required.Select(p => (JsonNode)new JsonObject
             {
                 ["namespace"] = p.Namespace,

@@ -175,6 +175,32 @@ public sealed class CompiledTemplateTests : IAsyncLifetime
         Assert.Equal(8, _template["parameters"]!["keyVaultNameSuffix"]!["maxLength"]!.GetValue<int>());
     }
 
+    /// <summary>
+    /// Issue 30, finding 13: the backups and the audit trail's copy are write-once. The plan names the containers and
+    /// their days; the template gives each a default version-level retention policy (versioning, which it needs, is on),
+    /// with appends allowed only on the audit trail's append blobs; the other containers get none.
+    /// </summary>
+    [Fact]
+    public void Backups_AndTheAuditTrail_AreWriteOnce_ForTheirDays()
+    {
+        var plan = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "deployment-plan.json")))!;
+        var immutable = plan["immutableContainers"]!.AsArray().Select(c => (c!["name"]!.GetValue<string>(), c["days"]!.GetValue<int>(), c["protectedAppendWrites"]!.GetValue<bool>())).ToList();
+        var containers = Single("Microsoft.Storage/storageAccounts/blobServices/containers");
+        var policies = Single("Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies");
+        var blobService = Single("Microsoft.Storage/storageAccounts/blobServices");
+
+        Assert.Equal([("audit", 365, true), ("backups", 35, false)], immutable);
+        Assert.Equal(plan["blobContainers"]!.AsArray().Select(c => c!.GetValue<string>()).Order(StringComparer.Ordinal), ["audit", "backups", "dataprotection", "tokencache"]);
+        Assert.True(blobService["properties"]!["isVersioningEnabled"]!.GetValue<bool>());
+        Assert.Equal("[contains(map(parameters('immutableContainers'), lambda('c', lambdaVariables('c').name)), parameters('blobContainers')[copyIndex()])]",
+            containers["properties"]!["immutableStorageWithVersioning"]!["enabled"]!.GetValue<string>());
+        Assert.Equal("[length(parameters('immutableContainers'))]", policies["copy"]!["count"]!.GetValue<string>());
+        Assert.Equal("[parameters('immutableContainers')[copyIndex()].days]", policies["properties"]!["immutabilityPeriodSinceCreationInDays"]!.GetValue<string>());
+        Assert.Equal("[parameters('immutableContainers')[copyIndex()].protectedAppendWrites]", policies["properties"]!["allowProtectedAppendWritesAll"]!.GetValue<string>());
+        Assert.Contains("parameters('immutableContainers')[copyIndex()].name", policies["name"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("immutableContainers: plan.immutableContainers", File.ReadAllText(Path.Combine(Repository.Root, "infra", "main.bicep")), StringComparison.Ordinal);
+    }
+
     private JsonNode Single(string type) => Assert.Single(Resources(type));
 
     /// <summary>Every resource of <paramref name="type"/>, in main and in the nested templates of its modules.</summary>

@@ -429,6 +429,7 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
                 "api Key Vault Secrets User on keyVaultSecret SharedStore--Password",
                 "api Storage Table Data Contributor on storage",
                 "api Storage Blob Data Contributor on blobContainer backups",
+                "api Storage Blob Data Contributor on blobContainer audit",
                 "web Monitoring Metrics Publisher on applicationInsights",
                 "web Storage Blob Data Contributor on blobContainer dataprotection",
                 "web Storage Blob Data Contributor on blobContainer tokencache",

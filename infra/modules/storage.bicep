@@ -13,6 +13,9 @@ param tables array
 @description('Blob containers to create (the plan\'s: the backups and the web\'s key ring). Blob versioning and soft delete keep earlier versions.')
 param blobContainers array
 
+@description('Containers whose blob versions no one may change or delete for a number of days, whatever their role (version-level WORM): name, days, protectedAppendWrites (append blobs may still grow).')
+param immutableContainers array = []
+
 @description('Days deleted blobs and earlier versions are kept.')
 @minValue(1)
 @maxValue(365)
@@ -75,6 +78,23 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
     name: container
     properties: {
       publicAccess: 'None'
+      // Version-level immutability (it needs the account's versioning, on above); the retention is the default policy below.
+      immutableStorageWithVersioning: {
+        enabled: contains(map(immutableContainers, c => c.name), container)
+      }
+    }
+  }
+]
+
+// Each version written to these containers is kept unchanged for its days: neither the API nor an account owner can
+// delete or overwrite it (an overwrite makes a new version; the old one stays). Unlocked, so the period can be raised.
+resource immutabilityPolicies 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2025-01-01' = [
+  for policy in immutableContainers: {
+    parent: containers[indexOf(blobContainers, policy.name)]
+    name: 'default'
+    properties: {
+      immutabilityPeriodSinceCreationInDays: policy.days
+      allowProtectedAppendWritesAll: policy.protectedAppendWrites
     }
   }
 ]

@@ -137,6 +137,11 @@ public static partial class IdentityWiring
             needed.Add(new PlannedRole("keyVaultSecret", "Key Vault Secrets User", secret));
         }
 
+        if (environment.TryGetValue("Audit__ContainerUri", out var audit))
+        {
+            needed.Add(new PlannedRole("blobContainer", "Storage Blob Data Contributor", new Uri(audit).Segments[1].TrimEnd('/')));
+        }
+
         if (environment.TryGetValue("TokenCache__ContainerUri", out var tokenCache))
         {
             needed.Add(new PlannedRole("blobContainer", "Storage Blob Data Contributor", new Uri(tokenCache).Segments[1].TrimEnd('/')));

@@ -15,6 +15,15 @@ public sealed class AzureBlobStorageContainerResource(string name, string blobCo
     /// <inheritdoc />
     public AzureStorageResource Parent { get; } = parent;
 
+    /// <summary>
+    /// Days each blob version stays unchangeable and undeletable (version-level WORM, a default time-based retention
+    /// policy on the container), when deployed; null for none. Set with <c>WithImmutability</c>.
+    /// </summary>
+    public int? ImmutableDays { get; internal set; }
+
+    /// <summary>Whether appends to append blobs stay allowed under the retention policy (an append-only log).</summary>
+    public bool ProtectedAppendWrites { get; internal set; }
+
     /// <summary>The container's URI when deployed: <c>https://{account}.blob.core.windows.net/{container}</c>.</summary>
     public ReferenceExpression Uri => ReferenceExpression.Create($"https://{Parent.AccountName}.blob.core.windows.net/{BlobContainerName}");
 }

@@ -174,6 +174,22 @@ public static class AzureStorageExtensions
     }
 
     /// <summary>
+    /// Makes a container's blobs write-once when deployed: each version can be neither changed nor deleted for
+    /// <paramref name="days"/> days after it is written, by anyone, whatever their role (Azure Storage's version-level
+    /// immutability with a default time-based retention policy). With <paramref name="appendWrites"/>, blocks may
+    /// still be appended to append blobs (an append-only log). Run mode has no such policy.
+    /// </summary>
+    public static IResourceBuilder<AzureBlobStorageContainerResource> WithImmutability(this IResourceBuilder<AzureBlobStorageContainerResource> builder, int days, bool appendWrites = false)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentOutOfRangeException.ThrowIfLessThan(days, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(days, 146000);
+        builder.Resource.ImmutableDays = days;
+        builder.Resource.ProtectedAppendWrites = appendWrites;
+        return builder;
+    }
+
+    /// <summary>
     /// Adds the account's table service. Its connection string is Azurite's in run mode and
     /// <c>https://{account}.table.core.windows.net/</c> in publish mode; it is healthy once the service answers.
     /// </summary>
