@@ -519,6 +519,21 @@ public sealed class DeploymentTests(GeneratedDeployment generated) : IClassFixtu
         Assert.Equal(exporter.Metadata.Labels["app.kubernetes.io/name"], keeps["__meta_kubernetes_pod_label_app_kubernetes_io_name"]);
         Assert.Equal(container.Ports.Single().Name, keeps["__meta_kubernetes_pod_container_port_name"]);
         Assert.Equal($":{container.Ports.Single().ContainerPort}", container.Env.Single(e => e.Name == "DCGM_EXPORTER_LISTEN").Value);
+
+        // Its own network policy (issue 30, finding 15): it sends nothing (it reads the GPUs through DCGM in its own
+        // process and the kubelet's socket, a file), and only pods of kube-system (managed Prometheus's) reach its port.
+        var policy = Object<V1NetworkPolicy>(file, "NetworkPolicy", "dcgm-exporter");
+        Assert.Equal("kube-system", policy.Metadata.NamespaceProperty);
+        Assert.Equal(exporter.Spec.Selector.MatchLabels, policy.Spec.PodSelector.MatchLabels);
+        Assert.Equal(["Ingress", "Egress"], policy.Spec.PolicyTypes);
+        Assert.Empty(policy.Spec.Egress ?? []);
+        var rule = Assert.Single(policy.Spec.Ingress);
+        var peer = Assert.Single(rule.FromProperty);
+        Assert.Null(peer.NamespaceSelector);
+        Assert.Empty(peer.PodSelector.MatchLabels ?? new Dictionary<string, string>());
+        Assert.Equal(container.Ports.Single().ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(rule.Ports).Port.Value);
+        Assert.Null(pod.HostNetwork);
+        Assert.False(pod.AutomountServiceAccountToken);
     }
 
     [Fact]

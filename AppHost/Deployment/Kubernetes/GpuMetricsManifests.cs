@@ -44,6 +44,32 @@ internal static class GpuMetricsManifests
         },
         [new V1Volume { Name = "pod-resources", HostPath = new V1HostPathVolumeSource { Path = "/var/lib/kubelet/pod-resources" } }]);
 
+    /// <summary>
+    /// The exporter's own network policy (issue 30, finding 15): it needs no network to read the GPUs (DCGM runs in its
+    /// process; the pod-resources socket is a file), so it may send nothing, and only pods of its own namespace
+    /// (managed Prometheus's replica, <c>ama-metrics</c>, which runs the scrape job) may reach its metrics port.
+    /// </summary>
+    public static V1NetworkPolicy Isolation() => new()
+    {
+        ApiVersion = "networking.k8s.io/v1",
+        Kind = "NetworkPolicy",
+        Metadata = Meta(Name, "kube-system", PartOf()),
+        Spec = new V1NetworkPolicySpec
+        {
+            PodSelector = new V1LabelSelector { MatchLabels = Selector(Name) },
+            PolicyTypes = ["Ingress", "Egress"],
+            Ingress =
+            [
+                new V1NetworkPolicyIngressRule
+                {
+                    FromProperty = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector() }],
+                    Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = Port }],
+                },
+            ],
+            Egress = [],
+        },
+    };
+
     /// <summary>Managed Prometheus's custom scrape job for the exporter (a ConfigMap its replica pod reads).</summary>
     public static V1ConfigMap ScrapeJob() => new()
     {

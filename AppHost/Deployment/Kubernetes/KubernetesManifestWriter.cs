@@ -20,7 +20,7 @@ internal static class KubernetesManifestWriter
         if (plan.Pools.Any(p => p.IsGpu))
         {
             files[File(cluster, "nvidia-device-plugin")] = KubernetesObjects.Yaml([ClusterManifests.DevicePlugin(plan)]);
-            files[File(cluster, "gpu-metrics")] = KubernetesObjects.Yaml([GpuMetricsManifests.Exporter(plan), GpuMetricsManifests.ScrapeJob()]);
+            files[File(cluster, "gpu-metrics")] = KubernetesObjects.Yaml([GpuMetricsManifests.Exporter(plan), GpuMetricsManifests.Isolation(), GpuMetricsManifests.ScrapeJob()]);
         }
 
         if (plan.Identities.SingleOrDefault(i => i.Name == DeploymentConventions.GatewayIdentity) is { } gateway)
