@@ -28,6 +28,12 @@ namespace Api.Llm;
 /// </summary>
 public static class TokenEstimator
 {
+    /// <summary>
+    /// The most characters one counted token stands for: a four-letter word with the space before it. Text longer than
+    /// a budget times this cannot fit the budget, whatever it holds.
+    /// </summary>
+    public const int MaxCharsPerToken = 5;
+
     /// <summary>The chat template's tokens around each message (role markers, separators).</summary>
     public const int PerMessageOverhead = 4;
 

@@ -71,6 +71,31 @@ public sealed class ContextWindowTests(AppFixture app)
         Assert.Empty(Reached(marker));
     }
 
+    /// <summary>
+    /// The size bound before the count is the count's own (five characters a token at most, a four-letter word and its
+    /// space): 27,000 characters of short words count about 5,400 tokens, within the 6,000 budget, and reach the model.
+    /// Before: the bound took four characters a token and refused them unread, as too long.
+    /// </summary>
+    [Fact]
+    public async Task ShortWords_ThatTheCountFits_AreNotRefusedForTheirLength()
+    {
+        await using var api = Api();
+        using var client = api.CreateClient();
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        var half = Repeat("data ", 13_500);
+        object[] messages =
+        [
+            new { role = "user", content = marker + " " + half },
+            new { role = "assistant", content = "noted" },
+            new { role = "user", content = half },
+        ];
+
+        var (status, body) = await CompleteAsync(client, $"words-{marker}", new { model = AppFixture.Model, max_tokens = 4, messages });
+
+        Assert.True(status == HttpStatusCode.OK, body.ToString());
+        Assert.Single(Reached(marker));
+    }
+
     [Fact]
     public async Task ToolCallArguments_CountAgainstTheBudget()
     {

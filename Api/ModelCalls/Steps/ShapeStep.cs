@@ -15,9 +15,6 @@ public sealed class ShapeStep(LlmBackends backends, IOptions<LlmOptions> llm, IO
 {
     public const int MaxMessages = 256;
 
-    /// <summary>The token estimate's characters per token: text longer than the budget times this cannot fit it.</summary>
-    private const int CharsPerToken = 4;
-
     public int Order => StepOrder.Shape;
 
     public ValueTask<ApiError?> RunAsync(ModelCallState state, CancellationToken cancellationToken) => ValueTask.FromResult(Check(state));
@@ -78,9 +75,10 @@ public sealed class ShapeStep(LlmBackends backends, IOptions<LlmOptions> llm, IO
             return ApiError.Of(ErrorCodes.EmptyMessage, "The request has no user message with text.", param: names.Messages);
         }
 
-        if (total > (long)options.ContextTokenBudget * CharsPerToken)
+        // The estimator's own bound: text it would count within the budget is never refused here.
+        if (total > (long)options.ContextTokenBudget * TokenEstimator.MaxCharsPerToken)
         {
-            return ContextTooLong(options.ContextTokenBudget, total / CharsPerToken, names.Messages);
+            return ContextTooLong(options.ContextTokenBudget, total / TokenEstimator.MaxCharsPerToken, names.Messages);
         }
 
         state.Model = backend?.Name ?? string.Empty;

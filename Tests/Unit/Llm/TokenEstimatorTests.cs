@@ -54,6 +54,20 @@ public sealed class TokenEstimatorTests
     }
 
     /// <summary>
+    /// <see cref="TokenEstimator.MaxCharsPerToken"/> is a true bound: no text counts fewer tokens than its length over it
+    /// (the request's size check before the count relies on it), and short words with their spaces reach it.
+    /// </summary>
+    [Fact]
+    public void NoText_CountsFewerTokensThanItsLengthOverMaxCharsPerToken()
+    {
+        string[] extra = ["data data data data data data data data", "a b c d e f g h i j", "abcd abcd abcd", "              ", "ab ab ab", "abcdabcdabcd abcdabcdabcd"];
+        var texts = Ordinary.Select(row => row.Data.Item2).Concat(extra).ToList();
+
+        Assert.All(texts, text => Assert.True(text.Length <= (long)TokenEstimator.Estimate(text) * TokenEstimator.MaxCharsPerToken, $"'{text}': {text.Length} characters, {TokenEstimator.Estimate(text)} tokens"));
+        Assert.Equal(8, TokenEstimator.Estimate(string.Concat(Enumerable.Repeat(" data", 8))));
+    }
+
+    /// <summary>
     /// Random characters (base64, hex, identifiers) are the one kind a word-based count cannot see: there the count may
     /// fall short, but never by more than the budget's margin below the window.
     /// </summary>
