@@ -144,6 +144,8 @@ public class AppFixture : IAsyncLifetime
     {
         Ollama.ClearScripts();
         Ollama.EmbedTimePerInput = TimeSpan.Zero;
+        Ollama.EmbedGate?.TrySetResult();
+        Ollama.EmbedGate = null;
         Ollama.NonStreamingReply = "Test conversation title";
         Ollama.RunningSizeVram = Ollama.RunningSize;
         await Ollama.RestartAsync();

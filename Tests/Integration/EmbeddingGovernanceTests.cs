@@ -87,15 +87,33 @@ public sealed class EmbeddingGovernanceTests(AppFixture app) : IAsyncLifetime
     public async Task OneUser_HoldsNoMoreEmbeddingCallsThanTheirConcurrentRequests()
     {
         var key = await KeyAsync("embed-slots");
-        app.Ollama.EmbedTimePerInput = TimeSpan.FromMilliseconds(500);
-
-        // Limits:ConcurrentStreams is 2 here; three batches at once, each about 1.5 s on the server.
-        var answers = await Task.WhenAll(Enumerable.Range(0, 3).Select(async i =>
+        // The server holds every call until the test lets it answer: two requests hold their slots for certain while
+        // the third asks, however slow the machine (Limits:ConcurrentStreams is 2 here).
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Ollama.EmbedGate = gate;
+        var requests = Enumerable.Range(0, 3).Select(async i =>
         {
             using var response = await EmbedAsync(key, new[] { $"one {i}", $"two {i}", $"three {i}" });
             return (response.StatusCode, response.IsSuccessStatusCode ? null : Code(response));
-        }));
+        }).ToList();
 
+        // The one refused answers while the other two are held at the server.
+        var first = await await Task.WhenAny(requests);
+        using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
+        {
+            waiting.CancelAfter(Infrastructure.TestTimeouts.Short);
+            while (app.Ollama.EmbedCallsWaiting < 2 && requests.Count(r => !r.IsCompleted) == 2)
+            {
+                await Task.Delay(20, waiting.Token);
+            }
+        }
+
+        var held = app.Ollama.EmbedCallsWaiting;
+        gate.SetResult();
+        var answers = await Task.WhenAll(requests);
+
+        Assert.Equal((HttpStatusCode.TooManyRequests, "concurrent_streams"), first);
+        Assert.Equal(2, held);
         Assert.Equal(2, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
         Assert.Equal((HttpStatusCode.TooManyRequests, "concurrent_streams"), Assert.Single(answers, a => a.StatusCode != HttpStatusCode.OK));
     }

@@ -51,6 +51,17 @@ public sealed class OllamaDouble : IAsyncDisposable
     /// </summary>
     public TimeSpan EmbedTimePerInput { get; set; }
 
+    /// <summary>
+    /// When set, every <c>/api/embed</c> call waits for it (once recorded and checked) before it answers, so a test
+    /// decides when the server is busy rather than guessing how long a call takes. <see cref="EmbedCallsWaiting"/>
+    /// counts the calls held.
+    /// </summary>
+    public TaskCompletionSource? EmbedGate { get; set; }
+
+    public int EmbedCallsWaiting => Volatile.Read(ref _embedCallsWaiting);
+
+    private int _embedCallsWaiting;
+
     /// <summary>The reply to non-streaming chat requests (title generation).</summary>
     public string NonStreamingReply { get; set; } = "Test conversation title";
 
@@ -455,6 +466,19 @@ public sealed class OllamaDouble : IAsyncDisposable
             request.StatusCode = StatusCodes.Status400BadRequest;
             await WriteError(context, StatusCodes.Status400BadRequest, problem);
             return;
+        }
+
+        if (EmbedGate is { } gate)
+        {
+            Interlocked.Increment(ref _embedCallsWaiting);
+            try
+            {
+                await gate.Task.WaitAsync(context.RequestAborted);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _embedCallsWaiting);
+            }
         }
 
         var delay = DefaultScript.FirstTokenDelay + (EmbedTimePerInput * inputs.Count);
