@@ -14,6 +14,9 @@ public sealed class KeyRevocations(ApiKeyStore keys, RunningKeyCalls running, Sh
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal("llmchat:keys:revoked");
 
+    /// <summary>This replica, as its own publications name it: it has already done what they ask, so it skips them.</summary>
+    private readonly string _replica = Guid.NewGuid().ToString("N");
+
     /// <summary>Revokes the key everywhere; false when the owner has no such key.</summary>
     public async Task<bool> RevokeAsync(string userKey, string keyId, CancellationToken cancellationToken)
     {
@@ -27,7 +30,7 @@ public sealed class KeyRevocations(ApiKeyStore keys, RunningKeyCalls running, Sh
         {
             try
             {
-                await store.Connection.GetSubscriber().PublishAsync(Channel, $"{hash} {keyId}");
+                await store.Connection.GetSubscriber().PublishAsync(Channel, $"{hash} {keyId} {_replica}");
             }
             catch (Exception ex) when (SharedStore.IsStoreFailure(ex))
             {
@@ -39,20 +42,20 @@ public sealed class KeyRevocations(ApiKeyStore keys, RunningKeyCalls running, Sh
         return true;
     }
 
-    /// <summary>A revocation heard from another replica (or this one): the key forgotten, its calls here ended.</summary>
+    /// <summary>A revocation heard from another replica (<c>hash keyId replica</c>): the key forgotten, its calls here ended.</summary>
     internal void Heard(string message)
     {
-        var space = message.IndexOf(' ', StringComparison.Ordinal);
-        if (space <= 0)
+        var parts = message.Split(' ');
+        if (parts.Length != 3 || parts[0].Length == 0 || parts[1].Length == 0 || parts[2] == _replica)
         {
             return;
         }
 
-        keys.Forget(message[..space]);
-        var ended = running.Revoke(message[(space + 1)..]);
+        keys.Forget(parts[0]);
+        var ended = running.Revoke(parts[1]);
         if (ended > 0)
         {
-            logger.LogInformation("API key {KeyId} was revoked on another replica: {Count} running call(s) ended here.", message[(space + 1)..], ended);
+            logger.LogInformation("API key {KeyId} was revoked on another replica: {Count} running call(s) ended here.", parts[1], ended);
         }
     }
 
