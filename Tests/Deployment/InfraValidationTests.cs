@@ -78,6 +78,29 @@ public sealed class InfraValidationTests(GeneratedDeployment generated, AzdUpSim
         Assert.NotEqual(0, exitCode);
     }
 
+    /// <summary>
+    /// The Secrets Store CSI driver's SecretProviderClass has no models package: the validator checks it against its
+    /// CRD's structural schema (Tests/Infra/validation/crds). A parameter that is not a string, or a field the CRD does
+    /// not have (the API server would drop it), is refused.
+    /// </summary>
+    [Theory]
+    [InlineData("usePodIdentity: \"false\"", "usePodIdentity: false")]
+    [InlineData("  provider: azure", "  provider: azure\n  objects: []")]
+    public async Task Kubernetes_SchemaValidator_RefusesASecretProviderClassTheCrdRefuses(string from, string to)
+    {
+        var providerClass = up.Sh.Cluster.Single(o => o is { Kind: "SecretProviderClass", Name: "cache-password" });
+        Assert.Contains(from, providerClass.Text, StringComparison.Ordinal);
+        using var good = Rendered([providerClass]);
+        using var bad = Rendered([providerClass with { Text = providerClass.Text.Replace(from, to, StringComparison.Ordinal) }]);
+
+        var (goodExit, _) = await Repository.RunAsync("node", [Repository.Validator, "k8s", .. Directory.GetFiles(good.Path)], ToolTimeout);
+        var (badExit, output) = await Repository.RunAsync("node", [Repository.Validator, "k8s", .. Directory.GetFiles(bad.Path)], ToolTimeout);
+
+        Assert.Equal(0, goodExit);
+        Assert.NotEqual(0, badExit);
+        Assert.Contains("\"ok\":false", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Kubernetes_CoreObjects_HaveNoFieldUnknownToTheApi()
     {

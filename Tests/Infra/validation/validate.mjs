@@ -1,6 +1,7 @@
 // Offline validators for the deployment, run by Tests/Deployment/InfraValidationTests.cs.
 //   node validate.mjs k8s <file.yaml>...        Kubernetes (kubernetes-models), KEDA (@kubernetes-models/keda) and Gateway API
-//                                               (@kubernetes-models/gateway-api, generated from the Gateway API CRDs) schemas
+//                                               (@kubernetes-models/gateway-api, generated from the Gateway API CRDs) schemas,
+//                                               and the CRDs no package models (crds/: the Secrets Store CSI driver's)
 //   node validate.mjs azd <schema.json> <azure.yaml>   azd's azure.yaml schema (JSON Schema 2019-09, ajv)
 //   node validate.mjs promql <rules.json>       each rule's expression parsed by Prometheus's own PromQL grammar
 //                                               (@prometheus-io/lezer-promql); rules.json: [{ alert, expression }];
@@ -20,7 +21,21 @@ function report(result) {
   console.log(JSON.stringify(result));
 }
 
+// CRDs with no models package: their structural schema as JSON Schema, checked with ajv (a Model's shape).
+const crdSchemas = { "secrets-store.csi.x-k8s.io/v1/SecretProviderClass": "secretproviderclass-v1.schema.json" };
+
+function schemaModel(file) {
+  const validate = new Ajv2019({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(new URL(`./crds/${file}`, import.meta.url), "utf8")));
+  return class {
+    constructor(object) { this.object = object; }
+    validate() {
+      if (!validate(this.object)) throw new Error(validate.errors.map(e => `${e.instancePath || "/"} ${e.message}`).join("; "));
+    }
+  };
+}
+
 async function modelFor(apiVersion, kind) {
+  if (crdSchemas[`${apiVersion}/${kind}`]) return schemaModel(crdSchemas[`${apiVersion}/${kind}`]);
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   const module = group === "keda.sh"
     ? `@kubernetes-models/keda/keda.sh/${version}`
