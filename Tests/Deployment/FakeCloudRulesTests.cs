@@ -305,13 +305,7 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
     [Fact]
     public async Task K2_K3_AnObjectInAMissingNamespace_AndAGatewayWithoutTheCrds_AreRefused()
     {
-        using var azure = Provisioned(s =>
-        {
-            foreach (var cluster in s["subscriptions"]![FakeWorld.Subscription]!["resourceGroups"]!.AsObject().SelectMany(g => g.Value!["clusters"]?.AsObject() ?? []))
-            {
-                cluster.Value!["gatewayApi"] = false;
-            }
-        });
+        using var azure = ProvisionedWithout("gatewayApi");
         using var folder = new TemporaryFolder();
         var missingNamespace = Path.Combine(folder.Path, "service.yaml");
         File.WriteAllText(missingNamespace, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: nowhere\n");
@@ -328,13 +322,7 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
     [Fact]
     public async Task K3_ASecretProviderClass_WithoutTheKeyVaultSecretsProviderAddOn_IsRefused()
     {
-        using var azure = Provisioned(s =>
-        {
-            foreach (var cluster in s["subscriptions"]![FakeWorld.Subscription]!["resourceGroups"]!.AsObject().SelectMany(g => g.Value!["clusters"]?.AsObject() ?? []))
-            {
-                cluster.Value!["secretsStore"] = false;
-            }
-        });
+        using var azure = ProvisionedWithout("secretsStore");
         using var folder = new TemporaryFolder();
         var store = Path.Combine(folder.Path, "cache.yaml");
         File.WriteAllText(store, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: llmchat\n---\n" + File.ReadAllText(Path.Combine(Repository.Root, "infra", "k8s", "cluster", "cache.tmpl.yaml")));
@@ -344,6 +332,15 @@ public sealed class FakeCloudRulesTests(AzdUpSimulation up)
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("no matches for kind \"SecretProviderClass\" in version \"secrets-store.csi.x-k8s.io/v1\"", result.Output, StringComparison.Ordinal);
     }
+
+    /// <summary>A provisioned world whose clusters lack a feature the template turns on (its CRDs not installed).</summary>
+    private FakeAzure ProvisionedWithout(string clusterFeature) => Provisioned(s =>
+    {
+        foreach (var cluster in s["subscriptions"]![FakeWorld.Subscription]!["resourceGroups"]!.AsObject().SelectMany(g => g.Value!["clusters"]?.AsObject() ?? []))
+        {
+            cluster.Value![clusterFeature] = false;
+        }
+    });
 
     [Fact]
     public async Task K4_UndoingADeploymentWithNoEarlierRevision_IsRefused()
