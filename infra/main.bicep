@@ -5,6 +5,7 @@
 targetScope = 'subscription'
 
 import { poolCount } from 'modules/node-counts.bicep'
+import { ipRanges } from 'modules/ip-ranges.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -34,6 +35,9 @@ param principalType string = 'User'
   'Standard'
 ])
 param aksTier string = 'Standard'
+
+@description('Who may reach the cluster\'s API server: comma-separated CIDR ranges (a bare address is its /32), empty for anyone with valid Entra credentials. Include the machines and CI runners that deploy. azd value AKS_API_AUTHORIZED_IP_RANGES.')
+param aksApiAuthorizedIpRanges string = ''
 
 @description('VM size per node pool, by pool name, overriding the AppHost model (AKS_<POOL>_VM_SIZE in azd). A GPU pool accepts only the sizes the model allows; Standard_NC6s_v3 was retired in September 2025.')
 param nodePoolVmSizes object = {}
@@ -190,6 +194,7 @@ module aks 'modules/aks.bicep' = {
     tags: tags
     name: '${abbrs.containerServiceManagedClusters}${resourceToken}'
     tier: aksTier
+    apiAuthorizedIpRanges: ipRanges(aksApiAuthorizedIpRanges)
     systemPool: {
       vmSize: plan.systemPool.vmSize
       minCount: plan.systemPool.minCount

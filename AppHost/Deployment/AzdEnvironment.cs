@@ -20,6 +20,7 @@ internal static class AzdEnvironment
     public const string WebTlsCertificateUri = "WEB_TLS_CERTIFICATE_URI";
     public const string AlertEmails = "ALERT_EMAILS";
     public const string AksTier = "AKS_TIER";
+    public const string AksApiAuthorizedIpRanges = "AKS_API_AUTHORIZED_IP_RANGES";
     public const string UseCosmosTable = "USE_COSMOS_TABLE";
     public const string KeyVaultPurgeProtection = "KEY_VAULT_PURGE_PROTECTION";
     public const string DefenderForContainers = "DEFENDER_FOR_CONTAINERS";

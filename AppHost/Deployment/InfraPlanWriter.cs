@@ -124,6 +124,7 @@ internal static class InfraPlanWriter
             ["principalType"] = Value("${AZURE_PRINCIPAL_TYPE=User}"),
             ["deploymentPrincipalId"] = Value($"${{{AzdEnvironment.DeploymentPrincipalId}=}}"),
             ["aksTier"] = Value($"${{{AzdEnvironment.AksTier}=Standard}}"),
+            ["aksApiAuthorizedIpRanges"] = Value($"${{{AzdEnvironment.AksApiAuthorizedIpRanges}=}}"),
             ["nodePoolVmSizes"] = Value(PerPool(AzdEnvironment.PoolVmSize, p => p.VmSize)),
             ["nodePoolCounts"] = Value(new JsonObject([.. plan.Pools.Select(p => KeyValuePair.Create(p.Name, (JsonNode?)new JsonObject
             {

@@ -28,6 +28,26 @@ public sealed class BicepFunctionTests
         Assert.Contains("[✗] Evaluation keepsTheAutoscalersCount Failed", output, StringComparison.Ordinal);
     }
     [Fact]
+    public async Task IpRanges_ReadTheAzdValue_AsTheApiServerTakesThem()
+    {
+        var (exitCode, output) = await Repository.RunAsync(Repository.BicepPath, ["test", "Tests/Deployment/Bicep/ip-ranges.tests.bicep"], Timeout);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("All 3 evaluations passed!", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IpRanges_TakenAsWritten_FailsTheTests()
+    {
+        // The defect this guards against: split alone keeps the empty entry of "" (a range AKS refuses) and the spaces.
+        var (exitCode, output) = await TestWithDefectAsync("ip-ranges.bicep", "ip-ranges.tests.bicep",
+            "map(filter(map(split(list, ','), r => trim(r)), r => !empty(r)), r => contains(r, '/') ? r : '${r}/32')", "split(list, ',')");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("[✗] Evaluation noneWhenEmpty Failed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NodeResourceGroupName_KeepsAksDefault_WhereItFits_AndCutsTheLongestToEighty()
     {
         var (exitCode, output) = await Repository.RunAsync(Repository.BicepPath, ["test", "Tests/Deployment/Bicep/node-resource-group.tests.bicep"], Timeout);

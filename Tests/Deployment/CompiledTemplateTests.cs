@@ -201,6 +201,18 @@ public sealed class CompiledTemplateTests : IAsyncLifetime
         Assert.Contains("immutableContainers: plan.immutableContainers", File.ReadAllText(Path.Combine(Repository.Root, "infra", "main.bicep")), StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 30, finding 15: the API server's public access can be narrowed to ranges, an azd value.</summary>
+    [Fact]
+    public void Cluster_ApiServer_TakesTheAuthorizedRangesOfTheAzdValue()
+    {
+        var profile = Single("Microsoft.ContainerService/managedClusters")["properties"]!["apiServerAccessProfile"]!;
+        var parameters = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "main.parameters.json")))!["parameters"]!;
+
+        Assert.Equal("[parameters('apiAuthorizedIpRanges')]", profile["authorizedIPRanges"]!.GetValue<string>());
+        Assert.Equal("${AKS_API_AUTHORIZED_IP_RANGES=}", parameters["aksApiAuthorizedIpRanges"]!["value"]!.GetValue<string>());
+        Assert.Contains("ipRanges(parameters('aksApiAuthorizedIpRanges'))", _compiled, StringComparison.Ordinal);
+    }
+
     private JsonNode Single(string type) => Assert.Single(Resources(type));
 
     /// <summary>Every resource of <paramref name="type"/>, in main and in the nested templates of its modules.</summary>

@@ -16,6 +16,9 @@ param name string
 ])
 param tier string = 'Standard'
 
+@description('CIDR ranges that may reach the API server; empty: any address (Entra ID still authenticates every call).')
+param apiAuthorizedIpRanges array = []
+
 @description('The system pool (cluster add-ons only: it is tainted CriticalAddonsOnly): vmSize, minCount, maxCount, count, zones, maxSurge.')
 param systemPool object
 
@@ -58,6 +61,11 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2026-02-01' = {
   properties: {
     dnsPrefix: name
     nodeResourceGroup: nodeResourceGroupName(resourceGroup().name, name, location)
+    // The public API server answers only these ranges when set (AKS_API_AUTHORIZED_IP_RANGES); an empty list lifts the
+    // restriction. The nodes reach it over the cluster's own path whatever the list says.
+    apiServerAccessProfile: {
+      authorizedIPRanges: apiAuthorizedIpRanges
+    }
     enableRBAC: true
     // Entra ID for people, Azure RBAC for what they may do, and no local admin credentials to leak.
     aadProfile: {
