@@ -32,8 +32,9 @@ public sealed class LlmAdmission : IAsyncDisposable
         _options = options;
         _servers = servers;
         _store = store is { Configured: true } ? store : null;
-        _shared = _store is null ? null : new SharedAdmission(_store, backend);
-        _local = new LocalFairQueue(LocalCapacity, Math.Max(0, options.MaxQueue / Math.Max(1, options.ApiReplicas)));
+        _shared = _store is null ? null : new SharedAdmission(_store, backend, options.MaxQueuedPerUser);
+        _local = new LocalFairQueue(LocalCapacity, Math.Max(0, options.MaxQueue / Math.Max(1, options.ApiReplicas)),
+            Math.Max(1, options.MaxQueuedPerUser / Math.Max(1, options.ApiReplicas)));
     }
 
     /// <summary>Replies this replica has running on the backend.</summary>
@@ -123,8 +124,8 @@ public sealed class LlmAdmission : IAsyncDisposable
     /// <summary>The script's arguments for a new ticket of <paramref name="user"/> on this backend, and the ticket.</summary>
     public (string Ticket, StackExchange.Redis.RedisValue[] Arguments) SharedArguments(string user)
     {
-        var ticket = _shared!.NewTicket();
-        return (ticket, SharedAdmission.Arguments(Capacity, _options.MaxQueue, ticket, user));
+        var ticket = _shared!.NewTicket(user);
+        return (ticket, _shared.Arguments(Capacity, _options.MaxQueue, ticket, user));
     }
 
     /// <summary>A slot another script took for <paramref name="ticket"/>: held, counted and freed like this admission's own.</summary>

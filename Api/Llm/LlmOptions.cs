@@ -103,6 +103,14 @@ public sealed class LlmAdmissionOptions
     [Range(0, 10_000)]
     public int MaxQueue { get; set; } = 64;
 
+    /// <summary>
+    /// The most requests one user may have waiting in the backend's queue (issue 30, finding 15): past it their next one
+    /// is refused as the full queue is (429), so a few users cannot fill the queue for everyone. Fair queuing orders what
+    /// waits; this bounds how much of it one user holds. Each replica's share of it while the store is away.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxQueuedPerUser { get; set; } = 16;
+
     /// <summary>How long a queued request waits for a slot before it is turned away (429).</summary>
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
@@ -117,6 +125,7 @@ public sealed class LlmAdmissionOptions
         Servers = Servers,
         ServerHosts = ServerHosts,
         MaxQueue = MaxQueue,
+        MaxQueuedPerUser = MaxQueuedPerUser,
         QueueTimeout = QueueTimeout,
         ApiReplicas = ApiReplicas,
     };

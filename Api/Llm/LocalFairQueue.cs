@@ -3,14 +3,16 @@ namespace Api.Llm;
 /// <summary>
 /// One replica's admission to a backend while the shared store is away: its share of the capacity in flight, then a
 /// queue served fairly across users, as the shared one is (start-time fair queuing: a waiting request is tagged one
-/// past the later of the virtual time and its user's last tag; lowest first, the latest arrival first among equals).
+/// past the later of the virtual time and its user's last tag; lowest first, the latest arrival first among equals),
+/// and no user holding more than <c>maxPerUser</c> of it.
 /// </summary>
-internal sealed class LocalFairQueue(int capacity, int maxQueue)
+internal sealed class LocalFairQueue(int capacity, int maxQueue, int maxPerUser = int.MaxValue)
 {
     private readonly Lock _lock = new();
     private readonly SortedSet<Waiter> _queue = new(Comparer<Waiter>.Create(static (a, b) =>
         a.Tag != b.Tag ? a.Tag.CompareTo(b.Tag) : b.Arrival.CompareTo(a.Arrival)));
     private readonly Dictionary<string, long> _lastTag = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _queuedBy = new(StringComparer.Ordinal);
     private long _virtual;
     private long _arrivals;
     private int _inFlight;
@@ -27,15 +29,16 @@ internal sealed class LocalFairQueue(int capacity, int maxQueue)
                 return new Slot(this);
             }
 
-            if (_queue.Count >= maxQueue)
+            if (_queue.Count >= maxQueue || _queuedBy.GetValueOrDefault(user) >= maxPerUser)
             {
                 return null;
             }
 
             var tag = Math.Max(_virtual, _lastTag.GetValueOrDefault(user)) + 1;
             _lastTag[user] = tag;
-            waiter = new Waiter(tag, ++_arrivals);
+            waiter = new Waiter(user, tag, ++_arrivals);
             _queue.Add(waiter);
+            _queuedBy[user] = _queuedBy.GetValueOrDefault(user) + 1;
         }
 
         onQueued();
@@ -68,6 +71,7 @@ internal sealed class LocalFairQueue(int capacity, int maxQueue)
         {
             if (_queue.Remove(waiter))
             {
+                Dequeued(waiter);
                 waiter.Granted.TrySetResult(false);
             }
         }
@@ -81,6 +85,7 @@ internal sealed class LocalFairQueue(int capacity, int maxQueue)
             while (_inFlight < capacity && _queue.Min is { } next)
             {
                 _queue.Remove(next);
+                Dequeued(next);
                 _inFlight++;
                 _virtual = Math.Max(_virtual, next.Tag);
                 next.Granted.TrySetResult(true);
@@ -94,8 +99,24 @@ internal sealed class LocalFairQueue(int capacity, int maxQueue)
         }
     }
 
-    private sealed class Waiter(long tag, long arrival)
+    /// <summary>A waiter left the queue (served or gone): its user holds one fewer place (under the lock).</summary>
+    private void Dequeued(Waiter waiter)
     {
+        var left = _queuedBy[waiter.User] - 1;
+        if (left == 0)
+        {
+            _queuedBy.Remove(waiter.User);
+        }
+        else
+        {
+            _queuedBy[waiter.User] = left;
+        }
+    }
+
+    private sealed class Waiter(string user, long tag, long arrival)
+    {
+        public string User { get; } = user;
+
         public long Tag { get; } = tag;
 
         public long Arrival { get; } = arrival;

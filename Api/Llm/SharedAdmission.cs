@@ -22,6 +22,7 @@ public sealed class SharedAdmission : IAsyncDisposable
     private static readonly TimeSpan KeysLive = TimeSpan.FromHours(1);
 
     private readonly SharedStore _store;
+    private readonly int _maxQueuedPerUser;
     private readonly RedisKey[] _keys;
     private readonly RedisChannel _freed;
     private readonly Dictionary<string, bool> _held = [];
@@ -31,9 +32,10 @@ public sealed class SharedAdmission : IAsyncDisposable
     private TaskCompletionSource _slotFreed = NewSignal();
     private int _subscribed;
 
-    public SharedAdmission(SharedStore store, string backend)
+    public SharedAdmission(SharedStore store, string backend, int maxQueuedPerUser = int.MaxValue)
     {
         _store = store;
+        _maxQueuedPerUser = maxQueuedPerUser;
         var prefix = $"llmchat:admission:{backend}:";
         _keys = [prefix + "slots", prefix + "queue", prefix + "waiting", prefix + "tags", prefix + "virtual"];
         _freed = RedisChannel.Literal(prefix + "freed");
@@ -46,7 +48,7 @@ public sealed class SharedAdmission : IAsyncDisposable
     /// falls back to its own replica's limit).
     /// </summary>
     public Task<(AdmissionResult Result, string? Ticket)> TryAcquireAsync(string user, int capacity, int maxQueue, TimeSpan queueTimeout, Action onQueued, CancellationToken cancellationToken) =>
-        WaitAsync(NewTicket(), user, capacity, maxQueue, queueTimeout, onQueued, queued: false, cancellationToken);
+        WaitAsync(NewTicket(user), user, capacity, maxQueue, queueTimeout, onQueued, queued: false, cancellationToken);
 
     /// <summary>The slots held and the tickets queued on the backend by every replica now (two reads of the store).</summary>
     public async Task<(int InFlight, int Queued)> CountsAsync()
@@ -60,9 +62,9 @@ public sealed class SharedAdmission : IAsyncDisposable
     /// <summary>The backend's admission keys, in the order <c>Scripts/admission-admit.lua</c> takes them.</summary>
     public IReadOnlyList<RedisKey> Keys => _keys;
 
-    /// <summary>The script's arguments after the time, for <paramref name="ticket"/> of <paramref name="user"/>: slot lease, capacity, queue limit, ticket, user, waiting lease, keys' life.</summary>
-    public static RedisValue[] Arguments(int capacity, int maxQueue, string ticket, string user) =>
-        [(long)SlotLease.TotalMilliseconds, capacity, maxQueue, ticket, user, (long)WaitingLease.TotalMilliseconds, (long)KeysLive.TotalMilliseconds];
+    /// <summary>The script's arguments after the time, for <paramref name="ticket"/> of <paramref name="user"/>: slot lease, capacity, queue limit, ticket, user, waiting lease, keys' life, the user's share of the queue.</summary>
+    public RedisValue[] Arguments(int capacity, int maxQueue, string ticket, string user) =>
+        [(long)SlotLease.TotalMilliseconds, capacity, maxQueue, ticket, user, (long)WaitingLease.TotalMilliseconds, (long)KeysLive.TotalMilliseconds, _maxQueuedPerUser];
 
     /// <summary>
     /// A new ticket. Equal tags belong to different users (one ticket per user per tag): the queue orders them by
@@ -70,7 +72,14 @@ public sealed class SharedAdmission : IAsyncDisposable
     /// first request goes ahead of another user's ticket of the same tag (queued before it arrived), and is served at
     /// the next free slot; each round of tags is still served whole before the next, so nobody starves.
     /// </summary>
-    public string NewTicket() => $"{long.MaxValue - _store.Time.GetUtcNow().ToUnixTimeMilliseconds():D19}:{Guid.NewGuid():N}";
+    public string NewTicket(string user) => $"{long.MaxValue - _store.Time.GetUtcNow().ToUnixTimeMilliseconds():D19}:{UserMark(user)}:{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// Whose a ticket is, as the script counts a user's queued tickets: 12 hex digits of the SHA-256 of the user's key
+    /// (a key may hold any character; the mark holds none the ticket's separator could be confused with).
+    /// </summary>
+    public static string UserMark(string user) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(user)))[..12];
 
     /// <summary>A ticket another script admitted (<c>model-admit.lua</c>): held, renewed and freed like this one's own.</summary>
     public void Hold(string ticket)

@@ -19,6 +19,8 @@ public sealed class ReplicasAppFixture : AppFixture
             .WithEnvironment("Diagnostics__ReplicaHeader", "true")
             .WithEnvironment("Llm__Admission__SlotsPerServer", "1")
             .WithEnvironment("Llm__Admission__MaxQueue", "100")
+            // The fairness test queues one user's backlog of 50: a share as large as the queue.
+            .WithEnvironment("Llm__Admission__MaxQueuedPerUser", "100")
             .WithEnvironment("Llm__Admission__QueueTimeout", "00:01:00")
             .WithEnvironment("Limits__RequestsPerMinute", RequestsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("Limits__ConcurrentStreams", "60")

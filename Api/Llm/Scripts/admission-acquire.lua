@@ -11,6 +11,7 @@
 -- KEYS[5]: the virtual time (the tag of the last ticket served)
 -- ARGV[1]: now (ms)  ARGV[2]: slot lease (ms)  ARGV[3]: capacity  ARGV[4]: queue limit  ARGV[5]: ticket
 -- ARGV[6]: user  ARGV[7]: waiting lease (ms)  ARGV[8]: how long the bookkeeping keys live (ms)
--- Returns 1 when the ticket holds a slot, 0 when it waits in the queue, -1 when the queue is full.
+-- ARGV[9]: the most tickets one user may have queued
+-- Returns 1 when the ticket holds a slot, 0 when it waits in the queue, -1 when the queue is full (for this user).
 --#include admission-admit.lua
-return admit(KEYS, tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]))
+return admit(KEYS, tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]))

@@ -1,8 +1,9 @@
--- admit(keys, now, slot_lease, capacity, max_queue, ticket, user, waiting_lease, keys_live): admission to one model
--- backend for every API replica at once (admission-acquire.lua says how). keys: slots in flight, the queue, waiting
--- tickets' leases, each user's last tag, the virtual time. Returns 1 when the ticket holds a slot, 0 when it waits in
--- the queue, -1 when the queue is full.
-local function admit(keys, now, slot_lease, capacity, max_queue, ticket, user, waiting_lease, keys_live)
+-- admit(keys, now, slot_lease, capacity, max_queue, ticket, user, waiting_lease, keys_live, per_user): admission to
+-- one model backend for every API replica at once (admission-acquire.lua says how). keys: slots in flight, the queue,
+-- waiting tickets' leases, each user's last tag, the virtual time. Returns 1 when the ticket holds a slot, 0 when it
+-- waits in the queue, -1 when the queue is full, or when the user already has per_user tickets in it (a ticket names
+-- its user's mark between its first and second colon: SharedAdmission.NewTicket).
+local function admit(keys, now, slot_lease, capacity, max_queue, ticket, user, waiting_lease, keys_live, per_user)
   redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
   local lapsed = redis.call('ZRANGEBYSCORE', keys[3], '-inf', now)
   for _, gone in ipairs(lapsed) do
@@ -31,6 +32,18 @@ local function admit(keys, now, slot_lease, capacity, max_queue, ticket, user, w
     end
     if redis.call('ZCARD', keys[2]) >= max_queue then
       return -1
+    end
+    local mark = string.match(ticket, '^[^:]+:([^:]+):')
+    if per_user and mark then
+      local mine = 0
+      for _, queued in ipairs(redis.call('ZRANGE', keys[2], 0, -1)) do
+        if string.find(queued, ':' .. mark .. ':', 1, true) then
+          mine = mine + 1
+        end
+      end
+      if mine >= per_user then
+        return -1
+      end
     end
     local virtual = tonumber(redis.call('GET', keys[5]) or '0')
     local last = tonumber(redis.call('HGET', keys[4], user) or '0')

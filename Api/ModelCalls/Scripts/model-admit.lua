@@ -12,6 +12,7 @@
 -- ARGV[13]: the day's quota  ARGV[14]: the tokens wanted  ARGV[15]: the reservation's id  ARGV[16]: the total's life (ms)
 -- ARGV[17]: the slot's lease (ms)  ARGV[18]: the backend's capacity  ARGV[19]: the queue's limit  ARGV[20]: the ticket
 -- ARGV[21]: the user  ARGV[22]: a waiting ticket's lease (ms)  ARGV[23]: how long the admission's bookkeeping lives (ms)
+-- ARGV[24]: the most tickets one user may have queued
 -- Returns { outcome, value }: 0 admitted (value: tokens reserved), 1 queued (value: tokens reserved; the ticket waits),
 -- 2 over the requests a minute (value: ms to wait), 3 every stream slot busy, 4 nothing left of the day,
 -- 5 the day's total unknown (read it and call again, not counting the request twice), 6 the queue is full;
@@ -47,7 +48,7 @@ if ARGV[10] == '1' then
     return { 4, 0 }
   end
 end
-local admitted = admit({ KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9] }, now, tonumber(ARGV[17]), tonumber(ARGV[18]), tonumber(ARGV[19]), ARGV[20], ARGV[21], tonumber(ARGV[22]), tonumber(ARGV[23]))
+local admitted = admit({ KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9] }, now, tonumber(ARGV[17]), tonumber(ARGV[18]), tonumber(ARGV[19]), ARGV[20], ARGV[21], tonumber(ARGV[22]), tonumber(ARGV[23]), tonumber(ARGV[24]))
 if admitted < 0 then
   give_back_stream()
   if tokens > 0 then

@@ -41,6 +41,55 @@ public sealed class LlmAdmissionTests
         Assert.Equal(2, admission.InFlight);
     }
 
+    /// <summary>
+    /// Issue 30, finding 15: one user holds at most <c>MaxQueuedPerUser</c> places of the queue, with the store (the
+    /// script counts the user's tickets, across replicas) and without it (each replica its share), so a few users cannot
+    /// fill it for everyone. Past the share a request is refused as a full queue is; another user still gets a place,
+    /// and a place the user gives back is theirs to take again.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task OneUser_HoldsNoMoreOfTheQueueThanTheirShare(bool shared)
+    {
+        using var garnet = shared ? await GarnetServer.StartAsync() : null;
+        await using var connection = garnet is null ? null : await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
+        var store = connection is null ? null : new SharedStore(TimeProvider.System, NullLogger<SharedStore>.Instance, connection);
+        var options = new LlmAdmissionOptions { SlotsPerServer = 1, MaxQueue = 10, MaxQueuedPerUser = 3, QueueTimeout = TimeSpan.FromSeconds(30) };
+        await using var a = new LlmAdmission("primary", options, new ModelServerCount(1), store);
+        await using var b = shared ? new LlmAdmission("primary", options, new ModelServerCount(1), store) : a;
+        var ct = TestContext.Current.CancellationToken;
+        using var leaving = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        var held = await a.TryAcquireAsync("heavy", ct);
+        // Three places, taken through both replicas when there are two.
+        var queued = new List<Task<IDisposable?>> { a.TryAcquireAsync("heavy", leaving.Token), b.TryAcquireAsync("heavy", ct), a.TryAcquireAsync("heavy", ct) };
+        await WaitUntil(() => a.Queued + (shared ? b.Queued : 0) == 3, ct);
+        var fourth = await b.TryAcquireAsync("heavy", ct);
+        var light = b.TryAcquireAsync("light", ct);
+        await WaitUntil(() => a.Queued + (shared ? b.Queued : 0) == 4, ct);
+
+        // One of the user's places given back (the caller left): the user may queue again.
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued[0]);
+        var again = a.TryAcquireAsync("heavy", ct);
+        await WaitUntil(() => a.Queued + (shared ? b.Queued : 0) == 4, ct);
+
+        Assert.NotNull(held);
+        Assert.Null(fourth);
+        Assert.False(light.IsCompleted);
+        Assert.False(again.IsCompleted);
+        held!.Dispose();
+        var waiting = new List<Task<IDisposable?>> { light, queued[1], queued[2], again };
+        while (waiting.Count > 0)
+        {
+            var next = await Task.WhenAny(waiting).WaitAsync(TimeSpan.FromSeconds(30), ct);
+            waiting.Remove(next);
+            using var slot = await next;
+            Assert.NotNull(slot);
+        }
+    }
+
     [Fact]
     public async Task TryAcquire_QueueWaitRunsOut_Refused()
     {
@@ -160,7 +209,8 @@ public sealed class LlmAdmissionTests
         using var garnet = await GarnetServer.StartAsync();
         await using var connection = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
         var store = new SharedStore(TimeProvider.System, NullLogger<SharedStore>.Instance, connection);
-        var options = new LlmAdmissionOptions { SlotsPerServer = 1, MaxQueue = 100, QueueTimeout = TimeSpan.FromSeconds(60) };
+        // A share as large as the queue: this test is about the order, not the share.
+        var options = new LlmAdmissionOptions { SlotsPerServer = 1, MaxQueue = 100, MaxQueuedPerUser = 100, QueueTimeout = TimeSpan.FromSeconds(60) };
         await using var a = new LlmAdmission("primary", options, new ModelServerCount(1), store);
         await using var b = new LlmAdmission("primary", options, new ModelServerCount(1), store);
         var ct = TestContext.Current.CancellationToken;
