@@ -81,6 +81,71 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
         Assert.InRange(commands.Count(c => c == "SETEX"), 0, 3);
     }
 
+    /// <summary>
+    /// Issue 30, finding 15, through the chat route (model-admit.lua's admission): with one model slot and a queue of
+    /// ten, one user holds at most two places of the queue across both replicas; their next request is refused at once
+    /// (429 llm_capacity) while another user still gets a place. A store of its own, so no other test's tickets count.
+    /// </summary>
+    [Fact]
+    public async Task OneUser_HoldsNoMoreOfTheModelQueueThanTheirShare_AcrossReplicas()
+    {
+        using var garnet = await GarnetServer.StartAsync();
+        await using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:cache"] = garnet.ConnectionString,
+            ["Llm:Admission:SlotsPerServer"] = "1",
+            ["Llm:Admission:MaxQueue"] = "10",
+            ["Llm:Admission:MaxQueuedPerUser"] = "2",
+            ["Llm:Admission:QueueTimeout"] = "00:02:00",
+        };
+        var (_, httpA) = api.StartHost(settings);
+        var (_, httpB) = api.StartHost(settings);
+        var heavyUser = "share-" + Guid.NewGuid().ToString("N")[..10];
+        var (a, b) = (new ApiSession(httpA, heavyUser), new ApiSession(httpB, heavyUser));
+        var other = new ApiSession(httpB, "other-" + Guid.NewGuid().ToString("N")[..10]);
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add(await (i % 2 == 0 ? a : b).CreateConversationAsync($"share {i}"));
+        }
+
+        var otherId = await other.CreateConversationAsync("other");
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        // The slot's holder streams for about 30 s (the next script the double takes): everything below happens while it
+        // runs. Every later request is answered at once.
+        api.Ollama.DefaultScript = OllamaDoubleScript.Reply("ok");
+        api.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 300).Select(i => $"t{i} ")], TokenInterval = TimeSpan.FromMilliseconds(100) });
+        var holder = a.ChatAsync(ids[0], new { content = $"{marker} hold the slot", maxOutputTokens = 1000 });
+        await Until(() => api.Ollama.ChatRequests(streamingOnly: true).Any(r => r.Messages.Any(m => m.Content.Contains(marker, StringComparison.Ordinal))));
+        var queued = new[] { b.ChatAsync(ids[1], new { content = "first place" }), a.ChatAsync(ids[2], new { content = "second place" }) };
+        await Until(() => QueueLength() == 2);
+
+        var refused = await b.ChatAsync(ids[3], new { content = "a third place" });
+        var others = other.ChatAsync(otherId, new { content = "my place" });
+        await Until(() => QueueLength() == 3);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.Status);
+        Assert.Equal("llm_capacity", refused.Problem.GetProperty("code").GetString());
+        Assert.False(holder.IsCompleted);
+        var results = await Task.WhenAll([holder, .. queued, others]).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+        Assert.All(results, r => Assert.True(r.Done is not null, $"{(int)r.Status} {r.Body}"));
+        Assert.True(results[0].Body.Contains("t299", StringComparison.Ordinal), "The holder's reply is the long one.");
+
+        long QueueLength() => connection.GetServer(connection.GetEndPoints()[0]).Keys(pattern: "llmchat:admission:*:queue")
+            .Sum(k => connection.GetDatabase().SortedSetLength(k));
+
+        static async Task Until(Func<bool> condition)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            timeout.CancelAfter(Infrastructure.TestTimeouts.Short);
+            while (!condition())
+            {
+                await Task.Delay(25, timeout.Token);
+            }
+        }
+    }
+
     [Fact]
     public async Task RequestsPerMinute_AreCountedForBothReplicasTogether()
     {
