@@ -37,8 +37,15 @@ public sealed class SharedStore(TimeProvider time, ILogger<SharedStore> logger, 
     private bool RecentlyFailed =>
         Interlocked.Read(ref _failedAt) is var failedAt && failedAt != NeverFailed && time.GetElapsedTime(failedAt) < RetryAfterFailure;
 
-    /// <summary>Whether an exception means "the store is away" (as opposed to a bug).</summary>
-    public static bool IsStoreFailure(Exception ex) => ex is RedisException or TimeoutException or ObjectDisposedException;
+    /// <summary>
+    /// Whether an exception means "the store is away" (as opposed to a bug). That includes a command StackExchange.Redis
+    /// cancelled itself: when it finds a dead socket it drops the connection and cancels what was in flight on it, a
+    /// <see cref="TaskCanceledException"/> with no token behind it (seen under load: "Dead socket detected, no reads in
+    /// 26 seconds", then a chat request's admission script failed with it). The API passes the client no token, so a
+    /// cancellation whose token was cancelled is never the store's.
+    /// </summary>
+    public static bool IsStoreFailure(Exception ex) =>
+        ex is RedisException or TimeoutException or ObjectDisposedException or OperationCanceledException { CancellationToken.IsCancellationRequested: false };
 
     /// <summary>Records a failure of the store: its users take their per-replica paths for a few seconds.</summary>
     public void Failed(Exception ex, string what)
