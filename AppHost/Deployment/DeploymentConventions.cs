@@ -56,6 +56,8 @@ internal static class DeploymentConventions
     /// <summary>The Gateway's listeners: HTTPS for the routes, HTTP only to redirect to HTTPS.</summary>
     public const string HttpsListener = "https";
     public const string HttpListener = "http";
+    public const int HttpsListenerPort = 443;
+    public const int HttpListenerPort = 80;
 
     /// <summary>Replies stream for minutes (SSE, the Blazor circuit's WebSocket): the longest a request may take at the Gateway.</summary>
     public const string StreamingRequestTimeout = "3600s";

@@ -1,5 +1,6 @@
 using k8s.Models;
 using static AppHost.Deployment.Kubernetes.KubernetesObjects;
+using static AppHost.Deployment.Kubernetes.NetworkPolicyParts;
 
 namespace AppHost.Deployment.Kubernetes;
 
@@ -37,31 +38,20 @@ internal static class ClusterManifests
 
     public static IEnumerable<V1NetworkPolicy> NetworkPolicies(DeploymentPlan plan)
     {
-        V1NetworkPolicy Policy(string name, V1LabelSelector selector, string[] types, List<V1NetworkPolicyIngressRule>? ingress = null, List<V1NetworkPolicyEgressRule>? egress = null) => new()
-        {
-            ApiVersion = "networking.k8s.io/v1",
-            Kind = "NetworkPolicy",
-            Metadata = Meta(name, plan.Namespace, PartOf()),
-            Spec = new V1NetworkPolicySpec { PodSelector = selector, PolicyTypes = types, Ingress = ingress, Egress = egress },
-        };
+        V1NetworkPolicy Policy(string name, V1LabelSelector selector, string[] types, List<V1NetworkPolicyIngressRule>? ingress = null, List<V1NetworkPolicyEgressRule>? egress = null) =>
+            NetworkPolicyParts.Policy(name, plan.Namespace, selector, types, ingress, egress);
 
         V1NetworkPolicyPeer Pods(string name) => new() { PodSelector = new V1LabelSelector { MatchLabels = Selector(name) } };
-        V1LabelSelector NamespaceNamed(string name) => new() { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = name } };
-        V1NetworkPolicyPort Tcp(int port) => new() { Protocol = "TCP", Port = port };
 
         // Everything is denied unless a policy below allows it, in both directions.
-        yield return Policy("default-deny", new V1LabelSelector(), ["Ingress", "Egress"]);
+        yield return DefaultDeny(plan.Namespace);
 
         // The services resolve names and reach Azure (Entra ID, Key Vault, Storage, Monitor) over HTTPS; the model
         // servers get neither: Ollama never needs the network after its models are preloaded.
         var services = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { [ComponentLabel] = "service" } };
         yield return Policy("services-egress-dns-and-azure", services, ["Egress"], egress:
         [
-            new V1NetworkPolicyEgressRule
-            {
-                To = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed("kube-system"), PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["k8s-app"] = "kube-dns" } } }],
-                Ports = [new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 }, Tcp(53)],
-            },
+            DnsEgress(),
             new V1NetworkPolicyEgressRule
             {
                 To = [new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = "0.0.0.0/0", Except = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] } }],
@@ -81,8 +71,8 @@ internal static class ClusterManifests
 
             if (workload.IngressPaths.Count > 0)
             {
-                // The Gateway's pods run in its own namespace.
-                ingress.Add(new V1NetworkPolicyIngressRule { FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed(DeploymentConventions.GatewayNamespace) }], Ports = [Tcp(port)] });
+                // The Gateway's proxy pods, in the Gateway's namespace; no other pod there.
+                ingress.Add(new V1NetworkPolicyIngressRule { FromProperty = [GatewayManifests.ProxyPods()], Ports = [Tcp(port)] });
             }
 
             if (workload.Ports.FirstOrDefault(p => p.Name == "metrics") is { } metrics)

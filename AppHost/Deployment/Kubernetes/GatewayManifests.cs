@@ -1,5 +1,6 @@
 using k8s.Models;
 using static AppHost.Deployment.Kubernetes.KubernetesObjects;
+using static AppHost.Deployment.Kubernetes.NetworkPolicyParts;
 
 namespace AppHost.Deployment.Kubernetes;
 
@@ -41,7 +42,7 @@ internal static class GatewayManifests
                     Map(
                         ("name", DeploymentConventions.HttpsListener),
                         ("protocol", "HTTPS"),
-                        ("port", 443),
+                        ("port", DeploymentConventions.HttpsListenerPort),
                         ("hostname", host),
                         ("tls", Map(("mode", "Terminate"), ("options", Map(
                             ("kubernetes.azure.com/tls-cert-keyvault-uri", AzdEnvironment.Reference(AzdEnvironment.WebTlsCertificateUri)),
@@ -50,7 +51,7 @@ internal static class GatewayManifests
                     Map(
                         ("name", DeploymentConventions.HttpListener),
                         ("protocol", "HTTP"),
-                        ("port", 80),
+                        ("port", DeploymentConventions.HttpListenerPort),
                         ("hostname", host),
                         ("allowedRoutes", Map(("namespaces", Map(("from", "Same")))))),
                 }))));
@@ -67,6 +68,63 @@ internal static class GatewayManifests
                 {
                     Map(("filters", new object[] { Map(("type", "RequestRedirect"), ("requestRedirect", Map(("scheme", "https"), ("statusCode", 301)))) })),
                 }))));
+    }
+
+    /// <summary>
+    /// The label Istio's gateway controller puts on the proxy pods it runs for a Gateway: the Gateway's name
+    /// (istio/istio manifests/charts/istio-control/istio-discovery/files/kube-gateway.yaml, the Deployment's template).
+    /// </summary>
+    public const string ProxyPodLabel = "gateway.networking.k8s.io/gateway-name";
+
+    /// <summary>
+    /// Ports of that proxy besides the listeners (the same template): 15021 answers the readiness probe and, as the
+    /// Service's status port, the load balancer's health probe; 15020 serves the merged Prometheus metrics its pod
+    /// annotations advertise. It fetches its configuration and certificates from istiod on 15012 (its <c>CA_ADDR</c>).
+    /// </summary>
+    private const int StatusPort = 15021;
+    private const int MetricsPort = 15020;
+    private const int IstiodXdsPort = 15012;
+
+    /// <summary>The Gateway's proxy pods, wherever a policy names them from.</summary>
+    public static V1NetworkPolicyPeer ProxyPods() => new()
+    {
+        NamespaceSelector = NamespaceNamed(DeploymentConventions.GatewayNamespace),
+        PodSelector = Labelled(ProxyPodLabel, DeploymentConventions.GatewayName),
+    };
+
+    /// <summary>
+    /// The Gateway's namespace denies everything by default (issue 30, finding 15): the proxy pods the add-on runs
+    /// there may be reached on the listeners and the status port from anywhere (the internet, through the load
+    /// balancer), and on the metrics port from kube-system (managed Prometheus); they may send only name lookups,
+    /// istiod's configuration stream, and requests to the workloads with public paths on their service ports. No other
+    /// pod there sends or receives anything.
+    /// </summary>
+    public static IEnumerable<V1NetworkPolicy> Isolation(DeploymentPlan plan)
+    {
+        var ns = DeploymentConventions.GatewayNamespace;
+        yield return DefaultDeny(ns);
+        var publicWorkloads = plan.Workloads.Where(w => w.IngressPaths.Count > 0).ToList();
+        yield return Policy("gateway-proxy", ns, Labelled(ProxyPodLabel, DeploymentConventions.GatewayName), ["Ingress", "Egress"],
+            ingress:
+            [
+                new V1NetworkPolicyIngressRule { Ports = [Tcp(DeploymentConventions.HttpsListenerPort), Tcp(DeploymentConventions.HttpListenerPort), Tcp(StatusPort)] },
+                new V1NetworkPolicyIngressRule { FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed("kube-system") }], Ports = [Tcp(MetricsPort)] },
+            ],
+            egress:
+            [
+                DnsEgress(),
+                // istiod's namespace belongs to the add-on (and moves with its revisions): any namespace, istiod's pods only.
+                new V1NetworkPolicyEgressRule
+                {
+                    To = [new V1NetworkPolicyPeer { NamespaceSelector = new V1LabelSelector(), PodSelector = Labelled("app", "istiod") }],
+                    Ports = [Tcp(IstiodXdsPort)],
+                },
+                .. publicWorkloads.Select(w => new V1NetworkPolicyEgressRule
+                {
+                    To = [new V1NetworkPolicyPeer { NamespaceSelector = NamespaceNamed(plan.Namespace), PodSelector = new V1LabelSelector { MatchLabels = Selector(w.Name) } }],
+                    Ports = [Tcp(w.ServicePort.Port)],
+                }),
+            ]);
     }
 
     /// <summary>

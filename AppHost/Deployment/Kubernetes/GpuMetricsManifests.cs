@@ -49,26 +49,9 @@ internal static class GpuMetricsManifests
     /// process; the pod-resources socket is a file), so it may send nothing, and only pods of its own namespace
     /// (managed Prometheus's replica, <c>ama-metrics</c>, which runs the scrape job) may reach its metrics port.
     /// </summary>
-    public static V1NetworkPolicy Isolation() => new()
-    {
-        ApiVersion = "networking.k8s.io/v1",
-        Kind = "NetworkPolicy",
-        Metadata = Meta(Name, "kube-system", PartOf()),
-        Spec = new V1NetworkPolicySpec
-        {
-            PodSelector = new V1LabelSelector { MatchLabels = Selector(Name) },
-            PolicyTypes = ["Ingress", "Egress"],
-            Ingress =
-            [
-                new V1NetworkPolicyIngressRule
-                {
-                    FromProperty = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector() }],
-                    Ports = [new V1NetworkPolicyPort { Protocol = "TCP", Port = Port }],
-                },
-            ],
-            Egress = [],
-        },
-    };
+    public static V1NetworkPolicy Isolation() => NetworkPolicyParts.Policy(Name, "kube-system", new V1LabelSelector { MatchLabels = Selector(Name) }, ["Ingress", "Egress"],
+        ingress: [new V1NetworkPolicyIngressRule { FromProperty = [new V1NetworkPolicyPeer { PodSelector = new V1LabelSelector() }], Ports = [NetworkPolicyParts.Tcp(Port)] }],
+        egress: []);
 
     /// <summary>Managed Prometheus's custom scrape job for the exporter (a ConfigMap its replica pod reads).</summary>
     public static V1ConfigMap ScrapeJob() => new()

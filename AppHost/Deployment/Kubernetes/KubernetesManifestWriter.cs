@@ -25,7 +25,7 @@ internal static class KubernetesManifestWriter
 
         if (plan.Identities.SingleOrDefault(i => i.Name == DeploymentConventions.GatewayIdentity) is { } gateway)
         {
-            files[File(cluster, "gateway")] = KubernetesObjects.Yaml([.. GatewayManifests.Gateway(plan, gateway)]);
+            files[File(cluster, "gateway")] = KubernetesObjects.Yaml([.. GatewayManifests.Gateway(plan, gateway), .. GatewayManifests.Isolation(plan)]);
         }
 
         if (plan.Identities.SingleOrDefault(i => i.Name == DeploymentConventions.KedaIdentity) is { } keda)
