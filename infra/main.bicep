@@ -5,7 +5,7 @@
 targetScope = 'subscription'
 
 import { poolCount } from 'modules/node-counts.bicep'
-import { ipRanges } from 'modules/ip-ranges.bicep'
+import { ipRanges, storageIpRules } from 'modules/ip-ranges.bicep'
 
 @minLength(1)
 @maxLength(64)
@@ -38,6 +38,16 @@ param aksTier string = 'Standard'
 
 @description('Who may reach the cluster\'s API server: comma-separated CIDR ranges (a bare address is its /32), empty for anyone with valid Entra credentials. Include the machines and CI runners that deploy. azd value AKS_API_AUTHORIZED_IP_RANGES.')
 param aksApiAuthorizedIpRanges string = ''
+
+@description('Who may reach Key Vault and Storage: public (any network; Entra ID still authenticates every call), or restricted (the cluster\'s nodes through their subnet\'s service endpoints, trusted Azure services, and storesAllowedIpRanges). Chosen when the cluster is created: its nodes join the subnet then. azd value STORES_NETWORK_ACCESS.')
+@allowed([
+  'public'
+  'restricted'
+])
+param storesNetworkAccess string = 'public'
+
+@description('With storesNetworkAccess restricted: the public addresses (comma-separated; ranges up to /30, or single addresses) of the machines and CI runners whose hooks call Key Vault or Storage. azd value STORES_ALLOWED_IP_RANGES.')
+param storesAllowedIpRanges string = ''
 
 @description('VM size per node pool, by pool name, overriding the AppHost model (AKS_<POOL>_VM_SIZE in azd). A GPU pool accepts only the sizes the model allows; Standard_NC6s_v3 was retired in September 2025.')
 param nodePoolVmSizes object = {}
@@ -155,6 +165,22 @@ module registry 'modules/registry.bicep' = {
   }
 }
 
+var restrictStores = storesNetworkAccess == 'restricted'
+
+module network 'modules/network.bicep' = if (restrictStores) {
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.networkVirtualNetworks}${resourceToken}'
+  }
+}
+
+var storesNetwork = {
+  restricted: restrictStores
+  subnetId: restrictStores ? network!.outputs.nodeSubnetId : ''
+}
+
 module keyVault 'modules/keyvault.bicep' = {
   scope: resourceGroup
   params: {
@@ -162,6 +188,7 @@ module keyVault 'modules/keyvault.bicep' = {
     tags: tags
     name: '${abbrs.keyVaultVaults}${resourceToken}${keyVaultNameSuffix}'
     purgeProtection: keyVaultPurgeProtection
+    network: union(storesNetwork, { ipRules: ipRanges(storesAllowedIpRanges) })
     logAnalyticsId: monitoring.outputs.logAnalyticsId
     keys: plan.vaultKeys
     secrets: toObject(
@@ -184,6 +211,7 @@ module storage 'modules/storage.bicep' = {
     tables: plan.tables
     blobContainers: plan.blobContainers
     immutableContainers: plan.immutableContainers
+    network: union(storesNetwork, { ipRules: storageIpRules(storesAllowedIpRanges) })
   }
 }
 
@@ -195,6 +223,7 @@ module aks 'modules/aks.bicep' = {
     name: '${abbrs.containerServiceManagedClusters}${resourceToken}'
     tier: aksTier
     apiAuthorizedIpRanges: ipRanges(aksApiAuthorizedIpRanges)
+    nodeSubnetId: storesNetwork.subnetId
     systemPool: {
       vmSize: plan.systemPool.vmSize
       minCount: plan.systemPool.minCount

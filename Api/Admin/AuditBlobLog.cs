@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Api.Shared;
 using Azure;
-using Azure.Identity;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
@@ -70,13 +70,8 @@ public sealed class AuditBlobLog(BlobContainerClient container)
     public static AuditBlobLog? FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        if (configuration.GetConnectionString(ContainerName) is { Length: > 0 } connectionString)
-        {
-            return new AuditBlobLog(new BlobContainerClient(connectionString, ContainerName));
-        }
-
-        return configuration["Audit:ContainerUri"] is { Length: > 0 } uri
-            ? new AuditBlobLog(new BlobContainerClient(new Uri(uri), new DefaultAzureCredential()))
+        return BlobContainerConnection.Open(configuration, ContainerName, ContainerName, configuration["Audit:ContainerUri"]) is { } container
+            ? new AuditBlobLog(container)
             : null;
     }
 }

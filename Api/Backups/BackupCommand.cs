@@ -1,5 +1,5 @@
+using Api.Shared;
 using Azure.Data.Tables;
-using Azure.Identity;
 using Azure.Storage.Blobs;
 
 namespace Api.Backups;
@@ -57,13 +57,8 @@ public static class BackupCommand
     private static BlobContainerClient Container(IConfiguration configuration)
     {
         var name = configuration["Backups:ContainerName"] ?? "backups";
-        if (configuration.GetConnectionString("backups") is { Length: > 0 } connectionString)
-        {
-            return new BlobServiceClient(connectionString).GetBlobContainerClient(name);
-        }
-
-        var uri = configuration["Backups:BlobServiceUri"]
+        var service = configuration["Backups:BlobServiceUri"];
+        return BlobContainerConnection.Open(configuration, "backups", name, service is { Length: > 0 } ? $"{service.TrimEnd('/')}/{name}" : null)
             ?? throw new InvalidOperationException("Set Backups:BlobServiceUri (https://{account}.blob.core.windows.net/) or ConnectionStrings:backups.");
-        return new BlobServiceClient(new Uri(uri), new DefaultAzureCredential()).GetBlobContainerClient(name);
     }
 }

@@ -21,6 +21,8 @@ internal static class AzdEnvironment
     public const string AlertEmails = "ALERT_EMAILS";
     public const string AksTier = "AKS_TIER";
     public const string AksApiAuthorizedIpRanges = "AKS_API_AUTHORIZED_IP_RANGES";
+    public const string StoresNetworkAccess = "STORES_NETWORK_ACCESS";
+    public const string StoresAllowedIpRanges = "STORES_ALLOWED_IP_RANGES";
     public const string UseCosmosTable = "USE_COSMOS_TABLE";
     public const string KeyVaultPurgeProtection = "KEY_VAULT_PURGE_PROTECTION";
     public const string DefenderForContainers = "DEFENDER_FOR_CONTAINERS";

@@ -125,6 +125,8 @@ internal static class InfraPlanWriter
             ["deploymentPrincipalId"] = Value($"${{{AzdEnvironment.DeploymentPrincipalId}=}}"),
             ["aksTier"] = Value($"${{{AzdEnvironment.AksTier}=Standard}}"),
             ["aksApiAuthorizedIpRanges"] = Value($"${{{AzdEnvironment.AksApiAuthorizedIpRanges}=}}"),
+            ["storesNetworkAccess"] = Value($"${{{AzdEnvironment.StoresNetworkAccess}=public}}"),
+            ["storesAllowedIpRanges"] = Value($"${{{AzdEnvironment.StoresAllowedIpRanges}=}}"),
             ["nodePoolVmSizes"] = Value(PerPool(AzdEnvironment.PoolVmSize, p => p.VmSize)),
             ["nodePoolCounts"] = Value(new JsonObject([.. plan.Pools.Select(p => KeyValuePair.Create(p.Name, (JsonNode?)new JsonObject
             {

@@ -342,4 +342,60 @@ public sealed class AzdUpScenarioTests(AzdUpSimulation up)
         Assert.Equal(1, provision.Hook("postprovision").ExitCode);
         Assert.Contains("is not a versionless Key Vault certificate URI", provision.Hook("postprovision").Output, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Issue 30, finding 15: with STORES_NETWORK_ACCESS restricted the vault's firewall admits only the listed
+    /// addresses (rule A18). A machine outside them is stopped at the certificate with what to set; listed, it goes
+    /// through; the next run, with the address added, issues the certificate.
+    /// </summary>
+    [Fact]
+    public async Task RestrictedStores_StopAMachineOutsideTheirRanges_AtTheCertificate_SayingWhatToSet()
+    {
+        var restricted = new Dictionary<string, string> { ["STORES_NETWORK_ACCESS"] = "restricted", ["STORES_ALLOWED_IP_RANGES"] = "203.0.113.0/24" };
+        var (azure, refused) = await ProvisionAsync(FakeWorld.Ready, up.Template, restricted);
+        using var _ = azure;
+        var postprovision = refused.Hook("postprovision");
+        var create = Assert.Single(postprovision.Calls, c => c.Is("az keyvault certificate create"));
+        var afterRefusal = azure.Environment();
+        azure.SetEnvironment(new Dictionary<string, string>(afterRefusal) { ["STORES_ALLOWED_IP_RANGES"] = "203.0.113.0/24, 198.51.100.23" });
+
+        var again = await azure.RunAsync(HookShell.Sh, AzdUpRun.Timeout, "azd", "provision", "--no-prompt");
+
+        Assert.Equal(1, postprovision.ExitCode);
+        Assert.Equal(1, create.ExitCode);
+        Assert.Contains("refused this machine (198.51.100.23, ForbiddenByFirewall)", postprovision.Output, StringComparison.Ordinal);
+        Assert.Contains("azd env set STORES_ALLOWED_IP_RANGES <ranges>,198.51.100.23", postprovision.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(postprovision.Calls, c => c.Is("az role assignment create"));
+        Assert.False(afterRefusal.ContainsKey("WEB_TLS_CERTIFICATE_URI"));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.EndsWith("/certificates/web-tls", azure.Environment()["WEB_TLS_CERTIFICATE_URI"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PublicStores_AdmitTheSameMachine_WhateverTheRanges()
+    {
+        var (azure, provision) = await ProvisionAsync(FakeWorld.Ready, up.Template, new Dictionary<string, string> { ["STORES_ALLOWED_IP_RANGES"] = "203.0.113.0/24" });
+        using var _ = azure;
+
+        Assert.True(provision.ExitCode == 0, provision.ToString());
+        Assert.Contains(provision.Hook("postprovision").Calls, c => c.Is("az keyvault certificate create") && c.ExitCode == 0);
+    }
+
+    [Theory]
+    [InlineData("restricted", "", "STORES_ALLOWED_IP_RANGES is empty: Key Vault would refuse this machine")]
+    [InlineData("restricted", "10.1.0.0/16, 198.51.100.22/31, 192.168.1.7", "10.1.0.0/16: not a public address")]
+    [InlineData("restricted", "198.51.100.22/31", "198.51.100.22/31: a storage account refuses /31 ranges")]
+    [InlineData("restricted", "chat.example.com", "chat.example.com: not an IPv4 address or CIDR range")]
+    [InlineData("private", "198.51.100.23", "STORES_NETWORK_ACCESS 'private' is neither public (the default) nor restricted")]
+    public async Task StoresNetworkSettings_TheStoresWouldRefuse_StopBeforeAnythingIsCreated(string access, string ranges, string message)
+    {
+        var (azure, provision) = await ProvisionAsync(FakeWorld.Ready, up.Template, new Dictionary<string, string> { ["STORES_NETWORK_ACCESS"] = access, ["STORES_ALLOWED_IP_RANGES"] = ranges });
+        using var _ = azure;
+        var preprovision = provision.Hook("preprovision");
+
+        Assert.Equal(1, preprovision.ExitCode);
+        Assert.Contains(message, preprovision.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(preprovision.Calls, c => c.IsGraph || c.Is("azd env set"));
+        Assert.Null(provision.Hook("postprovision").Lines.FirstOrDefault());
+    }
 }

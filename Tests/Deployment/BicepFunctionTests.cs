@@ -48,6 +48,26 @@ public sealed class BicepFunctionTests
     }
 
     [Fact]
+    public async Task StorageIpRules_GiveEachSlash32AsItsAddress_AsAStorageAccountTakesIt()
+    {
+        var (exitCode, output) = await Repository.RunAsync(Repository.BicepPath, ["test", "Tests/Deployment/Bicep/storage-ip-rules.tests.bicep"], Timeout);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("All 3 evaluations passed!", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StorageIpRules_TakenAsTheApiServerTakesThem_FailTheTests()
+    {
+        // The defect this guards against: the API server's /32 ranges handed to the storage account, which refuses them.
+        var (exitCode, output) = await TestWithDefectAsync("ip-ranges.bicep", "storage-ip-rules.tests.bicep",
+            "map(ipRanges(list), r => endsWith(r, '/32') ? take(r, length(r) - 3) : r)", "ipRanges(list)");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("[✗] Evaluation aSlash32IsTheBareAddress Failed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NodeResourceGroupName_KeepsAksDefault_WhereItFits_AndCutsTheLongestToEighty()
     {
         var (exitCode, output) = await Repository.RunAsync(Repository.BicepPath, ["test", "Tests/Deployment/Bicep/node-resource-group.tests.bicep"], Timeout);

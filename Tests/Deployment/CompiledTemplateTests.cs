@@ -82,8 +82,10 @@ public sealed class CompiledTemplateTests : IAsyncLifetime
             Assert.True(onlyWhen == AzdValue(parameter), $"{ns}: deployed {(parameter is null ? "always" : $"only when {parameter} ({AzdValue(parameter)})")}, checked {(onlyWhen is null ? "always" : $"only when {onlyWhen}")}.");
         }
 
-        // The rest is what AKS needs for the node resource group, always.
-        Assert.Equal(AppHost.Deployment.ResourceProviders.ForTheNodeResourceGroup.Order(StringComparer.Ordinal), plan.Keys.Except(deployed.Keys).Order(StringComparer.Ordinal));
+        // The rest is what AKS needs for the node resource group, always (Microsoft.Network also deploys the nodes'
+        // subnet when the stores are restricted: needed either way).
+        Assert.Subset(AppHost.Deployment.ResourceProviders.ForTheNodeResourceGroup.ToHashSet(StringComparer.Ordinal), plan.Keys.Except(deployed.Keys).ToHashSet(StringComparer.Ordinal));
+        Assert.Contains("Microsoft.Compute", plan.Keys.Except(deployed.Keys));
         Assert.All(AppHost.Deployment.ResourceProviders.ForTheNodeResourceGroup, p => Assert.Null(plan[p]));
         Assert.Equal("USE_COSMOS_TABLE", plan["Microsoft.DocumentDB"]);
         Assert.Equal("DEFENDER_FOR_CONTAINERS", plan["Microsoft.Security"]);
@@ -211,6 +213,46 @@ public sealed class CompiledTemplateTests : IAsyncLifetime
         Assert.Equal("[parameters('apiAuthorizedIpRanges')]", profile["authorizedIPRanges"]!.GetValue<string>());
         Assert.Equal("${AKS_API_AUTHORIZED_IP_RANGES=}", parameters["aksApiAuthorizedIpRanges"]!["value"]!.GetValue<string>());
         Assert.Contains("ipRanges(parameters('aksApiAuthorizedIpRanges'))", _compiled, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Issue 30, finding 15: Key Vault and Storage can be closed to the public network by an azd value. Restricted, each
+    /// denies by default and admits the nodes' subnet (whose service endpoints carry the cluster's traffic; a storage
+    /// account's IP rules cannot admit its own region), trusted Azure services, and the listed addresses; the cluster's
+    /// pools join that subnet, where the cluster's identity is Network Contributor.
+    /// </summary>
+    [Fact]
+    public void Stores_CanBeRestricted_ToTheNodesSubnet_AndTheListedAddresses()
+    {
+        var parameters = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "main.parameters.json")))!["parameters"]!;
+        var vault = Single("Microsoft.KeyVault/vaults")["properties"]!["networkAcls"]!;
+        var account = Single("Microsoft.Storage/storageAccounts")["properties"]!["networkAcls"]!;
+        var subnet = Single("Microsoft.Network/virtualNetworks")["properties"]!["subnets"]!.AsArray().Single()!;
+        var cluster = Single("Microsoft.ContainerService/managedClusters")["properties"]!;
+        var pools = Single("Microsoft.ContainerService/managedClusters/agentPools")["properties"]!;
+        var networkModule = Assert.Single(Resources("Microsoft.Resources/deployments"), d => d["properties"]?["template"]?["resources"] is JsonArray inner
+            && inner.Any(r => r!["type"]!.GetValue<string>() == "Microsoft.Network/virtualNetworks"));
+        var subnetRole = Assert.Single(Resources("Microsoft.Resources/deployments"), d => d["name"]?.GetValue<string>() == "role-cluster-subnet-network-contributor");
+
+        Assert.Equal("${STORES_NETWORK_ACCESS=public}", parameters["storesNetworkAccess"]!["value"]!.GetValue<string>());
+        Assert.Equal("${STORES_ALLOWED_IP_RANGES=}", parameters["storesAllowedIpRanges"]!["value"]!.GetValue<string>());
+        Assert.Equal("[variables('restrictStores')]", networkModule["condition"]!.GetValue<string>());
+        foreach (var acls in new[] { vault, account })
+        {
+            Assert.Equal("[if(parameters('network').restricted, 'Deny', 'Allow')]", acls["defaultAction"]!.GetValue<string>());
+            Assert.Equal("AzureServices", acls["bypass"]!.GetValue<string>());
+            Assert.Contains("parameters('network').subnetId", acls["virtualNetworkRules"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Contains("map(parameters('network').ipRules", acls["ipRules"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        // The vault takes ranges as the API server does; the account, each /32 as its bare address.
+        Assert.Contains("'ipRules', __bicep.ipRanges(parameters('storesAllowedIpRanges'))", _compiled, StringComparison.Ordinal);
+        Assert.Contains("'ipRules', __bicep.storageIpRules(parameters('storesAllowedIpRanges'))", _compiled, StringComparison.Ordinal);
+        Assert.Equal(["Microsoft.Storage", "Microsoft.KeyVault"], subnet["properties"]!["serviceEndpoints"]!.AsArray().Select(e => e!["service"]!.GetValue<string>()));
+        Assert.Equal("[if(empty(parameters('nodeSubnetId')), null(), parameters('nodeSubnetId'))]", cluster["agentPoolProfiles"]![0]!["vnetSubnetID"]!.GetValue<string>());
+        Assert.Equal("[if(empty(parameters('nodeSubnetId')), null(), parameters('nodeSubnetId'))]", pools["vnetSubnetID"]!.GetValue<string>());
+        Assert.Equal("[not(empty(parameters('nodeSubnetId')))]", subnetRole["condition"]!.GetValue<string>());
+        Assert.Contains("4d97b98b-1d4f-4787-a291-c67834d212e7", subnetRole.ToJsonString(), StringComparison.Ordinal);
     }
 
     private JsonNode Single(string type) => Assert.Single(Resources(type));

@@ -19,6 +19,9 @@ param tier string = 'Standard'
 @description('CIDR ranges that may reach the API server; empty: any address (Entra ID still authenticates every call).')
 param apiAuthorizedIpRanges array = []
 
+@description('The subnet the nodes join (STORES_NETWORK_ACCESS restricted); empty: the VNet AKS manages. Fixed when the cluster is created.')
+param nodeSubnetId string = ''
+
 @description('The system pool (cluster add-ons only: it is tainted CriticalAddonsOnly): vmSize, minCount, maxCount, count, zones, maxSurge.')
 param systemPool object
 
@@ -176,6 +179,7 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2026-02-01' = {
         minCount: systemPool.minCount
         maxCount: systemPool.maxCount
         availabilityZones: systemPool.zones
+        vnetSubnetID: empty(nodeSubnetId) ? null : nodeSubnetId
         nodeTaints: [
           'CriticalAddonsOnly=true:NoSchedule'
         ]
@@ -205,6 +209,7 @@ resource pools 'Microsoft.ContainerService/managedClusters/agentPools@2026-02-01
       maxCount: pool.maxCount
       nodeTaints: pool.taints
       nodeLabels: pool.labels
+      vnetSubnetID: empty(nodeSubnetId) ? null : nodeSubnetId
       scaleSetPriority: pool.spot ? 'Spot' : 'Regular'
       scaleSetEvictionPolicy: pool.spot ? 'Delete' : null
       spotMaxPrice: pool.spot ? json('-1') : null
@@ -243,6 +248,17 @@ module kubeletPull 'role-assignment.bicep' = {
     principalId: cluster.properties.identityProfile.kubeletidentity.objectId
     roleDefinitionId: '7f951dda-4ed3-4680-a7ca-43fe172d538d' // AcrPull
     registryId: registryId
+  }
+}
+
+// A cluster in a subnet of ours manages its load balancers and node addresses there as its own identity (AKS docs,
+// "Use a managed identity in AKS": outside the node resource group, templates grant Network Contributor themselves).
+module subnetNetworkContributor 'role-assignment.bicep' = if (!empty(nodeSubnetId)) {
+  name: 'role-cluster-subnet-network-contributor'
+  params: {
+    principalId: cluster.identity.principalId
+    roleDefinitionId: '4d97b98b-1d4f-4787-a291-c67834d212e7' // Network Contributor
+    subnetId: nodeSubnetId
   }
 }
 

@@ -10,6 +10,13 @@ param name string
 @description('Purge protection: a deleted vault and its secrets are recoverable for 90 days and cannot be purged early. Irreversible once on.')
 param purgeProtection bool = true
 
+@description('Who may reach the vault over the network: restricted (else any network), the nodes\' subnet (subnetId), and ipRules (addresses of the machines that deploy).')
+param network object = {
+  restricted: false
+  subnetId: ''
+  ipRules: []
+}
+
 @description('Log Analytics workspace for the audit logs.')
 param logAnalyticsId string
 
@@ -37,10 +44,21 @@ resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
     // Irreversible once on: a deleted vault (and its secrets) can be recovered for 90 days, never purged early. Its
     // name stays taken meanwhile: `azd down` then `azd up` needs `azd env set AZURE_KEY_VAULT_NAME_SUFFIX 2`.
     enablePurgeProtection: purgeProtection ? true : null
+    // Restricted: the vault answers the nodes' subnet (its service endpoint), the listed addresses, and trusted Azure
+    // services; anyone else gets 403 ForbiddenByFirewall whatever their role.
     publicNetworkAccess: 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: network.restricted ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
+      virtualNetworkRules: network.restricted
+        ? [
+            {
+              id: network.subnetId
+              ignoreMissingVnetServiceEndpoint: false
+            }
+          ]
+        : []
+      ipRules: network.restricted ? map(network.ipRules, r => { value: r }) : []
     }
   }
 }

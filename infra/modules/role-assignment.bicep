@@ -39,6 +39,9 @@ param applicationInsightsId string = ''
 @description('Resource id of an AKS cluster to scope the assignment to; empty for the resource group.')
 param clusterId string = ''
 
+@description('Resource id of a virtual network\'s subnet to scope the assignment to; empty for none.')
+param subnetId string = ''
+
 // One module for every scope keeps least privilege readable: each assignment names the one resource it covers, down
 // to a single blob container, secret or key where a workload needs no more.
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = if (!empty(keyVaultId)) {
@@ -81,6 +84,14 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
 
 resource cluster 'Microsoft.ContainerService/managedClusters@2025-05-01' existing = if (!empty(clusterId)) {
   name: last(split(clusterId, '/'))
+}
+
+resource virtualNetwork 'Microsoft.Network/virtualNetworks@2024-07-01' existing = if (!empty(subnetId)) {
+  name: empty(subnetId) ? 'none' : split(subnetId, '/')[8]
+
+  resource subnet 'subnets' existing = {
+    name: empty(subnetId) ? 'none' : last(split(subnetId, '/'))
+  }
 }
 
 var role = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleDefinitionId)
@@ -168,6 +179,16 @@ resource onApplicationInsights 'Microsoft.Authorization/roleAssignments@2022-04-
 resource onCluster 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(clusterId)) {
   name: guid(clusterId, principalId, roleDefinitionId)
   scope: cluster
+  properties: {
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionId: role
+  }
+}
+
+resource onSubnet 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(subnetId)) {
+  name: guid(subnetId, principalId, roleDefinitionId)
+  scope: virtualNetwork::subnet
   properties: {
     principalId: principalId
     principalType: principalType

@@ -21,6 +21,13 @@ param immutableContainers array = []
 @maxValue(365)
 param backupRetentionDays int = 35
 
+@description('Who may reach the account over the network: restricted (else any network), the nodes\' subnet (subnetId), and ipRules (addresses of the machines that deploy).')
+param network object = {
+  restricted: false
+  subnetId: ''
+  ipRules: []
+}
+
 @description('Log Analytics workspace for the diagnostic logs.')
 param logAnalyticsId string
 
@@ -39,7 +46,22 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     defaultToOAuthAuthentication: true
+    // Restricted: the account answers the nodes' subnet (its service endpoint), the listed addresses, and trusted
+    // Azure services; anyone else gets 403 AuthorizationFailure whatever their role.
     publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: network.restricted ? 'Deny' : 'Allow'
+      bypass: 'AzureServices'
+      virtualNetworkRules: network.restricted
+        ? [
+            {
+              id: network.subnetId
+              action: 'Allow'
+            }
+          ]
+        : []
+      ipRules: network.restricted ? map(network.ipRules, r => { value: r, action: 'Allow' }) : []
+    }
   }
 }
 

@@ -67,12 +67,42 @@ public static partial class AzdProvision
                 ["name"] = outputs["AZURE_KEY_VAULT_NAME"],
                 ["secrets"] = new JsonArray([.. plan.Secrets.Select(n => (JsonNode)n)]),
                 ["keys"] = new JsonArray([.. plan.VaultKeys.Select(n => (JsonNode)n)]),
+                ["network"] = VaultNetwork(template),
             },
             ["registry"] = new JsonObject { ["name"] = outputs["AZURE_CONTAINER_REGISTRY_NAME"] },
             ["principals"] = new JsonArray([.. outputs.Where(o => o.Key.EndsWith("_PRINCIPAL_ID", StringComparison.Ordinal)).Select(o => (JsonNode)o.Value)]),
             ["principalRoles"] = new JsonArray([.. DeployerRoles(template)]),
         };
     }
+
+    /// <summary>
+    /// When the vault's firewall denies by default, as the compiled template says: never (<c>Allow</c>), always
+    /// (<c>Deny</c>), or when an azd value says so, with the azd value listing the addresses it admits. Read from the
+    /// template's <c>networkAcls</c> and from the parameter file's mapping of the two parameters main.bicep forwards.
+    /// </summary>
+    private static JsonObject VaultNetwork(JsonNode template)
+    {
+        var acls = Resources(template).First(r => r["type"]?.GetValue<string>() == "Microsoft.KeyVault/vaults")["properties"]?["networkAcls"];
+        var defaultAction = acls?["defaultAction"]?.GetValue<string>() ?? "Allow";
+        var parameters = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "infra", "main.parameters.json")))!["parameters"]!;
+        string? Variable(string parameter) => parameters[parameter]?["value"]?.GetValue<string>() is { } text && AzdReference().Match(text) is { Success: true } m ? m.Groups[1].Value : null;
+        var mode = defaultAction switch
+        {
+            "Allow" => "never",
+            "Deny" => "always",
+            _ when defaultAction.Contains("parameters('network').restricted", StringComparison.Ordinal) && acls?["ipRules"]?.ToString().Contains("parameters('network').ipRules", StringComparison.Ordinal) == true => "whenSet",
+            _ => throw new InvalidOperationException($"The vault's firewall depends on something the simulation does not follow: {defaultAction}"),
+        };
+        return new JsonObject
+        {
+            ["denyByDefault"] = mode,
+            ["accessVariable"] = Variable("storesNetworkAccess"),
+            ["rangesVariable"] = Variable("storesAllowedIpRanges"),
+        };
+    }
+
+    [GeneratedRegex(@"^\$\{([A-Z0-9_]+)(=[^}]*)?\}$")]
+    private static partial Regex AzdReference();
 
     // The built-in roles the template gives the principals that deploy (learn.microsoft.com azure/role-based-access-control/built-in-roles).
     private static readonly Dictionary<string, string> DeployerRoleNames = new(StringComparer.OrdinalIgnoreCase)

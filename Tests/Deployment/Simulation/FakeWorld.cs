@@ -45,6 +45,9 @@ public sealed record FakeWorld
 
     public bool TenantAdmin { get; init; }
 
+    /// <summary>The public address the machine that deploys reaches Azure from (documentation range, RFC 5737).</summary>
+    public string MachineAddress { get; init; } = "198.51.100.23";
+
     /// <summary>The tenant lets users consent to apps (the "legacy" user consent policy) or not.</summary>
     public bool UserConsent { get; init; } = true;
 
@@ -106,6 +109,8 @@ public sealed record FakeWorld
                 ["selected"] = SelectedSubscription,
                 ["visible"] = new JsonArray(FakeWorld.Subscription, OtherSubscription),
                 ["principal"] = new JsonObject { ["objectId"] = "7b6a5c4d-0000-4000-8000-0000000000bb", ["type"] = "User", ["graph"] = GraphRights, ["admin"] = TenantAdmin },
+                // The public address the machine's calls to Azure come from (A18: the stores' firewalls see it).
+                ["address"] = MachineAddress,
             },
             ["skus"] = new JsonObject
             {

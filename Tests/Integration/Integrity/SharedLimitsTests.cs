@@ -112,10 +112,11 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
 
         var otherId = await other.CreateConversationAsync("other");
         var marker = Guid.NewGuid().ToString("N")[..8];
-        // The slot's holder streams for about 30 s (the next script the double takes): everything below happens while it
-        // runs. Every later request is answered at once.
+        // The slot's holder (the next script the double takes) streams one token, then holds until the test lets it
+        // finish: everything below happens while it runs. Every later request is answered at once.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         api.Ollama.DefaultScript = OllamaDoubleScript.Reply("ok");
-        api.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 300).Select(i => $"t{i} ")], TokenInterval = TimeSpan.FromMilliseconds(100) });
+        api.Ollama.Enqueue(new OllamaDoubleScript { Tokens = [.. Enumerable.Range(0, 300).Select(i => $"t{i} ")], Hold = release, HoldAfterTokens = 1 });
         var holder = a.ChatAsync(ids[0], new { content = $"{marker} hold the slot", maxOutputTokens = 1000 });
         await Until(() => api.Ollama.ChatRequests(streamingOnly: true).Any(r => r.Messages.Any(m => m.Content.Contains(marker, StringComparison.Ordinal))));
         var queued = new[] { b.ChatAsync(ids[1], new { content = "first place" }), a.ChatAsync(ids[2], new { content = "second place" }) };
@@ -128,6 +129,7 @@ public sealed class SharedLimitsTests(IntegrityApi api, GarnetFixture store) : I
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.Status);
         Assert.Equal("llm_capacity", refused.Problem.GetProperty("code").GetString());
         Assert.False(holder.IsCompleted);
+        release.SetResult();
         var results = await Task.WhenAll([holder, .. queued, others]).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
         Assert.All(results, r => Assert.True(r.Done is not null, $"{(int)r.Status} {r.Body}"));
         Assert.True(results[0].Body.Contains("t299", StringComparison.Ordinal), "The holder's reply is the long one.");

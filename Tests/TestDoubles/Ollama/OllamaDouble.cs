@@ -325,6 +325,11 @@ public sealed class OllamaDouble : IAsyncDisposable
                     await Task.Delay(script.TokenInterval, aborted);
                 }
 
+                if (script.Hold is { } hold && i == script.HoldAfterTokens)
+                {
+                    await hold.Task.WaitAsync(aborted);
+                }
+
                 await WriteLine(context, Chunk(chat, model, tokens[i]));
                 request.TokensSent++;
             }

@@ -15,6 +15,14 @@ public sealed record OllamaDoubleScript
 
     public OllamaFault Fault { get; init; }
 
+    /// <summary>
+    /// With <see cref="HoldAfterTokens"/>: the stream stops after that many tokens until the test completes it (a model
+    /// that is still generating for as long as the test needs it busy, however slow the machine).
+    /// </summary>
+    public TaskCompletionSource? Hold { get; init; }
+
+    public int HoldAfterTokens { get; init; }
+
     public int FaultAfterTokens { get; init; }
 
     /// <summary>How many requests in a row get <see cref="Fault"/> (503/500 faults); later ones get the tokens.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Hooks.Preprovision;
 
 namespace Hooks.Postprovision;
 
@@ -9,7 +10,7 @@ namespace Hooks.Postprovision;
 /// (<c>kubernetes.azure.com/tls-cert-service-account</c>), whose workload identity gets Key Vault Secrets User on that
 /// certificate's secret alone: the secret exists only once the certificate does, so the role is granted here, not in Bicep.
 /// </summary>
-internal static class TlsCertificate
+internal static partial class TlsCertificate
 {
     public const string UriVariable = "WEB_TLS_CERTIFICATE_URI";
     public const string ReaderScopeVariable = "WEB_TLS_READER_SCOPE";
@@ -35,7 +36,7 @@ internal static class TlsCertificate
             try
             {
                 File.WriteAllText(file, policy.ToJsonString());
-                operation = context.Az.Json("keyvault", "certificate", "create", "--vault-name", vault, "--name", SelfSignedName, "--policy", "@" + file);
+                operation = DataPlane(context, vault, "keyvault", "certificate", "create", "--vault-name", vault, "--name", SelfSignedName, "--policy", "@" + file);
             }
             finally
             {
@@ -82,7 +83,7 @@ internal static class TlsCertificate
         for (var poll = 1; Status(operation) == "inProgress" && poll <= IssuancePolls; poll++)
         {
             Tools.Clock.Pause(IssuancePollInterval);
-            operation = context.Az.Json("keyvault", "certificate", "pending", "show", "--vault-name", vault, "--name", SelfSignedName);
+            operation = DataPlane(context, vault, "keyvault", "certificate", "pending", "show", "--vault-name", vault, "--name", SelfSignedName);
         }
 
         var status = Status(operation);
@@ -93,6 +94,35 @@ internal static class TlsCertificate
                 $"Key Vault did not issue the self-signed certificate {SelfSignedName} in {vault}: the operation is {status ?? "missing"} ({error}). Nothing was granted on it. Run `azd provision` again to create it anew, or import a certificate and set {UriVariable} (docs/deploy.md, \"DNS and TLS\").");
         }
     }
+
+    /// <summary>
+    /// A call to the vault's data plane from this machine. With STORES_NETWORK_ACCESS restricted the vault answers only
+    /// the addresses of STORES_ALLOWED_IP_RANGES: anyone else gets 403 ForbiddenByFirewall, whatever their role
+    /// (learn.microsoft.com azure/key-vault/general/network-security), which is said here in the settings' terms.
+    /// </summary>
+    private static JsonNode? DataPlane(HookContext context, string vault, params string[] arguments)
+    {
+        var (value, result) = context.Az.TryJson(arguments);
+        if (result.Succeeded)
+        {
+            return value;
+        }
+
+        if (result.Error.Contains("ForbiddenByFirewall", StringComparison.Ordinal))
+        {
+            var address = ClientAddress().Match(result.Error) is { Success: true } m ? m.Groups[1].Value : "this machine's address";
+            throw new HookFailedException(
+                $"Key Vault {vault} refused this machine ({address}, ForbiddenByFirewall): its firewall admits only the cluster and {StoresNetwork.RangesVariable} "
+                + $"({StoresNetwork.AccessVariable} is restricted). Add this machine's public address: `azd env set {StoresNetwork.RangesVariable} <ranges>,{address}`, "
+                + $"then run `azd provision` again. Or name an existing certificate in {UriVariable} (docs/deploy.md, \"DNS and TLS\"): the hook then needs no call to the vault's data plane.");
+        }
+
+        result.OrThrow();
+        return value;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Client address: ([0-9a-fA-F.:]+)")]
+    private static partial System.Text.RegularExpressions.Regex ClientAddress();
 
     private static string? Status(JsonNode? operation) => operation?["status"]?.GetValue<string>();
 

@@ -15,6 +15,7 @@ internal static partial class RequiredSettings
         }
 
         AppRegistrations.AssignmentRequiredSetting(context.Environment);
+        StoresNetwork.Check(context);
 
         var missing = context.Plan.Secrets.Where(s => !s.Generated && context.Environment[s.EnvironmentVariable] is null).ToList();
         if (missing.Count > 0)

@@ -37,6 +37,13 @@
 //   A16 `az` reads any argument written @path from that file and @- from its standard input (azure-cli,
 //       azure/cli/core/commands/__init__.py, _expand_file_prefixed_files), so a secret given as @- never shows in
 //       the process's arguments.
+//   A18 A vault whose firewall denies by default answers its data plane (certificates, secrets) only from an address
+//       its IP rules hold (a service endpoint's subnet never matches a machine outside Azure; trusted services are not
+//       az's callers): 403 Forbidden, inner code ForbiddenByFirewall, "Client address is not authorized and caller is
+//       not a trusted service." with the client's address (learn.microsoft.com azure/key-vault/general/network-security;
+//       the text as users met it: hashicorp/terraform-provider-azurerm issue 4553, microsoft/azure-container-apps issue
+//       888). The CLI prints azure-core's HttpResponseError: "(Code) Message", then Code, Message and the inner error as
+//       indented JSON (azure-core, azure/core/exceptions.py, ODataV4Format). Control-plane calls (`keyvault show`) pass.
 //   A9 A federated sign-in (azure/login, `azd auth login --federated-credential-provider github`) needs an app in the
 //      tenant (AADSTS700016) with a federated credential whose subject equals the token's, case included: a job with
 //      `environment: production` presents `repo:<owner>/<repo>:environment:production` (AADSTS700213; Azure/login
@@ -106,7 +113,10 @@ export function az(state, parsed, args) {
   const joined = words.join(" ");
   const command = COMMANDS.find(c => joined === c || joined.startsWith(c + " ")) ?? joined;
   // A14
-  if (command.startsWith("keyvault certificate")) azToken(state, RESOURCES.vault);
+  if (command.startsWith("keyvault certificate")) {
+    azToken(state, RESOURCES.vault);
+    vaultFirewall(state, options["--vault-name"]);
+  }
   else if (command === "storage blob list") azToken(state, RESOURCES.storage);
   else if (!OFFLINE.has(command)) azToken(state, RESOURCES.arm);
   switch (command) {
@@ -373,4 +383,21 @@ function tag(r, image) {
   const at = image.lastIndexOf(":");
   const tags = ((r.tags ??= {})[image.slice(0, at)] ??= []);
   if (!tags.includes(image.slice(at + 1))) tags.push(image.slice(at + 1));
+}
+
+/** A18: the machine's public address against the vault's IP rules, when its firewall denies by default. */
+function vaultFirewall(state, vaultName) {
+  const { resource } = vault(state, vaultName);
+  if (!resource.network?.restricted) return;
+  const address = state.account.address;
+  if (resource.network.ipRules.some(rule => inRange(address, rule))) return;
+  const message = `Client address is not authorized and caller is not a trusted service.\r\nClient address: ${address}\r\nCaller: appid=04b07795-8ddb-461a-bbee-02f9e1bf7b46;oid=${state.account.principal.objectId};iss=https://sts.windows.net/${selectedSubscription(state).tenantId}/\r\nVault: ${vaultName};location=westeurope`;
+  throw new ToolError(`ERROR: (Forbidden) ${message}\nCode: Forbidden\nMessage: ${message}\nInner error: {\n    "code": "ForbiddenByFirewall"\n}`);
+}
+
+function inRange(address, cidr) {
+  const [network, bits] = cidr.split("/");
+  const number = a => a.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(number(address) / size) === Math.floor(number(network) / size);
 }

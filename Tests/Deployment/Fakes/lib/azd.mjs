@@ -196,6 +196,13 @@ function provision(state, io) {
   vault.uri = plan.outputs.AZURE_KEY_VAULT_ENDPOINT;
   for (const s of plan.vault.secrets) vault.secrets[s] ??= { contentType: "text/plain" };
   for (const k of plan.vault.keys) vault.keys[k] ??= { kty: "RSA" };
+  // A18 (lib/arm.mjs): the vault's firewall as this provision's template and values set it (AzdProvision.VaultNetwork
+  // reads when it denies; main.bicep's storesNetwork and ipRanges, whose own test runs them with the Bicep CLI, what it admits).
+  const network = plan.vault.network ?? { denyByDefault: "never" };
+  vault.network = {
+    restricted: network.denyByDefault === "always" || (network.denyByDefault === "whenSet" && fresh[network.accessVariable] === "restricted"),
+    ipRules: (fresh[network.rangesVariable] ?? "").split(",").map(r => r.trim()).filter(r => r).map(r => r.includes("/") ? r : `${r}/32`),
+  };
   (group.registries ??= {})[plan.registry.name] ??= { tags: {} };
   subscription.principals = [...new Set([...(subscription.principals ?? []), ...plan.principals])];
   // A17: the roles the template gives the deploying principals (principalId is azd's own; the others come from the
