@@ -85,11 +85,14 @@ internal static class GatewayManifests
     private const int MetricsPort = 15020;
     private const int IstiodXdsPort = 15012;
 
+    /// <summary>The Gateway's proxy pods, within its namespace.</summary>
+    private static V1LabelSelector ProxySelector() => Labelled(ProxyPodLabel, DeploymentConventions.GatewayName);
+
     /// <summary>The Gateway's proxy pods, wherever a policy names them from.</summary>
     public static V1NetworkPolicyPeer ProxyPods() => new()
     {
         NamespaceSelector = NamespaceNamed(DeploymentConventions.GatewayNamespace),
-        PodSelector = Labelled(ProxyPodLabel, DeploymentConventions.GatewayName),
+        PodSelector = ProxySelector(),
     };
 
     /// <summary>
@@ -104,7 +107,7 @@ internal static class GatewayManifests
         var ns = DeploymentConventions.GatewayNamespace;
         yield return DefaultDeny(ns);
         var publicWorkloads = plan.Workloads.Where(w => w.IngressPaths.Count > 0).ToList();
-        yield return Policy("gateway-proxy", ns, Labelled(ProxyPodLabel, DeploymentConventions.GatewayName), ["Ingress", "Egress"],
+        yield return Policy("gateway-proxy", ns, ProxySelector(), ["Ingress", "Egress"],
             ingress:
             [
                 new V1NetworkPolicyIngressRule { Ports = [Tcp(DeploymentConventions.HttpsListenerPort), Tcp(DeploymentConventions.HttpListenerPort), Tcp(StatusPort)] },
